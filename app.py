@@ -1,0 +1,131 @@
+"""OpenAlgo server: the application factory and the `python app.py` launcher.
+
+`create_app(config)` builds the Flask app (used by tests, the Flask CLI and `gunicorn 'app:create_app()'`);
+`python app.py` validates the configuration, prints a banner and serves with a threaded production
+server (waitress), or the Werkzeug debug server when FLASK_DEBUG is true.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from dataclasses import fields
+from typing import Any, Mapping
+
+from flask import Flask
+
+import cli
+import database
+import restx_api
+from blueprints import errors, health, home
+from database import migrate
+from utils.config import DEFAULT_ENV_FILE, ConfigError, Settings, load_settings
+from utils.logging import configure_logging, get_logger, print_banner
+
+_SETTING_NAMES = {f.name for f in fields(Settings)}
+log = get_logger("app")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `config` may hold settings (override .env and the environment), Flask config
+    keys (e.g. TESTING), `ENV_FILE` (path or None) and `AUTO_MIGRATE` (default True)."""
+    overrides = dict(config or {})
+    env_file = overrides.pop("ENV_FILE", DEFAULT_ENV_FILE)
+    auto_migrate = overrides.pop("AUTO_MIGRATE", True)
+    flask_config = {key: overrides.pop(key) for key in list(overrides) if key not in _SETTING_NAMES}
+    try:
+        settings = load_settings(overrides, env_file=env_file)
+    except ConfigError as exc:
+        if _run_by_flask_cli():
+            _print_config_error(exc)
+            sys.exit(2)
+        raise
+    configure_logging(settings)
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.APP_KEY,
+        MAX_CONTENT_LENGTH=settings.MAX_CONTENT_LENGTH,
+    )
+    app.config.update(flask_config)
+    app.json.sort_keys = False  # keep the contract's field order in responses
+    app.extensions["openalgo.settings"] = settings
+
+    database.init_app(app, settings)
+    errors.register(app)
+    restx_api.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)
+    cli.init_app(app)
+
+    if auto_migrate:
+        with app.app_context():
+            migrate.upgrade(database.db.engine)
+    return app
+
+
+def _run_by_flask_cli() -> bool:
+    return os.path.basename(sys.argv[0]) in ("flask", "flask.exe") or sys.argv[0].endswith("flask/__main__.py")
+
+
+def _print_config_error(exc: ConfigError) -> None:
+    from colorama import Fore, Style
+
+    from utils.logging import colors_enabled
+
+    text = exc.render()
+    if colors_enabled(sys.stderr):
+        text = f"{Fore.RED}{text}{Style.RESET_ALL}"
+    print(text, file=sys.stderr, flush=True)
+
+
+def banner_rows(settings: Settings, server: str) -> list[tuple[str, str]]:
+    from sqlalchemy.engine import make_url
+
+    base = settings.HOST_SERVER
+    return [
+        ("App", base),
+        ("Swagger UI", f"{base}/api/docs"),
+        ("WebSocket", settings.websocket_url),
+        ("Health", f"{base}/health"),
+        ("Database", make_url(settings.DATABASE_URL).render_as_string(hide_password=True)),
+        ("Server", server),
+        ("Log level", settings.LOG_LEVEL),
+    ]
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        _print_config_error(exc)
+        return 2
+    app = create_app()
+    host, port = settings.FLASK_HOST_IP, settings.FLASK_PORT
+    server = "Werkzeug debug server (FLASK_DEBUG=true)" if settings.FLASK_DEBUG else \
+        f"waitress, {settings.SERVER_THREADS} threads"
+    print_banner("OpenAlgo is running", banner_rows(settings, server))
+    # SIGTERM (service managers, `kill`) shuts down like Ctrl-C instead of dying mid-request.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        if settings.FLASK_DEBUG:
+            app.run(host=host, port=port, debug=True, use_reloader=False, threaded=True)
+        else:
+            from waitress import serve
+
+            # waitress reads the body before Flask answers; let bodies somewhat over the limit through
+            # so Flask sends the JSON 413, and stop absurd ones at the socket.
+            serve(app, host=host, port=port, threads=settings.SERVER_THREADS, ident="openalgo",
+                  max_request_body_size=max(16 * 1024 * 1024, 4 * settings.MAX_CONTENT_LENGTH))
+    except OSError as exc:
+        log.error("Cannot listen on %s:%s: %s (is another server already using the port? "
+                  "set FLASK_PORT)", host, port, exc.strerror or exc)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    log.info("OpenAlgo stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

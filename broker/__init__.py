@@ -1,0 +1,1 @@
+"""Broker plugins: one folder per broker, on the contract defined in this package."""

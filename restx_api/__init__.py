@@ -1,0 +1,59 @@
+"""REST API v1 (`/api/v1/*`) on Flask-RESTX: one Namespace per endpoint module, Swagger at `/api/docs`.
+
+Each endpoint module defines `ns` (a Namespace) and is listed in `NAMESPACE_MODULES`.
+"""
+from __future__ import annotations
+
+import importlib
+
+from flask import Blueprint, Flask
+from flask_restx import Api, apidoc
+from werkzeug.exceptions import HTTPException
+
+from utils.logging import get_logger
+from utils.responses import error_response, http_error_response
+
+log = get_logger(__name__)
+
+API_PREFIX = "/api/v1"
+NAMESPACE_MODULES: list[str] = []
+
+
+class OpenAlgoApi(Api):
+    """Flask-RESTX with the project's error envelope instead of its default error bodies."""
+
+    def handle_error(self, e: Exception):
+        if isinstance(e, HTTPException):
+            return http_error_response(e)
+        log.exception("Unhandled error in API endpoint")
+        return error_response(500, "Internal server error")
+
+
+def create_api() -> tuple[Blueprint, OpenAlgoApi]:
+    blueprint = Blueprint("api_v1", __name__, url_prefix=API_PREFIX)
+    api = OpenAlgoApi(
+        blueprint,
+        version="1.0",
+        title="OpenAlgo REST API",
+        description="Unified broker API for Indian markets; compatible with the openalgo Python client.",
+        doc=False,  # Swagger UI is served at /api/docs (below), the spec at /api/v1/swagger.json
+    )
+    for module_name in NAMESPACE_MODULES:
+        module = importlib.import_module(f"restx_api.{module_name}")
+        api.add_namespace(module.ns)
+    return blueprint, api
+
+
+def init_app(app: Flask) -> OpenAlgoApi:
+    app.config.setdefault("RESTX_ERROR_404_HELP", False)
+    app.config.setdefault("RESTX_MASK_SWAGGER", False)
+    blueprint, api = create_api()
+    app.register_blueprint(blueprint)
+    # Registering the API also registered Flask-RESTX's Swagger UI assets: served locally, no CDN.
+
+    @app.get("/api/docs", endpoint="api_docs")
+    def api_docs():
+        return apidoc.ui_for(api)
+
+    app.extensions["openalgo.api"] = api
+    return api
