@@ -1,4 +1,5 @@
 """Imports every model module so that the metadata is complete for the app and for Alembic.
 
-Each issue that adds tables adds its module here.
+Each area that adds tables adds its module here.
 """
+from database import users  # noqa: F401
