@@ -53,7 +53,7 @@ ensure_test_postgres() {
   if [ "$(id -u)" = 0 ]; then  # PostgreSQL refuses to run as root
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
     chown postgres "$data"
-    run_as=(runuser -u postgres --)
+    run_as=(env -C / runuser -u postgres --)  # from /, which the postgres user can enter
   fi
   echo "Starting a throw-away PostgreSQL on port $port"
   "${run_as[@]}" "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >/dev/null
