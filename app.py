@@ -19,6 +19,7 @@ import database
 import restx_api
 from blueprints import errors, health, home
 from database import migrate
+from services import order_journal
 from utils.config import DEFAULT_ENV_FILE, ConfigError, Settings, load_settings
 from utils.logging import configure_logging, get_logger, print_banner
 
@@ -57,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     cli.init_app(app)
+    order_journal.init_app(app)
 
     if auto_migrate:
         with app.app_context():
