@@ -5,7 +5,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from utils.logging import get_logger
-from utils.responses import error_response, http_error_response, wants_json
+from utils.responses import ApiError, error_response, http_error_response, wants_json
 
 log = get_logger(__name__)
 
@@ -33,7 +33,12 @@ def refuse_large_bodies():
         raise RequestEntityTooLarge()
 
 
+def handle_api_error(exc: ApiError):
+    return exc.response()
+
+
 def register(app: Flask) -> None:
+    app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)
     app.before_request(refuse_large_bodies)

@@ -11,7 +11,7 @@ from flask_restx import Api, apidoc
 from werkzeug.exceptions import HTTPException
 
 from utils.logging import get_logger
-from utils.responses import error_response, http_error_response
+from utils.responses import ApiError, error_response, http_error_response
 
 log = get_logger(__name__)
 
@@ -23,6 +23,8 @@ class OpenAlgoApi(Api):
     """Flask-RESTX with the project's error envelope instead of its default error bodies."""
 
     def handle_error(self, e: Exception):
+        if isinstance(e, ApiError):
+            return e.response()
         if isinstance(e, HTTPException):
             return http_error_response(e)
         log.exception("Unhandled error in API endpoint")

@@ -63,3 +63,16 @@ def _retry_after_seconds(exc: HTTPException) -> int:
 def wants_json() -> bool:
     """API clients get JSON errors; browsers get pages."""
     return request.path.startswith("/api/")
+
+
+class ApiError(Exception):
+    """Raised by parsing and services to answer an API client with the error envelope."""
+
+    def __init__(self, status: int, message: Any, **extra: Any):
+        super().__init__(message if isinstance(message, str) else str(message))
+        self.status = status
+        self.message = message
+        self.extra = extra
+
+    def response(self) -> Response:
+        return error_response(self.status, self.message, **self.extra)
