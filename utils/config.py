@@ -246,6 +246,7 @@ class Settings:
     API_RATE_LIMIT: str = _setting("50 per second", _rate_limit, "REST API calls per API key")
     ORDER_RATE_LIMIT: str = _setting("10 per second", _rate_limit, "order calls per API key")
     WEBHOOK_RATE_LIMIT: str = _setting("100 per minute", _rate_limit, "webhook alerts per strategy")
+    INVALID_APIKEY_RATE_LIMIT: str = _setting("20 per minute", _rate_limit, "requests with an invalid API key per client IP before it gets 429")
     RATELIMIT_STORAGE_URI: str = _setting("memory://", _storage_uri, "memory:// for one process, redis://host:6379/0 when several share limits")
     # Trading behaviour and sessions
     SMART_ORDER_DELAY: float = _setting("0.5", _float_between(0, 60), "seconds between the legs of multi-order requests")
