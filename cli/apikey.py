@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from database import users
 from services import api_keys
 
 
-@click.group("apikey", help="API keys.")
-def group() -> None:
-    pass
+# AppGroup: every command runs inside the app context (also under test_cli_runner).
+group = AppGroup("apikey", help="API keys.")
 
 
 def _user_id(username: str) -> int:

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from services import accounts
 from services.passwords import PasswordPolicyError
 
 
-@click.group("user", help="User accounts.")
-def group() -> None:
-    pass
+# AppGroup: every command runs inside the app context (also under test_cli_runner).
+group = AppGroup("user", help="User accounts.")
 
 
 @group.command("create", help="Create the admin user (refuses a second admin unless --force).")

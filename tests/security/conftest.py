@@ -51,7 +51,7 @@ def issue_key(app: Flask, user_id: int) -> str:
 @pytest.fixture
 def make_security_app(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
     def build(**settings: Any) -> Flask:
-        return make_app(PASSWORD_HASHER=FAST_HASHER, **settings)
+        return make_app(**{"PASSWORD_HASHER": FAST_HASHER, **settings})
     return build
 
 
