@@ -53,6 +53,8 @@ def test_rotated_key_is_refused_by_every_worker_at_once(tmp_path: Path, database
         assert set(_pings(port, second, "new")) == {200}
     finally:
         output = _stop(process)
-    for phase, status in (("before", "200"), ("old", "403"), ("new", "200")):
+    # Both workers must refuse the old key and accept the new one (the first phase may run while the
+    # second worker is still booting, so it is not checked for coverage).
+    for phase, status in (("old", "403"), ("new", "200")):
         workers = set(re.findall(rf"worker=<?(\d+)>? status={status} phase={phase}", output))
         assert len(workers) == 2, f"phase {phase}: served by {workers}; output:\n{output[-2000:]}"
