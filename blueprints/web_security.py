@@ -13,7 +13,8 @@ from datetime import timedelta
 
 from flask import Flask, current_app, redirect, request, url_for
 from flask_cors import CORS
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services import accounts
 
@@ -41,6 +42,14 @@ def _redirect_to_setup():
 def _protect_against_csrf():
     if request.method in _UNSAFE_METHODS and not request.path.startswith(NON_BROWSER_PREFIXES):
         csrf.protect()
+
+
+def _csrf_error(exc: CSRFError):
+    from blueprints.errors import handle_http_error
+
+    exc.description = (f"{exc.description} The form was sent without its security token, or the page was "
+                       "open from an earlier session. Go back, reload the page and submit it again.")
+    return handle_http_error(exc)
 
 
 def _swagger_policy(body: bytes) -> str:
@@ -89,6 +98,10 @@ def register(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session (which ends daily)
     )
     csrf.init_app(app)
+    app.register_error_handler(CSRFError, _csrf_error)
+    if settings.TRUSTED_PROXIES:  # behind nginx/Caddy: the client's address is in X-Forwarded-For
+        hops = settings.TRUSTED_PROXIES
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.before_request(_redirect_to_setup)
     app.before_request(_protect_against_csrf)
     app.after_request(_security_headers)

@@ -12,6 +12,9 @@ from database import users as store
 from database.users import User
 from services import audit, passwords, totp
 from services.passwords import PasswordPolicyError
+from utils.logging import get_logger
+
+log = get_logger(__name__)
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{3,64}")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -55,10 +58,12 @@ def authenticate(username: str, password: str) -> User | None:
     """The user when the password is right (rehashing it if the hash parameters changed), else None."""
     user = store.find_by_username(username.strip())
     if user is None:
+        log.warning("Failed sign-in for an unknown username")  # never logged: it may be a mistyped password
         passwords.burn_verify_time()
         return None
     matches, needs_rehash = passwords.verify(user.password_hash, password)
     if not matches:
+        log.warning("Failed sign-in for user id %s", user.id)
         audit.record(user.id, "login_failed")
         return None
     if needs_rehash:

@@ -226,6 +226,7 @@ class Settings:
     FLASK_PORT: int = _setting("5000", _int_between(1, 65535), "port of the web server")
     FLASK_DEBUG: bool = _setting("false", _bool, "true runs the Werkzeug debug server (never in production)")
     SERVER_THREADS: int = _setting("16", _int_between(1, 256), "worker threads of the production server started by python app.py")
+    TRUSTED_PROXIES: int = _setting("0", _int_between(0, 10), "reverse proxies in front of the server whose X-Forwarded-For/-Proto headers are trusted (client IPs for rate limits and the audit log)")
     MAX_CONTENT_LENGTH: int = _setting("1048576", _int_between(1024, 1073741824), "largest accepted request body in bytes; larger ones get 413")
     # WebSocket proxy and ZeroMQ bus
     WEBSOCKET_HOST: str = _setting("127.0.0.1", _text, "address the WebSocket proxy binds to")
