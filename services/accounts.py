@@ -11,7 +11,6 @@ from database import db
 from database import users as store
 from database.users import User
 from services import audit, passwords, totp
-from services.passwords import PasswordPolicyError
 from utils.logging import get_logger
 
 log = get_logger(__name__)
@@ -118,6 +117,3 @@ def reset_password_with_totp(username: str, code: str, new_password: str) -> Non
         raise AccountError("Username or authenticator code is wrong (or no authenticator is enrolled).")
     _set_password(user, new_password, "password_reset")
 
-
-__all__ = ["AccountError", "AdminExistsError", "PasswordPolicyError", "authenticate", "change_password",
-           "create_user", "logout", "reset_password_with_totp", "set_password", "setup_needed"]

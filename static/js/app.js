@@ -11,6 +11,10 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify(body || {}),
     });
+    if (response.redirected) {  // the session ended: the server sent us to the sign-in page
+      window.location = response.url;
+      return { ok: false, status: 401, body: { message: "Please sign in again." } };
+    }
     return { ok: response.ok, status: response.status, body: await response.json() };
   };
 
