@@ -69,6 +69,8 @@ def _security_headers(response):
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config["SESSION_COOKIE_SECURE"]:  # HOST_SERVER is https: browsers stay on https
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if request.path.startswith(("/auth/", "/apikey", "/profile", "/audit", "/setup")):
         headers["Cache-Control"] = "no-store"  # pages with keys or forms are never cached
     return response

@@ -20,11 +20,16 @@ from flask import Blueprint, Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from utils.crypto import keyed_digest
+from utils.logging import get_logger
 
 _EXTENSION = "openalgo.limiter"
+_FALLBACK = "openalgo.limiter.fallback"
+log = get_logger(__name__)
 
 
 class RateLimited(TooManyRequests):
@@ -65,12 +70,21 @@ def _limiter() -> Limiter:
 
 def _hit_all(limit_value: str, scope: str, key: str, *, test_only: bool = False) -> None:
     """Count one hit of `key` against every limit in `limit_value`; raise RateLimited when over."""
-    limiter = _limiter()
+    try:
+        _check_with(_limiter().limiter, limit_value, scope, key, test_only)
+    except RateLimited:
+        raise
+    except Exception as exc:  # storage (Redis) unreachable: keep limiting, per process, in memory
+        log.error("Rate-limit storage unavailable (%s); using in-process limits", type(exc).__name__)
+        _check_with(current_app.extensions[_FALLBACK], limit_value, scope, key, test_only)
+
+
+def _check_with(strategy: RateLimiter, limit_value: str, scope: str, key: str, test_only: bool) -> None:
     prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
     for item in parse_many(limit_value):
-        check = limiter.limiter.test if test_only else limiter.limiter.hit
+        check = strategy.test if test_only else strategy.hit
         if not check(item, prefix, scope, key):
-            reset_at, _ = limiter.limiter.get_window_stats(item, prefix, scope, key)
+            reset_at, _ = strategy.get_window_stats(item, prefix, scope, key)
             raise RateLimited(max(1, int(reset_at - time.time() + 0.999)))
 
 
@@ -119,9 +133,15 @@ def init_app(app: Flask) -> Limiter:
     """Create the app's limiter; call before the blueprints that use `limit_api` are registered."""
     settings = app.extensions["openalgo.settings"]
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "openalgo")
+    # When Redis is unreachable, limits keep working per process in memory (logged) instead of
+    # failing every API call.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter = Limiter(key_func=client_ip, storage_uri=settings.RATELIMIT_STORAGE_URI, strategy="moving-window",
-                      key_prefix=app.config["RATELIMIT_KEY_PREFIX"], headers_enabled=False)
+                      key_prefix=app.config["RATELIMIT_KEY_PREFIX"], headers_enabled=False,
+                      storage_options={"socket_connect_timeout": 1, "socket_timeout": 1}
+                      if settings.RATELIMIT_STORAGE_URI.startswith("redis") else {})
     limiter.init_app(app)
     app.extensions[_EXTENSION] = limiter
+    app.extensions[_FALLBACK] = MovingWindowRateLimiter(MemoryStorage())
     app.register_error_handler(RateLimitExceeded, _retry_after_from_limiter)
     return limiter

@@ -19,6 +19,12 @@ def test_pages_and_api_carry_security_headers(sec_app: Flask):
     assert "https://" not in page and "http://" not in page  # every asset is local
 
 
+def test_https_servers_send_hsts(make_security_app):
+    assert "max-age" in make_security_app(HOST_SERVER="https://trade.example.com").test_client() \
+        .get("/health").headers["Strict-Transport-Security"]
+    assert "Strict-Transport-Security" not in make_security_app().test_client().get("/health").headers
+
+
 def test_swagger_ui_keeps_working_under_its_csp(sec_app: Flask):
     policy = sec_app.test_client().get("/api/docs").headers["Content-Security-Policy"]
     assert "'sha256-" in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]

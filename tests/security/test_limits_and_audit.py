@@ -80,3 +80,15 @@ def test_csrf_failure_page_explains_what_to_do(sec_app: Flask):
     create_user(sec_app)
     page = sec_app.test_client().post("/auth/login", data={"username": "admin", "password": "x"})
     assert page.status_code == 400 and b"reload the page" in page.data
+
+
+def test_api_keeps_working_and_limiting_when_redis_is_down(make_security_app):
+    from tests.support.net import free_port
+
+    app = make_security_app(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0", API_RATE_LIMIT="2 per minute",
+                            ORDER_RATE_LIMIT="1 per minute")
+    key = issue_key(app, create_user(app))
+    client = app.test_client()
+    assert [client.post("/api/v1/ping", json={"apikey": key}).status_code for _ in range(3)] == [200, 200, 429]
+    browser = app.test_client()
+    assert [login(browser, "admin", f"bad-{n}").status_code for n in range(6)][-1] == 429
