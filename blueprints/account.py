@@ -52,7 +52,6 @@ def change_password():
 @bp.post("/profile/totp/start")
 @login_required
 def start_totp():
-    ConfirmForm().validate_on_submit()
     _, sealed = totp.new_candidate()
     session[_PENDING_TOTP] = sealed
     return redirect(url_for("account.profile") + "#totp")

@@ -41,7 +41,9 @@ def test_rotated_key_is_refused_by_every_worker_at_once(tmp_path: Path, database
     env_file = _env_file(tmp_path, port, DATABASE_URL=f"'{database_url}'", LOGS_DATABASE_URL=f"'{database_url}'",
                          API_RATE_LIMIT="'1000 per second'", INVALID_APIKEY_RATE_LIMIT="'1000 per minute'")
     _flask(env_file, "user", "create", "--username", "trader", "--email", "t@example.com", "--password", "pass-word-1")
-    first = _flask(env_file, "apikey", "create", "--username", "trader").strip()
+    first = _flask(env_file, "apikey", "create", "--username", "trader")
+    assert re.fullmatch(r"[0-9a-f]{64}\n", first)  # the key alone on stdout: KEY=$(flask ... apikey create)
+    first = first.strip()
     process = _start([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
                       "--access-logfile", "-", "--access-logformat", "worker=%(p)s status=%(s)s %(q)s",
                       "app:create_app()"], env_file)

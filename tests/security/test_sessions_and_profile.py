@@ -127,3 +127,18 @@ def test_password_hash_is_argon2id_and_upgraded_at_login_when_parameters_change(
         upgraded = users.find_by_username("admin").password_hash
     assert upgraded.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     assert login(current.test_client(), "admin").status_code == 302
+
+
+def test_audit_page_pages_through_older_events(sec_app: Flask):
+    from services import audit
+
+    user_id = create_user(sec_app)
+    with sec_app.app_context():
+        for n in range(audit.PAGE_SIZE + 5):
+            audit.record(user_id, "logout", note=f"event-{n}")
+    client = sec_app.test_client()
+    login(client, "admin")
+    first = client.get("/audit").get_data(as_text=True)
+    older = re.search(r'href="(/audit\?before=\d+)"', first).group(1)
+    second = client.get(older).get_data(as_text=True)
+    assert "note: event-0<" in second and "note: event-0<" not in first
