@@ -25,6 +25,7 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     totp_secret: Mapped[str | None] = mapped_column(String(255), default=None)
     session_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    totp_last_step: Mapped[int | None] = mapped_column(default=None)  # a TOTP code is accepted once
 
 
 def find_by_username(username: str) -> User | None:

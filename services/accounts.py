@@ -110,6 +110,7 @@ def set_password(username: str, new_password: str) -> None:
 
 def reset_password_with_totp(username: str, code: str, new_password: str) -> None:
     """Reset a forgotten password with the current TOTP code. One error for every failure kind."""
+    passwords.check_policy(new_password, username.strip())  # before the code is used up
     user = store.find_by_username(username.strip())
     if user is None or not totp.verify(user, code):
         if user is not None:

@@ -17,6 +17,7 @@ def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("totp_secret", sa.String(length=255), nullable=True))
         batch.add_column(sa.Column("session_version", sa.Integer(), server_default=sa.text("0"), nullable=False))
+        batch.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
 
     op.create_table(
         "api_keys",
@@ -62,5 +63,6 @@ def downgrade() -> None:
     op.drop_table("audit_events")
     op.drop_table("api_keys")
     with op.batch_alter_table("users") as batch:
+        batch.drop_column("totp_last_step")
         batch.drop_column("session_version")
         batch.drop_column("totp_secret")

@@ -37,7 +37,8 @@ def test_raw_database_has_no_secret_in_clear(sec_db_app: Flask):
     key = client.post("/apikey/reveal", headers={"X-CSRFToken": _meta_token(client)}).get_json()["apikey"]
     post_form(client, "/profile", "/profile/totp/start")
     seed = re.search(r"Key: <code>([A-Z2-7]+)</code>", client.get("/profile").get_data(as_text=True)).group(1)
-    assert post_form(client, "/profile", "/profile/totp/confirm", code=pyotp.TOTP(seed).now()).status_code == 302
+    code = pyotp.TOTP(seed).now()
+    assert post_form(client, "/profile", "/profile/totp/confirm", code=code).status_code == 302
     assert client.post("/api/v1/ping", json={"apikey": key}).status_code == 200
 
     dump = _raw_dump(sec_db_app)

@@ -67,36 +67,41 @@ def test_password_change_needs_the_old_password_and_signs_out_other_browsers(sec
     assert login(elsewhere, "admin", "new-pass-123").status_code == 302
 
 
-def _enroll_totp(client) -> str:
+def _enroll_totp(client, at: datetime) -> str:
     post_form(client, "/profile", "/profile/totp/start")
     page = client.get("/profile").get_data(as_text=True)
     assert 'src="data:image/svg+xml;base64,' in page  # QR rendered locally
     seed = re.search(r"Key: <code>([A-Z2-7]+)</code>", page).group(1)
     totp = pyotp.TOTP(seed)
-    valid = {totp.at(datetime.now(timezone.utc) + timedelta(seconds=s)) for s in (-30, 0, 30)}
+    valid = {totp.at(at + timedelta(seconds=s)) for s in (-30, 0, 30)}
     wrong = next(f"{n:06d}" for n in range(10) if f"{n:06d}" not in valid)
     refused = post_form(client, "/profile", "/profile/totp/confirm", code=wrong)
     assert refused.status_code == 400 and b"not valid" in refused.data
-    done = post_form(client, "/profile", "/profile/totp/confirm", code=pyotp.TOTP(seed).now())
-    assert done.status_code == 302
+    assert post_form(client, "/profile", "/profile/totp/confirm", code=totp.at(at)).status_code == 302
     return seed
 
 
-def test_totp_enrollment_then_password_reset_with_the_code(sec_db_app: Flask):
-    create_user(sec_db_app)
-    client = sec_db_app.test_client()
+def test_totp_enrollment_then_password_reset_with_the_code_once(make_security_app, database_url):
+    clock = Clock(datetime(2026, 11, 24, 12, 0, 5, tzinfo=timezone.utc))
+    app = make_security_app(DATABASE_URL=database_url, OPENALGO_CLOCK=clock, LOGIN_RATE_LIMIT_MIN="20 per minute")
+    create_user(app)
+    client = app.test_client()
     login(client, "admin")
-    seed = _enroll_totp(client)
+    totp = pyotp.TOTP(_enroll_totp(client, clock.current))
     assert b"An authenticator is enrolled" in client.get("/profile").data
     post_form(client, "/", "/auth/logout")
 
-    stranger = sec_db_app.test_client()
-    bad = post_form(stranger, "/auth/reset-password", "/auth/reset-password", username="admin", code="123456",
-                    new_password="reset-pass-9", confirm="reset-pass-9")
+    def reset(code: str, password: str):
+        return post_form(stranger, "/auth/reset-password", "/auth/reset-password", username="admin", code=code,
+                         new_password=password, confirm=password)
+
+    stranger = app.test_client()
+    assert reset(totp.at(clock.current), "reset-pass-9").status_code == 400  # the enrollment code is used up
+    clock.current += timedelta(seconds=60)
+    bad = reset("123456" if totp.at(clock.current) != "123456" else "654321", "reset-pass-9")
     assert bad.status_code == 400 and b"Username or authenticator code is wrong" in bad.data
-    good = post_form(stranger, "/auth/reset-password", "/auth/reset-password", username="admin",
-                     code=pyotp.TOTP(seed).now(), new_password="reset-pass-9", confirm="reset-pass-9")
-    assert good.status_code == 302
+    assert reset(totp.at(clock.current), "reset-pass-9").status_code == 302
+    assert reset(totp.at(clock.current), "other-pass-9").status_code == 400  # no replay of a used code
     assert login(stranger, "admin", "reset-pass-9").status_code == 302
 
 
