@@ -17,9 +17,10 @@ from flask import Flask
 import cli
 import database
 import restx_api
-from blueprints import errors, health, home
+from blueprints import account, auth, errors, health, home, web_security
 from database import migrate
 from services import order_journal
+from utils import limiter
 from utils.config import DEFAULT_ENV_FILE, ConfigError, Settings, load_settings
 from utils.logging import configure_logging, get_logger, print_banner
 
@@ -54,9 +55,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     database.init_app(app, settings)
     errors.register(app)
+    limiter.init_app(app)
+    web_security.register(app)
     restx_api.init_app(app)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(home.bp)
+    for blueprint in (health.bp, home.bp, auth.bp, account.bp):
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     order_journal.init_app(app)
 

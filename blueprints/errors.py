@@ -1,7 +1,7 @@
 """App-wide error handlers: JSON envelopes for `/api/*`, HTML pages for the browser, never a traceback."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from utils.logging import get_logger
@@ -11,8 +11,15 @@ log = get_logger(__name__)
 
 
 def _page(exc: HTTPException):
-    return render_template("errors/error.html", code=exc.code, title=exc.name,
-                           description=exc.description), exc.code
+    description = exc.description
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after and "Try again" not in description:
+        description = f"Too many requests. Try again in {retry_after} seconds."
+    response = make_response(render_template("errors/error.html", code=exc.code, title=exc.name,
+                                             description=description), exc.code)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def handle_http_error(exc: HTTPException):

@@ -2,5 +2,4 @@
 
 Each area that adds tables adds its module here.
 """
-from database import users  # noqa: F401
-from database import journal  # noqa: F401
+from database import api_keys, audit, journal, user_settings, users  # noqa: F401

@@ -10,13 +10,14 @@ from flask import Blueprint, Flask
 from flask_restx import Api, apidoc
 from werkzeug.exceptions import HTTPException
 
+from utils import limiter
 from utils.logging import get_logger
 from utils.responses import ApiError, error_response, http_error_response
 
 log = get_logger(__name__)
 
 API_PREFIX = "/api/v1"
-NAMESPACE_MODULES: list[str] = []
+NAMESPACE_MODULES: list[str] = ["ping"]
 
 
 class OpenAlgoApi(Api):
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> OpenAlgoApi:
     app.config.setdefault("RESTX_ERROR_404_HELP", False)
     app.config.setdefault("RESTX_MASK_SWAGGER", False)
     blueprint, api = create_api()
+    limiter.limit_api(app, blueprint)  # API_RATE_LIMIT per API key on every endpoint
     app.register_blueprint(blueprint)
     # Registering the API also registered Flask-RESTX's Swagger UI assets: served locally, no CDN.
 

@@ -226,6 +226,7 @@ class Settings:
     FLASK_PORT: int = _setting("5000", _int_between(1, 65535), "port of the web server")
     FLASK_DEBUG: bool = _setting("false", _bool, "true runs the Werkzeug debug server (never in production)")
     SERVER_THREADS: int = _setting("16", _int_between(1, 256), "worker threads of the production server started by python app.py")
+    TRUSTED_PROXIES: int = _setting("0", _int_between(0, 10), "reverse proxies in front of the server whose X-Forwarded-For/-Proto headers are trusted (client IPs for rate limits and the audit log)")
     MAX_CONTENT_LENGTH: int = _setting("1048576", _int_between(1024, 1073741824), "largest accepted request body in bytes; larger ones get 413")
     # WebSocket proxy and ZeroMQ bus
     WEBSOCKET_HOST: str = _setting("127.0.0.1", _text, "address the WebSocket proxy binds to")
@@ -246,6 +247,7 @@ class Settings:
     API_RATE_LIMIT: str = _setting("50 per second", _rate_limit, "REST API calls per API key")
     ORDER_RATE_LIMIT: str = _setting("10 per second", _rate_limit, "order calls per API key")
     WEBHOOK_RATE_LIMIT: str = _setting("100 per minute", _rate_limit, "webhook alerts per strategy")
+    INVALID_APIKEY_RATE_LIMIT: str = _setting("20 per minute", _rate_limit, "requests with an invalid API key per client IP before it gets 429")
     RATELIMIT_STORAGE_URI: str = _setting("memory://", _storage_uri, "memory:// for one process, redis://host:6379/0 when several share limits")
     # Trading behaviour and sessions
     SMART_ORDER_DELAY: float = _setting("0.5", _float_between(0, 60), "seconds between the legs of multi-order requests")

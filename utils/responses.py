@@ -52,6 +52,9 @@ def http_error_response(exc: HTTPException) -> Response:
 
 
 def _retry_after_seconds(exc: HTTPException) -> int:
+    explicit = getattr(exc, "retry_after", None)  # set by utils.limiter
+    if isinstance(explicit, int):
+        return explicit
     reset = getattr(getattr(exc, "limit", None), "reset_at", None)  # set by Flask-Limiter when available
     if isinstance(reset, (int, float)):
         import time

@@ -1,0 +1,147 @@
+"""Rate limits, all in one place: Flask-Limiter configured from the settings.
+
+- REST API (`/api/v1/*`): API_RATE_LIMIT per API key (per IP for requests without one), applied to the
+  whole API blueprint; `enforce_order_limit` adds ORDER_RATE_LIMIT for order endpoints.
+- Repeated invalid API keys from one IP: INVALID_APIKEY_RATE_LIMIT (`check_invalid_key_budget` /
+  `count_invalid_key`), so keys cannot be guessed at speed.
+- Login and password reset: LOGIN_RATE_LIMIT_MIN and LOGIN_RATE_LIMIT_HOUR per IP and per username.
+- Webhooks: WEBHOOK_RATE_LIMIT per webhook id (`enforce_webhook_limit`).
+
+Storage is RATELIMIT_STORAGE_URI (memory:// or Redis, shared by every process). Each app gets its own
+Limiter (tests build many apps). Counters are keyed by digests, never by raw API keys or usernames.
+A breach raises `TooManyRequests` carrying `retry_after`; the error handlers answer JSON on /api/* and a
+page in the browser.
+"""
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Flask, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
+from werkzeug.exceptions import TooManyRequests
+
+from utils.crypto import keyed_digest
+from utils.logging import get_logger
+
+_EXTENSION = "openalgo.limiter"
+_FALLBACK = "openalgo.limiter.fallback"
+log = get_logger(__name__)
+
+
+class RateLimited(TooManyRequests):
+    def __init__(self, retry_after: int):
+        super().__init__(description=f"Too many attempts. Try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+def client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _settings():
+    return current_app.extensions["openalgo.settings"]
+
+
+def _digest(value: str) -> str:
+    return keyed_digest(_settings().API_KEY_PEPPER, value)[:32]
+
+
+def request_api_key() -> object:
+    """The `apikey` the request carries: JSON body field, query parameter, or X-API-KEY header."""
+    body = request.get_json(silent=True) if request.is_json else None
+    if isinstance(body, dict) and "apikey" in body:
+        return body["apikey"]
+    return request.args.get("apikey") or request.headers.get("X-API-KEY")
+
+
+def api_key_or_ip() -> str:
+    """Flask-Limiter key function: per API key (as a digest) when present, else per client IP."""
+    key = request_api_key()
+    return f"key:{_digest(key)}" if isinstance(key, str) and key else f"ip:{client_ip()}"
+
+
+def _limiter() -> Limiter:
+    return current_app.extensions[_EXTENSION]
+
+
+def _hit_all(limit_value: str, scope: str, key: str, *, test_only: bool = False) -> None:
+    """Count one hit of `key` against every limit in `limit_value`; raise RateLimited when over."""
+    try:
+        _check_with(_limiter().limiter, limit_value, scope, key, test_only)
+    except RateLimited:
+        raise
+    except Exception as exc:  # storage (Redis) unreachable: keep limiting, per process, in memory
+        log.error("Rate-limit storage unavailable (%s); using in-process limits", type(exc).__name__)
+        _check_with(current_app.extensions[_FALLBACK], limit_value, scope, key, test_only)
+
+
+def _check_with(strategy: RateLimiter, limit_value: str, scope: str, key: str, test_only: bool) -> None:
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    for item in parse_many(limit_value):
+        check = strategy.test if test_only else strategy.hit
+        if not check(item, prefix, scope, key):
+            reset_at, _ = strategy.get_window_stats(item, prefix, scope, key)
+            raise RateLimited(max(1, int(reset_at - time.time() + 0.999)))
+
+
+def enforce_login_limit(username: str) -> None:
+    settings = _settings()
+    limits = f"{settings.LOGIN_RATE_LIMIT_MIN};{settings.LOGIN_RATE_LIMIT_HOUR}"
+    _hit_all(limits, "login-ip", client_ip())
+    _hit_all(limits, "login-user", _digest(username.strip().lower()))
+
+
+def check_invalid_key_budget() -> None:
+    """Refuse (429) an IP that sent too many invalid keys recently, before its key is even checked."""
+    _hit_all(_settings().INVALID_APIKEY_RATE_LIMIT, "bad-apikey", client_ip(), test_only=True)
+
+
+def count_invalid_key() -> None:
+    try:
+        _hit_all(_settings().INVALID_APIKEY_RATE_LIMIT, "bad-apikey", client_ip())
+    except RateLimited:
+        pass  # this request already gets 403; the next one from this IP gets 429
+
+
+def enforce_order_limit() -> None:
+    _hit_all(_settings().ORDER_RATE_LIMIT, "orders", api_key_or_ip())
+
+
+def enforce_webhook_limit(webhook_id: str) -> None:
+    _hit_all(_settings().WEBHOOK_RATE_LIMIT, "webhook", _digest(webhook_id))
+
+
+def limit_api(app: Flask, blueprint: Blueprint) -> None:
+    """API_RATE_LIMIT per API key on every route of the REST API blueprint."""
+    app.extensions[_EXTENSION].limit(lambda: _settings().API_RATE_LIMIT, key_func=api_key_or_ip)(blueprint)
+
+
+def _retry_after_from_limiter(exc: RateLimitExceeded):
+    """Flask-Limiter's own breaches: put the real seconds-to-wait on the exception, then answer."""
+    from blueprints.errors import handle_http_error
+
+    current = _limiter().current_limit
+    exc.retry_after = max(1, int(current.reset_at - time.time())) if current else 1
+    return handle_http_error(exc)
+
+
+def init_app(app: Flask) -> Limiter:
+    """Create the app's limiter; call before the blueprints that use `limit_api` are registered."""
+    settings = app.extensions["openalgo.settings"]
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "openalgo")
+    # When Redis is unreachable, limits keep working per process in memory (logged) instead of
+    # failing every API call.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    limiter = Limiter(key_func=client_ip, storage_uri=settings.RATELIMIT_STORAGE_URI, strategy="moving-window",
+                      key_prefix=app.config["RATELIMIT_KEY_PREFIX"], headers_enabled=False,
+                      storage_options={"socket_connect_timeout": 1, "socket_timeout": 1}
+                      if settings.RATELIMIT_STORAGE_URI.startswith("redis") else {})
+    limiter.init_app(app)
+    app.extensions[_EXTENSION] = limiter
+    app.extensions[_FALLBACK] = MovingWindowRateLimiter(MemoryStorage())
+    app.register_error_handler(RateLimitExceeded, _retry_after_from_limiter)
+    return limiter
