@@ -3,3 +3,4 @@
 Each area that adds tables adds its module here.
 """
 from database import users  # noqa: F401
+from database import paper  # noqa: F401

@@ -250,6 +250,13 @@ class Settings:
     # Trading behaviour and sessions
     SMART_ORDER_DELAY: float = _setting("0.5", _float_between(0, 60), "seconds between the legs of multi-order requests")
     SESSION_EXPIRY_TIME: str = _setting("03:00", _hhmm, "time of day (IST, HH:MM) when every browser session ends")
+    # Paper broker (the built-in simulator)
+    PAPER_CAPITAL: float = _setting("10000000", _float_between(1000, 1e12), "virtual capital of each paper account in INR (default one crore)")
+    PAPER_SLIPPAGE: float = _setting("0.0005", _float_between(0, 0.05), "paper MARKET orders fill this fraction beyond the touch (0.0005 = 0.05%)")
+    PAPER_SESSION: str = _setting("always", _choice("always", "exchange"), "always: a simulated market open around the clock; exchange: real NSE/BSE/MCX hours")
+    PAPER_SQUAREOFF_TIME: str = _setting("15:15", _hhmm, "time of day (IST, HH:MM) when open paper MIS positions are squared off")
+    PAPER_TICK_INTERVAL_MS: int = _setting("250", _int_between(50, 60000), "milliseconds between the paper broker's streamed ticks")
+    PAPER_SEED: int = _setting("0", _int_between(0, 2**31 - 1), "seed of the paper price process; every process with the same seed sees the same prices")
     # CORS for the REST API
     CORS_ENABLED: bool = _setting("false", _bool, "answer cross-origin requests to /api/v1/*")
     CORS_ALLOWED_ORIGINS: tuple = _setting("", _csv, "comma-separated origins allowed to call the API, e.g. https://example.com")
