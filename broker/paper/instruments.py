@@ -226,6 +226,9 @@ def _synthesize(symbol: str, exchange: str) -> PaperInstrument | None:
     parsed = parse_derivative(symbol)
     if parsed is None:
         return None
+    commodity = universe.commodity_spec(parsed.base)
+    if commodity is not None and exchange == "MCX" and parsed.option_type is None:
+        return commodity_future(commodity, parsed.expiry)
     spec = universe.index_spec(parsed.base)
     if spec is None or spec.derivatives_exchange != exchange:
         return None

@@ -165,21 +165,27 @@ def price(inst: "PaperInstrument", at: datetime, seed: int) -> float:
     return float(to_tick(raw_price(inst, at, seed), inst.tick_size))
 
 
-def price_range(inst: "PaperInstrument", start: datetime, end: datetime, seed: int) -> list[tuple[datetime, float]]:
-    """(instant, price) for every second in (start, end], on the tick grid; for crossing checks."""
-    out: list[tuple[datetime, float]] = []
+def price_range(inst: "PaperInstrument", start: datetime, end: datetime, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(epoch seconds, prices on the tick grid) for every second in (start, end]; for crossing checks.
+
+    Looks back at most to the start of the day before `end`, so a long-idle order costs little."""
+    epochs: list[np.ndarray] = []
+    values: list[np.ndarray] = []
     start_day, start_second = split_instant(start)
     end_day, end_second = split_instant(end)
-    day = max(start_day, end_day - timedelta(days=2))  # resting orders look back at most two days
+    day = start_day
+    if day < end_day - timedelta(days=1):
+        day, start_second = end_day - timedelta(days=1), -1
     while day <= end_day:
         first = start_second + 1 if day == start_day else 0
         last = end_second if day == end_day else SECONDS_PER_DAY - 1
         if last >= first:
-            values = to_tick(series(inst, day, seed, upto=last, first=first), inst.tick_size)
-            base = day_start(day)
-            out.extend((base + timedelta(seconds=first + i), float(v)) for i, v in enumerate(values))
+            values.append(to_tick(series(inst, day, seed, upto=last, first=first), inst.tick_size))
+            epochs.append(epoch_seconds(day, first) + np.arange(last - first + 1))
         day += timedelta(days=1)
-    return out
+    if not values:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    return np.concatenate(epochs), np.concatenate(values)
 
 
 # ------------------------------------------------------------------------------------------ volume
