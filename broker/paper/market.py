@@ -86,7 +86,7 @@ def quote(inst: PaperInstrument, at: datetime, seed: int) -> dict:
                                inst.tick_size))
     epoch_second = int(at.timestamp())
     top = book(inst, ltp, epoch_second)
-    volume = cumulative_volume(inst, day, second, seed)
+    volume = cumulative_volume(inst, day, second + 1, seed)   # seconds 0..second, as candles count
     return {
         "ltp": ltp, "open": float(ticked[0]), "high": float(ticked.max()), "low": float(ticked.min()),
         "prev_close": prev_close, "volume": volume, "bid": top.bid, "ask": top.ask,
