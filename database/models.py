@@ -3,3 +3,5 @@
 Each area that adds tables adds its module here.
 """
 from database import users  # noqa: F401
+from database import broker_sessions  # noqa: F401
+from database import symtoken  # noqa: F401
