@@ -26,6 +26,17 @@ NOT_PLUGINS = ("contract",)
 AVAILABLE, UNAVAILABLE = "available", "unavailable"
 
 
+def find_plugin_modules(packages: Iterable[str] = ("broker",)) -> list[tuple[str, str]]:
+    """(plugin name, module name) of every plugin folder, found without importing the plugins."""
+    found = []
+    for package_name in packages:
+        package = importlib.import_module(package_name)
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            if info.ispkg and not info.name.startswith("_") and info.name not in NOT_PLUGINS:
+                found.append((info.name, f"{package_name}.{info.name}"))
+    return found
+
+
 class UnknownBroker(LookupError):
     """No plugin of that name, or it is unavailable or not allowed here; the message says which."""
 
@@ -79,11 +90,8 @@ class BrokerRegistry:
 
     # ------------------------------------------------------------------------------ discovery
     def discover(self, packages: Iterable[str] = ("broker",)) -> "BrokerRegistry":
-        for package_name in packages:
-            package = importlib.import_module(package_name)
-            for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-                if info.ispkg and not info.name.startswith("_") and info.name not in NOT_PLUGINS:
-                    self.load(info.name, f"{package_name}.{info.name}")
+        for name, module_name in find_plugin_modules(packages):
+            self.load(name, module_name)
         return self
 
     def load(self, name: str, module_name: str) -> PluginEntry:
