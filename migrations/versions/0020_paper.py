@@ -1,7 +1,7 @@
 """Paper broker state: accounts, orders, trades, positions, holdings and the funds ledger.
 
 Revision ID: 0020_paper
-Revises: 0002_users
+Revises: 0010_brokers
 Create Date: 2026-11-24
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = "0020_paper"
-down_revision = "0002_users"
+down_revision = "0010_brokers"
 branch_labels = None
 depends_on = None
 
