@@ -13,6 +13,8 @@ from typing import Iterator
 
 from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String,
                         UniqueConstraint, delete, func, select, update)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from database.core import db
@@ -136,33 +138,39 @@ def aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc)
 
 
+def current_engine() -> Engine:
+    """The app's SQLAlchemy engine (needs an app context); kept by callers that work outside one."""
+    return db.engine
+
+
 @contextmanager
-def locked_account(user_id: int) -> Iterator[Session]:
+def locked_account(user_id: int, bind: Engine | None = None) -> Iterator[Session]:
     """A transaction on its own session holding the user's paper-account lock; commits on success.
 
     The caller must have created the account (`ensure_account`). The session is separate from the
     request's session so that no earlier read of the request holds a snapshot that the write would
     have to upgrade (which SQLite would refuse instead of waiting).
     """
-    with Session(db.engine, expire_on_commit=False) as session:
+    with Session(bind or db.engine, expire_on_commit=False) as session:
         with session.begin():
             session.execute(update(PaperAccount).where(PaperAccount.user_id == user_id)
                             .values(version=PaperAccount.version + 1))
             yield session
 
 
-def ensure_account(user_id: int, capital: float, today: date, now: datetime) -> None:
+def ensure_account(user_id: int, capital: float, today: date, now: datetime, bind: Engine | None = None) -> None:
     """Create the user's paper account with `capital` if it does not exist yet (safe under races)."""
-    with Session(db.engine) as session:
+    bind = bind or db.engine
+    with Session(bind) as session:
         if session.scalar(select(PaperAccount.id).where(PaperAccount.user_id == user_id)) is not None:
             return
     try:
-        with Session(db.engine) as session, session.begin():
+        with Session(bind) as session, session.begin():
             session.add(PaperAccount(user_id=user_id, capital=capital, balance=capital, realized_today=0.0,
                                      realized_total=0.0, trading_day=today, reset_count=0, last_reset=now,
                                      version=0))
-    except Exception:  # another thread or process created it first: the unique user_id says so
-        with Session(db.engine) as session:
+    except IntegrityError:  # another thread or process created it first: the unique user_id says so
+        with Session(bind) as session:
             if session.scalar(select(PaperAccount.id).where(PaperAccount.user_id == user_id)) is None:
                 raise
 
@@ -173,9 +181,9 @@ def wipe_user(session: Session, user_id: int) -> None:
         session.execute(delete(model).where(model.user_id == user_id))
 
 
-def users_with_resting_orders() -> list[int]:
+def users_with_resting_orders(bind: Engine | None = None) -> list[int]:
     """Users that have open or trigger-pending paper orders (for the background matcher)."""
-    with Session(db.engine) as session:
+    with Session(bind or db.engine) as session:
         rows = session.scalars(select(PaperOrder.user_id).where(
             PaperOrder.status.in_(("open", "trigger pending"))).distinct())
         return list(rows)

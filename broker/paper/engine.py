@@ -81,9 +81,13 @@ class _Rejection:
 
 
 class PaperEngine:
-    def __init__(self, settings: EngineSettings | None = None, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, settings: EngineSettings | None = None, clock: Callable[[], datetime] = utc_now,
+                 bind: Any = None):
+        """`bind`: a SQLAlchemy engine to use outside a Flask app context (the background matcher);
+        by default the app's database engine."""
         self.settings = settings or EngineSettings()
         self.clock = clock
+        self.bind = bind
 
     # ------------------------------------------------------------------------------------- market
     def now(self) -> datetime:
@@ -109,8 +113,8 @@ class PaperEngine:
     def _account(self, user_id: int) -> Iterator[tuple[Session, PaperAccount, datetime]]:
         now = self.now()
         today = ist_now(now).date()
-        store.ensure_account(user_id, self.settings.capital, today, now)
-        with store.locked_account(user_id) as session:
+        store.ensure_account(user_id, self.settings.capital, today, now, self.bind)
+        with store.locked_account(user_id, self.bind) as session:
             account = session.scalar(select(PaperAccount).where(PaperAccount.user_id == user_id))
             self._catch_up(session, account, now)
             yield session, account, now
@@ -313,8 +317,8 @@ class PaperEngine:
     def reset(self, user_id: int) -> None:
         """Start over: every order, trade, position, holding and ledger row goes; capital is restored."""
         now = self.now()
-        store.ensure_account(user_id, self.settings.capital, ist_now(now).date(), now)
-        with store.locked_account(user_id) as session:
+        store.ensure_account(user_id, self.settings.capital, ist_now(now).date(), now, self.bind)
+        with store.locked_account(user_id, self.bind) as session:
             account = session.scalar(select(PaperAccount).where(PaperAccount.user_id == user_id))
             store.wipe_user(session, user_id)
             account.capital = account.balance = self.settings.capital

@@ -2,8 +2,8 @@
 
 Each check returns None when the order passes or the reason text when it does not; the engine stores
 the reason on the rejected order and the adapter raises it as `InvalidOrder`. Price bands are
-approximations: equities ±20 % of the previous close, futures ±10 %, options up to five times the
-larger of the previous close and the last price.
+approximations of the exchanges' circuit and dynamic bands: equities ±30 % of the previous close,
+futures ±10 %, options up to five times the larger of the previous close and the last price.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from broker.paper.instruments import PaperInstrument
 from utils.constants import ACTIONS, CASH_EXCHANGES, PRICE_TYPES, PRODUCTS
 
 MAX_LOTS_PER_ORDER = 10_000
-EQUITY_BAND = 0.20
+EQUITY_BAND = 0.30
 FUTURES_BAND = 0.10
 OPTION_BAND_MULTIPLE = 5
 
