@@ -120,3 +120,22 @@ def test_option_chain_is_arbitrage_free_and_keeps_put_call_parity(rows):
     ticked_c = [prices.price(leg, NOW, 0) for leg in sorted(legs, key=lambda l: l.strike) if leg.option_type == "CE"]
     assert all(a >= b for a, b in zip(ticked_c, ticked_c[1:]))
     assert prices.raw_price(future, NOW, 0) == pytest.approx(forward)   # the future trades at the forward
+
+
+def test_ticks_follow_the_websocket_contract_and_match_quotes():
+    from broker.paper.ticks import tick
+
+    sbin = catalog(TODAY).lookup("SBIN", "NSE")
+    quote = market.quote(sbin, NOW, 0)
+    ltp = tick(sbin, NOW, 1)
+    assert ltp == {"ltp": quote["ltp"], "ltt": int(NOW.timestamp()) * 1000, "timestamp": int(NOW.timestamp() * 1000)}
+    full = tick(sbin, NOW, 2)
+    for key in ("open", "high", "low", "close", "volume", "last_trade_quantity", "avg_trade_price", "change",
+                "change_percent"):
+        assert key in full
+    assert full["close"] == quote["prev_close"] and full["change"] == pytest.approx(quote["ltp"] - quote["prev_close"])
+    depth = tick(sbin, NOW, 3)
+    assert depth["depth"]["buy"][0]["price"] == quote["bid"] and len(depth["depth"]["sell"]) == 5
+    assert all(set(level) == {"price", "quantity", "orders"} for level in depth["depth"]["buy"])
+    with pytest.raises(ValueError):
+        tick(sbin, NOW, 4)
