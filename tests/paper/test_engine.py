@@ -192,3 +192,33 @@ def test_reset_starts_over(paper: Paper):
     snap = engine.snapshot(user)
     assert engine.orders(user) == [] and snap.positions == []
     assert snap.funds.available_cash == 10_000_000 and snap.funds.raw["reset_count"] == 1
+
+
+def test_exchange_session_refuses_orders_outside_market_hours(paper: Paper):
+    engine = PaperEngine(EngineSettings(session="exchange"), clock=paper.clock)
+    paper.clock.advance(hours=7)                  # 17:00 IST
+    with pytest.raises(InvalidOrder, match=r"NSE is closed; orders are accepted 09:15-15:30 IST"):
+        engine.place(paper.user_id, symbol="SBIN", exchange="NSE", action="BUY", quantity=1)
+    mcx = next(r for r in engine.catalog().rows if r.exchange == "MCX" and r.symbol.startswith("CRUDEOIL"))
+    order = engine.place(paper.user_id, symbol=mcx.symbol, exchange="MCX", action="BUY", quantity=mcx.lotsize,
+                         product="NRML")
+    assert order.status == "complete"             # MCX trades until 23:30 IST
+
+
+def test_stop_loss_limit_triggers_then_fills_at_its_limit(paper: Paper):
+    engine, user = paper.engine, paper.user_id
+    sbin = engine.instrument("SBIN", "NSE")
+    now = paper.clock()
+    _, path = prices.price_range(sbin, now, now + timedelta(hours=6), 0)
+    ltp = engine.quote(sbin)["ltp"]
+    trigger = round(float(path.max()) - 2 * sbin.tick_size, 2)
+    assert trigger > ltp
+    order = engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=3, pricetype="SL",
+                         price=round(trigger + 1, 2), trigger_price=trigger)
+    assert order.status == "trigger pending"
+    with pytest.raises(InvalidOrder, match="must be above the last price"):
+        engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=3, pricetype="SL-M",
+                     trigger_price=round(ltp - 1, 2))
+    paper.clock.advance(hours=6)
+    done = engine.orders(user)[0]
+    assert done.status == "complete" and trigger <= done.average_price <= trigger + 1
