@@ -122,7 +122,8 @@ class PaperEngine:
     def _catch_up(self, session: Session, account: PaperAccount, now: datetime) -> None:
         today = ist_now(now).date()
         lookup = lambda symbol, exchange: self.lookup(symbol, exchange, now)  # noqa: E731
-        housekeeping.match_resting(session, account, now, lookup, self.settings.slippage, self.settings.seed)
+        housekeeping.match_resting(session, account, now, lookup, self.settings.slippage, self.settings.seed,
+                                   exchange_hours=self.settings.session == "exchange")
         housekeeping.settle_new_day(session, account, today, now)
         housekeeping.settle_expired(session, account, now, lookup, self.settings.seed)
         housekeeping.cancel_stale_mis_orders(session, account.user_id, now, self.settings.squareoff)

@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from broker.paper import prices
+from broker.paper import calendar, prices
 from broker.paper.calendar import IST, ist_now
 from broker.paper.fills import book_realized, fill_order, get_holding
 from broker.paper.instruments import PaperInstrument
@@ -23,6 +23,7 @@ from database.paper import PaperAccount, PaperHolding, PaperOrder, PaperPosition
 from utils.constants import ORDER_STATUS_CANCELLED, ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING
 
 RESTING = (ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING)
+IST_OFFSET_SECONDS = 19_800
 Lookup = Callable[[str, str], "PaperInstrument | None"]
 
 
@@ -42,8 +43,23 @@ def slipped(price: float, action: str, slippage: float, tick: float) -> float:
     return round(max(float(np.floor(price * (1 - slippage) / tick + 1e-9)) * tick, tick), 6)
 
 
+def in_session(exchange: str, epochs: np.ndarray) -> np.ndarray:
+    """Which of these instants fall in the exchange's regular hours on a trading day (IST)."""
+    start, end = calendar.session_hours(exchange)
+    local = epochs + IST_OFFSET_SECONDS
+    second_of_day = local % 86_400
+    mask = (second_of_day >= start.hour * 3600 + start.minute * 60) & (second_of_day < end.hour * 3600 + end.minute * 60)
+    days = local // 86_400
+    for day in np.unique(days):
+        if not calendar.is_trading_day(date(1970, 1, 1) + timedelta(days=int(day))):
+            mask &= days != day
+    return mask
+
+
 def match_resting(session: Session, account: PaperAccount, now: datetime, lookup: Lookup,
-                  slippage: float, seed: int) -> None:
+                  slippage: float, seed: int, exchange_hours: bool = False) -> None:
+    """Fill resting orders the price crossed since their last check; with `exchange_hours` only
+    instants inside the exchange's session count."""
     for order in resting_orders(session, account.user_id):
         inst = lookup(order.symbol, order.exchange)
         if inst is None:
@@ -52,13 +68,16 @@ def match_resting(session: Session, account: PaperAccount, now: datetime, lookup
         until = min(now, end_of_day(created_day))          # DAY orders never fill after their day
         since = aware(order.checked_at)
         if until > since:
-            _scan(session, account, order, inst, since, until, slippage, seed)
+            _scan(session, account, order, inst, since, until, slippage, seed, exchange_hours)
 
 
 def _scan(session: Session, account: PaperAccount, order: PaperOrder, inst: PaperInstrument,
-          since: datetime, until: datetime, slippage: float, seed: int) -> None:
+          since: datetime, until: datetime, slippage: float, seed: int, exchange_hours: bool) -> None:
     epochs, values = prices.price_range(inst, since, until, seed)
     order.checked_at = until.astimezone(timezone.utc)
+    if exchange_hours and values.size:
+        keep = in_session(inst.exchange, epochs)
+        epochs, values = epochs[keep], values[keep]
     if not values.size:
         return
     buy = order.action == "BUY"

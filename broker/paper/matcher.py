@@ -3,9 +3,10 @@
 Fills do not depend on it: matching is computed from the deterministic price path between the last
 check and now, so a late check fills an order at the same instant and price as an on-time one. The
 thread only makes fills appear in the database promptly (for other readers, dashboards, square-off).
-It starts on the first resting order of the process (from a request, where the app's database engine
-is known), wakes every second, brings every user with resting orders up to date, and stops with the
-process (daemon). Several processes may each run one: the per-user account lock serializes them.
+It starts with the first resting order of the process (from a request, where the app's database
+engine is known), wakes every second, brings every user with resting orders up to date, and ends when
+no order rests any more or the database fails (the next resting order starts it again). Several
+processes may each run one: the per-user account lock serializes them.
 """
 from __future__ import annotations
 
@@ -60,6 +61,15 @@ class BackgroundMatcher:
     def _run(self, worker: PaperEngine, bind: Any) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.run_once(worker, bind)
-            except Exception:  # keep matching; the next round retries
-                log.exception("paper matcher round failed")
+                if self.run_once(worker, bind):
+                    continue
+                with self._lock:   # ensure_started() waits here, so no new resting order is missed
+                    if store.users_with_resting_orders(bind):
+                        continue
+                    self._thread = None
+                    return
+            except Exception:  # the database went away (shutdown, test teardown): the next order restarts us
+                log.warning("paper matcher stopped after an error", exc_info=True)
+                with self._lock:
+                    self._thread = None
+                return

@@ -222,3 +222,19 @@ def test_stop_loss_limit_triggers_then_fills_at_its_limit(paper: Paper):
     paper.clock.advance(hours=6)
     done = engine.orders(user)[0]
     assert done.status == "complete" and trigger <= done.average_price <= trigger + 1
+
+
+def test_exchange_session_fills_resting_orders_only_in_market_hours(paper: Paper):
+    engine = PaperEngine(EngineSettings(session="exchange"), clock=paper.clock)
+    paper.clock.advance(hours=5, minutes=20)      # 15:20 IST, ten minutes before the close
+    sbin = engine.instrument("SBIN", "NSE")
+    now = paper.clock()
+    epochs, path = prices.price_range(sbin, now, now + timedelta(hours=8), 0)
+    in_hours, after_close = path[: 10 * 60 - 1], path[10 * 60:]
+    limit = round(min(float(path.min()), float(in_hours.min()) - sbin.tick_size * 2), 2)
+    if not (after_close <= limit).any() or (in_hours <= limit).any():
+        pytest.skip("the seeded path does not cross the limit only after the close")
+    order = engine.place(paper.user_id, symbol="SBIN", exchange="NSE", action="BUY", quantity=1,
+                         pricetype="LIMIT", price=limit, product="CNC")
+    paper.clock.advance(hours=8)
+    assert [o.status for o in engine.orders(paper.user_id) if o.orderid == order.orderid] == ["open"]

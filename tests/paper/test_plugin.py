@@ -67,6 +67,10 @@ def test_background_matcher_fills_without_any_call(paper: Paper):
             with Session(db.engine) as session:
                 status = session.scalar(select(PaperOrder.status).where(PaperOrder.orderid == order.orderid))
         assert status == "complete"
+        deadline = time.monotonic() + 5
+        while matcher.running and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not matcher.running   # nothing rests any more: the thread ends until the next order
     finally:
         matcher.stop()
 
