@@ -8,6 +8,8 @@ candle's high is the highest `ltp` any quote showed in that minute. Indices have
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -75,12 +77,59 @@ def book(inst: PaperInstrument, ltp: float, epoch_second: int) -> Book:
     return Book(bid, ask, side(bid, -1, "bid"), side(ask, 1, "ask"))
 
 
+@dataclass(frozen=True)
+class _DaySoFar:
+    """Running figures of one instrument's day up to second `upto` (on the tick grid)."""
+    upto: int
+    open: float
+    high: float
+    low: float
+    total: float          # sum of the raw prices, for the day's average
+    last: float
+
+
+class _RunningDays:
+    """Keeps each instrument's day figures so a new quote only prices the seconds since the last one
+    (an option chain re-quoted every few seconds costs little). Bounded; safe across threads."""
+
+    def __init__(self, size: int = 20_000):
+        self.size = size
+        self._items: OrderedDict[tuple, _DaySoFar] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, inst: PaperInstrument, day: date, second: int, seed: int) -> _DaySoFar:
+        key = (inst, day, seed)
+        with self._lock:
+            known = self._items.get(key)
+        if known is not None and known.upto == second:
+            return known
+        if known is None or known.upto > second:   # first quote of the day, or the clock went back
+            known, first = None, 0
+        else:
+            first = known.upto + 1
+        raw = series(inst, day, seed, upto=second, first=first)
+        ticked = to_tick(raw, inst.tick_size)
+        high, low = float(ticked.max()), float(ticked.min())
+        if known is not None:
+            high, low = max(high, known.high), min(low, known.low)
+        result = _DaySoFar(second, known.open if known else float(ticked[0]), high, low,
+                           (known.total if known else 0.0) + float(raw.sum()), float(ticked[-1]))
+        with self._lock:
+            self._items[key] = result
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return result
+
+
+_running = _RunningDays()
+
+
 def quote(inst: PaperInstrument, at: datetime, seed: int) -> dict:
     """The §6.1 quote plus depth-related extras (bid/ask sizes, last trade size, VWAP, oi)."""
     day, second = split_instant(at)
-    today = series(inst, day, seed, upto=second)
-    ticked = to_tick(today, inst.tick_size)
-    ltp = float(ticked[-1])
+    today = _running.get(inst, day, second, seed)
+    ltp = today.last
     last = SECONDS_PER_DAY - 1
     prev_close = float(to_tick(series(inst, day - timedelta(days=1), seed, upto=last, first=last)[0],
                                inst.tick_size))
@@ -88,12 +137,12 @@ def quote(inst: PaperInstrument, at: datetime, seed: int) -> dict:
     top = book(inst, ltp, epoch_second)
     volume = cumulative_volume(inst, day, second + 1, seed)   # seconds 0..second, as candles count
     return {
-        "ltp": ltp, "open": float(ticked[0]), "high": float(ticked.max()), "low": float(ticked.min()),
+        "ltp": ltp, "open": today.open, "high": today.high, "low": today.low,
         "prev_close": prev_close, "volume": volume, "bid": top.bid, "ask": top.ask,
         "bid_qty": top.bids[0]["quantity"], "ask_qty": top.asks[0]["quantity"],
         "oi": open_interest(inst, day),
         "ltq": inst.lotsize * (1 + _hash_int(inst.token, epoch_second) % 5) if inst.tradable else 0,
-        "avg_trade_price": float(to_tick(today.mean(), inst.tick_size)),
+        "avg_trade_price": float(to_tick(today.total / (second + 1), inst.tick_size)),
         "timestamp": int(at.timestamp() * 1000),
     }
 
