@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -56,13 +56,6 @@ class PaperInstrument:
     @property
     def is_derivative(self) -> bool:
         return self.kind != "spot" or self.exchange == "MCX"
-
-    def record(self) -> dict:
-        """The unified instrument record, without the simulation details."""
-        fields = ("symbol", "brsymbol", "name", "exchange", "brexchange", "token", "expiry", "strike",
-                  "lotsize", "tick_size", "instrumenttype")
-        data = asdict(self)
-        return {key: data[key] for key in fields}
 
 
 # ------------------------------------------------------------------------------------------ expiries

@@ -242,8 +242,3 @@ def _calendar_bars(inst: PaperInstrument, interval: str, days: list[date], today
                        oi=open_interest(inst, day))
     return list(merged.values())
 
-
-def day_range(inst: PaperInstrument, at: datetime, seed: int) -> np.ndarray:
-    """Every price of today up to `at` (on the tick grid); used by checks that need the day's path."""
-    day, second = split_instant(at)
-    return to_tick(series(inst, day, seed, upto=second), inst.tick_size)

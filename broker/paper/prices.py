@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import math
 import zlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from statistics import NormalDist
 from typing import TYPE_CHECKING
