@@ -45,13 +45,24 @@ class Paper:
     user_id: int
 
 
-@pytest.fixture
-def paper(db_app: Flask) -> Iterator[Paper]:
+def _paper(app: Flask) -> Iterator[Paper]:
     clock = Clock()
     engine = PaperEngine(EngineSettings(), clock=clock)
-    user_id = make_user(db_app)
-    with db_app.app_context():
-        yield Paper(db_app, engine, clock, user_id)
+    user_id = make_user(app)
+    with app.app_context():
+        yield Paper(app, engine, clock, user_id)
+
+
+@pytest.fixture
+def paper(db_app: Flask) -> Iterator[Paper]:
+    """On SQLite and on PostgreSQL."""
+    yield from _paper(db_app)
+
+
+@pytest.fixture
+def paper_sqlite(app: Flask) -> Iterator[Paper]:
+    """SQLite only: for checks whose storage is already covered by the `paper` tests."""
+    yield from _paper(app)
 
 
 def utc(at: datetime) -> datetime:

@@ -65,16 +65,17 @@ def test_an_order_that_is_not_a_lot_multiple_is_rejected_naming_the_lot_size(pap
     ("price", 5000.0, "outside the price band"),
     ("product", "NRML", "NRML is not allowed on NSE"),
 ])
-def test_broker_style_checks(paper: Paper, field: str, value, message: str):
+def test_broker_style_checks(paper_sqlite: Paper, field: str, value, message: str):
     args = {"symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": 1, "pricetype": "LIMIT",
             "price": 900.0, "product": "MIS", field: value}
     with pytest.raises(InvalidOrder, match=message):
-        paper.engine.place(paper.user_id, **args)
+        paper_sqlite.engine.place(paper_sqlite.user_id, **args)
 
 
-def test_index_is_not_tradable(paper: Paper):
+def test_index_is_not_tradable(paper_sqlite: Paper):
     with pytest.raises(InvalidOrder, match="index and cannot be traded"):
-        paper.engine.place(paper.user_id, symbol="NIFTY", exchange="NSE_INDEX", action="BUY", quantity=1)
+        paper_sqlite.engine.place(paper_sqlite.user_id, symbol="NIFTY", exchange="NSE_INDEX", action="BUY",
+                                  quantity=1)
 
 
 def test_positions_and_funds_move_consistently(paper: Paper):
@@ -98,7 +99,8 @@ def test_positions_and_funds_move_consistently(paper: Paper):
     assert after.funds.available_cash == pytest.approx(10_000_000 + realized, abs=0.05)
 
 
-def test_insufficient_funds_is_rejected(paper: Paper):
+def test_insufficient_funds_is_rejected(paper_sqlite: Paper):
+    paper = paper_sqlite
     engine = PaperEngine(EngineSettings(capital=100_000), clock=paper.clock)
     with pytest.raises(InsufficientFunds, match="Insufficient funds"):
         engine.place(paper.user_id, symbol="RELIANCE", exchange="NSE", action="BUY", quantity=1000, product="CNC")
@@ -175,7 +177,8 @@ def test_cnc_buys_become_holdings_the_next_day(paper: Paper):
         engine.place(user, symbol="INFY", exchange="NSE", action="SELL", quantity=1, product="CNC")
 
 
-def test_resting_orders_expire_at_the_end_of_their_day(paper: Paper):
+def test_resting_orders_expire_at_the_end_of_their_day(paper_sqlite: Paper):
+    paper = paper_sqlite
     engine, user = paper.engine, paper.user_id
     engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=1, pricetype="LIMIT", price=800.0,
                  product="CNC")
@@ -194,7 +197,8 @@ def test_reset_starts_over(paper: Paper):
     assert snap.funds.available_cash == 10_000_000 and snap.funds.raw["reset_count"] == 1
 
 
-def test_exchange_session_refuses_orders_outside_market_hours(paper: Paper):
+def test_exchange_session_refuses_orders_outside_market_hours(paper_sqlite: Paper):
+    paper = paper_sqlite
     engine = PaperEngine(EngineSettings(session="exchange"), clock=paper.clock)
     paper.clock.advance(hours=7)                  # 17:00 IST
     with pytest.raises(InvalidOrder, match=r"NSE is closed; orders are accepted 09:15-15:30 IST"):
@@ -205,7 +209,8 @@ def test_exchange_session_refuses_orders_outside_market_hours(paper: Paper):
     assert order.status == "complete"             # MCX trades until 23:30 IST
 
 
-def test_stop_loss_limit_triggers_then_fills_at_its_limit(paper: Paper):
+def test_stop_loss_limit_triggers_then_fills_at_its_limit(paper_sqlite: Paper):
+    paper = paper_sqlite
     engine, user = paper.engine, paper.user_id
     sbin = engine.instrument("SBIN", "NSE")
     now = paper.clock()
@@ -224,7 +229,8 @@ def test_stop_loss_limit_triggers_then_fills_at_its_limit(paper: Paper):
     assert done.status == "complete" and trigger <= done.average_price <= trigger + 1
 
 
-def test_exchange_session_fills_resting_orders_only_in_market_hours(paper: Paper):
+def test_exchange_session_fills_resting_orders_only_in_market_hours(paper_sqlite: Paper):
+    paper = paper_sqlite
     engine = PaperEngine(EngineSettings(session="exchange"), clock=paper.clock)
     paper.clock.advance(hours=5, minutes=20)      # 15:20 IST, ten minutes before the close
     sbin = engine.instrument("SBIN", "NSE")
