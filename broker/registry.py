@@ -50,6 +50,7 @@ class PluginEntry:
     plugin: BrokerPlugin | None = None
     allowed: bool = False
     missing_settings: list[str] = field(default_factory=list)  # required settings that are empty
+    rate_limiter: RateLimiter | None = None
 
     @property
     def available(self) -> bool:
@@ -111,10 +112,10 @@ class BrokerRegistry:
         if problems:
             return self._reject(entry, "breaks the contract: " + "; ".join(problems))
         limiter.set_budgets(plugin.capabilities.rate_limits)
-        entry.plugin, entry.status = plugin, AVAILABLE
+        entry.plugin, entry.status, entry.rate_limiter = plugin, AVAILABLE, limiter
         entry.missing_settings = [spec.name for spec in plugin.manifest.settings
                                   if spec.required and not self.settings.get(spec.name)]
-        log.info("broker plugin %s available%s", name, "" if entry.allowed else " (not in VALID_BROKERS)")
+        log.debug("broker plugin %s available%s", name, "" if entry.allowed else " (not in VALID_BROKERS)")
         return entry
 
     def _config_for(self, name: str) -> tuple[PluginConfig, RateLimiter]:
