@@ -26,7 +26,6 @@ from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import ndtr
 
 from broker.paper.calendar import IST
 from broker.paper.universe import RISK_FREE_RATE
@@ -98,6 +97,8 @@ def driver_path(key: str, reference: float, volatility: float, day: int, seed: i
 def black76(forward: np.ndarray | float, strike: float, tau: np.ndarray | float, sigma: np.ndarray | float,
             option_type: str, rate: float = RISK_FREE_RATE) -> np.ndarray:
     """Black-76 price of a European option on a forward; intrinsic value once tau <= 0."""
+    from scipy.special import ndtr  # imported on first use: keeps the app's start-up light
+
     forward = np.asarray(forward, dtype=float)
     tau = np.broadcast_to(np.asarray(tau, dtype=float), forward.shape)
     sigma = np.broadcast_to(np.asarray(sigma, dtype=float), forward.shape)
