@@ -147,6 +147,14 @@ def _hhmm(raw: str) -> str:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+def _optional_file(raw: str) -> str:
+    """An existing file (relative paths from the project folder), or empty."""
+    value = raw.strip()
+    if value and not (Path(value) if Path(value).is_absolute() else PROJECT_ROOT / value).is_file():
+        raise ValueError(f"must be an existing file (absolute, or relative to {PROJECT_ROOT}), got {raw!r}")
+    return value
+
+
 def _rate_limit(raw: str) -> str:
     from limits import parse_many  # the library Flask-Limiter uses, so we accept exactly its syntax
 
@@ -259,6 +267,7 @@ class Settings:
     PAPER_SQUAREOFF_TIME: str = _setting("15:15", _hhmm, "time of day (IST, HH:MM) when open paper MIS positions are squared off")
     PAPER_TICK_INTERVAL_MS: int = _setting("250", _int_between(50, 60000), "milliseconds between the paper broker's streamed ticks")
     PAPER_SEED: int = _setting("0", _int_between(0, 2**31 - 1), "seed of the paper price process; every process with the same seed sees the same prices")
+    PAPER_REPLAY_FILE: str = _setting("", _optional_file, "CSV of recorded NIFTY ticks (timestamp,last_price) replayed each paper day, e.g. ../shared/fixtures/market/nifty50_ticks_2022-07-01.csv; empty: off")
     # CORS for the REST API
     CORS_ENABLED: bool = _setting("false", _bool, "answer cross-origin requests to /api/v1/*")
     CORS_ALLOWED_ORIGINS: tuple = _setting("", _csv, "comma-separated origins allowed to call the API, e.g. https://example.com")

@@ -6,6 +6,7 @@ Read top to bottom:
     instruments.py  today's instrument list in the unified master-contract format
     prices.py       the deterministic price process (Brownian bridge per day, Black-76 options)
     market.py       quotes, 5-level depth and candles from that process
+    replay.py       optional replay of recorded NIFTY ticks (PAPER_REPLAY_FILE)
     ticks.py        normalized streaming ticks (API_CONTRACT §13.5) for the streaming adapter
     calendar.py     trading days and session hours (PAPER_SESSION=exchange)
     rules.py        order checks with broker-style rejection reasons
@@ -25,6 +26,8 @@ from broker.contract.manifest import INTERVALS, OPERATIONS
 from broker.paper.adapters import PaperAuth, PaperData, PaperFunds, PaperMasterContract, PaperOrders
 from broker.paper.engine import EngineSettings, PaperEngine
 from broker.paper.matcher import BackgroundMatcher
+from broker.paper import replay
+from utils.config import PROJECT_ROOT
 
 MANIFEST = Manifest(
     name="paper",
@@ -33,7 +36,8 @@ MANIFEST = Manifest(
     settings=tuple(SettingSpec(name=name, label=label, required=False) for name, label in (
         ("PAPER_CAPITAL", "Virtual capital (INR)"), ("PAPER_SLIPPAGE", "Market-order slippage"),
         ("PAPER_SESSION", "Market hours: always or exchange"), ("PAPER_SQUAREOFF_TIME", "MIS square-off time"),
-        ("PAPER_TICK_INTERVAL_MS", "Streaming tick interval (ms)"), ("PAPER_SEED", "Price process seed"))),
+        ("PAPER_TICK_INTERVAL_MS", "Streaming tick interval (ms)"), ("PAPER_SEED", "Price process seed"),
+        ("PAPER_REPLAY_FILE", "Recorded NIFTY ticks to replay"))),
     description="Built-in simulator: seeded prices, real lot and tick sizes, margins and P&L; no credentials.",
 )
 
@@ -48,6 +52,8 @@ CAPABILITIES = CapabilityMap(
 
 
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
+    replay_file = config.get("PAPER_REPLAY_FILE") or ""
+    replay.install(replay.load(PROJECT_ROOT / replay_file) if replay_file else None)
     engine = PaperEngine(EngineSettings.from_settings(config.settings))
     return BrokerPlugin(manifest=MANIFEST, capabilities=CAPABILITIES, auth=PaperAuth(),
                         orders=PaperOrders(engine, BackgroundMatcher(engine)), data=PaperData(engine),

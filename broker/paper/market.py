@@ -125,6 +125,13 @@ class _RunningDays:
 _running = _RunningDays()
 
 
+def reset_caches() -> None:
+    """Forget cached day figures (after the price process changed, e.g. a replay was installed)."""
+    global _running
+    _running = _RunningDays()
+    _day_summary.cache_clear()
+
+
 def quote(inst: PaperInstrument, at: datetime, seed: int) -> dict:
     """The §6.1 quote plus depth-related extras (bid/ask sizes, last trade size, VWAP, oi)."""
     day, second = split_instant(at)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from broker.paper import replay
 from broker.paper.calendar import IST
 from broker.paper.universe import RISK_FREE_RATE
 
@@ -88,6 +89,8 @@ def driver_path(key: str, reference: float, volatility: float, day: int, seed: i
     fraction = np.linspace(0.0, 1.0, SECONDS_PER_DAY + 1)
     bridge = walk - fraction * walk[-1]
     path = np.exp(start + bridge + fraction * (end - start))
+    if key in replay.ACTIVE:
+        path = replay.overlay(path, replay.ACTIVE[key])
     path.setflags(write=False)
     return path
 
