@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from typing import Any, Callable, Iterator, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from broker.errors import InsufficientFunds, InvalidOrder, OrderNotFound, OrderRejected, UnknownSymbol
@@ -60,6 +60,11 @@ class EngineSettings:
                    session=str(settings.get("PAPER_SESSION", cls.session)),
                    squareoff=time(int(hours), int(minutes)),
                    seed=int(settings.get("PAPER_SEED", 0) or 0))
+
+
+def _day_start_utc(now: datetime) -> datetime:
+    local = ist_now(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
 
 
 def _sells_holdings(order: PaperOrder) -> bool:
@@ -297,14 +302,19 @@ class PaperEngine:
 
     # ------------------------------------------------------------------------------------- reads
     def orders(self, user_id: int) -> list[PaperOrder]:
+        """Today's order book (IST), as a broker shows it: orders placed today, and earlier ones whose
+        fate was settled today (e.g. expired at the day's end)."""
         with self._account(user_id) as (session, account, now):
-            return list(session.scalars(select(PaperOrder).where(PaperOrder.user_id == user_id)
-                                        .order_by(PaperOrder.id)))
+            start = _day_start_utc(now)
+            return list(session.scalars(select(PaperOrder).where(
+                PaperOrder.user_id == user_id, or_(PaperOrder.created_at >= start, PaperOrder.updated_at >= start))
+                .order_by(PaperOrder.id)))
 
     def trades(self, user_id: int) -> list[PaperTrade]:
+        """Today's fills (IST)."""
         with self._account(user_id) as (session, account, now):
-            return list(session.scalars(select(PaperTrade).where(PaperTrade.user_id == user_id)
-                                        .order_by(PaperTrade.id)))
+            return list(session.scalars(select(PaperTrade).where(
+                PaperTrade.user_id == user_id, PaperTrade.created_at >= _day_start_utc(now)).order_by(PaperTrade.id)))
 
     def snapshot(self, user_id: int) -> Snapshot:
         """Positions, holdings and funds valued at one instant (one transaction, so they agree)."""

@@ -244,3 +244,13 @@ def test_exchange_session_fills_resting_orders_only_in_market_hours(paper_sqlite
                          pricetype="LIMIT", price=limit, product="CNC")
     paper.clock.advance(hours=8)
     assert [o.status for o in engine.orders(paper.user_id) if o.orderid == order.orderid] == ["open"]
+
+
+def test_order_and_trade_books_show_the_current_day(paper: Paper):
+    engine, user = paper.engine, paper.user_id
+    engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=1, product="CNC")
+    paper.clock.advance(days=1)
+    assert engine.orders(user) == [] and engine.trades(user) == []
+    today = engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=2, product="CNC")
+    assert [o.orderid for o in engine.orders(user)] == [today.orderid]
+    assert [t.quantity for t in engine.trades(user)] == [2]
