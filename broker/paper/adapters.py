@@ -81,7 +81,10 @@ class PaperOrders(OrderAdapter):
                 for row in self.engine.cancel_all(session.user_id)]
 
     def order_book(self, session: BrokerSession) -> list[Order]:
-        return [to_order(row) for row in self.engine.orders(session.user_id)]
+        orders = [to_order(row) for row in self.engine.orders(session.user_id)]
+        if any(order.status in ("open", "trigger pending") for order in orders):
+            self.matcher.ensure_started()   # e.g. after a restart, resting orders get watched again
+        return orders
 
     def trade_book(self, session: BrokerSession) -> list[Trade]:
         return [Trade(order_id=row.orderid, symbol=row.symbol, exchange=row.exchange, action=row.action,
