@@ -72,3 +72,37 @@ def test_concurrent_orders_of_one_user_keep_funds_consistent(db_app):
         expected = position_margin(sbin, "MIS", 30, cost / 30)
         assert snap.funds.utilised_debits == pytest.approx(expected, abs=0.05)
         assert snap.funds.available_cash == pytest.approx(1_000_000 - expected, abs=0.05)
+
+
+KILLED_TRADER = """
+import os, sys
+from app import create_app
+from broker.paper.engine import PaperEngine
+from tests.conftest import TEST_SECRETS
+url, user_id = sys.argv[1], int(sys.argv[2])
+app = create_app({**TEST_SECRETS, "ENV_FILE": None, "DATABASE_URL": url, "LOGS_DATABASE_URL": url})
+with app.app_context():
+    order = PaperEngine().place(user_id, symbol="SBIN", exchange="NSE", action="BUY", quantity=7)
+    print(order.orderid, order.average_price, flush=True)
+    os.kill(os.getpid(), 9)   # killed right after the acknowledgement
+"""
+
+
+def test_an_acknowledged_order_survives_the_process_being_killed(make_app, database_url: str):
+    import subprocess
+    import sys
+
+    from utils.config import PROJECT_ROOT
+
+    app = make_app(DATABASE_URL=database_url, LOGS_DATABASE_URL=database_url)
+    user_id = make_user(app)
+    run = subprocess.run([sys.executable, "-c", KILLED_TRADER, database_url, str(user_id)], cwd=PROJECT_ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == -9, run.stderr
+    orderid, price = run.stdout.split()
+    with app.app_context():
+        engine = PaperEngine()
+        [order] = [o for o in engine.orders(user_id) if o.orderid == orderid]
+        assert (order.status, order.quantity, order.average_price) == ("complete", 7, float(price))
+        [position] = engine.snapshot(user_id).positions
+        assert (position.symbol, position.quantity) == ("SBIN", 7)
