@@ -37,8 +37,8 @@ def test_orders_through_the_adapters(db_app):
         ack = plugin.orders.place_order(session, OrderRequest(instrument=sbin, action="BUY", quantity=10))
         order = plugin.orders.order_status(session, ack.order_id)
         assert order.status == "complete" and order.timestamp.count(":") == 2
-        future = next(i for i in plugin.master_contract.download(session, lambda m: None)
-                      if i.instrumenttype == "FUTIDX" and i.name == "NIFTY")
+        future = max((i for i in plugin.master_contract.download(session, lambda m: None)
+                      if i.instrumenttype == "FUTIDX" and i.name == "NIFTY"), key=lambda i: i.expiry)
         with pytest.raises(InvalidOrder, match="lot size 65") as raised:
             plugin.orders.place_order(session, OrderRequest(instrument=future, action="BUY", quantity=7,
                                                             product="NRML"))
