@@ -21,6 +21,7 @@ from blueprints import account, auth, errors, health, home, web_security
 from database import migrate
 from services import order_journal
 from utils import limiter
+from services import brokers
 from utils.config import DEFAULT_ENV_FILE, ConfigError, Settings, load_settings
 from utils.logging import configure_logging, get_logger, print_banner
 
@@ -54,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["openalgo.settings"] = settings
 
     database.init_app(app, settings)
+    brokers.init_app(app, settings)
     errors.register(app)
     limiter.init_app(app)
     web_security.register(app)

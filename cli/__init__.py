@@ -8,7 +8,7 @@ import importlib
 
 from flask import Flask
 
-COMMAND_MODULES = ["db", "config", "user", "apikey"]
+COMMAND_MODULES = ["db", "config", "user", "apikey", "broker", "contract", "paper"]
 
 
 def init_app(app: Flask) -> None:

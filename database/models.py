@@ -3,3 +3,6 @@
 Each area that adds tables adds its module here.
 """
 from database import api_keys, audit, journal, user_settings, users  # noqa: F401
+from database import broker_sessions  # noqa: F401
+from database import symtoken  # noqa: F401
+from database import paper  # noqa: F401

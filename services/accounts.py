@@ -10,7 +10,7 @@ import re
 from database import db
 from database import users as store
 from database.users import User
-from services import audit, passwords, totp
+from services import audit, broker_session, passwords, totp
 from utils.logging import get_logger
 
 log = get_logger(__name__)
@@ -78,10 +78,10 @@ def logout(user_id: int) -> None:
     if user is None:
         return
     user.session_version += 1  # cookies signed before this no longer match (see web session checks)
-    # BROKER SESSION: revoke the user's stored broker session here (issue 4 wires it at merge time),
-    # in this same transaction, e.g. `broker_sessions.revoke(user_id, commit=False)`.
     audit.record(user_id, "logout", commit=False)
     db.session.commit()
+    if broker_session.disconnect(user_id, reason="user logged out"):
+        audit.record(user_id, "broker_disconnected", reason="logout")
 
 
 def _set_password(user: User, new_password: str, event: str) -> None:

@@ -147,6 +147,14 @@ def _hhmm(raw: str) -> str:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+def _optional_file(raw: str) -> str:
+    """An existing file (relative paths from the project folder), or empty."""
+    value = raw.strip()
+    if value and not (Path(value) if Path(value).is_absolute() else PROJECT_ROOT / value).is_file():
+        raise ValueError(f"must be an existing file (absolute, or relative to {PROJECT_ROOT}), got {raw!r}")
+    return value
+
+
 def _rate_limit(raw: str) -> str:
     from limits import parse_many  # the library Flask-Limiter uses, so we accept exactly its syntax
 
@@ -210,6 +218,8 @@ class Settings:
     BROKER_API_SECRET_MARKET: str = _setting("", _optional_secret, "separate market-data API secret", secret=True)
     REDIRECT_URL: str = _setting("", _optional_http_url, "OAuth callback registered with the broker, e.g. http://127.0.0.1:5000/zerodha/callback")
     VALID_BROKERS: tuple = _setting("paper", _broker_list, "comma-separated broker ids users may connect (the paper broker is always offered)")
+    BROKER_HTTP_TIMEOUT: float = _setting("10", _float_between(1, 120), "seconds to wait for a broker's answer before the call fails as a network error")
+    BROKER_HTTP_RETRIES: int = _setting("2", _int_between(0, 10), "retries of a broker call that never reached it or got 429/502/503/504 (order placements are never re-sent)")
     # Secrets of this installation
     APP_KEY: str = _setting(None, _secret, "signs browser sessions and CSRF tokens; 32+ random characters", secret=True)
     API_KEY_PEPPER: str = _setting(None, _secret, "keys the API-key digests and the encryption of stored secrets; 32+ random characters; never change it after setup", secret=True)
@@ -252,6 +262,14 @@ class Settings:
     # Trading behaviour and sessions
     SMART_ORDER_DELAY: float = _setting("0.5", _float_between(0, 60), "seconds between the legs of multi-order requests")
     SESSION_EXPIRY_TIME: str = _setting("03:00", _hhmm, "time of day (IST, HH:MM) when every browser session ends")
+    # Paper broker (the built-in simulator)
+    PAPER_CAPITAL: float = _setting("10000000", _float_between(1000, 1e12), "virtual capital of each paper account in INR (default one crore)")
+    PAPER_SLIPPAGE: float = _setting("0.0005", _float_between(0, 0.05), "paper MARKET orders fill this fraction beyond the touch (0.0005 = 0.05%)")
+    PAPER_SESSION: str = _setting("always", _choice("always", "exchange"), "always: a simulated market open around the clock; exchange: real NSE/BSE/MCX hours")
+    PAPER_SQUAREOFF_TIME: str = _setting("15:15", _hhmm, "time of day (IST, HH:MM) when open paper MIS positions are squared off")
+    PAPER_TICK_INTERVAL_MS: int = _setting("250", _int_between(50, 60000), "milliseconds between the paper broker's streamed ticks")
+    PAPER_SEED: int = _setting("0", _int_between(0, 2**31 - 1), "seed of the paper price process; every process with the same seed sees the same prices")
+    PAPER_REPLAY_FILE: str = _setting("", _optional_file, "CSV of recorded NIFTY ticks (timestamp,last_price) replayed each paper day, e.g. ../shared/fixtures/market/nifty50_ticks_2022-07-01.csv; empty: off")
     # CORS for the REST API
     CORS_ENABLED: bool = _setting("false", _bool, "answer cross-origin requests to /api/v1/*")
     CORS_ALLOWED_ORIGINS: tuple = _setting("", _csv, "comma-separated origins allowed to call the API, e.g. https://example.com")

@@ -1,14 +1,14 @@
 """Order journal.
 
 Revision ID: 0040_journal
-Revises: 0003_security
+Revises: 0020_paper
 Create Date: 2026-11-24
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0040_journal"
-down_revision = "0003_security"
+down_revision = "0020_paper"
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 
 from database import users
+from services import audit
 from services.session_expiry import IST, expires_at
 from tests.security.conftest import PASSWORD, create_user, login, post_form
 
@@ -147,3 +148,19 @@ def test_audit_page_pages_through_older_events(sec_app: Flask):
     older = re.search(r'href="(/audit\?before=\d+)"', first).group(1)
     second = client.get(older).get_data(as_text=True)
     assert "note: event-0<" in second and "note: event-0<" not in first
+
+
+def test_logout_also_ends_the_broker_session(sec_db_app: Flask):
+    from services import broker_session
+
+    user_id = create_user(sec_db_app, "trader")
+    with sec_db_app.app_context():
+        broker_session.connect(user_id, "paper")
+        assert broker_session.live_session(user_id).plugin.manifest.name == "paper"
+    client = sec_db_app.test_client()
+    login(client, "trader")
+    post_form(client, "/", "/auth/logout")
+    with sec_db_app.app_context():
+        assert broker_session.describe(broker_session.for_user(user_id))["state"] == "disconnected"
+        events = [e.event for e in audit.entries(user_id)]
+        assert "logout" in events and "broker_disconnected" in events

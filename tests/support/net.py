@@ -21,8 +21,8 @@ def wait_for_http(url: str, timeout: float = 30.0, process=None) -> requests.Res
         if process is not None and process.poll() is not None:
             raise AssertionError(f"server exited with {process.returncode} before answering {url}")
         try:
-            return requests.get(url, timeout=2)
-        except requests.ConnectionError as exc:
+            return requests.get(url, timeout=5)
+        except (requests.ConnectionError, requests.Timeout) as exc:  # still booting
             last_error = exc
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer within {timeout} s: {last_error}")

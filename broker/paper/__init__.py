@@ -1,0 +1,60 @@
+"""The paper broker: a built-in market simulator and order engine that needs no credentials.
+
+Read top to bottom:
+
+    universe.py     reference data: NIFTY 50, indices, lot sizes, strike spacing, commodities
+    instruments.py  today's instrument list in the unified master-contract format
+    prices.py       the deterministic price process (Brownian bridge per day, Black-76 options)
+    market.py       quotes, 5-level depth and candles from that process
+    replay.py       optional replay of recorded NIFTY ticks (PAPER_REPLAY_FILE)
+    ticks.py        normalized streaming ticks (API_CONTRACT §13.5) for the streaming adapter
+    calendar.py     trading days and session hours (PAPER_SESSION=exchange)
+    rules.py        order checks with broker-style rejection reasons
+    margins.py      margin approximations
+    engine.py       the order engine (state in database/paper.py), fills.py, housekeeping.py,
+                    portfolio.py: fills, time passing, valuation
+    matcher.py      the background matcher thread
+    adapters.py     the contract adapters on top of the engine
+
+Unlike a real broker plugin, the paper broker's "exchange" is our own database: its state lives in
+the paper_* tables (database/paper.py), reached only through that module.
+"""
+from __future__ import annotations
+
+from broker.contract import BrokerPlugin, CapabilityMap, Manifest, PluginConfig, SettingSpec
+from broker.contract.manifest import INTERVALS, OPERATIONS
+from broker.paper.adapters import PaperAuth, PaperData, PaperFunds, PaperMasterContract, PaperOrders
+from broker.paper.engine import EngineSettings, PaperEngine
+from broker.paper.matcher import BackgroundMatcher
+from broker.paper import replay
+from utils.config import PROJECT_ROOT
+
+MANIFEST = Manifest(
+    name="paper",
+    display_name="Paper trading - simulated market",
+    auth_type="none",
+    settings=tuple(SettingSpec(name=name, label=label, required=False) for name, label in (
+        ("PAPER_CAPITAL", "Virtual capital (INR)"), ("PAPER_SLIPPAGE", "Market-order slippage"),
+        ("PAPER_SESSION", "Market hours: always or exchange"), ("PAPER_SQUAREOFF_TIME", "MIS square-off time"),
+        ("PAPER_TICK_INTERVAL_MS", "Streaming tick interval (ms)"), ("PAPER_SEED", "Price process seed"),
+        ("PAPER_REPLAY_FILE", "Recorded NIFTY ticks to replay"))),
+    description="Built-in simulator: seeded prices, real lot and tick sizes, margins and P&L; no credentials.",
+)
+
+CAPABILITIES = CapabilityMap(
+    operations=frozenset(op for op in OPERATIONS if op != "streaming"),   # streaming comes with issue 7
+    exchanges=frozenset({"NSE", "BSE", "NFO", "BFO", "MCX", "NSE_INDEX", "BSE_INDEX"}),
+    intervals=INTERVALS,
+    depth_levels=(5,),
+    rate_limits={"orders": "1000/second", "quotes": "1000/second", "history": "100/second"},
+    extras={"simulated": True, "sessions": ("always", "exchange")},
+)
+
+
+def create_plugin(config: PluginConfig) -> BrokerPlugin:
+    replay_file = config.get("PAPER_REPLAY_FILE") or ""
+    replay.install(replay.load(PROJECT_ROOT / replay_file) if replay_file else None)
+    engine = PaperEngine(EngineSettings.from_settings(config.settings))
+    return BrokerPlugin(manifest=MANIFEST, capabilities=CAPABILITIES, auth=PaperAuth(),
+                        orders=PaperOrders(engine, BackgroundMatcher(engine)), data=PaperData(engine),
+                        funds=PaperFunds(engine), master_contract=PaperMasterContract(engine))

@@ -1,0 +1,166 @@
+"""The paper broker's contract adapters: thin translations between contract objects and the engine.
+
+Auth needs nothing (auth type "none"): connecting returns a fixed token. Orders, books and funds go to
+`PaperEngine` with the session's user id; quotes, depth and history come from the price process; the
+master contract is the built-in instrument list of today.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable, Iterator, Mapping, Sequence
+
+from broker.contract import (AuthAdapter, AuthResult, BrokerSession, Candle, CandleSeries, DataAdapter, Depth,
+                             DepthLevel, Funds, FundsAdapter, Holding, HistoryRequest, Instrument, Margin,
+                             MarginLeg, MasterContractLoader, ModifyRequest, Order, OrderAck, OrderAdapter,
+                             OrderRequest, Position, Quote, Trade)
+from broker.paper import market
+from broker.paper.calendar import IST
+from broker.paper.engine import PaperEngine
+from broker.paper.instruments import PaperInstrument
+from broker.paper.margins import position_margin
+from broker.paper.matcher import BackgroundMatcher
+from utils.symbols import parse_master_expiry
+
+TIMESTAMP_FORMAT = "%d-%b-%Y %H:%M:%S"   # API_CONTRACT §14 D18, IST
+
+
+def to_instrument(inst: PaperInstrument) -> Instrument:
+    return Instrument(symbol=inst.symbol, brsymbol=inst.brsymbol, name=inst.name, exchange=inst.exchange,
+                      brexchange=inst.brexchange, token=inst.token, expiry=parse_master_expiry(inst.expiry),
+                      strike=inst.strike, lotsize=inst.lotsize, tick_size=inst.tick_size,
+                      instrumenttype=inst.instrumenttype, raw=inst)
+
+
+def _stamp(at: datetime) -> str:
+    aware = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return aware.astimezone(IST).strftime(TIMESTAMP_FORMAT)
+
+
+def to_order(row) -> Order:  # noqa: ANN001 (a database.paper.PaperOrder)
+    return Order(order_id=row.orderid, symbol=row.symbol, exchange=row.exchange, action=row.action,
+                 quantity=row.quantity, product=row.product, pricetype=row.pricetype, status=row.status,
+                 price=round(row.price, 2), trigger_price=round(row.trigger_price, 2),
+                 filled_quantity=row.filled_quantity, average_price=round(row.average_price, 2),
+                 rejection_reason=row.rejection_reason, timestamp=_stamp(row.created_at),
+                 raw={"strategy": row.strategy, "margin_blocked": row.margin_blocked,
+                      "updated_at": _stamp(row.updated_at)})
+
+
+class PaperAuth(AuthAdapter):
+    def authenticate(self, credentials: Mapping[str, str]) -> AuthResult:
+        return AuthResult(auth_token="paper", broker_user_id="PAPER")
+
+
+class PaperOrders(OrderAdapter):
+    def __init__(self, engine: PaperEngine, matcher: BackgroundMatcher):
+        self.engine = engine
+        self.matcher = matcher
+
+    def place_order(self, session: BrokerSession, request: OrderRequest) -> OrderAck:
+        row = self.engine.place(session.user_id, symbol=request.instrument.symbol,
+                                exchange=request.instrument.exchange, action=request.action,
+                                quantity=int(request.quantity), product=request.product,
+                                pricetype=request.pricetype, price=request.price,
+                                trigger_price=request.trigger_price, strategy=request.strategy)
+        if row.status in ("open", "trigger pending"):
+            self.matcher.ensure_started()
+        return OrderAck(order_id=row.orderid, message=f"Order {row.status}", raw=to_order(row))
+
+    def modify_order(self, session: BrokerSession, request: ModifyRequest) -> OrderAck:
+        row = self.engine.modify(session.user_id, request.order_id, quantity=int(request.quantity),
+                                 pricetype=request.pricetype, price=request.price,
+                                 trigger_price=request.trigger_price)
+        return OrderAck(order_id=row.orderid, message="Order modified successfully", raw=to_order(row))
+
+    def cancel_order(self, session: BrokerSession, order_id: str) -> OrderAck:
+        row = self.engine.cancel(session.user_id, order_id)
+        return OrderAck(order_id=row.orderid, message="Order cancelled successfully", raw=to_order(row))
+
+    def cancel_all_orders(self, session: BrokerSession) -> list[OrderAck]:
+        return [OrderAck(order_id=row.orderid, message="Order cancelled successfully", raw=to_order(row))
+                for row in self.engine.cancel_all(session.user_id)]
+
+    def order_book(self, session: BrokerSession) -> list[Order]:
+        orders = [to_order(row) for row in self.engine.orders(session.user_id)]
+        if any(order.status in ("open", "trigger pending") for order in orders):
+            self.matcher.ensure_started()   # e.g. after a restart, resting orders get watched again
+        return orders
+
+    def trade_book(self, session: BrokerSession) -> list[Trade]:
+        return [Trade(order_id=row.orderid, symbol=row.symbol, exchange=row.exchange, action=row.action,
+                      quantity=row.quantity, average_price=round(row.price, 2), product=row.product,
+                      trade_id=row.tradeid, timestamp=_stamp(row.created_at), raw={"strategy": row.strategy})
+                for row in self.engine.trades(session.user_id)]
+
+    def positions(self, session: BrokerSession) -> list[Position]:
+        return self.engine.snapshot(session.user_id).positions
+
+    def holdings(self, session: BrokerSession) -> list[Holding]:
+        return self.engine.snapshot(session.user_id).holdings
+
+    def close_all_positions(self, session: BrokerSession, resolve: Callable[[str, str], Instrument]) -> list[OrderAck]:
+        return [OrderAck(order_id=row.orderid, message="Position squared off", raw=to_order(row))
+                for row in self.engine.close_all(session.user_id)]
+
+
+class PaperData(DataAdapter):
+    def __init__(self, engine: PaperEngine):
+        self.engine = engine
+
+    def _inst(self, instrument: Instrument) -> PaperInstrument:
+        return self.engine.instrument(instrument.symbol, instrument.exchange)
+
+    def quote(self, session: BrokerSession, instrument: Instrument) -> Quote:
+        data = self.engine.quote(self._inst(instrument))
+        return Quote(symbol=instrument.symbol, exchange=instrument.exchange, ltp=data["ltp"], open=data["open"],
+                     high=data["high"], low=data["low"], prev_close=data["prev_close"], volume=data["volume"],
+                     bid=data["bid"], ask=data["ask"], bid_qty=data["bid_qty"], ask_qty=data["ask_qty"],
+                     oi=data["oi"], timestamp=datetime.fromtimestamp(data["timestamp"] / 1000, tz=timezone.utc),
+                     raw=data)
+
+    def depth(self, session: BrokerSession, instrument: Instrument) -> Depth:
+        data = market.depth(self._inst(instrument), self.engine.now(), self.engine.settings.seed)
+        levels = lambda side: tuple(DepthLevel(l["price"], l["quantity"], l["orders"]) for l in side)  # noqa: E731
+        return Depth(symbol=instrument.symbol, exchange=instrument.exchange, ltp=data["ltp"],
+                     bids=levels(data["bids"]), asks=levels(data["asks"]), ltq=data["ltq"], open=data["open"],
+                     high=data["high"], low=data["low"], prev_close=data["prev_close"], volume=data["volume"],
+                     oi=data["oi"], total_buy_qty=data["totalbuyqty"], total_sell_qty=data["totalsellqty"],
+                     timestamp=datetime.fromtimestamp(data["timestamp"] / 1000, tz=timezone.utc), raw=data)
+
+    def history(self, session: BrokerSession, request: HistoryRequest) -> CandleSeries:
+        bars = market.candles(self._inst(request.instrument), request.interval, request.start, request.end,
+                              self.engine.now(), self.engine.settings.seed)
+        return CandleSeries(symbol=request.instrument.symbol, exchange=request.instrument.exchange,
+                            interval=request.interval,
+                            candles=tuple(Candle(b["timestamp"], b["open"], b["high"], b["low"], b["close"],
+                                                 b["volume"], b["oi"]) for b in bars))
+
+
+class PaperFunds(FundsAdapter):
+    def __init__(self, engine: PaperEngine):
+        self.engine = engine
+
+    def funds(self, session: BrokerSession) -> Funds:
+        return self.engine.snapshot(session.user_id).funds
+
+    def margin(self, session: BrokerSession, legs: Sequence[MarginLeg]) -> Margin:
+        """Sum of each leg's margin from flat (no hedge benefit), with the engine's approximations."""
+        total = 0.0
+        for leg in legs:
+            inst = self.engine.instrument(leg.instrument.symbol, leg.instrument.exchange)
+            quote = self.engine.quote(inst)
+            price = leg.price or leg.trigger_price or (quote["ask"] if leg.action == "BUY" else quote["bid"])
+            signed = int(leg.quantity) if leg.action == "BUY" else -int(leg.quantity)
+            total += position_margin(inst, leg.product, signed, price)
+        return Margin(total_margin_required=round(total, 2), raw={"method": "paper approximation"})
+
+
+class PaperMasterContract(MasterContractLoader):
+    def __init__(self, engine: PaperEngine):
+        self.engine = engine
+
+    def download(self, session: BrokerSession | None, progress: Callable[[str], None]) -> Iterator[Instrument]:
+        rows = self.engine.catalog().rows
+        progress(f"{len(rows)} built-in paper instruments")
+        for row in rows:
+            yield to_instrument(row)

@@ -1,0 +1,342 @@
+"""The paper broker's order engine: place / modify / cancel, books, positions, holdings and funds.
+
+Every call runs in one transaction holding the user's paper-account lock (`locked_account`), first
+bringing the account up to `now` (`housekeeping`: resting orders that the simulated price crossed are
+filled, DAY orders expire, CNC buys settle into holdings, MIS positions are squared off), then doing
+its work. The clock is injectable, so tests move time instead of waiting. Market data comes from the
+deterministic price process, so any process computes the same fills.
+
+Fills: MARKET at the touch (ask for BUY, bid for SELL) moved PAPER_SLIPPAGE against the trader;
+LIMIT at once when marketable (at the touch, never worse than the limit), otherwise at the limit price
+when the last price crosses it; SL / SL-M wait in `trigger pending` until the last price reaches the
+trigger, then behave as LIMIT / MARKET. Rejections are stored on the order (status `rejected`, with
+the reason) and raised as `InvalidOrder` / `InsufficientFunds` after the transaction commits.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+from typing import Any, Callable, Iterator, Mapping
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from broker.errors import InsufficientFunds, InvalidOrder, OrderNotFound, OrderRejected, UnknownSymbol
+from broker.paper import housekeeping, market
+from broker.paper.calendar import ist_now
+from broker.paper.fills import fill_order, get_holding, get_position, new_id
+from broker.paper.housekeeping import RESTING, slipped
+from broker.paper.instruments import Catalog, PaperInstrument, catalog
+from broker.paper.margins import incremental_margin
+from broker.paper.portfolio import Snapshot, build_snapshot, used_margin
+from broker.paper.rules import OrderTerms, check_instrument, check_prices, check_quantity, check_session
+from database import paper as store
+from database.paper import PaperAccount, PaperOrder, PaperPosition, PaperTrade
+from utils.constants import ORDER_STATUS_CANCELLED, ORDER_STATUS_OPEN, ORDER_STATUS_REJECTED, \
+    ORDER_STATUS_TRIGGER_PENDING
+
+SQUAREOFF_STRATEGY = "auto square-off"
+INSUFFICIENT_FUNDS = "Insufficient funds"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    capital: float = 10_000_000.0
+    slippage: float = 0.0005
+    session: str = "always"
+    squareoff: time = time(15, 15)
+    seed: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> "EngineSettings":
+        hours, minutes = str(settings.get("PAPER_SQUAREOFF_TIME", "15:15")).split(":")
+        return cls(capital=float(settings.get("PAPER_CAPITAL", cls.capital)),
+                   slippage=float(settings.get("PAPER_SLIPPAGE", cls.slippage)),
+                   session=str(settings.get("PAPER_SESSION", cls.session)),
+                   squareoff=time(int(hours), int(minutes)),
+                   seed=int(settings.get("PAPER_SEED", 0) or 0))
+
+
+def _day_start_utc(now: datetime) -> datetime:
+    local = ist_now(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+
+
+def _sells_holdings(order: PaperOrder) -> bool:
+    return order.product == "CNC" and order.action == "SELL"
+
+
+class _Refused(Exception):
+    """Aborts a modification's transaction so the order stays as it was."""
+
+
+@dataclass
+class _Rejection:
+    reason: str
+    orderid: str
+
+    def error(self) -> OrderRejected:
+        kind = InsufficientFunds if self.reason.startswith(INSUFFICIENT_FUNDS) else InvalidOrder
+        return kind(self.reason, broker="paper", raw={"orderid": self.orderid})
+
+
+class PaperEngine:
+    def __init__(self, settings: EngineSettings | None = None, clock: Callable[[], datetime] = utc_now,
+                 bind: Any = None):
+        """`bind`: a SQLAlchemy engine to use outside a Flask app context (the background matcher);
+        by default the app's database engine."""
+        self.settings = settings or EngineSettings()
+        self.clock = clock
+        self.bind = bind
+
+    # ------------------------------------------------------------------------------------- market
+    def now(self) -> datetime:
+        return self.clock().astimezone(timezone.utc)   # stored in UTC (SQLite keeps no offset)
+
+    def catalog(self, at: datetime | None = None) -> Catalog:
+        return catalog(ist_now(at or self.now()).date(), self.settings.seed)
+
+    def lookup(self, symbol: str, exchange: str, at: datetime | None = None) -> PaperInstrument | None:
+        return self.catalog(at).lookup(symbol, exchange)
+
+    def instrument(self, symbol: str, exchange: str) -> PaperInstrument:
+        found = self.lookup(symbol, exchange)
+        if found is None:
+            raise UnknownSymbol(f"Symbol '{symbol}' not found for exchange '{exchange}'", broker="paper")
+        return found
+
+    def quote(self, inst: PaperInstrument, at: datetime | None = None) -> dict:
+        return market.quote(inst, at or self.now(), self.settings.seed)
+
+    # ------------------------------------------------------------------------------------- state
+    @contextmanager
+    def _account(self, user_id: int) -> Iterator[tuple[Session, PaperAccount, datetime]]:
+        now = self.now()
+        today = ist_now(now).date()
+        store.ensure_account(user_id, self.settings.capital, today, now, self.bind)
+        with store.locked_account(user_id, self.bind) as session:
+            account = session.scalar(select(PaperAccount).where(PaperAccount.user_id == user_id))
+            self._catch_up(session, account, now)
+            yield session, account, now
+
+    def _catch_up(self, session: Session, account: PaperAccount, now: datetime) -> None:
+        today = ist_now(now).date()
+        lookup = lambda symbol, exchange: self.lookup(symbol, exchange, now)  # noqa: E731
+        housekeeping.match_resting(session, account, now, lookup, self.settings.slippage, self.settings.seed,
+                                   exchange_hours=self.settings.session == "exchange")
+        housekeeping.settle_new_day(session, account, today, now)
+        housekeeping.settle_expired(session, account, now, lookup, self.settings.seed)
+        housekeeping.cancel_stale_mis_orders(session, account.user_id, now, self.settings.squareoff)
+        for position in housekeeping.due_for_squareoff(session, account.user_id, now, self.settings.squareoff):
+            inst = self.lookup(position.symbol, position.exchange, now)
+            if inst is not None:
+                self._square_off(session, account, position, inst, now)
+        session.flush()
+
+    def process(self, user_id: int) -> None:
+        """Bring the account up to now (the background matcher calls this)."""
+        with self._account(user_id):
+            pass
+
+    # ------------------------------------------------------------------------------------- orders
+    def place(self, user_id: int, *, symbol: str, exchange: str, action: str, quantity: int,
+              product: str = "MIS", pricetype: str = "MARKET", price: float = 0.0, trigger_price: float = 0.0,
+              strategy: str = "") -> PaperOrder:
+        """Place an order; returns the stored order (complete, open, trigger pending) or raises the
+        rejection after storing the rejected order."""
+        inst = self.instrument(symbol, exchange)
+        terms = OrderTerms(action.upper(), int(quantity), product, pricetype, float(price or 0), float(trigger_price or 0))
+        rejection = None
+        with self._account(user_id) as (session, account, now):
+            order = PaperOrder(user_id=user_id, orderid=new_id(session, PaperOrder.orderid, now),
+                               strategy=strategy[:100], symbol=symbol, exchange=exchange, action=terms.action,
+                               quantity=terms.quantity, price=terms.price if pricetype != "MARKET" else 0.0,
+                               trigger_price=terms.trigger_price, pricetype=pricetype, product=product,
+                               status=ORDER_STATUS_OPEN, filled_quantity=0, average_price=0.0,
+                               margin_blocked=0.0, rejection_reason="", triggered=False,
+                               checked_at=now, created_at=now, updated_at=now)
+            session.add(order)
+            reason = self._admit(session, account, order, inst, terms, now)
+            if reason:
+                order.status, order.rejection_reason = ORDER_STATUS_REJECTED, reason[:255]
+                rejection = _Rejection(reason, order.orderid)
+        if rejection:
+            raise rejection.error()
+        return order
+
+    def _admit(self, session: Session, account: PaperAccount, order: PaperOrder, inst: PaperInstrument,
+               terms: OrderTerms, now: datetime) -> str | None:
+        """Check the order, block its margin and fill it when it is marketable; the reason on refusal."""
+        quote = market.quote(inst, now, self.settings.seed) if inst.tradable else {}
+        squareoff_passed = ist_now(now).time() >= self.settings.squareoff
+        reason = (check_instrument(inst, terms, now) or check_quantity(inst, terms)
+                  or check_prices(inst, terms, quote["ltp"], quote["prev_close"])
+                  or check_session(inst, terms, now, self.settings.session, squareoff_passed)
+                  or self._check_holdings(session, account.user_id, order, terms))
+        if reason:
+            return reason
+        estimate = self._estimate_price(order, quote)
+        position = get_position(session, account.user_id, order.symbol, order.exchange, order.product)
+        signed = terms.quantity if terms.action == "BUY" else -terms.quantity
+        needed = 0.0 if _sells_holdings(order) else incremental_margin(
+            inst, order.product, position.quantity if position else 0,
+            position.average_price if position else 0.0, signed, estimate)
+        available = self.available_cash(session, account)
+        if needed > available + 1e-6:
+            return (f"{INSUFFICIENT_FUNDS}: the order needs margin of {needed:,.2f} INR but only "
+                    f"{available:,.2f} INR is available")
+        self._activate(session, account, order, inst, quote, needed, now)
+        return None
+
+    def _activate(self, session: Session, account: PaperAccount, order: PaperOrder, inst: PaperInstrument,
+                  quote: dict, margin: float, now: datetime) -> None:
+        buy = order.action == "BUY"
+        touch = quote["ask"] if buy else quote["bid"]
+        if order.pricetype == "MARKET":
+            fill_order(session, account, order, inst, slipped(touch, order.action, self.settings.slippage,
+                                                              inst.tick_size), now, ist_now(now).date())
+        elif order.pricetype == "LIMIT" and (order.price >= touch if buy else order.price <= touch):
+            fill_order(session, account, order, inst, touch, now, ist_now(now).date())
+        else:
+            order.status = ORDER_STATUS_OPEN if order.pricetype == "LIMIT" else ORDER_STATUS_TRIGGER_PENDING
+            order.margin_blocked, order.checked_at = round(margin, 4), now
+
+    @staticmethod
+    def _estimate_price(order: PaperOrder, quote: dict) -> float:
+        if order.pricetype in ("LIMIT", "SL"):
+            return order.price
+        if order.pricetype == "SL-M":
+            return order.trigger_price
+        return quote["ask"] if order.action == "BUY" else quote["bid"]
+
+    def _check_holdings(self, session: Session, user_id: int, order: PaperOrder, terms: OrderTerms) -> str | None:
+        """CNC sells need shares: today's CNC buys plus holdings, less CNC sells already waiting."""
+        if not _sells_holdings(order):
+            return None
+        holding = get_holding(session, user_id, order.symbol, order.exchange)
+        position = get_position(session, user_id, order.symbol, order.exchange, "CNC")
+        waiting = sum(o.quantity for o in session.scalars(select(PaperOrder).where(
+            PaperOrder.user_id == user_id, PaperOrder.symbol == order.symbol, PaperOrder.exchange == order.exchange,
+            PaperOrder.product == "CNC", PaperOrder.action == "SELL", PaperOrder.status.in_(RESTING),
+            PaperOrder.orderid != order.orderid)))
+        sellable = (holding.quantity if holding else 0) + max(position.quantity if position else 0, 0) - waiting
+        if terms.quantity > sellable:
+            return (f"Insufficient holdings: you can sell at most {max(sellable, 0)} {order.symbol} with CNC "
+                    f"(short selling needs MIS)")
+        return None
+
+    def modify(self, user_id: int, orderid: str, *, quantity: int, pricetype: str, price: float,
+               trigger_price: float) -> PaperOrder:
+        """Change an open or trigger-pending order; it is checked and matched again like a new one.
+        A refused modification leaves the order as it was and raises the reason."""
+        try:
+            with self._account(user_id) as (session, account, now):
+                order = self._resting_order(session, user_id, orderid)
+                inst = self.instrument(order.symbol, order.exchange)
+                terms = OrderTerms(order.action, int(quantity), order.product, pricetype, float(price or 0),
+                                   float(trigger_price or 0))
+                order.margin_blocked = 0.0   # its own block must not count against its new margin
+                order.quantity, order.pricetype, order.triggered = terms.quantity, pricetype, False
+                order.price = terms.price if pricetype != "MARKET" else 0.0
+                order.trigger_price, order.updated_at = terms.trigger_price, now
+                reason = self._admit(session, account, order, inst, terms, now)
+                if reason:
+                    raise _Refused(reason)
+        except _Refused as refused:
+            raise _Rejection(str(refused), orderid).error() from None
+        return order
+
+    def cancel(self, user_id: int, orderid: str) -> PaperOrder:
+        with self._account(user_id) as (session, account, now):
+            order = self._resting_order(session, user_id, orderid)
+            order.status, order.margin_blocked, order.updated_at = ORDER_STATUS_CANCELLED, 0.0, now
+        return order
+
+    def cancel_all(self, user_id: int) -> list[PaperOrder]:
+        with self._account(user_id) as (session, account, now):
+            orders = housekeeping.resting_orders(session, user_id)
+            for order in orders:
+                order.status, order.margin_blocked, order.updated_at = ORDER_STATUS_CANCELLED, 0.0, now
+        return orders
+
+    def _resting_order(self, session: Session, user_id: int, orderid: str) -> PaperOrder:
+        order = session.scalar(select(PaperOrder).where(PaperOrder.user_id == user_id, PaperOrder.orderid == orderid))
+        if order is None:
+            raise OrderNotFound(f"Order {orderid} not found", broker="paper")
+        if order.status not in RESTING:
+            raise OrderRejected(f"Order {orderid} is already {order.status} and cannot be changed", broker="paper")
+        return order
+
+    def close_all(self, user_id: int) -> list[PaperOrder]:
+        """Square off every open position at market."""
+        closed = []
+        with self._account(user_id) as (session, account, now):
+            positions = session.scalars(select(PaperPosition).where(
+                PaperPosition.user_id == user_id, PaperPosition.quantity != 0))
+            for position in list(positions):
+                inst = self.lookup(position.symbol, position.exchange, now)
+                if inst is not None and inst.tradable:
+                    closed.append(self._square_off(session, account, position, inst, now, strategy="close all"))
+        return closed
+
+    def _square_off(self, session: Session, account: PaperAccount, position: PaperPosition,
+                    inst: PaperInstrument, now: datetime, strategy: str = SQUAREOFF_STRATEGY) -> PaperOrder:
+        action = "SELL" if position.quantity > 0 else "BUY"
+        order = PaperOrder(user_id=account.user_id, orderid=new_id(session, PaperOrder.orderid, now),
+                           strategy=strategy, symbol=position.symbol, exchange=position.exchange, action=action,
+                           quantity=abs(position.quantity), price=0.0, trigger_price=0.0, pricetype="MARKET",
+                           product=position.product, status=ORDER_STATUS_OPEN, filled_quantity=0,
+                           average_price=0.0, margin_blocked=0.0, rejection_reason="", triggered=False,
+                           checked_at=now, created_at=now, updated_at=now)
+        session.add(order)
+        quote = market.quote(inst, now, self.settings.seed)
+        touch = quote["ask"] if action == "BUY" else quote["bid"]
+        fill_order(session, account, order, inst, slipped(touch, action, self.settings.slippage, inst.tick_size),
+                   now, ist_now(now).date())
+        return order
+
+    # ------------------------------------------------------------------------------------- reads
+    def orders(self, user_id: int) -> list[PaperOrder]:
+        """Today's order book (IST), as a broker shows it: orders placed today, and earlier ones whose
+        fate was settled today (e.g. expired at the day's end)."""
+        with self._account(user_id) as (session, account, now):
+            start = _day_start_utc(now)
+            return list(session.scalars(select(PaperOrder).where(
+                PaperOrder.user_id == user_id, or_(PaperOrder.created_at >= start, PaperOrder.updated_at >= start))
+                .order_by(PaperOrder.id)))
+
+    def trades(self, user_id: int) -> list[PaperTrade]:
+        """Today's fills (IST)."""
+        with self._account(user_id) as (session, account, now):
+            return list(session.scalars(select(PaperTrade).where(
+                PaperTrade.user_id == user_id, PaperTrade.created_at >= _day_start_utc(now)).order_by(PaperTrade.id)))
+
+    def snapshot(self, user_id: int) -> Snapshot:
+        """Positions, holdings and funds valued at one instant (one transaction, so they agree)."""
+        with self._account(user_id) as (session, account, now):
+            return build_snapshot(session, account, now, self.lookup, self.settings.seed)
+
+    @staticmethod
+    def available_cash(session: Session, account: PaperAccount) -> float:
+        return account.balance - used_margin(session, account.user_id)
+
+    def reset(self, user_id: int) -> None:
+        """Start over: every order, trade, position, holding and ledger row goes; capital is restored."""
+        now = self.now()
+        store.ensure_account(user_id, self.settings.capital, ist_now(now).date(), now, self.bind)
+        with store.locked_account(user_id, self.bind) as session:
+            account = session.scalar(select(PaperAccount).where(PaperAccount.user_id == user_id))
+            store.wipe_user(session, user_id)
+            account.capital = account.balance = self.settings.capital
+            account.realized_today = account.realized_total = 0.0
+            account.reset_count += 1
+            account.last_reset, account.trading_day = now, ist_now(now).date()
+            session.add(store.PaperLedgerEntry(user_id=user_id, kind="reset", amount=self.settings.capital,
+                                               balance_after=self.settings.capital, reference="reset",
+                                               created_at=now))
+

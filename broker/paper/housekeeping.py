@@ -1,0 +1,192 @@
+"""What happens to a paper account as time passes, run lazily at the start of every engine call (and
+by the background matcher): resting orders fill when the simulated price crosses them, DAY orders
+expire at the end of their IST day, CNC buys become holdings the next day, expired derivatives settle,
+and MIS positions are squared off at PAPER_SQUAREOFF_TIME.
+
+Every step is a pure function of the stored state and the instant `now`, so running it twice, late,
+or from several processes gives the same result.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from broker.paper import calendar, prices
+from broker.paper.calendar import IST, ist_now
+from broker.paper.fills import book_realized, fill_order, get_holding
+from broker.paper.instruments import PaperInstrument
+from database.paper import PaperAccount, PaperHolding, PaperOrder, PaperPosition, aware
+from utils.constants import ORDER_STATUS_CANCELLED, ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING
+
+RESTING = (ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING)
+IST_OFFSET_SECONDS = 19_800
+Lookup = Callable[[str, str], "PaperInstrument | None"]
+
+
+def resting_orders(session: Session, user_id: int) -> list[PaperOrder]:
+    return list(session.scalars(select(PaperOrder).where(
+        PaperOrder.user_id == user_id, PaperOrder.status.in_(RESTING)).order_by(PaperOrder.id)))
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=IST)
+
+
+def slipped(price: float, action: str, slippage: float, tick: float) -> float:
+    """A market fill `slippage` beyond `price`, rounded away from the trader to the tick grid."""
+    if action == "BUY":
+        return round(float(np.ceil(price * (1 + slippage) / tick - 1e-9)) * tick, 6)
+    return round(max(float(np.floor(price * (1 - slippage) / tick + 1e-9)) * tick, tick), 6)
+
+
+def in_session(exchange: str, epochs: np.ndarray) -> np.ndarray:
+    """Which of these instants fall in the exchange's regular hours on a trading day (IST)."""
+    start, end = calendar.session_hours(exchange)
+    local = epochs + IST_OFFSET_SECONDS
+    second_of_day = local % 86_400
+    mask = (second_of_day >= start.hour * 3600 + start.minute * 60) & (second_of_day < end.hour * 3600 + end.minute * 60)
+    days = local // 86_400
+    for day in np.unique(days):
+        if not calendar.is_trading_day(date(1970, 1, 1) + timedelta(days=int(day))):
+            mask &= days != day
+    return mask
+
+
+def match_resting(session: Session, account: PaperAccount, now: datetime, lookup: Lookup,
+                  slippage: float, seed: int, exchange_hours: bool = False) -> None:
+    """Fill resting orders the price crossed since their last check; with `exchange_hours` only
+    instants inside the exchange's session count."""
+    for order in resting_orders(session, account.user_id):
+        inst = lookup(order.symbol, order.exchange)
+        if inst is None:
+            continue
+        created_day = ist_now(aware(order.created_at)).date()
+        until = min(now, end_of_day(created_day))          # DAY orders never fill after their day
+        since = aware(order.checked_at)
+        if until > since:
+            _scan(session, account, order, inst, since, until, slippage, seed, exchange_hours)
+
+
+def _scan(session: Session, account: PaperAccount, order: PaperOrder, inst: PaperInstrument,
+          since: datetime, until: datetime, slippage: float, seed: int, exchange_hours: bool) -> None:
+    epochs, values = prices.price_range(inst, since, until, seed)
+    order.checked_at = until.astimezone(timezone.utc)
+    if exchange_hours and values.size:
+        keep = in_session(inst.exchange, epochs)
+        epochs, values = epochs[keep], values[keep]
+    if not values.size:
+        return
+    buy = order.action == "BUY"
+    limit_from = 0
+    if order.pricetype in ("SL", "SL-M") and not order.triggered:
+        hit = values >= order.trigger_price if buy else values <= order.trigger_price
+        if not hit.any():
+            return
+        limit_from = int(np.argmax(hit))
+        order.triggered, order.status = True, ORDER_STATUS_OPEN
+        if order.pricetype == "SL-M":
+            _fill_at(session, account, order, inst, slipped(float(values[limit_from]), order.action, slippage,
+                                                            inst.tick_size), int(epochs[limit_from]))
+            return
+    window = values[limit_from:]
+    crossed = window <= order.price if buy else window >= order.price
+    if not crossed.any():
+        return
+    index = int(np.argmax(crossed))
+    fill = order.price
+    if index == 0 and limit_from:  # stop-limit that is marketable the moment it triggers
+        fill = min(order.price, float(window[0])) if buy else max(order.price, float(window[0]))
+    _fill_at(session, account, order, inst, fill, int(epochs[limit_from + index]))
+
+
+def _fill_at(session: Session, account: PaperAccount, order: PaperOrder, inst: PaperInstrument,
+             price: float, epoch: int) -> None:
+    at = datetime.fromtimestamp(epoch, tz=timezone.utc)   # stored in UTC (SQLite keeps no offset)
+    fill_order(session, account, order, inst, price, at, ist_now(at).date())
+
+
+def settle_new_day(session: Session, account: PaperAccount, today: date, now: datetime) -> None:
+    """First call of a new IST day: expire yesterday's orders, move CNC buys to holdings, roll P&L."""
+    if account.trading_day >= today:
+        return
+    start = datetime.combine(today, time(0, 0), tzinfo=IST)
+    for order in resting_orders(session, account.user_id):
+        if aware(order.created_at) < start:
+            _cancel(order, "Order expired at the end of its trading day", now)
+    positions = session.scalars(select(PaperPosition).where(PaperPosition.user_id == account.user_id))
+    for position in positions:
+        if position.trading_day >= today:
+            continue
+        if position.product == "CNC" and position.quantity > 0:
+            _to_holdings(session, account, position, today, now)
+        if position.quantity == 0 or position.product == "CNC":
+            session.delete(position)
+        else:
+            position.realized_pnl, position.trading_day = 0.0, today
+    account.realized_today, account.trading_day = 0.0, today
+
+
+def _to_holdings(session: Session, account: PaperAccount, position: PaperPosition, today: date,
+                 now: datetime) -> None:
+    cost = position.quantity * position.average_price
+    holding = get_holding(session, account.user_id, position.symbol, position.exchange)
+    if holding is None:
+        session.add(PaperHolding(user_id=account.user_id, symbol=position.symbol, exchange=position.exchange,
+                                 quantity=position.quantity, average_price=position.average_price,
+                                 settled_on=today))
+    else:
+        total = holding.quantity + position.quantity
+        holding.average_price = round((holding.quantity * holding.average_price + cost) / total, 4)
+        holding.quantity, holding.settled_on = total, today
+    book_realized(session, account, -cost, "settlement", position.symbol, now)
+
+
+def settle_expired(session: Session, account: PaperAccount, now: datetime, lookup: Lookup, seed: int) -> None:
+    """Derivatives past expiry close at their expiry value; their resting orders are cancelled."""
+    for order in resting_orders(session, account.user_id):
+        inst = lookup(order.symbol, order.exchange)
+        if inst is not None and inst.expiry_epoch and now.timestamp() >= inst.expiry_epoch:
+            _cancel(order, f"{order.symbol} expired", now)
+    positions = session.scalars(select(PaperPosition).where(
+        PaperPosition.user_id == account.user_id, PaperPosition.quantity != 0))
+    for position in positions:
+        inst = lookup(position.symbol, position.exchange)
+        if inst is None or not inst.expiry_epoch or now.timestamp() < inst.expiry_epoch:
+            continue
+        expiry = datetime.fromtimestamp(inst.expiry_epoch, tz=IST)
+        raw = prices.raw_price(inst, expiry, seed)   # options: intrinsic value at expiry (may be 0)
+        value = float(prices.to_tick(raw, inst.tick_size)) if raw >= inst.tick_size / 2 else 0.0
+        realized = position.quantity * (value - position.average_price)
+        position.realized_pnl = round(position.realized_pnl + realized, 4)
+        position.quantity, position.margin_blocked, position.updated_at = 0, 0.0, now
+        book_realized(session, account, realized, "expiry", position.symbol, now)
+
+
+def last_squareoff(now: datetime, squareoff: time) -> datetime:
+    local = ist_now(now)
+    today = datetime.combine(local.date(), squareoff, tzinfo=IST)
+    return today if local >= today else today - timedelta(days=1)
+
+
+def due_for_squareoff(session: Session, user_id: int, now: datetime, squareoff: time) -> list[PaperPosition]:
+    """MIS positions opened or changed before the latest square-off instant that has passed."""
+    cutoff = last_squareoff(now, squareoff)
+    positions = session.scalars(select(PaperPosition).where(
+        PaperPosition.user_id == user_id, PaperPosition.product == "MIS", PaperPosition.quantity != 0))
+    return [p for p in positions if aware(p.updated_at) < cutoff]
+
+
+def cancel_stale_mis_orders(session: Session, user_id: int, now: datetime, squareoff: time) -> None:
+    cutoff = last_squareoff(now, squareoff)
+    for order in resting_orders(session, user_id):
+        if order.product == "MIS" and aware(order.created_at) < cutoff:
+            _cancel(order, "Cancelled at the intraday square-off time", now)
+
+
+def _cancel(order: PaperOrder, reason: str, now: datetime) -> None:
+    order.status, order.margin_blocked, order.updated_at = ORDER_STATUS_CANCELLED, 0.0, now
+    order.rejection_reason = reason[:255]

@@ -1,0 +1,75 @@
+"""The background matcher: fills resting paper orders even when nobody calls the paper broker.
+
+Fills do not depend on it: matching is computed from the deterministic price path between the last
+check and now, so a late check fills an order at the same instant and price as an on-time one. The
+thread only makes fills appear in the database promptly (for other readers, dashboards, square-off).
+It starts with the first resting order of the process (from a request, where the app's database
+engine is known), wakes every second, brings every user with resting orders up to date, and ends when
+no order rests any more or the database fails (the next resting order starts it again). Several
+processes may each run one: the per-user account lock serializes them.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+from broker.paper.engine import PaperEngine
+from database import paper as store
+from utils.logging import get_logger
+
+log = get_logger("broker.paper.matcher")
+
+
+class BackgroundMatcher:
+    def __init__(self, engine: PaperEngine, interval: float = 1.0,
+                 bind_provider: Callable[[], Any] = store.current_engine):
+        self.engine = engine
+        self.interval = interval
+        self.bind_provider = bind_provider
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def ensure_started(self) -> None:
+        """Start the thread once (call from a context where the app's database engine is reachable)."""
+        with self._lock:
+            if self.running:
+                return
+            bind = self.bind_provider()
+            worker = PaperEngine(self.engine.settings, clock=self.engine.clock, bind=bind)
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, args=(worker, bind), name="paper-matcher",
+                                            daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def run_once(self, worker: PaperEngine, bind: Any) -> int:
+        users = store.users_with_resting_orders(bind)
+        for user_id in users:
+            worker.process(user_id)
+        return len(users)
+
+    def _run(self, worker: PaperEngine, bind: Any) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                if self.run_once(worker, bind):
+                    continue
+                with self._lock:   # ensure_started() waits here, so no new resting order is missed
+                    if store.users_with_resting_orders(bind):
+                        continue
+                    self._thread = None
+                    return
+            except Exception:  # the database went away (shutdown, test teardown): the next order restarts us
+                log.warning("paper matcher stopped after an error", exc_info=True)
+                with self._lock:
+                    self._thread = None
+                return

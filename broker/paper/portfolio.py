@@ -1,0 +1,80 @@
+"""Valuation of a paper account at one instant: positions, holdings and funds as contract objects.
+
+Funds (API_CONTRACT §5.1): `utiliseddebits` is the margin held by open positions plus that blocked by
+resting orders; `availablecash` is the balance (capital + realized P&L − cash paid for holdings) minus
+that margin; `m2mrealized` is today's realized P&L and `m2munrealized` the open positions' P&L at the
+last price. The sandbox extras of the reference (total/today realized, exposure, last reset, reset
+count) are kept in `raw`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from broker.contract.models import Funds, Holding, Position
+from broker.paper import prices
+from broker.paper.housekeeping import RESTING
+from database.paper import PaperAccount, PaperHolding, PaperOrder, PaperPosition, aware
+
+SIMULATION_LABEL = "Paper trading: simulated market"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    positions: list[Position]
+    holdings: list[Holding]
+    funds: Funds
+
+
+def used_margin(session: Session, user_id: int) -> float:
+    held = session.scalar(select(func.coalesce(func.sum(PaperPosition.margin_blocked), 0.0))
+                          .where(PaperPosition.user_id == user_id)) or 0.0
+    blocked = session.scalar(select(func.coalesce(func.sum(PaperOrder.margin_blocked), 0.0))
+                             .where(PaperOrder.user_id == user_id, PaperOrder.status.in_(RESTING))) or 0.0
+    return float(held) + float(blocked)
+
+
+def build_snapshot(session: Session, account: PaperAccount, now: datetime,
+                   lookup: Callable[[str, str, datetime], object], seed: int) -> Snapshot:
+    def ltp(symbol: str, exchange: str) -> float:
+        inst = lookup(symbol, exchange, now)
+        return prices.price(inst, now, seed) if inst is not None else 0.0
+
+    positions, unrealized, exposure = [], 0.0, 0.0
+    rows = session.scalars(select(PaperPosition).where(PaperPosition.user_id == account.user_id)
+                           .order_by(PaperPosition.id))
+    for row in rows:
+        last = ltp(row.symbol, row.exchange)
+        open_pnl = row.quantity * (last - row.average_price) if row.quantity else 0.0
+        unrealized += open_pnl
+        exposure += abs(row.quantity) * last
+        positions.append(Position(
+            symbol=row.symbol, exchange=row.exchange, product=row.product, quantity=row.quantity,
+            average_price=round(row.average_price, 2), ltp=last, pnl=round(row.realized_pnl + open_pnl, 2),
+            realized_pnl=round(row.realized_pnl, 2), unrealized_pnl=round(open_pnl, 2),
+            raw={"margin_blocked": row.margin_blocked, "updated_at": aware(row.updated_at).isoformat()}))
+    holdings = []
+    for row in session.scalars(select(PaperHolding).where(PaperHolding.user_id == account.user_id)
+                               .order_by(PaperHolding.id)):
+        last = ltp(row.symbol, row.exchange)
+        holdings.append(Holding(symbol=row.symbol, exchange=row.exchange, quantity=row.quantity,
+                                average_price=round(row.average_price, 2), ltp=last,
+                                pnl=round(row.quantity * (last - row.average_price), 2),
+                                raw={"settlement_date": row.settled_on.isoformat(),
+                                     "current_value": round(row.quantity * last, 2)}))
+    margin = used_margin(session, account.user_id)
+    funds = Funds(available_cash=round(account.balance - margin, 2), collateral=0.0,
+                  m2m_realized=round(account.realized_today, 2), m2m_unrealized=round(unrealized, 2),
+                  utilised_debits=round(margin, 2),
+                  raw={"capital": account.capital, "balance": round(account.balance, 2),
+                       "total_realized_pnl": round(account.realized_total, 2),
+                       "today_realized_pnl": round(account.realized_today, 2),
+                       "grossexposure": round(exposure, 2),
+                       "totalpnl": round(account.realized_total + unrealized, 2),
+                       "last_reset": aware(account.last_reset).isoformat(),
+                       "reset_count": account.reset_count, "market": SIMULATION_LABEL})
+    return Snapshot(positions, holdings, funds)

@@ -1,0 +1,25 @@
+"""Use cases of the paper account that are not broker calls: reset it, and look at it.
+
+The paper engine is the one held by this app's `paper` plugin, so the reset runs with the app's
+PAPER_* settings (the capital it restores is PAPER_CAPITAL).
+"""
+from __future__ import annotations
+
+from broker.contract import Funds
+from broker.paper.engine import PaperEngine
+from services.brokers import registry
+
+
+def paper_engine() -> PaperEngine:
+    return registry().get("paper").orders.engine
+
+
+def reset(user_id: int) -> Funds:
+    """Delete the user's paper orders, trades, positions and holdings and restore the capital."""
+    engine = paper_engine()
+    engine.reset(user_id)
+    return engine.snapshot(user_id).funds
+
+
+def funds(user_id: int) -> Funds:
+    return paper_engine().snapshot(user_id).funds

@@ -1,0 +1,69 @@
+"""Paper-engine fixtures: a user in a db_app (SQLite and PostgreSQL) and a clock the test moves."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Iterator
+
+import pytest
+from flask import Flask
+
+from broker.paper.calendar import IST
+from broker.paper.engine import EngineSettings, PaperEngine
+from database import db
+from database.users import User
+
+# A Wednesday, 10:00 IST: inside NSE hours, before the square-off time.
+START = datetime(2026, 11, 25, 10, 0, tzinfo=IST)
+
+
+class Clock:
+    def __init__(self, at: datetime = START):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> datetime:
+        self.at += timedelta(**delta)
+        return self.at
+
+
+def make_user(app: Flask, username: str = "trader") -> int:
+    with app.app_context():
+        user = User(username=username, email=f"{username}@example.com", password_hash="x", is_admin=False)
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+
+@dataclass
+class Paper:
+    app: Flask
+    engine: PaperEngine
+    clock: Clock
+    user_id: int
+
+
+def _paper(app: Flask) -> Iterator[Paper]:
+    clock = Clock()
+    engine = PaperEngine(EngineSettings(), clock=clock)
+    user_id = make_user(app)
+    with app.app_context():
+        yield Paper(app, engine, clock, user_id)
+
+
+@pytest.fixture
+def paper(db_app: Flask) -> Iterator[Paper]:
+    """On SQLite and on PostgreSQL."""
+    yield from _paper(db_app)
+
+
+@pytest.fixture
+def paper_sqlite(app: Flask) -> Iterator[Paper]:
+    """SQLite only: for checks whose storage is already covered by the `paper` tests."""
+    yield from _paper(app)
+
+
+def utc(at: datetime) -> datetime:
+    return at.astimezone(timezone.utc)

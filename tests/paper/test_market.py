@@ -1,0 +1,141 @@
+"""The simulated market: instrument list, deterministic prices, coherent quotes/candles, sound option chains."""
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from broker.paper import market, prices
+from broker.paper.calendar import IST
+from broker.paper.instruments import catalog
+from broker.paper.universe import RISK_FREE_RATE
+from utils.config import PROJECT_ROOT
+from utils.symbols import parse_derivative, parse_master_expiry
+
+TODAY = date(2026, 11, 25)
+NOW = datetime(2026, 11, 25, 11, 30, 7, tzinfo=IST)
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return catalog(TODAY).rows
+
+
+def _options(rows, base: str):
+    chains: dict[str, list] = {}
+    for row in rows:
+        parsed = parse_derivative(row.symbol)
+        if row.kind == "option" and parsed.base == base:
+            chains.setdefault(row.expiry, []).append(row)
+    return chains
+
+
+def test_instrument_list_covers_the_promised_universe(rows):
+    by_exchange = {}
+    for row in rows:
+        by_exchange.setdefault(row.exchange, set()).add(row.symbol)
+    assert len(by_exchange["NSE"]) == 50 and {"SBIN", "RELIANCE", "M&M"} <= by_exchange["NSE"]
+    assert {"RELIANCE", "SBIN"} <= by_exchange["BSE"]
+    assert {"NIFTY", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "INDIAVIX"} <= by_exchange["NSE_INDEX"]
+    assert by_exchange["BSE_INDEX"] == {"SENSEX"}
+    assert {s for s in by_exchange["MCX"] if s.startswith("CRUDEOIL")}
+    futures = [r for r in rows if r.instrumenttype == "FUTIDX" and parse_derivative(r.symbol).base == "NIFTY"]
+    assert len(futures) == 3 and all(parse_master_expiry(f.expiry).weekday() in (0, 1) for f in futures)
+
+
+@pytest.mark.parametrize("base, lot, step, weekday", [("NIFTY", 65, 50, 1), ("BANKNIFTY", 30, 100, 1),
+                                                      ("SENSEX", 20, 100, 3)])
+def test_option_chains_have_real_lots_spacing_and_expiry_days(rows, base, lot, step, weekday):
+    chains = _options(rows, base)
+    assert len(chains) >= 2
+    for expiry, legs in chains.items():
+        strikes = sorted({leg.strike for leg in legs})
+        assert len(strikes) >= 40 and set(np.diff(strikes)) == {step}
+        assert {leg.lotsize for leg in legs} == {lot}
+        day = parse_master_expiry(expiry)
+        assert day >= TODAY and day.weekday() <= weekday   # a holiday moves expiry earlier
+        for leg in legs[:4]:
+            parsed = parse_derivative(leg.symbol)
+            assert parsed.strike == leg.strike and parsed.option_type == leg.option_type
+
+
+def test_prices_are_the_same_in_another_process():
+    sbin = catalog(TODAY).lookup("SBIN", "NSE")
+    here = prices.price(sbin, NOW, 0)
+    code = ("from datetime import date, datetime; from broker.paper.calendar import IST; "
+            "from broker.paper.instruments import catalog; from broker.paper import prices; "
+            "print(prices.price(catalog(date(2026,11,25)).lookup('SBIN','NSE'), "
+            "datetime(2026,11,25,11,30,7,tzinfo=IST), 0))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    assert float(out.stdout) == here
+    assert prices.price(sbin, NOW, 1) != here   # PAPER_SEED changes the market
+
+
+def test_quote_depth_and_candles_agree():
+    sbin = catalog(TODAY).lookup("SBIN", "NSE")
+    quote = market.quote(sbin, NOW, 0)
+    assert quote["bid"] <= quote["ltp"] <= quote["ask"] and quote["low"] <= quote["ltp"] <= quote["high"]
+    depth = market.depth(sbin, NOW, 0)
+    assert [level["price"] for level in depth["bids"]] == sorted((l["price"] for l in depth["bids"]), reverse=True)
+    assert depth["bids"][0]["price"] == quote["bid"] and depth["asks"][0]["price"] == quote["ask"]
+    assert len(depth["bids"]) == len(depth["asks"]) == 5
+    minutes = market.candles(sbin, "1m", TODAY, TODAY, NOW, 0)
+    last = minutes[-1]
+    assert last["close"] == quote["ltp"] and minutes[0]["open"] == quote["open"]
+    assert max(c["high"] for c in minutes) == quote["high"] and min(c["low"] for c in minutes) == quote["low"]
+    assert sum(c["volume"] for c in minutes) == quote["volume"]
+    start = datetime.fromtimestamp(last["timestamp"], tz=IST)
+    seen = [market.quote(sbin, start + timedelta(seconds=s), 0)["ltp"] for s in range(NOW.second + 1)]
+    assert max(seen) == last["high"] and min(seen) == last["low"]
+    [day] = market.candles(sbin, "D", TODAY, TODAY, NOW, 0)
+    assert (day["open"], day["high"], day["low"], day["close"]) == \
+        (quote["open"], quote["high"], quote["low"], quote["ltp"])
+    assert day["timestamp"] == 1795564800           # 2026-11-25 00:00 UTC (§6.4)
+    yesterday = market.candles(sbin, "D", TODAY - timedelta(days=1), TODAY - timedelta(days=1), NOW, 0)[0]
+    assert yesterday["close"] == quote["prev_close"]
+    assert market.candles(sbin, "5m", TODAY + timedelta(days=1), TODAY + timedelta(days=2), NOW, 0) == []
+
+
+def test_option_chain_is_arbitrage_free_and_keeps_put_call_parity(rows):
+    chains = _options(rows, "NIFTY")
+    future = next(r for r in rows if r.kind == "future" and r.symbol.startswith("NIFTY") and r.expiry in chains)
+    expiry = future.expiry   # the monthly: options and the future share it
+    legs = chains[expiry]
+    spot_inst = catalog(TODAY).lookup("NIFTY", "NSE_INDEX")
+    spot = prices.raw_price(spot_inst, NOW, 0)
+    tau = (legs[0].expiry_epoch - NOW.timestamp()) / (365 * 86400)
+    forward = spot * math.exp(RISK_FREE_RATE * tau)
+    strikes = sorted({leg.strike for leg in legs})
+    call = {leg.strike: prices.raw_price(leg, NOW, 0) for leg in legs if leg.option_type == "CE"}
+    put = {leg.strike: prices.raw_price(leg, NOW, 0) for leg in legs if leg.option_type == "PE"}
+    calls, puts = np.array([call[k] for k in strikes]), np.array([put[k] for k in strikes])
+    assert np.all(np.diff(calls) < 0) and np.all(np.diff(puts) > 0)
+    assert np.all(np.diff(calls, 2) > -1e-9) and np.all(np.diff(puts, 2) > -1e-9)   # convex in strike
+    parity = calls - puts - math.exp(-RISK_FREE_RATE * tau) * (forward - np.array(strikes))
+    assert np.abs(parity).max() < 1e-6
+    ticked_c = [prices.price(leg, NOW, 0) for leg in sorted(legs, key=lambda l: l.strike) if leg.option_type == "CE"]
+    assert all(a >= b for a, b in zip(ticked_c, ticked_c[1:]))
+    assert prices.raw_price(future, NOW, 0) == pytest.approx(forward)   # the future trades at the forward
+
+
+def test_ticks_follow_the_websocket_contract_and_match_quotes():
+    from broker.paper.ticks import tick
+
+    sbin = catalog(TODAY).lookup("SBIN", "NSE")
+    quote = market.quote(sbin, NOW, 0)
+    ltp = tick(sbin, NOW, 1)
+    assert ltp == {"ltp": quote["ltp"], "ltt": int(NOW.timestamp()) * 1000, "timestamp": int(NOW.timestamp() * 1000)}
+    full = tick(sbin, NOW, 2)
+    for key in ("open", "high", "low", "close", "volume", "last_trade_quantity", "avg_trade_price", "change",
+                "change_percent"):
+        assert key in full
+    assert full["close"] == quote["prev_close"] and full["change"] == pytest.approx(quote["ltp"] - quote["prev_close"])
+    depth = tick(sbin, NOW, 3)
+    assert depth["depth"]["buy"][0]["price"] == quote["bid"] and len(depth["depth"]["sell"]) == 5
+    assert all(set(level) == {"price", "quantity", "orders"} for level in depth["depth"]["buy"])
+    with pytest.raises(ValueError):
+        tick(sbin, NOW, 4)

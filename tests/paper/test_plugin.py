@@ -1,0 +1,89 @@
+"""The paper plugin as the app sees it: discovery, adapters, background matcher, the reset command."""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from broker.contract import BrokerSession, OrderRequest
+from broker.errors import InvalidOrder
+from broker.paper import prices
+from broker.paper.adapters import to_instrument
+from broker.paper.matcher import BackgroundMatcher
+from database import db
+from database.paper import PaperOrder
+from services.brokers import registry
+from tests.paper.conftest import Paper, make_user
+
+
+def test_plugin_is_discovered_with_its_capabilities(app):
+    entry = registry(app).entries["paper"]
+    assert entry.available and entry.allowed and entry.configured
+    info = entry.describe()
+    assert info["auth_type"] == "none" and "place_order" in info["capabilities"]["operations"]
+    assert "simulated" in info["display_name"]
+
+
+def test_orders_through_the_adapters(db_app):
+    user_id = make_user(db_app)
+    plugin = registry(db_app).get("paper")
+    session = BrokerSession(user_id=user_id, broker="paper", auth_token="paper")
+    with db_app.app_context():
+        sbin = to_instrument(plugin.orders.engine.instrument("SBIN", "NSE"))
+        ack = plugin.orders.place_order(session, OrderRequest(instrument=sbin, action="BUY", quantity=10))
+        order = plugin.orders.order_status(session, ack.order_id)
+        assert order.status == "complete" and order.timestamp.count(":") == 2
+        future = max((i for i in plugin.master_contract.download(session, lambda m: None)
+                      if i.instrumenttype == "FUTIDX" and i.name == "NIFTY"), key=lambda i: i.expiry)
+        with pytest.raises(InvalidOrder, match="lot size 65") as raised:
+            plugin.orders.place_order(session, OrderRequest(instrument=future, action="BUY", quantity=7,
+                                                            product="NRML"))
+        assert raised.value.http_status == 400
+        funds = plugin.funds.funds(session)
+        [position] = plugin.orders.positions(session)
+        assert funds.utilised_debits == pytest.approx(position.raw["margin_blocked"], abs=0.01)
+
+
+def test_background_matcher_fills_without_any_call(paper: Paper):
+    engine, user = paper.engine, paper.user_id
+    sbin = engine.instrument("SBIN", "NSE")
+    now = paper.clock()
+    epochs, path = prices.price_range(sbin, now, now + timedelta(hours=6), 0)
+    first = int(np.argmax(path < engine.quote(sbin)["bid"] - 5 * sbin.tick_size))
+    order = engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=1, pricetype="LIMIT",
+                         price=float(path[first]))
+    matcher = BackgroundMatcher(engine, interval=0.05)
+    matcher.ensure_started()
+    try:
+        paper.clock.advance(hours=6)
+        deadline = time.monotonic() + 10
+        status = "open"
+        while status == "open" and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with Session(db.engine) as session:
+                status = session.scalar(select(PaperOrder.status).where(PaperOrder.orderid == order.orderid))
+        assert status == "complete"
+        deadline = time.monotonic() + 5
+        while matcher.running and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not matcher.running   # nothing rests any more: the thread ends until the next order
+    finally:
+        matcher.stop()
+
+
+def test_reset_command(db_app):
+    user_id = make_user(db_app, "resetme")
+    plugin = registry(db_app).get("paper")
+    with db_app.app_context():
+        plugin.orders.engine.place(user_id, symbol="SBIN", exchange="NSE", action="BUY", quantity=10)
+    result = db_app.test_cli_runner().invoke(args=["paper", "reset", "--username", "resetme", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "available 10,000,000.00 INR" in result.output
+    with db_app.app_context():
+        assert plugin.orders.engine.orders(user_id) == []
+    missing = db_app.test_cli_runner().invoke(args=["paper", "reset", "--username", "nobody", "--yes"])
+    assert missing.exit_code != 0 and "No user named 'nobody'" in missing.output
