@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 
+from services.request_errors import RequestError
 from utils.market_calendar import DATA_FILE, MarketCalendar, now_ist
 from utils.constants import IST_ZONE
 
@@ -21,15 +22,8 @@ DATE_FORMAT_MESSAGE = "Invalid date format. Use YYYY-MM-DD"
 DATE_RANGE_MESSAGE = f"Date must be between {MIN_YEAR}-01-01 and {MAX_YEAR}-12-31"
 
 
-class CalendarRequestError(ValueError):
+class CalendarRequestError(RequestError):
     """A 400 for the caller: `message` is the contract's text, `field` the request field at fault."""
-
-    status = 400
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def calendar_for(app: Flask) -> MarketCalendar:
@@ -45,25 +39,25 @@ def parse_year(value: Any) -> int:
     if value is None:
         return now_ist().year
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        raise CalendarRequestError("year", "Year must be a whole number such as 2026")
+        raise CalendarRequestError(field="year", message="Year must be a whole number such as 2026")
     try:
         year = int(str(value).strip()) if not isinstance(value, (int, float)) else int(value)
     except ValueError:
-        raise CalendarRequestError("year", "Year must be a whole number such as 2026") from None
+        raise CalendarRequestError(field="year", message="Year must be a whole number such as 2026") from None
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise CalendarRequestError("year", YEAR_RANGE_MESSAGE)
+        raise CalendarRequestError(field="year", message=YEAR_RANGE_MESSAGE)
     return year
 
 
 def parse_date(value: Any) -> date:
     if not isinstance(value, str) or len(value.strip()) != 10:
-        raise CalendarRequestError("date", DATE_FORMAT_MESSAGE)
+        raise CalendarRequestError(field="date", message=DATE_FORMAT_MESSAGE)
     try:
         day = date.fromisoformat(value.strip())
     except ValueError:
-        raise CalendarRequestError("date", DATE_FORMAT_MESSAGE) from None
+        raise CalendarRequestError(field="date", message=DATE_FORMAT_MESSAGE) from None
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise CalendarRequestError("date", DATE_RANGE_MESSAGE)
+        raise CalendarRequestError(field="date", message=DATE_RANGE_MESSAGE)
     return day
 
 

@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
+from services.request_errors import RequestError
 from utils import black76
 from utils.constants import FNO_EXCHANGES
 from utils.market_calendar import IST
@@ -23,12 +24,8 @@ DEEP_ITM_NOTE = ("Implied volatility could not be solved: the option trades at o
                  "value (deep in the money), so Greeks are reported as for the intrinsic value only.")
 
 
-class OptionsRequestError(ValueError):
-    """A client error: HTTP `status`, the contract's `message`, and the request `field` at fault if any."""
-
-    def __init__(self, message: str, *, status: int = 400, field: str | None = None):
-        super().__init__(message)
-        self.message, self.status, self.field = message, status, field
+class OptionsRequestError(RequestError):
+    """A client error of the options endpoints (§8): status, the contract's message, the field at fault."""
 
 
 def expiry_cutoff(exchange: str, expiry: date, expiry_time: str | None = None) -> datetime:
@@ -80,23 +77,33 @@ def option_greeks(symbol: str, exchange: str, *, option_price: Any, underlying_p
     if days <= 0:
         raise OptionsRequestError(f"Option has expired on {parsed.expiry:%d-%b-%Y}")
 
-    strike, kind, years, rate = float(parsed.strike or 0), parsed.option_type or "CE", days / 365.0, rate_percent / 100
+    strike, kind, rate = float(parsed.strike or 0), parsed.option_type or "CE", rate_percent / 100
     body: dict[str, Any] = {
         "status": "success", "symbol": str(symbol).upper(), "exchange": exchange, "underlying": parsed.base,
         "strike": strike, "option_type": kind, "expiry_date": f"{parsed.expiry:%d-%b-%Y}",
         "days_to_expiry": round(days, 4), "spot_price": forward, "option_price": premium,
         "interest_rate": rate_percent,
     }
-    sigma = black76.implied_volatility(kind, premium, forward, strike, years, rate)
-    if sigma is None:
-        intrinsic = max(forward - strike, 0.0) if kind == "CE" else max(strike - forward, 0.0)
-        body.update(implied_volatility=0.0,
-                    greeks={"delta": 1.0 if kind == "CE" else -1.0, "gamma": 0.0, "theta": 0.0, "vega": 0.0, "rho": 0.0},
-                    intrinsic_value=round(intrinsic, 2), time_value=round(premium - intrinsic, 2), note=DEEP_ITM_NOTE)
-        return body
-    result = black76.greeks(kind, forward, strike, years, sigma, rate)
-    body.update(implied_volatility=round(sigma * 100, 2), greeks=rounded_greeks(result))
+    analytics = leg_analytics(kind, premium, forward, strike, days / 365.0, rate)
+    body["implied_volatility"] = analytics.pop("implied_volatility")
+    body["greeks"] = {name: analytics.pop(name) for name in ("delta", "gamma", "theta", "vega", "rho")}
+    body.update(analytics)   # deep ITM: intrinsic_value, time_value, note
     return body
+
+
+def leg_analytics(option_type: str, premium: float, forward: float, strike: float, years: float,
+                  rate: float = 0.0) -> dict[str, Any]:
+    """IV (%) and rounded Greeks of one option, e.g. one option-chain leg (§8.4 with_greeks). When no
+    volatility reproduces the premium (deep in the money): IV 0, delta ±1, other Greeks 0, plus
+    intrinsic_value, time_value and a note (§8.5)."""
+    sigma = black76.implied_volatility(option_type, premium, forward, strike, years, rate)
+    if sigma is None:
+        intrinsic = max(forward - strike, 0.0) if option_type == "CE" else max(strike - forward, 0.0)
+        return {"implied_volatility": 0.0, "delta": 1.0 if option_type == "CE" else -1.0, "gamma": 0.0,
+                "theta": 0.0, "vega": 0.0, "rho": 0.0, "intrinsic_value": round(intrinsic, 2),
+                "time_value": round(premium - intrinsic, 2), "note": DEEP_ITM_NOTE}
+    return {"implied_volatility": round(sigma * 100, 2),
+            **rounded_greeks(black76.greeks(option_type, forward, strike, years, sigma, rate))}
 
 
 def rounded_greeks(result: black76.Greeks) -> dict[str, float]:

@@ -27,6 +27,7 @@ import numpy as np
 from utils.symbols import master_expiry, parse_derivative
 
 MAX_RESULTS = 500
+_CHUNK = 8192
 _SEPARATOR = "|"
 
 
@@ -56,16 +57,22 @@ class _NGrams:
         rows, width = matrix.shape
         if width < n:
             return cls(np.empty(0, np.int64), np.zeros(1, np.int64), np.empty(0, np.int32))
-        code = np.zeros((rows, width - n + 1), np.int64)
-        for k in range(n):
-            code = (code << 8) | matrix[:, k:width - n + 1 + k]
-        valid = matrix[:, n - 1:] != 0          # the n-gram lies inside the (zero-padded) haystack
-        row_ids = np.broadcast_to(np.arange(rows, dtype=np.int64)[:, None], code.shape)
-        keys = np.sort((code[valid] << 32) | row_ids[valid])   # sort + neighbour test: much faster than np.unique
+        # (n-gram code << 32 | row id) for every n-gram inside a haystack; built in chunks to bound memory
+        keys = np.sort(np.concatenate([cls._keys(matrix[at:at + _CHUNK], n, at) for at in range(0, rows, _CHUNK)]))
         keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
         grams = keys >> 32
         starts = np.flatnonzero(np.concatenate(([True], grams[1:] != grams[:-1])))
         return cls(grams[starts], np.append(starts, len(keys)), (keys & 0xFFFFFFFF).astype(np.int32))
+
+    @staticmethod
+    def _keys(matrix: np.ndarray, n: int, first_row: int) -> np.ndarray:
+        rows, width = matrix.shape
+        code = np.zeros((rows, width - n + 1), np.int64)
+        for k in range(n):
+            code = (code << 8) | matrix[:, k:width - n + 1 + k]
+        valid = matrix[:, n - 1:] != 0          # the n-gram lies inside the (zero-padded) haystack
+        row_ids = np.broadcast_to(np.arange(first_row, first_row + rows, dtype=np.int64)[:, None], code.shape)
+        return (code[valid] << 32) | row_ids[valid]
 
     def postings(self, gram: bytes) -> np.ndarray:
         code = int.from_bytes(gram, "big")

@@ -83,15 +83,14 @@ def test_put_call_parity():
 
 
 @pytest.mark.parametrize("kind", ["CE", "PE"])
-@pytest.mark.parametrize("strike", [85, 95, 100, 105, 115])
+@pytest.mark.parametrize("strike", [90, 95, 100, 105, 110])
 @pytest.mark.parametrize("days", [7, 30, 365])
-@pytest.mark.parametrize("vol", [0.15, 0.3, 0.9])
+@pytest.mark.parametrize("vol", [0.2, 0.35, 0.9])
 def test_implied_volatility_round_trips(kind, strike, days, vol):
     t = days / 365
     premium = black76.price(kind, 100, strike, t, vol, 0.06)
     intrinsic_floor = black76.price(kind, 100, strike, t, 0.0, 0.06)
-    if premium - intrinsic_floor < 1e-9:   # no time value left to invert (deep ITM/OTM, 1 day)
-        pytest.skip("price indistinguishable from intrinsic value")
+    assert premium - intrinsic_floor > 1e-6   # the grid keeps some time value to invert
     assert black76.implied_volatility(kind, premium, 100, strike, t, 0.06) == pytest.approx(vol, rel=1e-6)
 
 

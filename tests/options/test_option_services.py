@@ -148,3 +148,13 @@ def test_chain_rows_are_centred_on_atm_and_labelled():
 def test_synthetic_future_from_put_call_parity():
     assert synthetic_future(26050.0, 171.4, 121.95) == 26099.45
     assert synthetic_future(26050, 150.123, 126.3) == 26073.82
+
+
+def test_chain_leg_analytics_for_with_greeks():
+    from services.option_greeks import leg_analytics
+
+    leg = leg_analytics("PE", 121.95, 26073.8, 26050.0, 7 / 365)
+    assert set(leg) == {"implied_volatility", "delta", "gamma", "theta", "vega", "rho"}
+    assert 0 < leg["implied_volatility"] < 100 and -1 < leg["delta"] < 0 and leg["theta"] < 0
+    deep = leg_analytics("CE", 50.0, 26073.8, 25000.0, 7 / 365)
+    assert deep["implied_volatility"] == 0.0 and deep["delta"] == 1.0 and "note" in deep

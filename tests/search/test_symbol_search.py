@@ -143,3 +143,8 @@ def test_expiry_list_only_exact_base_sorted_future_dates():
     assert expiry_list(symbols_, "CRUDEOIL", "futures", today) == []
     with pytest.raises(ValueError, match="futures or options"):
         expiry_list(symbols_, "NIFTY", "Futures", today)
+
+
+def test_empty_index_answers_nothing():
+    empty = SymbolIndex([])
+    assert len(empty) == 0 and empty.search("NIFTY") == [] and empty.search("N", "NFO") == []
