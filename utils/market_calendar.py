@@ -33,6 +33,8 @@ _REGULAR_MINUTES = {
     "CDS": (540, 1020), "BCD": (540, 1020),          # 09:00-17:00
 }
 _COMMODITY = ("MCX", "NCO")
+# quote-only index segments follow the exchange whose trading hours they are computed in
+INDEX_EXCHANGES = {"NSE_INDEX": "NSE", "BSE_INDEX": "BSE", "MCX_INDEX": "MCX"}
 
 
 def regular_minutes(exchange: str, day: date) -> tuple[int, int] | None:
@@ -45,7 +47,8 @@ def regular_minutes(exchange: str, day: date) -> tuple[int, int] | None:
     try:
         return _REGULAR_MINUTES[exchange]
     except KeyError:
-        raise ValueError(f"exchange must be one of {', '.join(CALENDAR_EXCHANGES)}, got {exchange!r}") from None
+        known = ", ".join((*CALENDAR_EXCHANGES, *INDEX_EXCHANGES))
+        raise ValueError(f"exchange must be one of {known}, got {exchange!r}") from None
 
 
 def _at_minute(day: date, minutes: int) -> datetime:
@@ -89,7 +92,9 @@ class MarketCalendar:
 
     # ------------------------------------------------------------------------------- sessions
     def sessions(self, exchange: str, day: date) -> list[Window]:
-        """Trading windows of `exchange` on `day` as IST-aware (start, end) pairs, end exclusive."""
+        """Trading windows of `exchange` on `day` as IST-aware (start, end) pairs, end exclusive.
+        NSE_INDEX, BSE_INDEX and MCX_INDEX follow NSE, BSE and MCX."""
+        exchange = INDEX_EXCHANGES.get(exchange, exchange)
         regular = regular_minutes(exchange, day)
         row = self.row(exchange, day)
         if row is not None and row.holiday_type != "SETTLEMENT_HOLIDAY":

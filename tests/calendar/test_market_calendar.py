@@ -163,3 +163,9 @@ def test_every_weekday_of_2026_has_an_answer_for_every_exchange(cal: MarketCalen
             for start, end in cal.sessions(exchange, day):
                 assert start < end and start.date() == day
         day += timedelta(days=1)
+
+
+def test_index_segments_follow_their_exchange(cal: MarketCalendar):
+    assert cal.sessions("NSE_INDEX", date(2026, 1, 6)) == cal.sessions("NSE", date(2026, 1, 6))
+    assert not cal.is_trading_day("BSE_INDEX", date(2026, 1, 26))
+    assert cal.is_open("MCX_INDEX", ist(2026, 3, 3, 18, 0))

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from services.symbol_search import MAX_RESULTS, SymbolIndex, expiry_list
+from services.request_errors import RequestError
+from services.symbol_search import MAX_RESULTS, SymbolIndex, expiry_list, expiry_response, search_response
 
 
 def record(symbol, exchange="NSE", brsymbol=None, name=None, token="1", strike=-1.0):
@@ -148,3 +149,28 @@ def test_expiry_list_only_exact_base_sorted_future_dates():
 def test_empty_index_answers_nothing():
     empty = SymbolIndex([])
     assert len(empty) == 0 and empty.search("NIFTY") == [] and empty.search("N", "NFO") == []
+
+
+def test_search_response_shapes_and_errors(index: SymbolIndex):
+    body = search_response(index, "TATASTEEL", "BSE")
+    assert body == {"status": "success", "message": "Found 1 matching symbols", "data": [ROWS[1]]}
+    assert search_response(index, "XYZ") == {"status": "success", "message": "No matching symbols found", "data": []}
+    for query, exchange, field in (("  ", None, "query"), (None, None, "query"), ("TATA", "NASDAQ", "exchange")):
+        with pytest.raises(RequestError) as info:
+            search_response(index, query, exchange)
+        assert info.value.field == field and info.value.status == 400
+    with pytest.raises(RequestError, match="Query parameter is required and cannot be empty"):
+        search_response(index, "")
+
+
+def test_expiry_response_shapes_and_errors():
+    body = expiry_response(["NIFTY30DEC2526000CE", "NIFTY06JAN2626000CE"], "NIFTY", "NFO", "options",
+                           date(2025, 12, 24))
+    assert body == {"status": "success", "message": "Found 2 expiry dates for NIFTY options in NFO",
+                    "data": ["30-DEC-25", "06-JAN-26"]}
+    assert expiry_response([], "NIFTY", "NFO", "futures", date(2025, 12, 24))["data"] == []
+    for args, field in ((("NIFTY", "NSE", "options"), "exchange"), (("NIFTY", "NFO", "Options"), "instrumenttype"),
+                        (("", "NFO", "options"), "symbol")):
+        with pytest.raises(RequestError) as info:
+            expiry_response([], *args, date(2025, 12, 24))
+        assert info.value.field == field
