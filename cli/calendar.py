@@ -31,7 +31,11 @@ def import_file(source: Path) -> None:
         raise click.ClickException(f"{source}: nothing was changed.\n{exc}") from None
     except UnicodeDecodeError:
         raise click.ClickException(f"{source}: not a UTF-8 text file; nothing was changed.") from None
-    rows, added, replaced = merge(read_rows(calendar.path), incoming)
+    try:
+        stored = read_rows(calendar.path)
+    except CalendarDataError as exc:
+        raise click.ClickException(f"The stored calendar {calendar.path} is invalid; fix it first.\n{exc}") from None
+    rows, added, replaced = merge(stored, incoming)
     write_rows(calendar.path, rows)
     click.echo(f"Imported {len(incoming)} rows from {source}: {added} added, {replaced} replaced; "
                f"{len(rows)} rows in {calendar.path}.")

@@ -48,7 +48,8 @@ class CalendarRow:
 
 
 def read_rows(path: Path) -> list[CalendarRow]:
-    return parse_text(path.read_text(encoding="utf-8"))
+    # utf-8-sig: spreadsheet programs save CSV with a byte-order mark
+    return parse_text(path.read_text(encoding="utf-8-sig"))
 
 
 def parse_text(text: str) -> list[CalendarRow]:

@@ -113,3 +113,21 @@ def test_timings_response_and_errors(cal_app: Flask):
             service.timings_response(cal_app, bad)
     with pytest.raises(service.CalendarRequestError, match="between 2020-01-01 and 2050-12-31"):
         service.timings_response(cal_app, "2019-12-31")
+
+
+def test_spreadsheet_csv_with_bom_and_crlf_is_accepted(cal_app: Flask, calendar_file: Path, tmp_path: Path):
+    source = tmp_path / "excel.csv"
+    source.write_bytes(("\ufeff" + HEADER + "2027-03-22,MCX,TRADING_HOLIDAY,Holi,17:00-close\n").replace("\n", "\r\n")
+                       .encode("utf-8"))
+    result = run(cal_app, "import", "--file", str(source))
+    assert result.exit_code == 0, result.output
+    assert "2027-03-22,MCX,TRADING_HOLIDAY,Holi,17:00-close" in calendar_file.read_text()
+
+
+def test_import_refuses_to_overwrite_an_invalid_stored_file(cal_app: Flask, calendar_file: Path, tmp_path: Path):
+    calendar_file.write_text(HEADER + "not-a-date,NSE,TRADING_HOLIDAY,X,\n")
+    source = tmp_path / "ok.csv"
+    source.write_text(HEADER + "2027-01-26,NSE,TRADING_HOLIDAY,Republic Day,\n")
+    result = run(cal_app, "import", "--file", str(source))
+    assert result.exit_code != 0 and "stored calendar" in result.output and "line 2" in result.output
+    assert "not-a-date" in calendar_file.read_text()
