@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from services import market_calendar as service
-from utils.market_calendar import DATA_FILE
+from utils.market_calendar import DATA_FILE, MarketCalendar
 
 HEADER = "date,exchange,holiday_type,description,open_windows\n"
 
@@ -41,9 +42,7 @@ def test_import_adds_rows_and_keeps_the_rest(cal_app: Flask, calendar_file: Path
     assert after.startswith("# Exchange holidays")                    # comment header kept
     assert "2027-01-26,NSE,TRADING_HOLIDAY,Republic Day," in after
     assert len(after.splitlines()) == len(before.splitlines()) + 1
-    calendar = service.calendar_for(cal_app)
-    calendar._checked_at = float("-inf")
-    windows = calendar.sessions("NSE", __import__("datetime").date(2026, 11, 8))
+    windows = MarketCalendar(calendar_file).sessions("NSE", date(2026, 11, 8))
     assert [(s.hour, s.minute, e.hour, e.minute) for s, e in windows] == [(18, 0, 19, 0)]
 
 
