@@ -60,7 +60,8 @@ def instruments(count: int, seed: int = 7) -> list[dict]:
     for base, (spot, step, lot) in INDICES.items():
         exchange = "BFO" if base in ("SENSEX", "BANKEX") else "NFO"
         for expiry in expiries:
-            add(future_symbol(base, expiry), f"{base}{expiry:%y%b}FUT".upper(), base, exchange, expiry, kind="FUTIDX", lot=lot)
+            add(future_symbol(base, expiry), f"{base}{expiry:%y%b}FUT".upper(), base, exchange, expiry,
+                kind="FUTIDX", lot=lot)
             for strike in range(spot - 60 * step, spot + 61 * step, step):
                 for kind in ("CE", "PE"):
                     add(option_symbol(base, expiry, strike, kind), f"{base}{expiry:%y%m%d}{strike}{kind}", base,

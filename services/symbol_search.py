@@ -85,16 +85,16 @@ class _NGrams:
 
 
 class SymbolIndex:
-    """Build once per master-contract load (about a second per 100,000 rows); queries are read-only and
-    safe to run from many threads."""
+    """Build once per master-contract load (1-3 s per 100,000 rows on a small machine); queries are
+    read-only and safe to run from many threads."""
 
     def __init__(self, records: Iterable[Any]):
         rows = [(str(_field(r, "symbol") or "").upper(), r) for r in records]
         rows.sort(key=lambda pair: (len(pair[0]), pair[0]))
         self._records = [record for _, record in rows]
         self._symbols = [symbol for symbol, _ in rows]
-        self._haystacks = [_SEPARATOR.join(str(_field(r, f) or "").upper() for f in ("symbol", "brsymbol", "name", "token"))
-                           for r in self._records]
+        fields = ("symbol", "brsymbol", "name", "token")
+        self._haystacks = [_SEPARATOR.join(str(_field(r, f) or "").upper() for f in fields) for r in self._records]
         exchanges = [str(_field(r, "exchange") or "") for r in self._records]
         self._exchange_codes = {name: code for code, name in enumerate(sorted(set(exchanges)))}
         self._exchange_of = np.array([self._exchange_codes[e] for e in exchanges], np.int16)

@@ -116,8 +116,8 @@ def test_timings_response_and_errors(cal_app: Flask):
 
 def test_spreadsheet_csv_with_bom_and_crlf_is_accepted(cal_app: Flask, calendar_file: Path, tmp_path: Path):
     source = tmp_path / "excel.csv"
-    source.write_bytes(("\ufeff" + HEADER + "2027-03-22,MCX,TRADING_HOLIDAY,Holi,17:00-close\n").replace("\n", "\r\n")
-                       .encode("utf-8"))
+    text = "\ufeff" + HEADER + "2027-03-22,MCX,TRADING_HOLIDAY,Holi,17:00-close\n"
+    source.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
     result = run(cal_app, "import", "--file", str(source))
     assert result.exit_code == 0, result.output
     assert "2027-03-22,MCX,TRADING_HOLIDAY,Holi,17:00-close" in calendar_file.read_text()

@@ -150,7 +150,8 @@ def test_calendar_rereads_a_changed_file(tmp_path):
     path.write_text("date,exchange,holiday_type,description,open_windows\n")
     cal = MarketCalendar(path, recheck_seconds=0)
     assert cal.is_trading_day("NSE", date(2027, 1, 26))
-    path.write_text("date,exchange,holiday_type,description,open_windows\n2027-01-26,NSE,TRADING_HOLIDAY,Republic Day,\n")
+    path.write_text("date,exchange,holiday_type,description,open_windows\n"
+                    "2027-01-26,NSE,TRADING_HOLIDAY,Republic Day,\n")
     os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
     assert not cal.is_trading_day("NSE", date(2027, 1, 26))
     assert cal.years() == [2027]
