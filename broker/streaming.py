@@ -248,9 +248,7 @@ class StreamingAdapter(ABC):
                 group.create_task(self._sync(link, conn))
                 group.create_task(self._read(link, conn))
                 group.create_task(self._heartbeat(conn))
-        except* asyncio.CancelledError:
-            raise
-        except* Exception as errors:
+        except ExceptionGroup as errors:   # cancellation (a BaseException) passes through untouched
             log.warning("%s feed connection %d lost (%s); reconnecting and resubscribing", self.broker,
                         link.index, "; ".join(str(e) or type(e).__name__ for e in errors.exceptions))
         finally:
