@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import http
 import json
+import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -318,6 +319,7 @@ class ProxyServer:
         stats = self.stats
         return {
             "status": "ok",
+            "pid": os.getpid(),
             "uptime_seconds": round(time.time() - stats.started, 1),
             "clients": {"connected": len(self.sessions),
                         "authenticated": sum(1 for s in self.sessions if s.principal is not None),
