@@ -227,12 +227,16 @@ class StreamingAdapter(ABC):
         while not self._closed:
             link.state = "connecting" if attempt == 0 else "reconnecting"
             try:
-                conn = await asyncio.wait_for(self.open_upstream(), self.connect_timeout)
+                async with asyncio.timeout(self.connect_timeout):   # unlike wait_for, never eats a cancel
+                    conn = await self.open_upstream()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("%s feed connection %d failed: %s", self.broker, link.index, exc)
+                log.warning("%s feed connection %d failed: %s", self.broker, link.index, exc or type(exc).__name__)
             else:
+                if self._closed or link not in self._links:
+                    await self.close_upstream(conn)
+                    return
                 link.state = "connected"
                 attempt = 0
                 await self._serve_link(link, conn)
