@@ -21,7 +21,7 @@ log = get_logger("websocket_proxy.bus")
 
 _BATCH = 128   # messages handled per turn before other tasks (client messages, pings) get the loop
 _OVERLOAD_READ = 50_000
-MAX_LAG = 0.5   # seconds the bus queue may stay non-empty before old ticks are skipped
+MAX_LAG = 1.0   # seconds the bus queue may stay non-empty before old ticks are skipped
 
 
 def endpoint(host: str, port: int) -> str:
