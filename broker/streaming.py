@@ -12,16 +12,23 @@ feed is a WebSocket) and filling in a few hooks; the base does the rest:
 * turns decoded `Tick`s into the contract's messages, one encoding per tick and mode, and publishes them
   on the ZeroMQ bus under `BROKER_EXCHANGE_SYMBOL_MODE` for each mode somebody wants.
 
-How to write one (e.g. `broker/paper/streaming.py`)::
+How to write one. A feed computed in-process (the paper broker, `broker/paper/streaming.py`)::
 
-    class PaperStreaming(StreamingAdapter):
+    class PaperStreaming(TimerStreamingAdapter):
         broker = "paper"
-        depth_levels = (5,)
-        async def open_upstream(self): return SimulatedFeed(...)        # any handle
-        async def read_upstream(self, conn): return await conn.next_batch()
-        async def send_subscribe(self, conn, subs): conn.add(subs)      # list[Subscription]
-        async def send_unsubscribe(self, conn, subs): conn.remove(subs)
-        def decode(self, frame): return [Tick(...), ...]                # exchange/symbol as subscribed
+        def generate(self, instruments):            # called every `interval` seconds
+            return [Tick(i.exchange, i.symbol, ltp=..., mode=DEPTH, bids=..., asks=...) for i in instruments]
+
+    def create_adapter(principal, publisher):      # what the proxy looks up
+        return PaperStreaming(publisher, interval=PAPER_TICK_INTERVAL_MS / 1000)
+
+A broker WebSocket feed: subclass `WebSocketStreamingAdapter`, set `max_symbols_per_connection`,
+`depth_levels` and `supported_modes` from the capability map, and implement `upstream_url`,
+`send_subscribe(conn, subs)` / `send_unsubscribe(conn, subs)` (list[Subscription]; `wanted_modes` tells
+whether another mode of an instrument is still wanted) and `decode(frame) -> Iterable[Tick]` with the
+OpenAlgo exchange/symbol the client subscribed (keep a token → Instrument map from `subscription.instrument.info`).
+Other transports subclass `StreamingAdapter` itself (`open_upstream`, `read_upstream`, `close_upstream`,
+`send_heartbeat`).
 
 Adapters run on the proxy's event loop: hooks must not block (run blocking SDK calls in a thread).
 """
@@ -334,3 +341,43 @@ class WebSocketStreamingAdapter(StreamingAdapter):
                 await pong
         except TimeoutError:
             raise StallError("no answer to the heartbeat") from None
+
+
+class _LocalFeed:
+    """The 'connection' of a locally computed feed: just what is subscribed."""
+
+    def __init__(self) -> None:
+        self.instruments: dict[tuple[str, str], Instrument] = {}
+
+
+class TimerStreamingAdapter(StreamingAdapter):
+    """Base for feeds computed in-process (the paper broker's simulator, replays of recorded ticks):
+    every `interval` seconds `generate` gets the subscribed instruments and returns their ticks (make
+    them DEPTH-rich when the model has a book: each wanted mode is served from them). Set `interval`
+    per instance, e.g. `PaperStreaming(publisher, interval=settings.PAPER_TICK_INTERVAL_MS / 1000)`."""
+
+    interval: ClassVar[float] = 0.25
+
+    @abstractmethod
+    def generate(self, instruments: list[Instrument]) -> Iterable[Tick]:
+        """Ticks for `instruments` now; called on the event loop, so keep it quick."""
+
+    async def open_upstream(self) -> Any:
+        return _LocalFeed()
+
+    async def send_subscribe(self, conn: Any, subs: list[Subscription]) -> None:
+        for sub in subs:
+            conn.instruments[sub.instrument.key] = sub.instrument
+
+    async def send_unsubscribe(self, conn: Any, subs: list[Subscription]) -> None:
+        for sub in subs:
+            if not self.wanted_modes(sub.instrument):
+                conn.instruments.pop(sub.instrument.key, None)
+
+    async def read_upstream(self, conn: Any) -> Any:
+        # sleep to the next multiple of the interval, so ticks keep their pace however long generate takes
+        await asyncio.sleep(self.interval - asyncio.get_running_loop().time() % self.interval)
+        return list(conn.instruments.values())
+
+    def decode(self, frame: Any) -> Iterable[Tick]:
+        return self.generate(frame) if frame else ()

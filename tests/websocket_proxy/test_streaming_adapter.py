@@ -9,7 +9,7 @@ import time
 import pytest
 import zmq
 
-from broker.streaming import Instrument, TickPublisher
+from broker.streaming import Instrument, TickPublisher, TimerStreamingAdapter
 from broker.ticks import DEPTH, LTP, QUOTE, Tick, market_data
 from tests.support.net import free_port
 from tests.websocket_proxy.fake_broker import FakeBrokerAdapter, FakeBrokerServer
@@ -158,3 +158,36 @@ def test_clients_see_data_resume_after_upstream_dies(proxy, fake_broker):
     tick = client.until(lambda m: m.get("type") == "market_data", timeout=3)
     assert tick["mode"] == 2 and tick["symbol"] == "SBIN"
     assert proxy.snapshot()["upstreams"][0]["adapter"]["connections"][0]["reconnects"] == 1
+
+
+class CountingFeed(TimerStreamingAdapter):
+    """A locally computed feed, like the paper broker's: one DEPTH-rich tick per instrument per interval."""
+
+    broker = "sim"
+
+    def generate(self, instruments):
+        self.rounds = getattr(self, "rounds", 0) + 1
+        return [Tick(i.exchange, i.symbol, 100.0 + self.rounds, mode=DEPTH, close=100.0,
+                     bids=[(99.5, 10, 1)], asks=[(100.5, 20, 2)]) for i in instruments]
+
+
+def test_timer_feed_ticks_every_interval_per_instrument_and_stops_on_unsubscribe(bus):
+    async def scenario():
+        feed = CountingFeed(bus.publisher, interval=0.05)
+        sbin, nifty = Instrument("NSE", "SBIN"), Instrument("NSE_INDEX", "NIFTY")
+        feed.subscribe(sbin, QUOTE)
+        feed.subscribe(nifty, LTP)
+        got = await bus.collect(0.5)
+        feed.unsubscribe(sbin, QUOTE)
+        await bus.collect(0.1)
+        after = await bus.collect(0.3)
+        await feed.close()
+        return got, after
+
+    got, after = asyncio.run(scenario())
+    per_topic = {t: sum(1 for x, _ in got if x == t) for t, _ in got}
+    assert set(per_topic) == {"sim_NSE_SBIN_QUOTE", "sim_NSE_INDEX_NIFTY_LTP"}
+    assert all(7 <= n <= 11 for n in per_topic.values()), per_topic   # 0.5 s at 50 ms
+    quote = next(m for t, m in got if t == "sim_NSE_SBIN_QUOTE")["data"]
+    assert quote["change"] == pytest.approx(quote["ltp"] - 100.0)
+    assert {t for t, _ in after} == {"sim_NSE_INDEX_NIFTY_LTP"}
