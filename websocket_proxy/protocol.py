@@ -102,7 +102,7 @@ def parse_items(message: dict[str, Any], *, need_depth: bool) -> list[Item]:
         item_mode = _mode(entry["mode"]) if "mode" in entry and entry is not message else mode
         item_depth = _depth(entry.get("depth", entry.get("depth_level"))) \
             if need_depth and entry is not message and ("depth" in entry or "depth_level" in entry) else depth
-        items.append(Item(_text(entry.get("symbol")), _text(entry.get("exchange")).upper(), item_mode, item_depth))
+        items.append(Item(_text(entry.get("symbol")), _text(entry.get("exchange")), item_mode, item_depth))
     return items
 
 

@@ -308,8 +308,8 @@ class ProxyServer:
 
     # ------------------------------------------------------------------ stats endpoint
     def _http(self, conn: ServerConnection, request: Request) -> Response | None:
-        if request.path.split("?", 1)[0].rstrip("/") != "/stats":
-            return None
+        if request.path.split("?", 1)[0].rstrip("/") != "/stats" or "upgrade" in request.headers:
+            return None   # any path serves the feed (§13.1); plain GET /stats serves the counters
         if conn.remote_address[0] not in _LOOPBACK:
             return conn.respond(http.HTTPStatus.FORBIDDEN, "The stats endpoint answers local clients only\n")
         response = conn.respond(http.HTTPStatus.OK, json.dumps(self.snapshot(), indent=1) + "\n")

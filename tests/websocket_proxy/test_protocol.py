@@ -184,6 +184,8 @@ def test_stats_endpoint(proxy):
     assert body["clients"]["authenticated"] == 1 and body["subscriptions"] == {"client": 1, "topics": 1}
     assert body["messages"]["out"] >= 1 and body["events"]["auth_ok"] == 1
     assert body["upstreams"][0]["adapter"]["state"] == "connected"
+    feed_on_stats_path = Client(proxy.url + "/stats")   # any path serves the feed
+    assert feed_on_stats_path.ask({"action": "authenticate", "api_key": "key-bob-0123456789"}, "auth")["status"] == "success"
 
 
 def test_auth_and_acks_do_not_wait_for_a_broker_feed_that_is_down(proxy, fake_broker):
