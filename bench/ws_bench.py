@@ -1,6 +1,6 @@
 """Fan-out benchmark of the market-data proxy against a floor measured in the same run.
 
-    .venv/bin/python bench/ws_bench.py            # every scenario, twice each, about 2.5 minutes
+    .venv/bin/python bench/ws_bench.py            # every scenario, twice each, about 2 minutes
     .venv/bin/python bench/ws_bench.py --quick    # tiny smoke run (used by the test suite)
 
 Synthetic ticks (complete `market_data` frames carrying a sequence number and the publish time) are
