@@ -4,8 +4,9 @@ Per tick the work is one dict lookup and one write per subscribed client (the pa
 encoded `market_data` frame; nothing is encoded per recipient). A client whose socket buffer is above
 `send_buffer` bytes stops getting direct writes: its updates are coalesced (latest payload per topic,
 so memory is bounded by its subscription count and a new tick always replaces an old one) and a small
-flusher task writes them when the socket drains. A client that stays behind for `slow_timeout` seconds
-is closed with code 4008. Nothing here ever awaits one client's socket on behalf of the others.
+flusher task writes them when the socket drains. A client whose socket does not drain at all for
+`slow_timeout` seconds is closed with code 4008; one that reads slowly keeps getting the latest values.
+Nothing here ever awaits one client's socket on behalf of the others.
 """
 from __future__ import annotations
 
@@ -129,6 +130,7 @@ class Hub:
                     return
                 if conn.state is not State.OPEN:
                     return
+                session.behind_since = time.monotonic()   # it made progress: the clock restarts
                 batch, session.pending = session.pending, {}
                 for payload in batch.values():
                     broadcast((conn,), payload, text=True)
@@ -148,7 +150,7 @@ class Hub:
         self.stats.drops["slow_client"] += len(session.pending or ())
         self.stats.events["slow_disconnects"] += 1
         session.pending = {}
-        log.warning("Closing feed client %s: it fell behind for %.0f s (not reading fast enough)",
+        log.warning("Closing feed client %s: it read nothing for %.0f s while updates were waiting",
                     session.peer, self.slow_timeout)
         asyncio.get_running_loop().create_task(
-            session.conn.close(SLOW_CLIENT_CODE, f"too slow: behind the feed for more than {self.slow_timeout:g} s"))
+            session.conn.close(SLOW_CLIENT_CODE, f"too slow: took no data for {self.slow_timeout:g} s"))
