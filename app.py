@@ -109,6 +109,9 @@ def main() -> int:
     print_banner("OpenAlgo is running", banner_rows(settings, server))
     # SIGTERM (service managers, `kill`) shuts down like Ctrl-C instead of dying mid-request.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    from websocket_proxy.launcher import start_proxy
+
+    proxy = start_proxy(settings)
     try:
         if settings.FLASK_DEBUG:
             app.run(host=host, port=port, debug=True, use_reloader=False, threaded=True)
@@ -125,6 +128,9 @@ def main() -> int:
         return 1
     except KeyboardInterrupt:
         pass
+    finally:
+        if proxy is not None:
+            proxy.stop()
     log.info("OpenAlgo stopped")
     return 0
 

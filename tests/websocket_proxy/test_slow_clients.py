@@ -1,0 +1,101 @@
+"""A client that stops reading gets coalesced updates, then is disconnected (4008) — and never slows the
+others down."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import threading
+import time
+
+import pytest
+import zmq
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from broker.ticks import LTP, topic_for
+
+pytestmark = pytest.mark.xdist_group("websocket_proxy")
+
+TOPIC = topic_for("fakebroker", "NSE", "SBIN", LTP).encode()
+
+
+def _subscribed(url: str, **options):
+    ws = connect(url, open_timeout=5, legacy=True, **options)
+    ws.send(json.dumps({"action": "authenticate", "api_key": "key-alice-0123456789"}))
+    ws.recv(timeout=5)
+    ws.send(json.dumps({"action": "subscribe", "symbol": "SBIN", "exchange": "NSE", "mode": 1}))
+    while json.loads(ws.recv(timeout=5)).get("type") != "subscribe":
+        pass
+    return ws
+
+
+def _frame(text: str) -> bytes:
+    payload, mask = text.encode(), os.urandom(4)
+    size = len(payload)
+    header = bytes([0x81, 0x80 | size]) if size < 126 else bytes([0x81, 0xFE]) + size.to_bytes(2, "big")
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def _raw_client_that_never_reads(port: int) -> socket.socket:
+    """Handshake, authenticate and subscribe by hand, then never read again (a frozen script)."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
+    assert sock.recv(4096).startswith(b"HTTP/1.1 101")
+    sock.sendall(_frame(json.dumps({"action": "authenticate", "api_key": "key-alice-0123456789"})))
+    sock.sendall(_frame(json.dumps({"action": "subscribe", "symbol": "SBIN", "exchange": "NSE", "mode": 1})))
+    time.sleep(0.3)
+    return sock
+
+
+def test_stalled_client_is_dropped_without_hurting_a_fast_one(make_proxy, fake_broker):
+    fake_broker.frozen = True   # only our numbered ticks flow
+    proxy = make_proxy(send_buffer=16 * 1024, slow_timeout=1.0)
+    fast = _subscribed(proxy.url)
+    stalled = _raw_client_that_never_reads(proxy.server.port)
+    received: list[int] = []
+
+    def read_fast():
+        try:
+            while True:
+                message = json.loads(fast.recv(timeout=3))
+                if message.get("type") == "market_data":
+                    received.append(message["data"]["seq"])
+        except (TimeoutError, ConnectionClosed):
+            pass
+
+    reader = threading.Thread(target=read_fast)
+    reader.start()
+    publisher = zmq.Context.instance().socket(zmq.PUB)
+    publisher.connect(f"tcp://127.0.0.1:{proxy.server.config.bus_port}")
+    time.sleep(0.3)
+    pad = "x" * 2000
+    seq, deadline = 0, time.monotonic() + 15
+    while time.monotonic() < deadline:   # ~2,000 ticks/s of 2 KB until the stalled client is dropped
+        body = {"type": "market_data", "symbol": "SBIN", "exchange": "NSE", "mode": 1, "broker": "fakebroker",
+                "data": {"ltp": 100 + seq / 100, "timestamp": 0, "seq": seq, "pad": pad}}
+        publisher.send_multipart([TOPIC, json.dumps(body).encode()])
+        seq += 1
+        if seq % 20 == 0:
+            time.sleep(0.01)
+            if seq % 1000 == 0 and proxy.snapshot()["events"].get("slow_disconnects"):
+                break
+    total = seq
+    publisher.close(0)
+    reader.join(10)
+
+    assert received == list(range(total))   # the fast client lost nothing and got everything in order
+    # its close frame (4008, "too slow: ...") sits behind the unread data; after the close timeout the
+    # server drops the TCP connection
+    stalled.close()
+    stats = proxy.snapshot()
+    assert stats["events"]["slow_disconnects"] == 1 and stats["drops"]["coalesced"] > 0
+    deadline = time.monotonic() + 5   # the close handshake times out (2 s), then the socket is dropped
+    while proxy.snapshot()["clients"]["connected"] != 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert proxy.snapshot()["clients"]["connected"] == 1
+    fast.close()

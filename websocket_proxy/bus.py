@@ -1,0 +1,91 @@
+"""The ZeroMQ tick bus as the proxy sees it.
+
+Topology. Adapters always *connect* a PUB socket to ZMQ_HOST:ZMQ_PORT. By default the proxy *binds* its
+SUB socket there, so any number of adapters (in the proxy, in other processes) publish to one proxy, and
+a second proxy on the same port fails at once with a clear error. To run several proxies, start the
+forwarder (`python -m websocket_proxy.forwarder`): it binds XSUB on ZMQ_PORT for the adapters and XPUB
+on ZMQ_FORWARDER_PORT, and each proxy (ZMQ_FORWARDER_PORT set) connects its SUB there. Either way the
+SUB socket subscribes only to topics some client wants; ZeroMQ forwards those subscriptions upstream,
+so publishers filter at the source.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Callable
+
+import zmq
+
+from utils.logging import get_logger
+
+log = get_logger("websocket_proxy.bus")
+
+_BATCH = 512   # messages handled per turn before other tasks (client messages, pings) get the loop
+
+
+def endpoint(host: str, port: int) -> str:
+    return f"tcp://{host}:{port}"
+
+
+class BusError(RuntimeError):
+    """The bus endpoint cannot be used (e.g. the port is taken by another proxy)."""
+
+
+class TickSubscriber:
+    """A SUB socket read from the event loop through its file descriptor (no thread, no per-message
+    future): on readiness it drains up to `_BATCH` messages and hands each to `dispatch`."""
+
+    def __init__(self, address: str, *, bind: bool, dispatch: Callable[[bytes, bytes], None],
+                 context: zmq.Context | None = None, hwm: int = 100_000):
+        self._socket = (context or zmq.Context.instance()).socket(zmq.SUB)
+        self._socket.setsockopt(zmq.RCVHWM, hwm)
+        self._socket.setsockopt(zmq.LINGER, 0)
+        try:
+            self._socket.bind(address) if bind else self._socket.connect(address)
+        except zmq.ZMQError as exc:
+            self._socket.close(linger=0)
+            raise BusError(f"cannot {'bind' if bind else 'connect'} the ZeroMQ tick bus at {address}: "
+                           f"{exc.strerror} (is another proxy running? set ZMQ_PORT, or use the forwarder)") from None
+        self.address = address
+        self._dispatch = dispatch
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.topics: set[bytes] = set()
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(self._socket.getsockopt(zmq.FD), self._drain)
+        self._loop.call_soon(self._drain)
+
+    def want(self, topic: bytes) -> None:
+        self.topics.add(topic)
+        self._socket.setsockopt(zmq.SUBSCRIBE, topic)
+        self._kick()
+
+    def unwant(self, topic: bytes) -> None:
+        self.topics.discard(topic)
+        self._socket.setsockopt(zmq.UNSUBSCRIBE, topic)
+        self._kick()
+
+    def _kick(self) -> None:
+        # The ZeroMQ descriptor is edge-triggered: any socket call may consume the edge, so look again.
+        if self._loop is not None:
+            self._loop.call_soon(self._drain)
+
+    def _drain(self) -> None:
+        sock = self._socket
+        if sock.closed:
+            return
+        for _ in range(_BATCH):
+            try:
+                frames = sock.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            try:
+                self._dispatch(frames[0], frames[-1])
+            except Exception:
+                log.exception("Dropped a bus message that could not be delivered")
+        self._loop.call_soon(self._drain)   # more may be waiting; let other work run first
+
+    def close(self) -> None:
+        if self._loop is not None and not self._socket.closed:
+            self._loop.remove_reader(self._socket.getsockopt(zmq.FD))
+        self._socket.close(linger=0)
