@@ -1,0 +1,165 @@
+"""Pure translations between the unified (OpenAlgo) vocabulary and Kite Connect v3's fields.
+
+No I/O here: exchanges, products, price types, order statuses, timestamps, the request form of an order,
+and the table that turns Kite's error answers (`error_type` + HTTP status) into the unified error kinds.
+Every function is a lookup or a small rule, tested on recorded payloads.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from utils.constants import (ORDER_STATUS_CANCELLED, ORDER_STATUS_COMPLETE, ORDER_STATUS_OPEN,
+                             ORDER_STATUS_REJECTED, ORDER_STATUS_TRIGGER_PENDING)
+
+IST = timezone(timedelta(hours=5, minutes=30))
+UNIFIED_TIME_FORMAT = "%d-%b-%Y %H:%M:%S"     # what the order book shows, IST
+KITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"        # what Kite sends, IST
+
+# Kite names index instruments on the cash exchange (segment INDICES); we keep them apart.
+_TO_KITE_EXCHANGE = {"NSE_INDEX": "NSE", "BSE_INDEX": "BSE", "MCX_INDEX": "MCX"}
+KITE_EXCHANGES = ("NSE", "BSE", "NFO", "BFO", "CDS", "BCD", "MCX")
+UNIFIED_EXCHANGES = KITE_EXCHANGES + ("NSE_INDEX", "BSE_INDEX")
+
+PRODUCTS = ("CNC", "NRML", "MIS")              # the same words on both sides
+PRICE_TYPES = ("MARKET", "LIMIT", "SL", "SL-M")
+# Kite requires market protection on MARKET and SL-M orders; -1 asks it to pick the percentage itself
+# (Kite Connect docs, "Market protection"; a value of 0 is rejected).
+MARKET_PROTECTION_AUTO = -1
+_PROTECTED_PRICE_TYPES = ("MARKET", "SL-M")
+
+# Kite's order statuses → the contract's five. Anything not listed and not terminal is still working
+# at the exchange or in Kite's pipeline ("PUT ORDER REQ RECEIVED", "VALIDATION PENDING", ...) → open.
+_STATUS = {
+    "COMPLETE": ORDER_STATUS_COMPLETE,
+    "CANCELLED": ORDER_STATUS_CANCELLED,
+    "CANCELLED AMO": ORDER_STATUS_CANCELLED,
+    "REJECTED": ORDER_STATUS_REJECTED,
+    "TRIGGER PENDING": ORDER_STATUS_TRIGGER_PENDING,
+    "OPEN": ORDER_STATUS_OPEN,
+    "AMO REQ RECEIVED": ORDER_STATUS_OPEN,
+}
+
+
+def to_kite_exchange(exchange: str) -> str:
+    return _TO_KITE_EXCHANGE.get(exchange, exchange)
+
+
+def to_unified_exchange(exchange: str, segment: str = "") -> str:
+    """Kite's exchange (+ the instrument's segment) → ours; indices go to NSE_INDEX / BSE_INDEX."""
+    if segment == "INDICES":
+        return f"{exchange}_INDEX"
+    return exchange
+
+
+def to_unified_status(status: str | None) -> str:
+    return _STATUS.get((status or "").upper(), ORDER_STATUS_OPEN)
+
+
+def to_unified_time(value: str | None) -> str:
+    """`2021-05-31 09:18:57` (Kite, IST) → `31-May-2021 09:18:57`; empty when absent or unreadable."""
+    if not value:
+        return ""
+    try:
+        return datetime.strptime(value.strip(), KITE_TIME_FORMAT).strftime(UNIFIED_TIME_FORMAT)
+    except ValueError:
+        return ""
+
+
+def parse_kite_time(value: str | None) -> datetime | None:
+    """Kite's `YYYY-MM-DD HH:MM:SS` (IST) or ISO candle time `2017-12-15T09:15:00+0530` → aware datetime."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        if "T" in text:
+            return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
+        return datetime.strptime(text, KITE_TIME_FORMAT).replace(tzinfo=IST)
+    except ValueError:
+        return None
+
+
+def instrument_key(exchange: str, broker_symbol: str) -> str:
+    """The `i=EXCHANGE:TRADINGSYMBOL` form the quote endpoints take (and key their answers by)."""
+    return f"{to_kite_exchange(exchange)}:{broker_symbol}"
+
+
+def order_form(*, exchange: str, broker_symbol: str, action: str, quantity: int, product: str,
+               pricetype: str, price: float = 0.0, trigger_price: float = 0.0,
+               disclosed_quantity: int = 0, validity: str = "DAY", tag: str | None = None) -> dict[str, Any]:
+    """The form body of `POST /orders/:variety`. Prices only where the price type uses them."""
+    form: dict[str, Any] = {
+        "exchange": to_kite_exchange(exchange), "tradingsymbol": broker_symbol,
+        "transaction_type": action.upper(), "quantity": int(quantity), "product": product.upper(),
+        "order_type": pricetype.upper(), "validity": validity,
+    }
+    if pricetype in ("LIMIT", "SL"):
+        form["price"] = price
+    if pricetype in ("SL", "SL-M"):
+        form["trigger_price"] = trigger_price
+    if pricetype in _PROTECTED_PRICE_TYPES:
+        form["market_protection"] = MARKET_PROTECTION_AUTO
+    if disclosed_quantity:
+        form["disclosed_quantity"] = int(disclosed_quantity)
+    if tag:
+        form["tag"] = tag[:20]      # Kite rejects tags longer than 20 characters
+    return form
+
+
+def modify_form(*, pricetype: str, quantity: int, price: float = 0.0, trigger_price: float = 0.0,
+                disclosed_quantity: int = 0, validity: str = "DAY") -> dict[str, Any]:
+    """The form body of `PUT /orders/:variety/:order_id` (a switch to MARKET must carry protection)."""
+    form: dict[str, Any] = {"order_type": pricetype.upper(), "quantity": int(quantity), "validity": validity}
+    if pricetype in ("LIMIT", "SL"):
+        form["price"] = price
+    if pricetype in ("SL", "SL-M"):
+        form["trigger_price"] = trigger_price
+    if pricetype in _PROTECTED_PRICE_TYPES:
+        form["market_protection"] = MARKET_PROTECTION_AUTO
+    if disclosed_quantity:
+        form["disclosed_quantity"] = int(disclosed_quantity)
+    return form
+
+
+# --------------------------------------------------------------------------- errors
+# Unified error kinds (names of the contract's error classes, bound in broker/zerodha/errors.py).
+AUTH, TOKEN_EXPIRED, ORDER_REJECTED, INVALID_ORDER, INSUFFICIENT_FUNDS, ORDER_NOT_FOUND = (
+    "auth", "token_expired", "order_rejected", "invalid_order", "insufficient_funds", "order_not_found")
+UNKNOWN_SYMBOL, NOT_SUPPORTED, NETWORK, RATE_LIMITED, UNAVAILABLE, BROKER_ERROR = (
+    "unknown_symbol", "not_supported", "network", "rate_limited", "unavailable", "broker_error")
+TRANSIENT_KINDS = frozenset({NETWORK, RATE_LIMITED, UNAVAILABLE})
+
+# Kite's `error_type` values (Kite Connect v3 docs, "Exceptions and errors").
+ERROR_TYPES = {
+    "TokenException": TOKEN_EXPIRED,        # session expired or invalidated: log in again
+    "UserException": AUTH,
+    "PermissionException": AUTH,            # the app or user may not do this
+    "InputException": INVALID_ORDER,        # missing or bad parameters
+    "OrderException": ORDER_REJECTED,       # the order could not be placed / fetched
+    "MarginException": INSUFFICIENT_FUNDS,
+    "HoldingException": ORDER_REJECTED,
+    "NetworkException": UNAVAILABLE,        # the OMS could not be reached
+    "DataException": UNAVAILABLE,           # the OMS answered something unreadable
+    "GeneralException": BROKER_ERROR,
+}
+HTTP_STATUSES = {400: INVALID_ORDER, 403: TOKEN_EXPIRED, 404: ORDER_NOT_FOUND, 405: INVALID_ORDER,
+                 410: NOT_SUPPORTED, 429: RATE_LIMITED, 500: BROKER_ERROR, 502: UNAVAILABLE,
+                 503: UNAVAILABLE, 504: NETWORK}
+_MESSAGE_HINTS = (("insufficient", INSUFFICIENT_FUNDS), ("margin", INSUFFICIENT_FUNDS),
+                  ("instrument", UNKNOWN_SYMBOL), ("tradingsymbol", UNKNOWN_SYMBOL),
+                  ("order not found", ORDER_NOT_FOUND), ("invalid order id", ORDER_NOT_FOUND))
+
+
+def error_kind(status: int, error_type: str | None, message: str = "") -> str:
+    """Which unified error a Kite error answer is. The HTTP status decides transient cases (429, 5xx
+    gateways) whatever the body says; then the documented `error_type`; then a few message hints, since
+    Kite reports e.g. insufficient margin as an InputException or OrderException."""
+    if status == 429 or status in (502, 503, 504):
+        return HTTP_STATUSES[status]
+    kind = ERROR_TYPES.get(error_type or "") or HTTP_STATUSES.get(status) or BROKER_ERROR
+    if kind in (INVALID_ORDER, ORDER_REJECTED, BROKER_ERROR):
+        lowered = message.lower()
+        for hint, hinted in _MESSAGE_HINTS:
+            if hint in lowered:
+                return hinted
+    return kind

@@ -1,0 +1,121 @@
+"""Kite's instrument dump (`GET /instruments`, CSV) → unified master-contract rows.
+
+Symbols are built only through utils/symbols.py: equities drop the series suffix, futures are
+`NAMEDDMMMYYFUT`, options `NAMEDDMMMYYSTRIKECE/PE`, indices get compact names on NSE_INDEX / BSE_INDEX.
+`token` is Kite's `instrument_token` (what the ticker subscribes with and the history URL takes);
+`brsymbol` / `brexchange` are what the order and quote endpoints take.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Iterable, Iterator
+
+from broker.zerodha.mapping import to_unified_exchange
+from utils.symbols import equity_symbol, future_symbol, master_expiry, option_symbol
+
+CSV_COLUMNS = ("instrument_token", "exchange_token", "tradingsymbol", "name", "last_price", "expiry",
+               "strike", "tick_size", "lot_size", "instrument_type", "segment", "exchange")
+SUPPORTED_EXCHANGES = frozenset({"NSE", "BSE", "NFO", "BFO", "CDS", "BCD", "MCX"})
+
+# Kite's index trading symbols → the names the OpenAlgo API uses for them
+INDEX_NAMES = {
+    "NIFTY 50": "NIFTY", "NIFTY BANK": "BANKNIFTY", "NIFTY FIN SERVICE": "FINNIFTY",
+    "NIFTY MID SELECT": "MIDCPNIFTY", "NIFTY NEXT 50": "NIFTYNXT50", "INDIA VIX": "INDIAVIX",
+    "SENSEX": "SENSEX", "BANKEX": "BANKEX", "SNSX50": "SENSEX50",
+}
+# the expiry part of Kite's derivative trading symbols: monthly `25JAN`, weekly `25130` / `251O7`
+_KITE_DERIVATIVE_TAIL = re.compile(r"\d{2}(?:[A-Z]{3}|[1-9OND]\d{2})(?:\d+(?:\.\d+)?)?(?:CE|PE|FUT)$")
+
+
+@dataclass(frozen=True, slots=True)
+class ContractRow:
+    """One instrument in the unified master-contract format."""
+
+    symbol: str
+    brsymbol: str
+    name: str
+    exchange: str
+    brexchange: str
+    token: str
+    expiry: str          # DD-MMM-YY, empty for instruments without expiry
+    strike: float
+    lotsize: int
+    instrumenttype: str  # EQ, INDEX, FUT, CE, PE
+    tick_size: float
+
+
+class ContractFormatError(ValueError):
+    """The dump is not Kite's instrument CSV (columns missing)."""
+
+
+def index_symbol(trading_symbol: str) -> str:
+    """`NIFTY 50` → `NIFTY`; indices without a known short name lose their spaces and punctuation."""
+    name = trading_symbol.strip().upper()
+    return INDEX_NAMES.get(name) or re.sub(r"[^A-Z0-9&]", "", name)
+
+
+def underlying(row: dict[str, str]) -> str:
+    """The derivative's underlying: the `name` column, or the trading symbol minus Kite's expiry tail
+    (older dumps leave `name` empty for derivatives)."""
+    name = (row.get("name") or "").strip().upper()
+    if name:
+        return re.sub(r"[^A-Z0-9&]", "", name)
+    return _KITE_DERIVATIVE_TAIL.sub("", row["tradingsymbol"].upper())
+
+
+def convert_row(row: dict[str, str]) -> ContractRow | None:
+    """One CSV row → a unified row; None for rows we do not offer (other exchanges, spreads...)."""
+    exchange, segment = row["exchange"].strip(), row["segment"].strip()
+    kind = row["instrument_type"].strip().upper()
+    if exchange not in SUPPORTED_EXCHANGES:
+        return None
+    trading_symbol = row["tradingsymbol"].strip()
+    expiry = date.fromisoformat(row["expiry"]) if row.get("expiry") else None
+    strike = float(row.get("strike") or 0)
+    name = (row.get("name") or "").strip()
+    if segment == "INDICES":
+        symbol, kind = index_symbol(trading_symbol), "INDEX"
+    elif kind == "FUT" and expiry:
+        symbol = future_symbol(underlying(row), expiry)
+    elif kind in ("CE", "PE") and expiry:
+        symbol = option_symbol(underlying(row), expiry, strike, kind)
+    elif kind == "EQ":
+        symbol = equity_symbol(trading_symbol)
+    else:
+        return None
+    return ContractRow(
+        symbol=symbol, brsymbol=trading_symbol, name=name or symbol,
+        exchange=to_unified_exchange(exchange, segment), brexchange=exchange,
+        token=row["instrument_token"].strip(), expiry=master_expiry(expiry), strike=strike,
+        lotsize=int(float(row.get("lot_size") or 1)), instrumenttype=kind,
+        tick_size=float(row.get("tick_size") or 0.05))
+
+
+def parse_instruments(lines: Iterable[str]) -> Iterator[ContractRow]:
+    """Stream the CSV's rows as unified rows. When dropping the series suffix would make two equities
+    share a symbol (`CDSL` and `CDSL-BE`), the plain one keeps it and the other keeps its exchange
+    name, so every (exchange, symbol) stays unique and no token is lost."""
+    reader = csv.DictReader(lines)
+    missing = set(CSV_COLUMNS) - set(reader.fieldnames or ())
+    if missing:
+        raise ContractFormatError(f"instrument CSV lacks the columns {sorted(missing)}")
+    rows = [row for row in map(convert_row, reader) if row is not None]
+    plain = {(r.exchange, r.symbol) for r in rows if r.symbol == r.brsymbol}
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        key = (row.exchange, row.symbol)
+        if row.symbol != row.brsymbol and (key in plain or key in seen):
+            row = replace(row, symbol=row.brsymbol)
+            key = (row.exchange, row.symbol)
+        if key in seen:
+            continue        # a true duplicate in the dump: the first one wins
+        seen.add(key)
+        yield row
+
+
+def parse_instruments_text(text: str) -> list[ContractRow]:
+    return list(parse_instruments(io.StringIO(text)))
