@@ -84,15 +84,9 @@ def instrument_key(exchange: str, broker_symbol: str) -> str:
     return f"{to_kite_exchange(exchange)}:{broker_symbol}"
 
 
-def order_form(*, exchange: str, broker_symbol: str, action: str, quantity: int, product: str,
-               pricetype: str, price: float = 0.0, trigger_price: float = 0.0,
-               disclosed_quantity: int = 0, validity: str = "DAY", tag: str | None = None) -> dict[str, Any]:
-    """The form body of `POST /orders/:variety`. Prices only where the price type uses them."""
-    form: dict[str, Any] = {
-        "exchange": to_kite_exchange(exchange), "tradingsymbol": broker_symbol,
-        "transaction_type": action.upper(), "quantity": int(quantity), "product": product.upper(),
-        "order_type": pricetype.upper(), "validity": validity,
-    }
+def _price_fields(pricetype: str, price: float, trigger_price: float, disclosed_quantity: int) -> dict[str, Any]:
+    """Prices only where the price type uses them; protection where Kite demands it."""
+    form: dict[str, Any] = {}
     if pricetype in ("LIMIT", "SL"):
         form["price"] = price
     if pricetype in ("SL", "SL-M"):
@@ -101,6 +95,20 @@ def order_form(*, exchange: str, broker_symbol: str, action: str, quantity: int,
         form["market_protection"] = MARKET_PROTECTION_AUTO
     if disclosed_quantity:
         form["disclosed_quantity"] = int(disclosed_quantity)
+    return form
+
+
+def order_form(*, exchange: str, broker_symbol: str, action: str, quantity: int, product: str,
+               pricetype: str, price: float = 0.0, trigger_price: float = 0.0,
+               disclosed_quantity: int = 0, validity: str = "DAY", tag: str | None = None) -> dict[str, Any]:
+    """The form body of `POST /orders/:variety`."""
+    pricetype = pricetype.upper()
+    form: dict[str, Any] = {
+        "exchange": to_kite_exchange(exchange), "tradingsymbol": broker_symbol,
+        "transaction_type": action.upper(), "quantity": int(quantity), "product": product.upper(),
+        "order_type": pricetype, "validity": validity,
+        **_price_fields(pricetype, price, trigger_price, disclosed_quantity),
+    }
     if tag:
         form["tag"] = tag[:20]      # Kite rejects tags longer than 20 characters
     return form
@@ -109,16 +117,9 @@ def order_form(*, exchange: str, broker_symbol: str, action: str, quantity: int,
 def modify_form(*, pricetype: str, quantity: int, price: float = 0.0, trigger_price: float = 0.0,
                 disclosed_quantity: int = 0, validity: str = "DAY") -> dict[str, Any]:
     """The form body of `PUT /orders/:variety/:order_id` (a switch to MARKET must carry protection)."""
-    form: dict[str, Any] = {"order_type": pricetype.upper(), "quantity": int(quantity), "validity": validity}
-    if pricetype in ("LIMIT", "SL"):
-        form["price"] = price
-    if pricetype in ("SL", "SL-M"):
-        form["trigger_price"] = trigger_price
-    if pricetype in _PROTECTED_PRICE_TYPES:
-        form["market_protection"] = MARKET_PROTECTION_AUTO
-    if disclosed_quantity:
-        form["disclosed_quantity"] = int(disclosed_quantity)
-    return form
+    pricetype = pricetype.upper()
+    return {"order_type": pricetype, "quantity": int(quantity), "validity": validity,
+            **_price_fields(pricetype, price, trigger_price, disclosed_quantity)}
 
 
 # --------------------------------------------------------------------------- errors
