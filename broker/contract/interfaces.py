@@ -1,0 +1,237 @@
+"""The adapters a plugin provides, the session they act for, and the bundle discovery collects.
+
+A plugin's adapters are built once per process by its `create_plugin(config)` and shared by every user;
+each call gets the user's `BrokerSession` (tokens decrypted by services/broker_session.py), so adapters
+keep no per-user state. Every method of the base classes below raises `NotSupported` until a plugin
+overrides it; a plugin overrides exactly the operations its capability map lists (the contract tests
+check both directions). A few operations have default implementations built from others
+(`quotes` from `quote`, `cancel_all_orders` from `order_book` + `cancel_order`, `open_position` from
+`positions`, `close_all_positions` from `positions` + `place_order`): override them when the broker has
+a native call.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+
+from broker.contract.manifest import CapabilityMap, Manifest
+from broker.contract.models import (CandleSeries, Depth, Funds, Holding, HistoryRequest, Instrument, Margin,
+                                    MarginLeg, ModifyRequest, Order, OrderAck, OrderRequest, Position, Quote,
+                                    Tick, Trade)
+from broker.errors import NotSupported
+from utils.constants import ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BrokerSession:
+    """A user's live connection to a broker, as the adapters see it (tokens in clear, in memory only)."""
+    user_id: int
+    broker: str
+    auth_token: str = ""
+    feed_token: str = ""
+    broker_user_id: str = ""       # the account id at the broker, when it tells us
+    expires_at: datetime | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)  # other per-session values the plugin stored
+
+    def __repr__(self) -> str:  # never show tokens in logs or tracebacks
+        return f"BrokerSession(user_id={self.user_id}, broker={self.broker!r}, expires_at={self.expires_at})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuthResult:
+    """What `AuthAdapter.authenticate` returns; stored encrypted as the user's broker session."""
+    auth_token: str
+    feed_token: str = ""
+    broker_user_id: str = ""
+    expires_at: datetime | None = None   # None: until disconnected
+    extra: Mapping[str, str] = field(default_factory=dict)
+    raw: Any = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return f"AuthResult(broker_user_id={self.broker_user_id!r}, expires_at={self.expires_at})"
+
+
+class SymbolLookup(Protocol):
+    """Master-contract lookups a plugin may use to turn broker rows back into OpenAlgo symbols.
+
+    Implemented by services/master_contract.py over the `symtoken` table (cached in memory)."""
+
+    def by_symbol(self, symbol: str, exchange: str) -> Instrument | None: ...
+
+    def by_brsymbol(self, brsymbol: str, brexchange: str) -> Instrument | None: ...
+
+    def by_token(self, token: str, exchange: str | None = None) -> Instrument | None: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class PluginConfig:
+    """Everything a plugin gets from the app: settings, its HTTP session, its rate limiter, lookups."""
+    settings: Mapping[str, Any]          # app settings by name (BROKER_API_KEY, PAPER_CAPITAL, ...)
+    http: Any = None                     # requests.Session from broker.http.make_session
+    rate_limiter: Any = None             # broker.rate_limit.RateLimiter for this broker
+    symbols: SymbolLookup | None = None  # master contract of this broker
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.settings.get(name, default)
+
+
+def _unsupported(operation: str) -> NotSupported:
+    return NotSupported(f"{operation.replace('_', ' ')} is not supported by this broker")
+
+
+class AuthAdapter:
+    """Turns the broker's login result into tokens, and knows when the broker session ends."""
+
+    def login_url(self, state: str) -> str:
+        """OAuth brokers: where to send the browser (`state` comes back on the callback)."""
+        raise _unsupported("login_url")
+
+    def authenticate(self, credentials: Mapping[str, str]) -> AuthResult:
+        """`credentials`: the OAuth callback parameters (e.g. request_token), or the login form fields
+        named in `Manifest.login_fields`; empty for auth type "none". Raises AuthError."""
+        raise _unsupported("authenticate")
+
+    def logout(self, session: BrokerSession) -> None:
+        """Revoke the token at the broker where it offers that; a no-op otherwise."""
+        return None
+
+
+class OrderAdapter:
+    def place_order(self, session: BrokerSession, request: OrderRequest) -> OrderAck:
+        raise _unsupported("place_order")
+
+    def modify_order(self, session: BrokerSession, request: ModifyRequest) -> OrderAck:
+        raise _unsupported("modify_order")
+
+    def cancel_order(self, session: BrokerSession, order_id: str) -> OrderAck:
+        raise _unsupported("cancel_order")
+
+    def order_book(self, session: BrokerSession) -> list[Order]:
+        raise _unsupported("order_book")
+
+    def order_status(self, session: BrokerSession, order_id: str) -> Order:
+        """Raises OrderNotFound when the broker does not know `order_id`."""
+        from broker.errors import OrderNotFound
+
+        for order in self.order_book(session):
+            if order.order_id == order_id:
+                return order
+        raise OrderNotFound(f"Order {order_id} not found")
+
+    def trade_book(self, session: BrokerSession) -> list[Trade]:
+        raise _unsupported("trade_book")
+
+    def positions(self, session: BrokerSession) -> list[Position]:
+        raise _unsupported("positions")
+
+    def holdings(self, session: BrokerSession) -> list[Holding]:
+        raise _unsupported("holdings")
+
+    def cancel_all_orders(self, session: BrokerSession) -> list[OrderAck]:
+        pending = (ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING)
+        return [self.cancel_order(session, order.order_id)
+                for order in self.order_book(session) if order.status in pending]
+
+    def open_position(self, session: BrokerSession, symbol: str, exchange: str, product: str) -> int | float:
+        """Signed net quantity for the exact (symbol, exchange, product), 0 when there is none."""
+        for position in self.positions(session):
+            if (position.symbol, position.exchange, position.product) == (symbol, exchange, product):
+                return position.quantity
+        return 0
+
+    def close_all_positions(self, session: BrokerSession, resolve: Callable[[str, str], Instrument]) -> list[OrderAck]:
+        """Square off every open position with a MARKET order; `resolve(symbol, exchange)` gives the
+        instrument from the master contract."""
+        acks = []
+        for position in self.positions(session):
+            if position.quantity:
+                acks.append(self.place_order(session, OrderRequest(
+                    instrument=resolve(position.symbol, position.exchange),
+                    action="SELL" if position.quantity > 0 else "BUY",
+                    quantity=abs(position.quantity), product=position.product, pricetype="MARKET")))
+        return acks
+
+
+class DataAdapter:
+    def quote(self, session: BrokerSession, instrument: Instrument) -> Quote:
+        raise _unsupported("quote")
+
+    def quotes(self, session: BrokerSession, instruments: Sequence[Instrument]) -> list[Quote]:
+        """One quote per instrument, in the same order (brokers with a batch call override this)."""
+        return [self.quote(session, instrument) for instrument in instruments]
+
+    def depth(self, session: BrokerSession, instrument: Instrument) -> Depth:
+        raise _unsupported("depth")
+
+    def history(self, session: BrokerSession, request: HistoryRequest) -> CandleSeries:
+        raise _unsupported("history")
+
+
+class FundsAdapter:
+    def funds(self, session: BrokerSession) -> Funds:
+        raise _unsupported("funds")
+
+    def margin(self, session: BrokerSession, legs: Sequence[MarginLeg]) -> Margin:
+        raise _unsupported("margin")
+
+
+class MasterContractLoader:
+    """Downloads the broker's instrument list in the unified format (OpenAlgo symbols built with
+    utils/symbols.py). Rows are yielded so 100k-instrument lists never sit twice in memory; the
+    caller stages, validates and swaps them in (services/master_contract.py)."""
+
+    def download(self, session: BrokerSession | None, progress: Callable[[str], None]) -> Iterator[Instrument]:
+        raise _unsupported("master_contract")
+
+
+class StreamingAdapter(Protocol):
+    """One upstream market-data connection for one user, owned by the WebSocket proxy process.
+
+    The common base adapter (reconnect with back-off, resubscribe, stall detection, splitting across
+    connections by `symbols_per_connection`, ZeroMQ publishing) lives with the proxy; a plugin fills
+    in connect / subscribe / unsubscribe / close and calls `publish(tick)` for each normalized tick."""
+
+    def connect(self) -> None: ...
+
+    def subscribe(self, instruments: Iterable[Instrument], mode: int) -> None: ...
+
+    def unsubscribe(self, instruments: Iterable[Instrument], mode: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+StreamingFactory = Callable[[BrokerSession, Callable[[Tick], None]], StreamingAdapter]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BrokerPlugin:
+    """Everything one broker provides; what `broker/<name>/__init__.py:create_plugin(config)` returns."""
+    manifest: Manifest
+    capabilities: CapabilityMap
+    auth: AuthAdapter
+    orders: OrderAdapter
+    data: DataAdapter
+    funds: FundsAdapter
+    master_contract: MasterContractLoader
+    streaming: StreamingFactory | None = None
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    def require(self, operation: str) -> None:
+        """Raise NotSupported naming the broker unless the capability map lists `operation`."""
+        self.capabilities.require(operation, self.manifest.display_name)
+
+
+# operation → the adapter attribute of BrokerPlugin that performs it (method name == operation name)
+OPERATION_ADAPTERS: dict[str, str] = {
+    **{op: "orders" for op in ("place_order", "modify_order", "cancel_order", "cancel_all_orders", "order_book",
+                               "order_status", "trade_book", "positions", "holdings", "open_position",
+                               "close_all_positions")},
+    **{op: "data" for op in ("quote", "quotes", "depth", "history")},
+    "funds": "funds", "margin": "funds",
+}
+ADAPTER_BASES: dict[str, type] = {"auth": AuthAdapter, "orders": OrderAdapter, "data": DataAdapter,
+                                  "funds": FundsAdapter, "master_contract": MasterContractLoader}

@@ -1,0 +1,291 @@
+"""Typed request and result objects at the broker boundary.
+
+Every plugin speaks these, never tuples or loose dicts. Unified fields follow API_CONTRACT.md (names,
+enumerations from utils/constants.py, symbols in the OpenAlgo format of utils/symbols.py); each result
+keeps the broker's own payload in `raw` so nothing the broker said is lost (shown in logs, journals and
+debugging, never compared). Prices are floats in rupees; quantities are ints except on fractional
+exchanges (CRYPTO), hence `Quantity`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from utils.symbols import master_expiry
+
+Action = Literal["BUY", "SELL"]
+Product = Literal["CNC", "NRML", "MIS"]
+PriceType = Literal["MARKET", "LIMIT", "SL", "SL-M"]
+OrderStatus = str  # one of utils.constants.ORDER_STATUSES; brokers may add e.g. "expired"
+Quantity = int | float
+
+
+def _raw() -> Any:
+    return field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Instrument:
+    """One row of the master contract (the unified `symtoken` record, API_CONTRACT.md §7)."""
+    symbol: str                    # OpenAlgo symbol, e.g. NIFTY30DEC2526000CE
+    brsymbol: str                  # the broker's trading symbol
+    name: str
+    exchange: str                  # OpenAlgo exchange code
+    brexchange: str                # the broker's exchange code
+    token: str                     # the broker's instrument token
+    expiry: date | None = None     # None for instruments without expiry
+    strike: float = 0.0            # placeholder (0 or -1, broker-dependent) for non-options
+    lotsize: int = 1
+    tick_size: float = 0.05
+    instrumenttype: str = ""       # EQ, FUT, CE, PE, FUTIDX, OPTIDX, INDEX, ...
+    freeze_qty: int | None = None  # exchange's maximum quantity per order; None when unknown
+    raw: Any = _raw()
+
+    def record(self) -> dict[str, Any]:
+        """The instrument record of API_CONTRACT.md §7, in its column order."""
+        return {"symbol": self.symbol, "brsymbol": self.brsymbol, "name": self.name,
+                "exchange": self.exchange, "brexchange": self.brexchange, "token": self.token,
+                "expiry": master_expiry(self.expiry), "strike": float(self.strike),
+                "lotsize": int(self.lotsize), "instrumenttype": self.instrumenttype,
+                "tick_size": float(self.tick_size)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderRequest:
+    """A new order, already validated by the service and resolved against the master contract."""
+    instrument: Instrument
+    action: Action
+    quantity: Quantity
+    product: Product = "MIS"
+    pricetype: PriceType = "MARKET"
+    price: float = 0.0
+    trigger_price: float = 0.0
+    disclosed_quantity: int = 0
+    strategy: str = ""
+    tag: str = ""                  # our reference for the order, where the broker can carry one
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModifyRequest:
+    """A change to an open order (the fields of API_CONTRACT.md §3.5)."""
+    order_id: str
+    instrument: Instrument
+    action: Action
+    quantity: Quantity
+    product: Product
+    pricetype: PriceType
+    price: float = 0.0
+    trigger_price: float = 0.0
+    disclosed_quantity: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderAck:
+    """The broker accepted the request (place, modify or cancel) and named the order."""
+    order_id: str
+    message: str = ""
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Order:
+    """A row of the order book."""
+    order_id: str
+    symbol: str
+    exchange: str
+    action: Action
+    quantity: Quantity
+    product: Product
+    pricetype: PriceType
+    status: OrderStatus
+    price: float = 0.0
+    trigger_price: float = 0.0
+    filled_quantity: Quantity = 0
+    average_price: float = 0.0
+    rejection_reason: str = ""
+    timestamp: str = ""            # the broker's own text; the API passes it through
+    raw: Any = _raw()
+
+    @property
+    def pending_quantity(self) -> Quantity:
+        return self.quantity - self.filled_quantity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Trade:
+    """One fill."""
+    order_id: str
+    symbol: str
+    exchange: str
+    action: Action
+    quantity: Quantity
+    average_price: float
+    product: Product
+    trade_id: str = ""
+    timestamp: str = ""
+    raw: Any = _raw()
+
+    @property
+    def trade_value(self) -> float:
+        return self.quantity * self.average_price
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Position:
+    """Net position for one (symbol, exchange, product); closed-today rows have quantity 0."""
+    symbol: str
+    exchange: str
+    product: Product
+    quantity: Quantity             # signed: negative is short
+    average_price: float = 0.0
+    ltp: float = 0.0
+    pnl: float = 0.0               # realized + unrealized
+    realized_pnl: float = 0.0
+    unrealized_pnl: float = 0.0
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Holding:
+    symbol: str
+    exchange: str
+    quantity: Quantity
+    average_price: float
+    ltp: float = 0.0
+    pnl: float = 0.0
+    product: Product = "CNC"
+    raw: Any = _raw()
+
+    @property
+    def pnl_percent(self) -> float:
+        invested = self.quantity * self.average_price
+        return round(self.pnl / invested * 100, 2) if invested else 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Funds:
+    """The five keys of API_CONTRACT.md §5.1, as numbers (the API formats them)."""
+    available_cash: float
+    collateral: float = 0.0
+    m2m_realized: float = 0.0
+    m2m_unrealized: float = 0.0
+    utilised_debits: float = 0.0
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarginLeg:
+    instrument: Instrument
+    action: Action
+    quantity: Quantity
+    product: Product
+    pricetype: PriceType
+    price: float = 0.0
+    trigger_price: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Margin:
+    total_margin_required: float
+    span_margin: float | None = None
+    exposure_margin: float | None = None
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Quote:
+    """Top of book and the day's figures (API_CONTRACT.md §6.1)."""
+    symbol: str
+    exchange: str
+    ltp: float
+    open: float = 0.0
+    high: float = 0.0
+    low: float = 0.0
+    prev_close: float = 0.0
+    volume: int = 0
+    bid: float = 0.0               # 0 when the side is empty
+    ask: float = 0.0
+    bid_qty: int = 0
+    ask_qty: int = 0
+    oi: int = 0
+    timestamp: datetime | None = None
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True, slots=True)
+class DepthLevel:
+    price: float = 0.0
+    quantity: int = 0
+    orders: int = 0
+
+
+DEPTH_LEVELS = 5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Depth:
+    """Order book: bids best (highest) first, asks best (lowest) first, padded to `levels`."""
+    symbol: str
+    exchange: str
+    ltp: float
+    bids: tuple[DepthLevel, ...]
+    asks: tuple[DepthLevel, ...]
+    ltq: int = 0
+    open: float = 0.0
+    high: float = 0.0
+    low: float = 0.0
+    prev_close: float = 0.0
+    volume: int = 0
+    oi: int = 0
+    total_buy_qty: int = 0
+    total_sell_qty: int = 0
+    timestamp: datetime | None = None
+    raw: Any = _raw()
+
+    @staticmethod
+    def pad(levels: list[DepthLevel] | tuple[DepthLevel, ...], size: int = DEPTH_LEVELS) -> tuple[DepthLevel, ...]:
+        """Exactly `size` levels: extra ones dropped, missing ones filled with zeros."""
+        return tuple(levels[:size]) + (DepthLevel(),) * max(0, size - len(levels))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryRequest:
+    instrument: Instrument
+    interval: str                  # one of API_CONTRACT.md §2.3, and in the plugin's capability map
+    start: date                    # inclusive
+    end: date                      # inclusive (the whole day)
+
+
+@dataclass(frozen=True, slots=True)
+class Candle:
+    """`timestamp` is epoch seconds encoded as API_CONTRACT.md §6.4 says (daily bars at 00:00 UTC)."""
+    timestamp: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: int = 0
+    oi: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandleSeries:
+    symbol: str
+    exchange: str
+    interval: str
+    candles: tuple[Candle, ...]
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Tick:
+    """A normalized streaming update; which fields are set depends on the mode (1 LTP, 2 quote, 3 depth)."""
+    symbol: str
+    exchange: str
+    mode: int
+    ltp: float
+    timestamp_ms: int
+    quote: Quote | None = None
+    depth: Depth | None = None
+    raw: Any = _raw()

@@ -1,0 +1,83 @@
+"""Checks that a plugin keeps the contract: used by discovery (a failing plugin is listed as
+unavailable with these reasons) and by tests/contract/."""
+from __future__ import annotations
+
+import re
+
+from broker.contract.interfaces import (ADAPTER_BASES, OPERATION_ADAPTERS, BrokerPlugin, DataAdapter,
+                                        MasterContractLoader, OrderAdapter)
+from broker.contract.manifest import AUTH_TYPES, INTERVALS, OPERATIONS
+from utils.constants import EXCHANGES, MODE_LABELS, PRICE_TYPES, PRODUCTS
+
+# Operations with a default built from others: declared is fine when their building blocks are.
+DERIVED_OPERATIONS: dict[str, tuple[str, ...]] = {
+    "quotes": ("quote",),
+    "order_status": ("order_book",),
+    "cancel_all_orders": ("order_book", "cancel_order"),
+    "open_position": ("positions",),
+    "close_all_positions": ("positions", "place_order"),
+}
+_BASE_METHOD_OWNERS = (OrderAdapter, DataAdapter)
+
+
+def overrides(adapter: object, base: type, method: str) -> bool:
+    """True when `adapter` implements `method` itself instead of inheriting the base default."""
+    return getattr(type(adapter), method, None) is not getattr(base, method, None)
+
+
+def _check_set(problems: list[str], label: str, values, allowed) -> None:  # noqa: ANN001
+    unknown = sorted(str(v) for v in values if v not in allowed)
+    if unknown:
+        problems.append(f"capabilities.{label} has unknown values: {', '.join(unknown)}")
+
+
+def validate_plugin(plugin: object, expected_name: str | None = None) -> list[str]:
+    """Every way `plugin` breaks the contract, as sentences; empty when it keeps it."""
+    if not isinstance(plugin, BrokerPlugin):
+        return [f"create_plugin() must return a BrokerPlugin, got {type(plugin).__name__}"]
+    problems: list[str] = []
+    manifest, caps = plugin.manifest, plugin.capabilities
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", manifest.name or ""):
+        problems.append(f"manifest.name {manifest.name!r} must be lowercase letters, digits and _")
+    if expected_name and manifest.name != expected_name:
+        problems.append(f"manifest.name {manifest.name!r} must equal the folder name {expected_name!r}")
+    if not manifest.display_name:
+        problems.append("manifest.display_name is empty")
+    if manifest.auth_type not in AUTH_TYPES:
+        problems.append(f"manifest.auth_type {manifest.auth_type!r} must be one of {', '.join(AUTH_TYPES)}")
+    _check_set(problems, "operations", caps.operations, OPERATIONS)
+    _check_set(problems, "order_types", caps.order_types, PRICE_TYPES)
+    _check_set(problems, "products", caps.products, PRODUCTS)
+    _check_set(problems, "exchanges", caps.exchanges, EXCHANGES)
+    _check_set(problems, "intervals", caps.intervals, INTERVALS)
+    _check_set(problems, "streaming_modes", caps.streaming_modes, MODE_LABELS)
+    if any(not isinstance(n, int) or n < 1 for n in caps.depth_levels):
+        problems.append("capabilities.depth_levels must be positive whole numbers")
+    if "history" in caps.operations and not caps.intervals:
+        problems.append("capabilities.intervals is empty but history is declared")
+    if "streaming" in caps.operations and (plugin.streaming is None or not caps.streaming_modes):
+        problems.append("streaming is declared but there is no streaming factory or no streaming mode")
+    for attribute, base in ADAPTER_BASES.items():
+        if not isinstance(getattr(plugin, attribute), base):
+            problems.append(f"{attribute} must be an instance of {base.__name__}")
+    if problems:
+        return problems
+    problems += _declared_operations_implemented(plugin)
+    return problems
+
+
+def _declared_operations_implemented(plugin: BrokerPlugin) -> list[str]:
+    problems = []
+    declared = plugin.capabilities.operations
+    for operation, attribute in OPERATION_ADAPTERS.items():
+        if operation not in declared:
+            continue
+        adapter = getattr(plugin, attribute)
+        if overrides(adapter, ADAPTER_BASES[attribute], operation):
+            continue
+        missing = [need for need in DERIVED_OPERATIONS.get(operation, (operation,)) if need not in declared]
+        if operation not in DERIVED_OPERATIONS or missing:
+            problems.append(f"{operation} is declared but {attribute}.{operation} is not implemented")
+    if "master_contract" in declared and not overrides(plugin.master_contract, MasterContractLoader, "download"):
+        problems.append("master_contract is declared but master_contract.download is not implemented")
+    return problems
