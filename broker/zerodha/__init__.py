@@ -1,1 +1,75 @@
-"""Zerodha Kite Connect v3 broker plugin: REST (auth, orders, data, funds), master contract, binary ticker."""
+"""Zerodha (Kite Connect v3) broker plugin: manifest, capability map and `create_plugin`.
+
+Read top to bottom: client.py (the REST caller and its rate budgets), mapping.py (pure field
+translations and the error table), auth.py, orders.py, data.py (quotes, depth, history, funds),
+history.py, master_contract.py, ticker_decoder.py and streaming.py (the binary WebSocket ticker).
+
+Settings: BROKER_API_KEY, BROKER_API_SECRET and REDIRECT_URL (e.g. http://127.0.0.1:5000/zerodha/callback,
+registered in the Kite developer console). For tests only, `ZERODHA_API_URL`, `ZERODHA_LOGIN_URL` and
+`ZERODHA_TICKER_URL` in the plugin config point it at local fake servers; production never sets them.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import requests
+
+from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, PluginConfig, SettingSpec
+from broker.zerodha.auth import LOGIN_URL, ZerodhaAuth
+from broker.zerodha.client import API_URL, KiteClient
+from broker.zerodha.data import MAX_QUOTES_PER_CALL, ZerodhaData, ZerodhaFunds
+from broker.zerodha.history import KITE_INTERVALS
+from broker.zerodha.mapping import UNIFIED_EXCHANGES
+from broker.zerodha.master_contract import ZerodhaMasterContract
+from broker.zerodha.orders import SymbolNames, ZerodhaOrders
+from broker.streaming import TickPublisher
+from broker.zerodha.streaming import MAX_INSTRUMENTS_PER_CONNECTION, TICKER_URL, TickerCredentials, ZerodhaStreaming
+
+MANIFEST = Manifest(
+    name="zerodha", display_name="Zerodha", auth_type="oauth",
+    settings=(SettingSpec(name="BROKER_API_KEY", label="Kite Connect API key", secret=True),
+              SettingSpec(name="BROKER_API_SECRET", label="Kite Connect API secret", secret=True),
+              SettingSpec(name="REDIRECT_URL", label="Redirect URL registered with Kite",
+                          help="http://127.0.0.1:5000/zerodha/callback")),
+    description="Zerodha through Kite Connect v3 (REST and the binary WebSocket ticker)",
+    homepage="https://kite.trade/docs/connect/v3/")
+
+CAPABILITIES = CapabilityMap(
+    operations=frozenset({"place_order", "modify_order", "cancel_order", "cancel_all_orders", "order_book",
+                          "order_status", "trade_book", "positions", "holdings", "open_position",
+                          "close_all_positions", "quote", "quotes", "depth", "history", "funds",
+                          "master_contract", "streaming"}),
+    exchanges=frozenset(UNIFIED_EXCHANGES),
+    intervals=tuple(KITE_INTERVALS),
+    streaming_modes=frozenset({1, 2, 3}),
+    depth_levels=(5,),
+    max_batch_quotes=MAX_QUOTES_PER_CALL,
+    symbols_per_connection=MAX_INSTRUMENTS_PER_CONNECTION,
+    max_streaming_connections=3,
+    amo=True,
+    extras={"market_protection": "automatic (-1) on MARKET and SL-M orders",
+            "session_expiry": "06:00 IST daily",
+            "rate_limits_per_second": {"quotes": 1, "history": 3, "orders": 10, "other": 10}},
+)
+
+
+def streaming_factory(config: PluginConfig) -> Callable[[BrokerSession, TickPublisher], ZerodhaStreaming]:
+    """Streaming adapters for live sessions, on the proxy's base adapter (broker/streaming.py)."""
+    def create(session: BrokerSession, publisher: TickPublisher) -> ZerodhaStreaming:
+        credentials = TickerCredentials(config.get("BROKER_API_KEY", ""), session.auth_token,
+                                        config.get("ZERODHA_TICKER_URL") or TICKER_URL)
+        return ZerodhaStreaming(publisher, credentials)
+    return create
+
+
+def create_plugin(config: PluginConfig) -> BrokerPlugin:
+    client = KiteClient(config.http or requests.Session(), config.get("BROKER_API_KEY", ""),
+                        base_url=config.get("ZERODHA_API_URL") or API_URL, rate_limiter=config.rate_limiter)
+    return BrokerPlugin(
+        manifest=MANIFEST, capabilities=CAPABILITIES,
+        auth=ZerodhaAuth(client, config.get("BROKER_API_SECRET", ""),
+                         login_base=config.get("ZERODHA_LOGIN_URL") or LOGIN_URL),
+        orders=ZerodhaOrders(client, SymbolNames(config.symbols)),
+        data=ZerodhaData(client), funds=ZerodhaFunds(client),
+        master_contract=ZerodhaMasterContract(client),
+        streaming=streaming_factory(config))

@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from broker.errors import (AuthError, BrokerError, BrokerUnavailable, ErrorTable, InsufficientFunds,
+                           InvalidOrder, NetworkError, OrderNotFound, OrderRejected, RateLimited, TokenExpired,
+                           UnknownSymbol)
 from utils.constants import (ORDER_STATUS_CANCELLED, ORDER_STATUS_COMPLETE, ORDER_STATUS_OPEN,
                              ORDER_STATUS_REJECTED, ORDER_STATUS_TRIGGER_PENDING)
 
@@ -123,44 +126,38 @@ def modify_form(*, pricetype: str, quantity: int, price: float = 0.0, trigger_pr
 
 
 # --------------------------------------------------------------------------- errors
-# Unified error kinds (names of the contract's error classes, bound in broker/zerodha/errors.py).
-AUTH, TOKEN_EXPIRED, ORDER_REJECTED, INVALID_ORDER, INSUFFICIENT_FUNDS, ORDER_NOT_FOUND = (
-    "auth", "token_expired", "order_rejected", "invalid_order", "insufficient_funds", "order_not_found")
-UNKNOWN_SYMBOL, NOT_SUPPORTED, NETWORK, RATE_LIMITED, UNAVAILABLE, BROKER_ERROR = (
-    "unknown_symbol", "not_supported", "network", "rate_limited", "unavailable", "broker_error")
-TRANSIENT_KINDS = frozenset({NETWORK, RATE_LIMITED, UNAVAILABLE})
-
-# Kite's `error_type` values (Kite Connect v3 docs, "Exceptions and errors").
-ERROR_TYPES = {
-    "TokenException": TOKEN_EXPIRED,        # session expired or invalidated: log in again
-    "UserException": AUTH,
-    "PermissionException": AUTH,            # the app or user may not do this
-    "InputException": INVALID_ORDER,        # missing or bad parameters
-    "OrderException": ORDER_REJECTED,       # the order could not be placed / fetched
-    "MarginException": INSUFFICIENT_FUNDS,
-    "HoldingException": ORDER_REJECTED,
-    "NetworkException": UNAVAILABLE,        # the OMS could not be reached
-    "DataException": UNAVAILABLE,           # the OMS answered something unreadable
-    "GeneralException": BROKER_ERROR,
+# Kite's `error_type` values (Kite Connect v3 docs, "Exceptions and errors") → the unified tree.
+ERROR_TYPES: dict[str, type[BrokerError]] = {
+    "TokenException": TokenExpired,          # session expired or invalidated: log in again
+    "UserException": AuthError,
+    "PermissionException": AuthError,        # the app or user may not do this
+    "InputException": InvalidOrder,          # missing or bad parameters
+    "OrderException": OrderRejected,         # the order could not be placed / fetched
+    "MarginException": InsufficientFunds,
+    "HoldingException": OrderRejected,
+    "NetworkException": BrokerUnavailable,   # Kite could not reach its OMS
+    "DataException": BrokerUnavailable,      # the OMS answered something unreadable
+    "GeneralException": BrokerError,
 }
-HTTP_STATUSES = {400: INVALID_ORDER, 403: TOKEN_EXPIRED, 404: ORDER_NOT_FOUND, 405: INVALID_ORDER,
-                 410: NOT_SUPPORTED, 429: RATE_LIMITED, 500: BROKER_ERROR, 502: UNAVAILABLE,
-                 503: UNAVAILABLE, 504: NETWORK}
-_MESSAGE_HINTS = (("insufficient", INSUFFICIENT_FUNDS), ("margin", INSUFFICIENT_FUNDS),
-                  ("instrument", UNKNOWN_SYMBOL), ("tradingsymbol", UNKNOWN_SYMBOL),
-                  ("order not found", ORDER_NOT_FOUND), ("invalid order id", ORDER_NOT_FOUND))
+# Kite reports e.g. insufficient margin as an InputException or OrderException: the message decides.
+MESSAGE_HINTS = ((r"insufficient|margin exceed|required margin", InsufficientFunds),
+                 (r"order not found|find that .?order_id|invalid .?order_id", OrderNotFound),
+                 (r"invalid .?tradingsymbol|instrument", UnknownSymbol))
+ERROR_TABLE = ErrorTable("zerodha", codes=ERROR_TYPES, messages=MESSAGE_HINTS)
+# whatever the body says, these statuses are the gateway or the throttle talking
+TRANSIENT_STATUSES: dict[int, type[BrokerError]] = {429: RateLimited, 502: BrokerUnavailable,
+                                                    503: BrokerUnavailable, 504: NetworkError}
+_REFINED_BY_MESSAGE = (InvalidOrder, OrderRejected, BrokerError)
 
 
-def error_kind(status: int, error_type: str | None, message: str = "") -> str:
-    """Which unified error a Kite error answer is. The HTTP status decides transient cases (429, 5xx
-    gateways) whatever the body says; then the documented `error_type`; then a few message hints, since
-    Kite reports e.g. insufficient margin as an InputException or OrderException."""
-    if status == 429 or status in (502, 503, 504):
-        return HTTP_STATUSES[status]
-    kind = ERROR_TYPES.get(error_type or "") or HTTP_STATUSES.get(status) or BROKER_ERROR
-    if kind in (INVALID_ORDER, ORDER_REJECTED, BROKER_ERROR):
-        lowered = message.lower()
-        for hint, hinted in _MESSAGE_HINTS:
-            if hint in lowered:
-                return hinted
+def error_class(status: int, error_type: str | None, message: str = "") -> type[BrokerError]:
+    """Which unified error a Kite error answer is: transient HTTP statuses first, then a message hint
+    for the vague types, then the documented `error_type`, then the HTTP status alone."""
+    if status in TRANSIENT_STATUSES:
+        return TRANSIENT_STATUSES[status]
+    kind = ERROR_TABLE.classify(code=error_type or "", http_status=status)
+    if kind in _REFINED_BY_MESSAGE:
+        hinted = ERROR_TABLE.classify(message=message)
+        if hinted is not ERROR_TABLE.default:
+            return hinted
     return kind

@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
+from broker.contract import BrokerSession, Instrument, MasterContractLoader
+from broker.errors import BrokerError
+from broker.zerodha.client import KiteClient
 from broker.zerodha.mapping import to_unified_exchange
-from utils.symbols import equity_symbol, future_symbol, master_expiry, option_symbol
+from utils.symbols import equity_symbol, future_symbol, option_symbol
 
 CSV_COLUMNS = ("instrument_token", "exchange_token", "tradingsymbol", "name", "last_price", "expiry",
                "strike", "tick_size", "lot_size", "instrument_type", "segment", "exchange")
@@ -31,24 +34,7 @@ INDEX_NAMES = {
 _KITE_DERIVATIVE_TAIL = re.compile(r"\d{2}(?:[A-Z]{3}|[1-9OND]\d{2})(?:\d+(?:\.\d+)?)?(?:CE|PE|FUT)$")
 
 
-@dataclass(frozen=True, slots=True)
-class ContractRow:
-    """One instrument in the unified master-contract format."""
-
-    symbol: str
-    brsymbol: str
-    name: str
-    exchange: str
-    brexchange: str
-    token: str
-    expiry: str          # DD-MMM-YY, empty for instruments without expiry
-    strike: float
-    lotsize: int
-    instrumenttype: str  # EQ, INDEX, FUT, CE, PE
-    tick_size: float
-
-
-class ContractFormatError(ValueError):
+class ContractFormatError(BrokerError):
     """The dump is not Kite's instrument CSV (columns missing)."""
 
 
@@ -67,7 +53,7 @@ def underlying(row: dict[str, str]) -> str:
     return _KITE_DERIVATIVE_TAIL.sub("", row["tradingsymbol"].upper())
 
 
-def convert_row(row: dict[str, str]) -> ContractRow | None:
+def convert_row(row: dict[str, str]) -> Instrument | None:
     """One CSV row → a unified row; None for rows we do not offer (other exchanges, spreads...)."""
     exchange, segment = row["exchange"].strip(), row["segment"].strip()
     kind = row["instrument_type"].strip().upper()
@@ -87,15 +73,15 @@ def convert_row(row: dict[str, str]) -> ContractRow | None:
         symbol = equity_symbol(trading_symbol)
     else:
         return None
-    return ContractRow(
+    return Instrument(
         symbol=symbol, brsymbol=trading_symbol, name=name or symbol,
         exchange=to_unified_exchange(exchange, segment), brexchange=exchange,
-        token=row["instrument_token"].strip(), expiry=master_expiry(expiry), strike=strike,
+        token=row["instrument_token"].strip(), expiry=expiry, strike=strike,
         lotsize=int(float(row.get("lot_size") or 1)), instrumenttype=kind,
         tick_size=float(row.get("tick_size") or 0.05))
 
 
-def parse_instruments(lines: Iterable[str]) -> Iterator[ContractRow]:
+def parse_instruments(lines: Iterable[str]) -> Iterator[Instrument]:
     """Stream the CSV's rows as unified rows. When dropping the series suffix would make two equities
     share a symbol (`CDSL` and `CDSL-BE`), the plain one keeps it and the other keeps its exchange
     name, so every (exchange, symbol) stays unique and no token is lost."""
@@ -117,5 +103,21 @@ def parse_instruments(lines: Iterable[str]) -> Iterator[ContractRow]:
         yield row
 
 
-def parse_instruments_text(text: str) -> list[ContractRow]:
+def parse_instruments_text(text: str) -> list[Instrument]:
     return list(parse_instruments(io.StringIO(text)))
+
+
+class ZerodhaMasterContract(MasterContractLoader):
+    """`GET /instruments` (the whole dump, gzipped CSV, no session needed) → unified rows."""
+
+    def __init__(self, client: KiteClient):
+        self.client = client
+
+    def download(self, session: BrokerSession | None, progress: Callable[[str], None]) -> Iterator[Instrument]:
+        progress("downloading the Zerodha instrument list")
+        text = self.client.text("/instruments", session)
+        progress("converting instruments")
+        count = 0
+        for count, row in enumerate(parse_instruments(io.StringIO(text)), start=1):
+            yield row
+        progress(f"{count} instruments read")

@@ -91,7 +91,8 @@ class KiteServer:
         self.app = self._build_app()
         self.port = free_port()
         self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        daemon=True)
 
     @property
     def url(self) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from broker import errors
 from broker.zerodha import mapping as m
 from tests.fakes.fixtures import kite_json
 
@@ -47,22 +48,25 @@ def test_market_and_sl_m_orders_carry_automatic_market_protection():
 
 
 @pytest.mark.parametrize("status, error_type, message, kind", [
-    (403, "TokenException", "Incorrect `api_key` or `access_token`.", m.TOKEN_EXPIRED),
-    (400, "InputException", "Invalid `quantity`.", m.INVALID_ORDER),
-    (400, "InputException", "Insufficient funds. Required margin is 95417.84", m.INSUFFICIENT_FUNDS),
-    (400, "OrderException", "Order not found", m.ORDER_NOT_FOUND),
-    (400, "InputException", "Invalid `tradingsymbol`.", m.UNKNOWN_SYMBOL),
-    (403, "PermissionException", "not allowed", m.AUTH),
-    (429, "GeneralException", "Too many requests", m.RATE_LIMITED),
-    (502, None, "", m.UNAVAILABLE),
-    (503, "NetworkException", "Gateway timed out", m.UNAVAILABLE),
-    (500, "DataException", "Unknown content", m.UNAVAILABLE),
-    (500, "GeneralException", "Something went wrong", m.BROKER_ERROR),
-    (500, "NetworkException", "Couldn't reach the OMS", m.UNAVAILABLE),
+    (403, "TokenException", "Incorrect `api_key` or `access_token`.", errors.TokenExpired),
+    (400, "InputException", "Invalid `quantity`.", errors.InvalidOrder),
+    (400, "InputException", "Insufficient funds. Required margin is 95417.84", errors.InsufficientFunds),
+    (400, "OrderException", "Couldn't find that `order_id`.", errors.OrderNotFound),
+    (400, "InputException", "Invalid `tradingsymbol`.", errors.UnknownSymbol),
+    (403, "PermissionException", "not allowed", errors.AuthError),
+    (429, "GeneralException", "Too many requests", errors.RateLimited),
+    (502, None, "", errors.BrokerUnavailable),
+    (503, "NetworkException", "Gateway timed out", errors.BrokerUnavailable),
+    (500, "DataException", "Unknown content", errors.BrokerUnavailable),
+    (500, "GeneralException", "Something went wrong", errors.BrokerError),
+    (500, "NetworkException", "Couldn't reach the OMS", errors.BrokerUnavailable),
+    (404, None, "", errors.OrderNotFound),
 ])
 def test_error_table(status, error_type, message, kind):
-    assert m.error_kind(status, error_type, message) == kind
+    assert m.error_class(status, error_type, message) is kind
 
 
-def test_only_network_kinds_are_transient():
-    assert m.TRANSIENT_KINDS == {m.NETWORK, m.RATE_LIMITED, m.UNAVAILABLE}
+def test_only_gateway_and_throttle_answers_are_retryable():
+    assert m.error_class(429, None).retryable and m.error_class(503, None).retryable
+    assert not m.error_class(403, "TokenException").retryable
+    assert not m.error_class(400, "OrderException", "margin exceeds").retryable

@@ -24,7 +24,7 @@ def test_every_recorded_instrument_gets_a_unique_symbol_and_keeps_its_token(reco
 def test_nse_equity_drops_the_series_suffix(recorded):
     row = recorded["NSE", "CENTRALBK"]
     assert (row.brsymbol, row.brexchange, row.token, row.instrumenttype) == ("CENTRALBK-BE", "NSE", "3813889", "EQ")
-    assert row.expiry == "" and row.lotsize == 1 and row.tick_size == 0.05
+    assert row.expiry is None and row.lotsize == 1 and row.tick_size == 0.05
 
 
 def test_series_that_would_collide_keep_their_exchange_name(recorded):
@@ -43,7 +43,7 @@ def test_bse_equity(recorded):
 ])
 def test_options_carry_expiry_strike_and_lot(recorded, symbol, brsymbol, expiry, strike, lot, kind):
     row = recorded["NFO", symbol]
-    assert (row.brsymbol, row.expiry, row.strike, row.lotsize, row.instrumenttype) == (
+    assert (row.brsymbol, row.record()["expiry"], row.strike, row.lotsize, row.instrumenttype) == (
         brsymbol, expiry, strike, lot, kind)
 
 
@@ -66,7 +66,7 @@ def test_futures_indices_and_weekly_options():
     nifty = rows["NSE_INDEX", "NIFTY"]
     assert (nifty.brsymbol, nifty.brexchange, nifty.token, nifty.instrumenttype) == ("NIFTY 50", "NSE", "256265", "INDEX")
     future = rows["NFO", "NIFTY30DEC25FUT"]
-    assert (future.expiry, future.lotsize, future.brsymbol) == ("30-DEC-25", 75, "NIFTY25DECFUT")
+    assert (future.record()["expiry"], future.lotsize, future.brsymbol) == ("30-DEC-25", 75, "NIFTY25DECFUT")
     assert rows["CDS", "USDINR28JUN21FUT"].tick_size == 0.0025
 
 
