@@ -4,3 +4,5 @@ Each area that adds tables adds its module here.
 """
 from database import users  # noqa: F401
 from database import journal  # noqa: F401
+from database import broker_sessions  # noqa: F401
+from database import symtoken  # noqa: F401

@@ -68,7 +68,7 @@ class SymbolLookup(Protocol):
 class PluginConfig:
     """Everything a plugin gets from the app: settings, its HTTP session, its rate limiter, lookups."""
     settings: Mapping[str, Any]          # app settings by name (BROKER_API_KEY, PAPER_CAPITAL, ...)
-    http: Any = None                     # requests.Session from broker.http.make_session
+    http: Any = None                     # broker.http.BrokerHttp for this broker (pooled, timeouts, retries)
     rate_limiter: Any = None             # broker.rate_limit.RateLimiter for this broker
     symbols: SymbolLookup | None = None  # master contract of this broker
 

@@ -25,6 +25,11 @@ OTHER_OPERATIONS = ("master_contract", "streaming")
 OPERATIONS: tuple[str, ...] = ORDER_OPERATIONS + DATA_OPERATIONS + FUNDS_OPERATIONS + OTHER_OPERATIONS
 
 # API_CONTRACT.md §2.3
+# Outgoing budgets when a plugin declares none (API_CONTRACT.md §1.8: history ~3/s). Buckets:
+# "orders" (place/modify/cancel), "quotes" (quotes, depth, books, funds), "history".
+RATE_LIMIT_BUCKETS: tuple[str, ...] = ("orders", "quotes", "history")
+DEFAULT_RATE_LIMITS: dict[str, str] = {"orders": "10/second", "quotes": "10/second", "history": "3/second"}
+
 INTERVALS: tuple[str, ...] = ("1s", "5s", "10s", "15s", "30s", "45s", "1m", "2m", "3m", "5m", "10m", "15m",
                               "20m", "30m", "1h", "2h", "3h", "4h", "D", "W", "M", "Q", "Y")
 
@@ -64,6 +69,8 @@ class CapabilityMap:
     symbols_per_connection: int = 0              # streaming cap per upstream connection; 0 = unlimited
     max_streaming_connections: int = 1
     amo: bool = False                            # after-market orders accepted
+    # outgoing call budgets per bucket, in the `limits` syntax, from the broker's documented limits
+    rate_limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     extras: dict[str, object] = field(default_factory=dict)  # broker-specific facts, documented by the plugin
 
     @property
@@ -103,4 +110,5 @@ class CapabilityMap:
             "max_streaming_connections": self.max_streaming_connections,
             "margin_calculator": self.margin_calculator,
             "amo": self.amo,
+            "rate_limits": dict(self.rate_limits),
         }
