@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-import requests
-
 from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, PluginConfig, SettingSpec
 from broker.zerodha.auth import LOGIN_URL, ZerodhaAuth
-from broker.zerodha.client import API_URL, KiteClient
+from broker.http import BrokerHttp
+from broker.zerodha.client import API_URL, RATE_LIMITS, KiteClient
 from broker.zerodha.data import MAX_QUOTES_PER_CALL, ZerodhaData, ZerodhaFunds
 from broker.zerodha.history import KITE_INTERVALS
 from broker.zerodha.mapping import UNIFIED_EXCHANGES
@@ -47,9 +46,9 @@ CAPABILITIES = CapabilityMap(
     symbols_per_connection=MAX_INSTRUMENTS_PER_CONNECTION,
     max_streaming_connections=3,
     amo=True,
+    rate_limits=RATE_LIMITS,
     extras={"market_protection": "automatic (-1) on MARKET and SL-M orders",
-            "session_expiry": "06:00 IST daily",
-            "rate_limits_per_second": {"quotes": 1, "history": 3, "orders": 10, "other": 10}},
+            "session_expiry": "06:00 IST daily"},
 )
 
 
@@ -63,8 +62,8 @@ def streaming_factory(config: PluginConfig) -> Callable[[BrokerSession, TickPubl
 
 
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
-    client = KiteClient(config.http or requests.Session(), config.get("BROKER_API_KEY", ""),
-                        base_url=config.get("ZERODHA_API_URL") or API_URL, rate_limiter=config.rate_limiter)
+    http = config.http or BrokerHttp("zerodha", rate_limiter=config.rate_limiter)
+    client = KiteClient(http, config.get("BROKER_API_KEY", ""), base_url=config.get("ZERODHA_API_URL") or API_URL)
     return BrokerPlugin(
         manifest=MANIFEST, capabilities=CAPABILITIES,
         auth=ZerodhaAuth(client, config.get("BROKER_API_SECRET", ""),

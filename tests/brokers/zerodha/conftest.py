@@ -5,10 +5,9 @@ from datetime import datetime
 from typing import Iterator
 
 import pytest
-import requests
 
-from broker.contract import BrokerPlugin, BrokerSession, Instrument, PluginConfig
-from broker.zerodha import create_plugin
+from broker.contract import BrokerPlugin, BrokerSession, Instrument
+from broker.registry import BrokerRegistry
 from broker.zerodha.mapping import IST
 from tests.fakes.kite_server import API_KEY, API_SECRET, KiteServer
 
@@ -23,9 +22,13 @@ def kite() -> Iterator[KiteServer]:
 
 @pytest.fixture
 def plugin(kite: KiteServer) -> BrokerPlugin:
-    config = PluginConfig(settings={"BROKER_API_KEY": API_KEY, "BROKER_API_SECRET": API_SECRET,
-                                    "ZERODHA_API_URL": kite.url}, http=requests.Session())
-    plugin = create_plugin(config)
+    """Loaded the way the server loads it: discovery, the shared HTTP set-up and rate limiter."""
+    settings = {"BROKER_API_KEY": API_KEY, "BROKER_API_SECRET": API_SECRET, "ZERODHA_API_URL": kite.url,
+                "REDIRECT_URL": "http://127.0.0.1:5000/zerodha/callback"}
+    registry = BrokerRegistry(settings, valid_brokers=["zerodha"])
+    entry = registry.load("zerodha", "broker.zerodha")
+    assert entry.available, entry.reason
+    plugin = registry.get_connectable("zerodha")
     plugin.orders.clock = lambda: MARKET_OPEN
     return plugin
 

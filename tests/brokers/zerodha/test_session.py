@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from broker.contract import OrderRequest
 from broker.errors import AuthError, BrokerUnavailable, RateLimited, TokenExpired
 from broker.zerodha.mapping import IST
 from tests.brokers.zerodha.conftest import INFY
@@ -52,15 +53,29 @@ def test_token_expiry_mid_day_is_token_expired_and_not_retried(kite, plugin, ses
     assert len(kite.requests_to("/orders")) == 1
 
 
-def test_throttling_and_outages_are_transient(kite, plugin, session):
+def test_a_throttled_read_is_retried_and_succeeds(kite, plugin, session):
     kite.fail_next(429, "NetworkException", "Too many requests")
+    assert plugin.data.quote(session, INFY).ltp == 1412.95
+    assert len(kite.requests_to("/quote")) == 2
+
+
+def test_persistent_throttling_and_outages_surface_as_transient_errors(kite, plugin, session):
+    kite.fail_next(429, "NetworkException", "Too many requests", times=3)
     with pytest.raises(RateLimited) as caught:
-        plugin.data.quote(session, INFY)
-    assert caught.value.retryable and caught.value.retry_after == 1.0
-    kite.fail_next(503, None, "Service unavailable")
+        plugin.funds.funds(session)
+    assert caught.value.retryable
+    kite.fail_next(503, None, "Service unavailable", times=3)
     with pytest.raises(BrokerUnavailable):
         plugin.funds.funds(session)
     assert plugin.funds.funds(session).available_cash > 0      # and then it works again
+
+
+def test_an_order_is_never_resent_after_a_gateway_error(kite, plugin, session):
+    kite.fail_next(503, None, "Service unavailable", paths=("/orders/",))
+    with pytest.raises(BrokerUnavailable):
+        plugin.orders.place_order(session, OrderRequest(instrument=INFY, action="BUY", quantity=1,
+                                                        product="CNC", pricetype="MARKET"))
+    assert len(kite.requests_to("/orders/", "POST")) == 1 and kite.orders == {}
 
 
 def test_master_contract_download(kite, plugin):
