@@ -36,7 +36,7 @@ MANIFEST = Manifest(
 CAPABILITIES = CapabilityMap(
     operations=frozenset({"place_order", "modify_order", "cancel_order", "cancel_all_orders", "order_book",
                           "order_status", "trade_book", "positions", "holdings", "open_position",
-                          "close_all_positions", "quote", "quotes", "depth", "history", "funds",
+                          "close_all_positions", "quote", "quotes", "depth", "history", "funds", "margin",
                           "master_contract", "streaming"}),
     exchanges=frozenset(UNIFIED_EXCHANGES),
     intervals=tuple(KITE_INTERVALS),

@@ -45,9 +45,10 @@ class KiteClient:
         return headers
 
     def call(self, method: str, path: str, session: BrokerSession | None = None, *, bucket: str = READS,
-             params: Any = None, form: Mapping[str, Any] | None = None) -> Any:
-        """Perform one call and return its `data`; raises a unified BrokerError on any failure."""
-        response = self._send(method, path, session, bucket, params, form)
+             params: Any = None, form: Mapping[str, Any] | None = None, json: Any = None) -> Any:
+        """Perform one call and return its `data`; raises a unified BrokerError on any failure. Bodies
+        are forms, except the margin calculators, which take JSON."""
+        response = self._send(method, path, session, bucket, params, form, json)
         try:
             body = response.json()
         except ValueError:
@@ -59,7 +60,7 @@ class KiteClient:
 
     def text(self, path: str, session: BrokerSession | None = None) -> str:
         """A CSV endpoint (the instrument dump)."""
-        response = self._send("GET", path, session, READS, None, None)
+        response = self._send("GET", path, session, READS, None, None, None)
         if response.status_code >= 400:
             try:
                 body = response.json()
@@ -69,10 +70,10 @@ class KiteClient:
         return response.text
 
     def _send(self, method: str, path: str, session: BrokerSession | None, bucket: str, params: Any,
-              form: Mapping[str, Any] | None) -> requests.Response:
+              form: Mapping[str, Any] | None, json: Any) -> requests.Response:
         token = session.auth_token if session else None
         return self.http.request(method, self.base_url + path, bucket=bucket, params=params, data=form,
-                                 headers=self.headers(token))
+                                 json=json, headers=self.headers(token))
 
     @staticmethod
     def _error(response: requests.Response, body: Mapping[str, Any]) -> BrokerError:

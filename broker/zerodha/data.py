@@ -3,14 +3,14 @@
 `GET /quote?i=EXCHANGE:SYMBOL&i=...` answers up to 500 instruments per call, keyed by the `i` value
 (instruments Kite does not know are simply absent), so batch quotes are one call per 500. History is
 `GET /instruments/historical/:token/:interval`, split into windows Kite accepts (history.py). Funds come
-from `GET /user/margins`, summed over the enabled segments (equity, commodity).
+from `GET /user/margins`, summed over the enabled segments (equity, commodity); margins for a basket from `POST /margins/basket`.
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
 
 from broker.contract import (BrokerSession, Candle, CandleSeries, DataAdapter, Depth, DepthLevel, Funds,
-                             FundsAdapter, HistoryRequest, Instrument, Quote)
+                             FundsAdapter, HistoryRequest, Instrument, Margin, MarginLeg, Quote)
 from broker.errors import NotSupported, UnknownSymbol
 from broker.zerodha.client import KiteClient
 from broker.zerodha.history import KITE_INTERVALS, candle_values, stitch, windows
@@ -103,6 +103,20 @@ class ZerodhaData(DataAdapter):
 class ZerodhaFunds(FundsAdapter):
     def __init__(self, client: KiteClient):
         self.client = client
+
+    def margin(self, session: BrokerSession, legs: Sequence[MarginLeg]) -> Margin:
+        """`POST /margins/basket?consider_positions=true` (JSON list of orders): the `final` block is
+        the margin for the whole basket after hedge benefits and the open positions."""
+        orders = [{"exchange": leg.instrument.brexchange, "tradingsymbol": leg.instrument.brsymbol,
+                   "transaction_type": leg.action, "variety": "regular", "product": leg.product,
+                   "order_type": leg.pricetype, "quantity": int(leg.quantity), "price": leg.price,
+                   "trigger_price": leg.trigger_price} for leg in legs]
+        data = self.client.call("POST", "/margins/basket", session, params={"consider_positions": "true"},
+                                json=orders) or {}
+        final = data.get("final") or {}
+        return Margin(total_margin_required=round(float(final.get("total") or 0), 2),
+                      span_margin=round(float(final.get("span") or 0), 2),
+                      exposure_margin=round(float(final.get("exposure") or 0), 2), raw=data)
 
     def funds(self, session: BrokerSession) -> Funds:
         data = self.client.call("GET", "/user/margins", session) or {}

@@ -44,6 +44,7 @@ class SeenRequest:
     args: dict[str, list[str]]
     form: dict[str, str]
     headers: dict[str, str]
+    json: Any = None
 
 
 @dataclass
@@ -144,6 +145,7 @@ class KiteServer:
             ("/quote", ["GET"], lambda: self._quotes("quote.json")),
             ("/quote/ohlc", ["GET"], lambda: self._quotes("ohlc.json")),
             ("/quote/ltp", ["GET"], lambda: self._quotes("ltp.json")),
+            ("/margins/basket", ["POST"], self._basket_margins),
             ("/instruments", ["GET"], lambda: self._csv("instruments_all.csv")),
             ("/instruments/<exchange>", ["GET"], lambda exchange: self._csv("instruments_nse.csv")),
             ("/instruments/historical/<int:token>/<interval>", ["GET"], self._historical),
@@ -154,7 +156,8 @@ class KiteServer:
 
     def _before(self) -> Response | None:
         self.requests.append(SeenRequest(request.method, request.path, request.args.to_dict(flat=False),
-                                         request.form.to_dict(), dict(request.headers)))
+                                         request.form.to_dict(), dict(request.headers),
+                                         request.get_json(silent=True)))
         for failure in self._failures:
             if failure.times > 0 and (not failure.paths or request.path.startswith(failure.paths)):
                 failure.times -= 1
@@ -300,6 +303,13 @@ class KiteServer:
             raise KiteError(400, "InputException", "No instruments given.")
         recorded = next(iter(kite_json(fixture)["data"].values()))
         return _ok({key: copy.deepcopy(recorded) for key in keys if not key.endswith(":UNKNOWN")})
+
+    def _basket_margins(self) -> Response:
+        orders = request.get_json(silent=True)
+        required = ("exchange", "tradingsymbol", "transaction_type", "variety", "product", "order_type", "quantity")
+        if not isinstance(orders, list) or not orders or any(set(required) - set(o) for o in orders):
+            raise KiteError(400, "InputException", "Invalid basket: a JSON list of orders is required.")
+        return _ok(kite_json("basket_margins.json")["data"])
 
     def _csv(self, name: str) -> Response:
         return Response((KITE / name).read_bytes(), mimetype="text/csv")

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from broker.contract import HistoryRequest, Instrument
+from broker.contract import HistoryRequest, Instrument, MarginLeg
 from broker.errors import NotSupported, UnknownSymbol
 from tests.brokers.zerodha.conftest import INFY, NIFTY_FUT, SBIN
 
@@ -82,3 +82,15 @@ def test_funds_sum_the_enabled_margin_segments(plugin, session):
     assert funds.available_cash == round(99725.05 + 100661.7, 2)
     assert (funds.collateral, funds.m2m_realized, funds.m2m_unrealized, funds.utilised_debits) == (
         0.0, 761.7, 0.0, 145706.55)
+
+
+def test_basket_margin_posts_json_legs_and_reads_the_final_block(kite, plugin, session):
+    legs = [MarginLeg(instrument=NIFTY_FUT, action="SELL", quantity=75, product="NRML", pricetype="MARKET"),
+            MarginLeg(instrument=INFY, action="BUY", quantity=1, product="CNC", pricetype="LIMIT", price=1500)]
+    margin = plugin.funds.margin(session, legs)
+    assert (margin.total_margin_required, margin.span_margin, margin.exposure_margin) == (34786.73, 7788.0, 29151.23)
+    [sent] = kite.requests_to("/margins/basket")
+    assert sent.args == {"consider_positions": ["true"]}
+    assert sent.json[0] == {"exchange": "NFO", "tradingsymbol": "NIFTY25DECFUT", "transaction_type": "SELL",
+                            "variety": "regular", "product": "NRML", "order_type": "MARKET", "quantity": 75,
+                            "price": 0.0, "trigger_price": 0.0}
