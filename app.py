@@ -19,7 +19,7 @@ import database
 import restx_api
 from blueprints import errors, health, home
 from database import migrate
-from services import order_journal
+from services import brokers, order_journal
 from utils.config import DEFAULT_ENV_FILE, ConfigError, Settings, load_settings
 from utils.logging import configure_logging, get_logger, print_banner
 
@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["openalgo.settings"] = settings
 
     database.init_app(app, settings)
+    brokers.init_app(app, settings)
     errors.register(app)
     restx_api.init_app(app)
     app.register_blueprint(health.bp)

@@ -26,6 +26,17 @@ NOT_PLUGINS = ("contract",)
 AVAILABLE, UNAVAILABLE = "available", "unavailable"
 
 
+def find_plugin_modules(packages: Iterable[str] = ("broker",)) -> list[tuple[str, str]]:
+    """(plugin name, module name) of every plugin folder, found without importing the plugins."""
+    found = []
+    for package_name in packages:
+        package = importlib.import_module(package_name)
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            if info.ispkg and not info.name.startswith("_") and info.name not in NOT_PLUGINS:
+                found.append((info.name, f"{package_name}.{info.name}"))
+    return found
+
+
 class UnknownBroker(LookupError):
     """No plugin of that name, or it is unavailable or not allowed here; the message says which."""
 
@@ -39,6 +50,7 @@ class PluginEntry:
     plugin: BrokerPlugin | None = None
     allowed: bool = False
     missing_settings: list[str] = field(default_factory=list)  # required settings that are empty
+    rate_limiter: RateLimiter | None = None
 
     @property
     def available(self) -> bool:
@@ -79,11 +91,8 @@ class BrokerRegistry:
 
     # ------------------------------------------------------------------------------ discovery
     def discover(self, packages: Iterable[str] = ("broker",)) -> "BrokerRegistry":
-        for package_name in packages:
-            package = importlib.import_module(package_name)
-            for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-                if info.ispkg and not info.name.startswith("_") and info.name not in NOT_PLUGINS:
-                    self.load(info.name, f"{package_name}.{info.name}")
+        for name, module_name in find_plugin_modules(packages):
+            self.load(name, module_name)
         return self
 
     def load(self, name: str, module_name: str) -> PluginEntry:
@@ -103,7 +112,7 @@ class BrokerRegistry:
         if problems:
             return self._reject(entry, "breaks the contract: " + "; ".join(problems))
         limiter.set_budgets(plugin.capabilities.rate_limits)
-        entry.plugin, entry.status = plugin, AVAILABLE
+        entry.plugin, entry.status, entry.rate_limiter = plugin, AVAILABLE, limiter
         entry.missing_settings = [spec.name for spec in plugin.manifest.settings
                                   if spec.required and not self.settings.get(spec.name)]
         log.info("broker plugin %s available%s", name, "" if entry.allowed else " (not in VALID_BROKERS)")

@@ -8,7 +8,7 @@ import importlib
 
 from flask import Flask
 
-COMMAND_MODULES = ["db", "config"]
+COMMAND_MODULES = ["db", "config", "broker", "contract"]
 
 
 def init_app(app: Flask) -> None:

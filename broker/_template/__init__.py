@@ -23,7 +23,7 @@ from broker.contract import (AuthAdapter, BrokerPlugin, CapabilityMap, DataAdapt
                              MasterContractLoader, OrderAdapter, PluginConfig, SettingSpec)
 
 MANIFEST = Manifest(
-    name="_template",                 # TODO: the folder name, e.g. "zerodha"
+    name="template",                  # TODO: the folder name, e.g. "zerodha"
     display_name="Template broker",   # TODO: e.g. "Zerodha"
     auth_type="oauth",                # TODO: oauth / form / totp / none
     settings=(                        # TODO: app settings the plugin reads (secrets marked)

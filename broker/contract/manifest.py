@@ -110,5 +110,5 @@ class CapabilityMap:
             "max_streaming_connections": self.max_streaming_connections,
             "margin_calculator": self.margin_calculator,
             "amo": self.amo,
-            "rate_limits": dict(self.rate_limits),
+            "rate_limits": {**DEFAULT_RATE_LIMITS, **self.rate_limits},
         }

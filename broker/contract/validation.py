@@ -6,7 +6,7 @@ import re
 
 from broker.contract.interfaces import (ADAPTER_BASES, OPERATION_ADAPTERS, BrokerPlugin, DataAdapter,
                                         MasterContractLoader, OrderAdapter)
-from broker.contract.manifest import AUTH_TYPES, INTERVALS, OPERATIONS
+from broker.contract.manifest import AUTH_TYPES, INTERVALS, OPERATIONS, RATE_LIMIT_BUCKETS
 from utils.constants import EXCHANGES, MODE_LABELS, PRICE_TYPES, PRODUCTS
 
 # Operations with a default built from others: declared is fine when their building blocks are.
@@ -31,6 +31,17 @@ def _check_set(problems: list[str], label: str, values, allowed) -> None:  # noq
         problems.append(f"capabilities.{label} has unknown values: {', '.join(unknown)}")
 
 
+def _check_rate_limits(problems: list[str], budgets: dict[str, str]) -> None:
+    from limits import parse
+
+    _check_set(problems, "rate_limits", budgets, RATE_LIMIT_BUCKETS)
+    for bucket, text in budgets.items():
+        try:
+            parse(text)
+        except ValueError:
+            problems.append(f"capabilities.rate_limits[{bucket!r}] = {text!r} is not a rate such as '10/second'")
+
+
 def validate_plugin(plugin: object, expected_name: str | None = None) -> list[str]:
     """Every way `plugin` breaks the contract, as sentences; empty when it keeps it."""
     if not isinstance(plugin, BrokerPlugin):
@@ -53,6 +64,7 @@ def validate_plugin(plugin: object, expected_name: str | None = None) -> list[st
     _check_set(problems, "streaming_modes", caps.streaming_modes, MODE_LABELS)
     if any(not isinstance(n, int) or n < 1 for n in caps.depth_levels):
         problems.append("capabilities.depth_levels must be positive whole numbers")
+    _check_rate_limits(problems, caps.rate_limits)
     if "history" in caps.operations and not caps.intervals:
         problems.append("capabilities.intervals is empty but history is declared")
     if "streaming" in caps.operations and (plugin.streaming is None or not caps.streaming_modes):

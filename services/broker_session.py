@@ -1,0 +1,173 @@
+"""Users' broker sessions: connect, look up the live one, expire, disconnect.
+
+This is the ONE place services get "the user's broker plugin and its live session" from
+(`live_session(user_id)`); it raises `NoBrokerSession` or `BrokerSessionExpired` (both 403 with a
+message that says what to do) instead of letting a call reach the broker without a token. Tokens are
+stored encrypted with utils.crypto.secret_box(API_KEY_PEPPER) and decrypted only here, so a restart
+keeps a still-valid session. Logout calls `disconnect(user_id)`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from flask import current_app
+from sqlalchemy import select
+
+from broker.contract import AuthResult, BrokerPlugin, BrokerSession
+from broker.errors import AuthError, BrokerError, TokenExpired
+from database import db
+from database.broker_sessions import (STATE_CONNECTED, STATE_DISCONNECTED, STATE_EXPIRED, BrokerConnection,
+                                      for_user)
+from services.brokers import registry
+from utils.crypto import secret_box
+from utils.logging import get_logger
+
+log = get_logger("services.broker_session")
+
+
+class NoBrokerSession(AuthError):
+    def __init__(self, message: str = "No broker is connected. Connect your broker (dashboard, or "
+                                      "`flask --app app broker connect`) and try again."):
+        super().__init__(message)
+
+
+class BrokerSessionExpired(TokenExpired):
+    pass
+
+
+@dataclass(frozen=True)
+class LiveBroker:
+    """What services call: the plugin and the session to pass to its adapters."""
+    plugin: BrokerPlugin
+    session: BrokerSession
+
+    @property
+    def name(self) -> str:
+        return self.plugin.name
+
+
+def _box():  # noqa: ANN202
+    return secret_box(current_app.extensions["openalgo.settings"].API_KEY_PEPPER)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
+def _encrypt(value: str) -> str:
+    return _box().encrypt(value) if value else ""
+
+
+def _decrypt(value: str) -> str:
+    return _box().decrypt(value) if value else ""
+
+
+# --------------------------------------------------------------------------------------- connect
+def connect(user_id: int, broker: str, credentials: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Log in to `broker` for the user (auth type none, form or totp; OAuth callbacks pass their
+    parameters) and store the session. Raises UnknownBroker or the plugin's AuthError."""
+    plugin = registry().get_connectable(broker)
+    result = plugin.auth.authenticate(dict(credentials or {}))
+    return store(user_id, broker, result)
+
+
+def store(user_id: int, broker: str, result: AuthResult) -> dict[str, Any]:
+    """Save a successful login as the user's broker session, replacing any previous one."""
+    row = for_user(user_id) or BrokerConnection(user_id=user_id)
+    row.broker = broker
+    row.state = STATE_CONNECTED
+    row.auth_token_enc = _encrypt(result.auth_token)
+    row.feed_token_enc = _encrypt(result.feed_token)
+    row.extra_enc = _encrypt(json.dumps(dict(result.extra))) if result.extra else ""
+    row.broker_user_id = result.broker_user_id
+    row.connected_at = _now()
+    row.expires_at = result.expires_at
+    row.ended_at = None
+    row.end_reason = ""
+    db.session.add(row)
+    db.session.commit()
+    log.info("user %s connected broker %s (until %s)", user_id, broker, result.expires_at or "disconnected")
+    return describe(row)
+
+
+# ------------------------------------------------------------------------------------ live session
+def live_session(user_id: int) -> LiveBroker:
+    """The user's broker plugin and live session, or NoBrokerSession / BrokerSessionExpired."""
+    row = for_user(user_id)
+    if row is None or row.state == STATE_DISCONNECTED:
+        raise NoBrokerSession()
+    plugin = registry().get(row.broker)
+    name = plugin.manifest.display_name
+    if row.state == STATE_EXPIRED or _expired(row):
+        raise BrokerSessionExpired(f"Your {name} session has expired. Reconnect {name} and try again.",
+                                   broker=row.broker)
+    extra = json.loads(_decrypt(row.extra_enc)) if row.extra_enc else {}
+    session = BrokerSession(user_id=user_id, broker=row.broker, auth_token=_decrypt(row.auth_token_enc),
+                            feed_token=_decrypt(row.feed_token_enc), broker_user_id=row.broker_user_id,
+                            expires_at=_utc(row.expires_at), extra=extra)
+    return LiveBroker(plugin, session)
+
+
+def _expired(row: BrokerConnection, now: datetime | None = None) -> bool:
+    expires = _utc(row.expires_at)
+    return expires is not None and expires <= (now or _now())
+
+
+def mark_expired(user_id: int, reason: str = "the broker rejected the token") -> None:
+    """Call when a plugin raised TokenExpired: the dashboard then offers the reconnect path."""
+    row = for_user(user_id)
+    if row is not None and row.state == STATE_CONNECTED:
+        row.state, row.ended_at, row.end_reason = STATE_EXPIRED, _now(), reason[:255]
+        db.session.commit()
+        log.info("broker session of user %s expired: %s", user_id, reason)
+
+
+def disconnect(user_id: int, reason: str = "disconnected by the user") -> bool:
+    """End the user's broker session (logout calls this): revoke at the broker where possible, wipe
+    the tokens. Returns False when there was no session to end."""
+    row = for_user(user_id)
+    if row is None or row.state == STATE_DISCONNECTED:
+        return False
+    try:
+        live = live_session(user_id)
+        live.plugin.auth.logout(live.session)
+    except (BrokerError, LookupError) as exc:  # revoking is best effort; the local session ends anyway
+        log.info("broker logout for user %s skipped: %s", user_id, exc)
+    row.state, row.ended_at, row.end_reason = STATE_DISCONNECTED, _now(), reason[:255]
+    row.auth_token_enc = row.feed_token_enc = row.extra_enc = ""
+    db.session.commit()
+    log.info("user %s disconnected broker %s", user_id, row.broker)
+    return True
+
+
+# ------------------------------------------------------------------------------------------ state
+def describe(row: BrokerConnection | None) -> dict[str, Any]:
+    if row is None:
+        return {"state": "none", "broker": None}
+    state = STATE_EXPIRED if row.state == STATE_CONNECTED and _expired(row) else row.state
+    return {"state": state, "broker": row.broker, "connected_since": _utc(row.connected_at),
+            "connected_until": _utc(row.expires_at), "ended_at": _utc(row.ended_at), "reason": row.end_reason}
+
+
+def state(user_id: int) -> dict[str, Any]:
+    """For the dashboard: none / connected / expired / disconnected, since when, until when, why."""
+    return describe(for_user(user_id))
+
+
+def any_live_session(broker: str) -> BrokerSession | None:
+    """Some user's live session on `broker` (master-contract downloads that need a token)."""
+    user_ids = db.session.scalars(select(BrokerConnection.user_id).where(
+        BrokerConnection.broker == broker, BrokerConnection.state == STATE_CONNECTED)).all()
+    for user_id in user_ids:
+        try:
+            return live_session(user_id).session
+        except AuthError:
+            continue
+    return None

@@ -1,0 +1,31 @@
+"""The app's broker registry: discovered once per app at start, reachable from services and the CLI."""
+from __future__ import annotations
+
+from dataclasses import fields
+
+from flask import Flask, current_app
+
+from broker.http import DEFAULT_CONNECT_TIMEOUT
+from broker.registry import BrokerRegistry
+from services.instrument_cache import cache_for
+from utils.config import Settings
+
+_EXTENSION = "openalgo.brokers"
+# Flask config key (tests add packages of test plugins); not a user setting.
+PLUGIN_PACKAGES_KEY = "BROKER_PLUGIN_PACKAGES"
+
+
+def init_app(app: Flask, settings: Settings) -> BrokerRegistry:
+    values = {f.name: getattr(settings, f.name) for f in fields(settings)}
+    registry = BrokerRegistry(values, valid_brokers=settings.VALID_BROKERS,
+                              rate_limit_storage=settings.RATELIMIT_STORAGE_URI,
+                              symbols_for=lambda name: cache_for(name, app),
+                              http_timeout=(DEFAULT_CONNECT_TIMEOUT, settings.BROKER_HTTP_TIMEOUT),
+                              http_retries=settings.BROKER_HTTP_RETRIES)
+    registry.discover(app.config.get(PLUGIN_PACKAGES_KEY, ("broker",)))
+    app.extensions[_EXTENSION] = registry
+    return registry
+
+
+def registry(app: Flask | None = None) -> BrokerRegistry:
+    return (app or current_app).extensions[_EXTENSION]

@@ -1,0 +1,88 @@
+"""Contract-suite fixtures: one app with every plugin (real ones under broker/ and the fake broker of
+tests/contract/plugins), each plugin connected for a test user with its master contract loaded.
+
+Plugins are found by folder, without importing them, so a plugin that fails to load still gets its
+tests, and they fail saying why. A plugin whose login is interactive (oauth / form / totp) needs a
+harness module tests/contract/harnesses/<name>.py defining `SETTINGS` (app settings, e.g. the URL of
+its fake server) and `credentials()` (what the login form or callback would send); without one its
+tests are skipped with that reason.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import pytest
+from flask import Flask
+
+from broker.contract import BrokerPlugin, BrokerSession, Instrument
+from broker.registry import find_plugin_modules
+from database import db
+from database.users import User
+from services import broker_session, master_contract
+from services.brokers import registry
+
+PLUGIN_PACKAGES = ("broker", "tests.contract.plugins")
+PLUGIN_NAMES = [name for name, _ in find_plugin_modules(PLUGIN_PACKAGES)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "plugin_name" in metafunc.fixturenames:
+        metafunc.parametrize("plugin_name", PLUGIN_NAMES)
+
+
+def _harness(name: str) -> Any:
+    try:
+        return importlib.import_module(f"tests.contract.harnesses.{name}")
+    except ModuleNotFoundError:
+        return None
+
+
+@dataclass
+class Connected:
+    app: Flask
+    plugin: BrokerPlugin
+    session: BrokerSession
+    instruments: list[Instrument]
+
+    def instrument(self, exchange: str = "NSE") -> Instrument:
+        """A plain instrument to trade and quote: an equity where the broker has one."""
+        preferred = [i for i in self.instruments if i.exchange == exchange and i.instrumenttype in ("EQ", "")]
+        candidates = preferred or [i for i in self.instruments if i.exchange not in ("NSE_INDEX", "BSE_INDEX")]
+        assert candidates, f"{self.plugin.name}: master contract has no tradable instrument"
+        return candidates[0]
+
+
+@pytest.fixture
+def contract_app(make_app, plugin_name: str) -> Flask:
+    harness = _harness(plugin_name)
+    settings = dict(getattr(harness, "SETTINGS", {}))
+    return make_app(BROKER_PLUGIN_PACKAGES=PLUGIN_PACKAGES, VALID_BROKERS=",".join(PLUGIN_NAMES), **settings)
+
+
+@pytest.fixture
+def plugin(contract_app: Flask, plugin_name: str) -> BrokerPlugin:
+    entry = registry(contract_app).entries[plugin_name]
+    assert entry.available, f"plugin {plugin_name} is unavailable: {entry.reason}"
+    return entry.plugin
+
+
+@pytest.fixture
+def connected(contract_app: Flask, plugin: BrokerPlugin, plugin_name: str) -> Iterator[Connected]:
+    harness = _harness(plugin_name)
+    if plugin.manifest.auth_type != "none" and harness is None:
+        pytest.skip(f"{plugin_name} logs in by {plugin.manifest.auth_type}; add tests/contract/harnesses/{plugin_name}.py")
+    credentials = harness.credentials() if harness is not None and hasattr(harness, "credentials") else {}
+    with contract_app.app_context():
+        user = User(username=f"contract-{plugin_name}", email="c@example.com", password_hash="-")
+        db.session.add(user)
+        db.session.commit()
+        broker_session.connect(user.id, plugin_name, credentials)
+        session = broker_session.live_session(user.id).session
+        instruments = []
+        if plugin.capabilities.supports("master_contract"):
+            result = master_contract.download(plugin_name, plugin, session=session)
+            assert result.state == "success", result.message
+            instruments = list(plugin.master_contract.download(session, lambda message: None))
+        yield Connected(contract_app, plugin, session, instruments)

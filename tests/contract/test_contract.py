@@ -1,0 +1,269 @@
+"""The contract every broker plugin keeps, run once per plugin (new plugins join automatically).
+
+Declared capabilities are exercised end to end through the plugin's adapters; every operation the
+capability map leaves out must raise NotSupported, never something else.
+"""
+from __future__ import annotations
+
+import importlib
+import math
+from datetime import date, timedelta
+from typing import Any, Callable
+
+import pytest
+
+from broker.contract import (OPERATIONS, BrokerPlugin, CandleSeries, Depth, Funds, Holding, HistoryRequest, Instrument,
+                             Margin, MarginLeg, ModifyRequest, Order, OrderAck, OrderRequest, Position, Quote, Trade,
+                             validate_plugin)
+from broker.contract.interfaces import OPERATION_ADAPTERS
+from broker.errors import ERROR_TYPES, NotSupported, OrderNotFound, UnknownSymbol
+from services.brokers import registry
+from tests.contract.conftest import Connected
+from utils.constants import EXCHANGES, ORDER_STATUSES
+from utils.symbols import DERIVATIVE_PATTERN, parse_derivative
+
+KNOWN_EXTRA_STATUSES = ("expired",)
+
+
+def _tick_round(price: float, tick: float) -> float:
+    tick = tick or 0.05
+    return round(max(tick, math.floor(price / tick) * tick), 2)
+
+
+def _far_limit(connected: Connected, instrument: Instrument) -> OrderRequest:
+    """A BUY LIMIT well below the market: it stays open."""
+    ltp = connected.plugin.data.quote(connected.session, instrument).ltp
+    return OrderRequest(instrument=instrument, action="BUY", quantity=instrument.lotsize, product="MIS",
+                        pricetype="LIMIT", price=_tick_round(ltp * 0.8, instrument.tick_size))
+
+
+def _needs(connected: Connected, *operations: str) -> None:
+    missing = [op for op in operations if not connected.plugin.capabilities.supports(op)]
+    if missing:
+        pytest.skip(f"{connected.plugin.name} does not declare {', '.join(missing)}")
+
+
+def _status_of(connected: Connected, order_id: str) -> Order:
+    return connected.plugin.orders.order_status(connected.session, order_id)
+
+
+# ------------------------------------------------------------------------------ manifest, interfaces
+def test_plugin_keeps_the_contract(plugin: BrokerPlugin, plugin_name: str):
+    assert validate_plugin(plugin, expected_name=plugin_name) == []
+    assert plugin.manifest.display_name and plugin.capabilities.operations <= set(OPERATIONS)
+    assert plugin.capabilities.exchanges and plugin.capabilities.exchanges <= set(EXCHANGES)
+    for spec in plugin.manifest.settings:
+        assert spec.name.isupper() and spec.label, f"setting {spec.name} needs an UPPER_CASE name and a label"
+
+
+def test_every_interface_method_is_present(plugin: BrokerPlugin):
+    for operation, attribute in OPERATION_ADAPTERS.items():
+        assert callable(getattr(getattr(plugin, attribute), operation))
+    for method in ("login_url", "authenticate", "logout"):
+        assert callable(getattr(plugin.auth, method))
+    assert callable(plugin.master_contract.download)
+
+
+def _error_table(module_name: str) -> Any:
+    """A plugin's ERROR_TABLE, in its package or in its errors module (the template's layout)."""
+    for name in (module_name, f"{module_name}.errors"):
+        try:
+            table = getattr(importlib.import_module(name), "ERROR_TABLE", None)
+        except ModuleNotFoundError:
+            continue
+        if table is not None:
+            return table
+    return None
+
+
+def test_error_table_maps_only_to_the_unified_tree(contract_app, plugin_name: str, plugin: BrokerPlugin):
+    table = _error_table(registry(contract_app).entries[plugin_name].module)
+    if table is None:
+        pytest.skip(f"{plugin_name} has no ERROR_TABLE")
+    kinds = list(table.codes.values()) + [kind for _, kind in table.messages] + [table.default]
+    assert all(kind in ERROR_TYPES for kind in kinds)
+    for code, kind in table.codes.items():
+        error = table.error(code=code, message="from the broker", raw={"code": code})
+        assert type(error) is kind and error.raw == {"code": code} and error.message == "from the broker"
+        assert error.http_status in (400, 403, 404, 429, 500, 501)
+
+
+# ------------------------------------------------------------------------------ declared capabilities
+def test_master_contract_rows_are_in_the_unified_format(connected: Connected):
+    _needs(connected, "master_contract")
+    assert connected.instruments
+    for instrument in connected.instruments:
+        assert instrument.exchange in EXCHANGES and instrument.symbol == instrument.symbol.upper()
+        assert " " not in instrument.symbol and instrument.lotsize >= 1 and instrument.token
+        if instrument.expiry is not None:  # futures and options follow §2.4 exactly
+            parsed = parse_derivative(instrument.symbol)
+            assert parsed is not None and DERIVATIVE_PATTERN.match(instrument.symbol), instrument.symbol
+            assert parsed.expiry == instrument.expiry and str(parsed) == instrument.symbol
+
+
+def test_quotes_and_depth(connected: Connected):
+    _needs(connected, "quote")
+    plugin, session, instrument = connected.plugin, connected.session, connected.instrument()
+    quote = plugin.data.quote(session, instrument)
+    assert isinstance(quote, Quote) and quote.ltp > 0 and quote.symbol == instrument.symbol
+    if plugin.capabilities.supports("quotes"):
+        many = plugin.data.quotes(session, [instrument, instrument])
+        assert [q.symbol for q in many] == [instrument.symbol] * 2
+    if plugin.capabilities.supports("depth"):
+        depth = plugin.data.depth(session, instrument)
+        assert isinstance(depth, Depth) and len(depth.bids) == len(depth.asks) == plugin.capabilities.depth_levels[0]
+        bids = [level.price for level in depth.bids if level.price]
+        asks = [level.price for level in depth.asks if level.price]
+        assert bids == sorted(bids, reverse=True) and asks == sorted(asks)
+
+
+def test_history_for_every_declared_interval(connected: Connected):
+    _needs(connected, "history")
+    instrument = connected.instrument()
+    end = date.today()
+    for interval in connected.plugin.capabilities.intervals:
+        series = connected.plugin.data.history(connected.session, HistoryRequest(
+            instrument=instrument, interval=interval, start=end - timedelta(days=6), end=end))
+        assert isinstance(series, CandleSeries) and series.interval == interval
+        stamps = [candle.timestamp for candle in series.candles]
+        assert all(isinstance(t, int) for t in stamps) and stamps == sorted(set(stamps))
+
+
+def test_market_order_is_acknowledged_and_booked(connected: Connected):
+    _needs(connected, "place_order", "order_book")
+    plugin, session, instrument = connected.plugin, connected.session, connected.instrument()
+    ack = plugin.orders.place_order(session, OrderRequest(instrument=instrument, action="BUY",
+                                                          quantity=instrument.lotsize, product="MIS"))
+    assert isinstance(ack, OrderAck) and ack.order_id
+    booked = {order.order_id: order for order in plugin.orders.order_book(session)}
+    assert isinstance(booked[ack.order_id], Order)
+    status = _status_of(connected, ack.order_id)
+    assert status.symbol == instrument.symbol and status.status in ORDER_STATUSES + KNOWN_EXTRA_STATUSES
+    if plugin.capabilities.supports("trade_book") and status.status == "complete":
+        trades = [t for t in plugin.orders.trade_book(session) if t.order_id == ack.order_id]
+        assert trades and all(isinstance(t, Trade) for t in trades)
+        assert sum(t.quantity for t in trades) == instrument.lotsize
+
+
+def test_limit_order_modify_and_cancel(connected: Connected):
+    _needs(connected, "place_order", "modify_order", "cancel_order")
+    plugin, session, instrument = connected.plugin, connected.session, connected.instrument()
+    request = _far_limit(connected, instrument)
+    ack = plugin.orders.place_order(session, request)
+    assert _status_of(connected, ack.order_id).status == "open"
+    new_price = _tick_round(request.price * 0.99, instrument.tick_size)
+    plugin.orders.modify_order(session, ModifyRequest(
+        order_id=ack.order_id, instrument=instrument, action="BUY", quantity=request.quantity, product="MIS",
+        pricetype="LIMIT", price=new_price))
+    assert _status_of(connected, ack.order_id).price == pytest.approx(new_price)
+    plugin.orders.cancel_order(session, ack.order_id)
+    assert _status_of(connected, ack.order_id).status == "cancelled"
+
+
+def test_cancel_all_orders_leaves_nothing_open(connected: Connected):
+    _needs(connected, "place_order", "cancel_all_orders", "order_book")
+    plugin, session, instrument = connected.plugin, connected.session, connected.instrument()
+    placed = {plugin.orders.place_order(session, _far_limit(connected, instrument)).order_id for _ in range(2)}
+    acks = plugin.orders.cancel_all_orders(session)
+    assert placed <= {ack.order_id for ack in acks}
+    assert not [o for o in plugin.orders.order_book(session) if o.status in ("open", "trigger pending")]
+
+
+def test_positions_holdings_and_funds(connected: Connected):
+    plugin, session, instrument = connected.plugin, connected.session, connected.instrument()
+    if plugin.capabilities.supports("positions"):
+        assert all(isinstance(p, Position) for p in plugin.orders.positions(session))
+    if plugin.capabilities.supports("open_position"):
+        quantity = plugin.orders.open_position(session, instrument.symbol, instrument.exchange, "MIS")
+        assert isinstance(quantity, (int, float))
+    if plugin.capabilities.supports("holdings"):
+        assert all(isinstance(h, Holding) for h in plugin.orders.holdings(session))
+    if plugin.capabilities.supports("funds"):
+        funds = plugin.funds.funds(session)
+        assert isinstance(funds, Funds) and funds.available_cash >= 0
+    if plugin.capabilities.supports("margin"):
+        margin = plugin.funds.margin(session, [MarginLeg(instrument=instrument, action="BUY",
+                                                         quantity=instrument.lotsize, product="MIS",
+                                                         pricetype="MARKET")])
+        assert isinstance(margin, Margin) and margin.total_margin_required >= 0
+
+
+def test_close_all_positions_flattens_the_book(connected: Connected):
+    _needs(connected, "place_order", "positions", "close_all_positions")
+    plugin, session, instrument = connected.plugin, connected.session, connected.instrument()
+    plugin.orders.place_order(session, OrderRequest(instrument=instrument, action="BUY",
+                                                    quantity=instrument.lotsize, product="MIS"))
+    by_symbol = {(i.symbol, i.exchange): i for i in connected.instruments}
+    acks = plugin.orders.close_all_positions(session, lambda symbol, exchange: by_symbol[(symbol, exchange)])
+    assert all(isinstance(ack, OrderAck) for ack in acks)
+    assert plugin.orders.open_position(session, instrument.symbol, instrument.exchange, "MIS") == 0
+
+
+def test_streaming_factory_builds_an_adapter(connected: Connected):
+    _needs(connected, "streaming")
+    adapter = connected.plugin.streaming(connected.session, lambda tick: None)
+    for method in ("connect", "subscribe", "unsubscribe", "close"):
+        assert callable(getattr(adapter, method))
+
+
+# ------------------------------------------------------------------------------ errors
+def test_unknown_order_raises_order_not_found(connected: Connected):
+    _needs(connected, "order_book")
+    with pytest.raises(OrderNotFound) as raised:
+        _status_of(connected, "999999999999999")
+    assert raised.value.message and raised.value.http_status == 404
+    if connected.plugin.capabilities.supports("cancel_order"):
+        with pytest.raises(OrderNotFound):
+            connected.plugin.orders.cancel_order(connected.session, "999999999999999")
+
+
+def test_unknown_instrument_raises_unknown_symbol(connected: Connected):
+    _needs(connected, "quote")
+    ghost = Instrument(symbol="NOSUCHSYMBOL", brsymbol="NOSUCHSYMBOL-EQ", name="", exchange="NSE",
+                       brexchange="NSE", token="987654321")
+    with pytest.raises(UnknownSymbol):
+        connected.plugin.data.quote(connected.session, ghost)
+
+
+def _calls(connected: Connected) -> dict[str, Callable[[], Any]]:
+    """One call per operation, with plausible arguments (only undeclared ones are made)."""
+    plugin, session = connected.plugin, connected.session
+    instrument = connected.instrument() if connected.instruments else Instrument(
+        symbol="SBIN", brsymbol="SBIN-EQ", name="SBIN", exchange="NSE", brexchange="NSE", token="1")
+    order = OrderRequest(instrument=instrument, action="BUY", quantity=1)
+    leg = MarginLeg(instrument=instrument, action="BUY", quantity=1, product="MIS", pricetype="MARKET")
+    orders, data = plugin.orders, plugin.data
+    return {
+        "place_order": lambda: orders.place_order(session, order),
+        "modify_order": lambda: orders.modify_order(session, ModifyRequest(
+            order_id="1", instrument=instrument, action="BUY", quantity=1, product="MIS", pricetype="LIMIT", price=1)),
+        "cancel_order": lambda: orders.cancel_order(session, "1"),
+        "cancel_all_orders": lambda: orders.cancel_all_orders(session),
+        "order_book": lambda: orders.order_book(session),
+        "order_status": lambda: orders.order_status(session, "1"),
+        "trade_book": lambda: orders.trade_book(session),
+        "positions": lambda: orders.positions(session),
+        "holdings": lambda: orders.holdings(session),
+        "open_position": lambda: orders.open_position(session, instrument.symbol, instrument.exchange, "MIS"),
+        "close_all_positions": lambda: orders.close_all_positions(session, lambda s, e: instrument),
+        "quote": lambda: data.quote(session, instrument),
+        "quotes": lambda: data.quotes(session, [instrument]),
+        "depth": lambda: data.depth(session, instrument),
+        "history": lambda: data.history(session, HistoryRequest(instrument=instrument, interval="D",
+                                                                start=date.today(), end=date.today())),
+        "funds": lambda: plugin.funds.funds(session),
+        "margin": lambda: plugin.funds.margin(session, [leg]),
+        "master_contract": lambda: list(plugin.master_contract.download(session, lambda message: None)),
+        "streaming": lambda: plugin.require("streaming"),
+    }
+
+
+def test_every_undeclared_operation_raises_not_supported(connected: Connected):
+    calls = _calls(connected)
+    assert set(calls) == set(OPERATIONS)
+    undeclared = [op for op in OPERATIONS if not connected.plugin.capabilities.supports(op)]
+    for operation in undeclared:
+        with pytest.raises(NotSupported):
+            calls[operation]()
+        with pytest.raises(NotSupported, match=connected.plugin.manifest.display_name):
+            connected.plugin.require(operation)
