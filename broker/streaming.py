@@ -70,7 +70,7 @@ class TickPublisher:
     """One ZeroMQ PUB socket per process, shared by its adapters. PUB never blocks: at the high-water
     mark ZeroMQ drops, which is right for ticks (a newer one follows)."""
 
-    def __init__(self, endpoint: str, context: zmq.Context | None = None, hwm: int = 100_000):
+    def __init__(self, endpoint: str, context: zmq.Context | None = None, hwm: int = 20_000):
         self._socket = (context or zmq.Context.instance()).socket(zmq.PUB)
         self._socket.setsockopt(zmq.SNDHWM, hwm)
         self._socket.setsockopt(zmq.LINGER, 0)

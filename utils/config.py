@@ -238,7 +238,7 @@ class Settings:
     ZMQ_PORT: int = _setting("5555", _int_between(1, 65535), "port of the ZeroMQ tick bus")
     ZMQ_FORWARDER_PORT: int = _setting("0", _int_between(0, 65535), "0: the proxy owns the bus on ZMQ_PORT; else the XPUB port of a shared forwarder (python -m websocket_proxy.forwarder) for several proxies")
     WEBSOCKET_AUTH_TIMEOUT: float = _setting("15", _float_between(1, 300), "seconds a feed client may stay connected without authenticating (closed with code 4401)")
-    WEBSOCKET_SEND_BUFFER: int = _setting("262144", _int_between(4096, 67108864), "bytes buffered per feed client before its updates are coalesced (latest value per symbol)")
+    WEBSOCKET_SEND_BUFFER: int = _setting("65536", _int_between(4096, 67108864), "bytes buffered per feed client before its updates are coalesced (latest value per symbol)")
     WEBSOCKET_SLOW_CLIENT_TIMEOUT: float = _setting("5", _float_between(0.5, 300), "seconds a feed client may stay behind before it is disconnected (code 4008)")
     WEBSOCKET_UPSTREAM_GRACE: float = _setting("5", _float_between(0, 3600), "seconds a user's broker feed stays open after the user's last client left")
     WEBSOCKET_MAX_SUBSCRIPTIONS: int = _setting("1000", _int_between(1, 100000), "most instrument subscriptions per feed connection")

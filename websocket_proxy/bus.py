@@ -19,7 +19,8 @@ from utils.logging import get_logger
 
 log = get_logger("websocket_proxy.bus")
 
-_BATCH = 512   # messages handled per turn before other tasks (client messages, pings) get the loop
+_BATCH = 128   # messages handled per turn before other tasks (client messages, pings) get the loop
+_OVERLOAD_READ = 50_000
 
 
 def endpoint(host: str, port: int) -> str:
@@ -35,7 +36,7 @@ class TickSubscriber:
     future): on readiness it drains up to `_BATCH` messages and hands each to `dispatch`."""
 
     def __init__(self, address: str, *, bind: bool, dispatch: Callable[[bytes, bytes], None],
-                 context: zmq.Context | None = None, hwm: int = 100_000):
+                 context: zmq.Context | None = None, hwm: int = 20_000):
         self._socket = (context or zmq.Context.instance()).socket(zmq.SUB)
         self._socket.setsockopt(zmq.RCVHWM, hwm)
         self._socket.setsockopt(zmq.LINGER, 0)
@@ -49,6 +50,7 @@ class TickSubscriber:
         self._dispatch = dispatch
         self._loop: asyncio.AbstractEventLoop | None = None
         self.topics: set[bytes] = set()
+        self.conflated = 0    # old ticks skipped because a newer one of the same topic was queued
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -70,20 +72,44 @@ class TickSubscriber:
         if self._loop is not None:
             self._loop.call_soon(self._drain)
 
-    def _drain(self) -> None:
-        sock = self._socket
-        if sock.closed:
-            return
-        for _ in range(_BATCH):
+    def _read(self, limit: int) -> list[list[bytes]]:
+        frames = []
+        recv = self._socket.recv_multipart
+        for _ in range(limit):
             try:
-                frames = sock.recv_multipart(zmq.NOBLOCK)
+                frames.append(recv(zmq.NOBLOCK))
             except zmq.Again:
-                return
+                break
+        return frames
+
+    def _drain(self) -> None:
+        if self._socket.closed:
+            return
+        batch = self._read(_BATCH)
+        if len(batch) == _BATCH:
+            more = self._read(_BATCH)
+            if len(more) == _BATCH:
+                batch = self._conflate(batch + more)   # far behind the bus
+            else:
+                batch += more
+            self._loop.call_soon(self._drain)   # more may be waiting; let other work run first
+        dispatch = self._dispatch
+        for frames in batch:
             try:
-                self._dispatch(frames[0], frames[-1])
+                dispatch(frames[0], frames[-1])
             except Exception:
                 log.exception("Dropped a bus message that could not be delivered")
-        self._loop.call_soon(self._drain)   # more may be waiting; let other work run first
+
+    def _conflate(self, batch: list[list[bytes]]) -> list[tuple[bytes, bytes]]:
+        """Overloaded (the queue holds more than two batches): read what is queued and keep only the
+        newest tick per topic, so clients get fresh values instead of a growing backlog of old ones."""
+        latest = {frames[0]: frames[-1] for frames in batch}
+        read = len(batch)
+        for frames in self._read(_OVERLOAD_READ):
+            latest[frames[0]] = frames[-1]
+            read += 1
+        self.conflated += read - len(latest)
+        return list(latest.items())
 
     def close(self) -> None:
         if self._loop is not None and not self._socket.closed:

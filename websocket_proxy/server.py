@@ -11,6 +11,7 @@ import asyncio
 import http
 import json
 import os
+import socket
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ class ProxyConfig:
     forwarder_port: int = 0          # 0: bind the bus here; else connect to the forwarder's XPUB
     auth_timeout: float = 15.0
     auth_deadline: float = 4.0       # the SDK waits 5 s for the auth answer
-    send_buffer: int = 256 * 1024
+    send_buffer: int = 64 * 1024
     slow_timeout: float = 5.0
     upstream_grace: float = 5.0
     max_subscriptions: int = 1000
@@ -133,6 +134,9 @@ class ProxyServer:
     async def _handle(self, conn: ServerConnection) -> None:
         session = ClientSession(conn)
         self.sessions.add(session)
+        sock = conn.transport.get_extra_info("socket")
+        if sock is not None:   # a small kernel buffer too, so a lagging client's backlog is coalesced, not queued
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.config.send_buffer)
         self.stats.events["connections"] += 1
         session.auth_timer = asyncio.get_running_loop().call_later(
             self.config.auth_timeout, self._auth_expired, session)
@@ -326,7 +330,7 @@ class ProxyServer:
                         "behind": sum(1 for s in self.sessions if s.pending is not None)},
             "subscriptions": {"client": self.hub.subscription_count, "topics": len(self.hub.index)},
             "messages": {"in": stats.messages_in, "out": stats.messages_out},
-            "drops": dict(stats.drops),
+            "drops": {**stats.drops, "bus_overload": self.subscriber.conflated},
             "events": dict(stats.events),
             "bus": {"address": self.subscriber.address, "subscribed_topics": len(self.subscriber.topics),
                     "published_by_adapters": self.publisher.published},

@@ -87,3 +87,39 @@ def test_second_proxy_instance_exits_clearly(tmp_path: Path):
         assert first.poll() is None
     finally:
         _stop(first)
+
+
+def test_two_proxies_share_one_bus_through_the_forwarder(tmp_path: Path, make_proxy, fake_broker):
+    import json
+
+    import zmq
+
+    from broker.ticks import LTP, Tick, encode, market_data, topic_for
+    from tests.websocket_proxy.test_protocol import authed
+
+    fake_broker.frozen = True
+    bus_port, xpub_port = free_port(), free_port()
+    env = _env_file(tmp_path, free_port(), ZMQ_PORT=str(bus_port), ZMQ_FORWARDER_PORT=str(xpub_port))
+    forwarder = _start([sys.executable, "-m", "websocket_proxy.forwarder"], env)
+    publisher = zmq.Context.instance().socket(zmq.PUB)
+    try:
+        assert _wait(lambda: port_open("127.0.0.1", xpub_port))
+        proxies = [make_proxy(bus_port=bus_port, forwarder_port=xpub_port) for _ in range(2)]
+        clients = [authed(p) for p in proxies]
+        for client in clients:
+            client.ask({"action": "subscribe", "symbol": "TCS", "exchange": "NSE", "mode": 1}, "subscribe")
+        publisher.connect(f"tcp://127.0.0.1:{bus_port}")
+        payload = encode(market_data(Tick("NSE", "TCS", 4321.5), LTP, "fakebroker"))
+        topic = topic_for("fakebroker", "NSE", "TCS", LTP).encode()
+        for client in clients:
+            def got() -> bool:
+                publisher.send_multipart([topic, payload])
+                try:
+                    return client.recv(0.2)["data"]["ltp"] == 4321.5
+                except (TimeoutError, KeyError, json.JSONDecodeError):
+                    return False
+            assert _wait(got, 5)
+    finally:
+        publisher.close(0)
+        output = _stop(forwarder)
+    assert "Traceback" not in output

@@ -2,10 +2,7 @@
 others down."""
 from __future__ import annotations
 
-import base64
 import json
-import os
-import socket
 import threading
 import time
 
@@ -14,6 +11,7 @@ import zmq
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from bench.ws_bench import stalled_client
 from broker.ticks import LTP, topic_for
 
 pytestmark = pytest.mark.xdist_group("websocket_proxy")
@@ -31,32 +29,11 @@ def _subscribed(url: str, **options):
     return ws
 
 
-def _frame(text: str) -> bytes:
-    payload, mask = text.encode(), os.urandom(4)
-    size = len(payload)
-    header = bytes([0x81, 0x80 | size]) if size < 126 else bytes([0x81, 0xFE]) + size.to_bytes(2, "big")
-    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-def _raw_client_that_never_reads(port: int) -> socket.socket:
-    """Handshake, authenticate and subscribe by hand, then never read again (a frozen script)."""
-    sock = socket.create_connection(("127.0.0.1", port))
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                 f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode())
-    assert sock.recv(4096).startswith(b"HTTP/1.1 101")
-    sock.sendall(_frame(json.dumps({"action": "authenticate", "api_key": "key-alice-0123456789"})))
-    sock.sendall(_frame(json.dumps({"action": "subscribe", "symbol": "SBIN", "exchange": "NSE", "mode": 1})))
-    time.sleep(0.3)
-    return sock
-
-
 def test_stalled_client_is_dropped_without_hurting_a_fast_one(make_proxy, fake_broker):
     fake_broker.frozen = True   # only our numbered ticks flow
     proxy = make_proxy(send_buffer=16 * 1024, slow_timeout=1.0)
     fast = _subscribed(proxy.url)
-    stalled = _raw_client_that_never_reads(proxy.server.port)
+    stalled = stalled_client(proxy.server.port, "key-alice-0123456789", ["SBIN"])
     received: list[int] = []
 
     def read_fast():
