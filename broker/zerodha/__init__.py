@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from typing import Callable
 
-from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, PluginConfig, SettingSpec
+from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, PluginConfig, SettingSpec, Tick
 from broker.zerodha.auth import LOGIN_URL, ZerodhaAuth
 from broker.http import BrokerHttp
 from broker.zerodha.client import API_URL, RATE_LIMITS, KiteClient
 from broker.zerodha.data import MAX_QUOTES_PER_CALL, ZerodhaData, ZerodhaFunds
 from broker.zerodha.history import KITE_INTERVALS
-from broker.zerodha.mapping import UNIFIED_EXCHANGES
+from broker.zerodha.mapping import ERROR_TABLE, UNIFIED_EXCHANGES  # noqa: F401  (ERROR_TABLE: the contract suite reads it here)
 from broker.zerodha.master_contract import ZerodhaMasterContract
 from broker.zerodha.orders import SymbolNames, ZerodhaOrders
-from broker.streaming import TickPublisher
-from broker.zerodha.streaming import MAX_INSTRUMENTS_PER_CONNECTION, TICKER_URL, TickerCredentials, ZerodhaStreaming
+from broker.zerodha.streaming import (MAX_INSTRUMENTS_PER_CONNECTION, TICKER_URL, ThreadedStream, TickerCredentials,
+                                     ZerodhaStreaming)
 
 MANIFEST = Manifest(
     name="zerodha", display_name="Zerodha", auth_type="oauth",
@@ -52,12 +52,16 @@ CAPABILITIES = CapabilityMap(
 )
 
 
-def streaming_factory(config: PluginConfig) -> Callable[[BrokerSession, TickPublisher], ZerodhaStreaming]:
-    """Streaming adapters for live sessions, on the proxy's base adapter (broker/streaming.py)."""
-    def create(session: BrokerSession, publisher: TickPublisher) -> ZerodhaStreaming:
-        credentials = TickerCredentials(config.get("BROKER_API_KEY", ""), session.auth_token,
-                                        config.get("ZERODHA_TICKER_URL") or TICKER_URL)
-        return ZerodhaStreaming(publisher, credentials)
+def ticker_credentials(config: PluginConfig, session: BrokerSession) -> TickerCredentials:
+    return TickerCredentials(config.get("BROKER_API_KEY", ""), session.auth_token,
+                             config.get("ZERODHA_TICKER_URL") or TICKER_URL)
+
+
+def streaming_factory(config: PluginConfig) -> Callable[[BrokerSession, Callable[[Tick], None]], ThreadedStream]:
+    """The contract's streaming factory: the Kite ticker adapter, ticks handed to a callback."""
+    def create(session: BrokerSession, on_tick: Callable[[Tick], None]) -> ThreadedStream:
+        credentials = ticker_credentials(config, session)
+        return ThreadedStream(lambda publisher: ZerodhaStreaming(publisher, credentials), on_tick)
     return create
 
 

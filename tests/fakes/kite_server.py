@@ -15,6 +15,7 @@ enforces the historical per-request range limits, and answers token expiry, 429 
 from __future__ import annotations
 
 import copy
+import csv
 import hashlib
 import itertools
 import threading
@@ -56,6 +57,15 @@ class _Failure:
     paths: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _known_instruments() -> set[str]:
+    """`EXCHANGE:TRADINGSYMBOL` of the recorded instrument dumps, plus a few the tests quote."""
+    known = {"NSE:INFY", "NSE:SBIN", "NSE:NIFTY 50", "NSE:NIFTY BANK", "NFO:NIFTY25DECFUT"}
+    for name in ("instruments_all.csv", "instruments_nse.csv"):
+        with (KITE / name).open() as lines:
+            known.update(f"{row['exchange']}:{row['tradingsymbol']}" for row in csv.DictReader(lines))
+    return known
+
+
 class KiteError(Exception):
     def __init__(self, status: int, error_type: str, message: str):
         super().__init__(message)
@@ -78,15 +88,18 @@ def _ok(data: Any) -> Response:
 class KiteServer:
     """The fake server; see the module docstring."""
 
-    def __init__(self, access_token: str = "kiteaccesstoken", ltp: float = 1412.95):
+    def __init__(self, access_token: str = "kiteaccesstoken", ltp: float = 1412.95, live_positions: bool = False):
         self.api_key, self.api_secret = API_KEY, API_SECRET
         self.access_token = access_token
         self.token_valid = True
         self.ltp = ltp
+        # False: /portfolio/positions answers the recorded payload; True: net positions of the fills here
+        self.live_positions = live_positions
         self.requests: list[SeenRequest] = []
         self.orders: dict[str, dict[str, Any]] = {}       # orders placed through this server
         self.trades: list[dict[str, Any]] = []
         self._failures: list[_Failure] = []
+        self.known = _known_instruments()
         self._ids = itertools.count(251124000000001)
         self._lock = threading.Lock()
         self.app = self._build_app()
@@ -140,7 +153,7 @@ class KiteServer:
             ("/orders/<order_id>", ["GET"], self._history),
             ("/orders/<order_id>/trades", ["GET"], self._order_trades),
             ("/trades", ["GET"], lambda: _ok(kite_json("trades.json")["data"] + self.trades)),
-            ("/portfolio/positions", ["GET"], lambda: _ok(kite_json("positions.json")["data"])),
+            ("/portfolio/positions", ["GET"], self._positions),
             ("/portfolio/holdings", ["GET"], lambda: _ok(kite_json("holdings.json")["data"])),
             ("/quote", ["GET"], lambda: self._quotes("quote.json")),
             ("/quote/ohlc", ["GET"], lambda: self._quotes("ohlc.json")),
@@ -294,15 +307,27 @@ class KiteServer:
     def _order_trades(self, order_id: str) -> Response:
         return _ok([t for t in self.trades if t["order_id"] == order_id])
 
+    def _positions(self) -> Response:
+        if not self.live_positions:
+            return _ok(kite_json("positions.json")["data"])
+        net: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for trade in self.trades:
+            key = (trade["exchange"], trade["tradingsymbol"], trade["product"])
+            row = net.setdefault(key, {"exchange": key[0], "tradingsymbol": key[1], "product": key[2],
+                                       "quantity": 0, "average_price": trade["average_price"],
+                                       "last_price": self.ltp, "pnl": 0, "realised": 0, "unrealised": 0})
+            row["quantity"] += trade["quantity"] * (1 if trade["transaction_type"] == "BUY" else -1)
+        return _ok({"net": list(net.values()), "day": list(net.values())})
+
     # ------------------------------------------------------------------ data
     def _quotes(self, fixture: str) -> Response:
-        """Answer every requested `i=EXCHANGE:SYMBOL` with the recorded INFY payload (Kite leaves out
-        instruments it does not know; here `NSE:UNKNOWN` plays that part)."""
+        """Answer every requested `i=EXCHANGE:SYMBOL` this server knows with the recorded INFY payload;
+        like Kite, leave out the ones it does not know."""
         keys = request.args.getlist("i")
         if not keys:
             raise KiteError(400, "InputException", "No instruments given.")
         recorded = next(iter(kite_json(fixture)["data"].values()))
-        return _ok({key: copy.deepcopy(recorded) for key in keys if not key.endswith(":UNKNOWN")})
+        return _ok({key: copy.deepcopy(recorded) for key in keys if key in self.known})
 
     def _basket_margins(self) -> Response:
         orders = request.get_json(silent=True)

@@ -3,6 +3,7 @@ contract's messages, modes map to Kite's, reconnect resubscribes, and the 3000-i
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -124,3 +125,21 @@ def test_factory_takes_the_session_credentials_and_hides_the_token(bus):
     assert adapter.credentials.api_key == "k" and "secret-token" not in repr(adapter.credentials)
     with pytest.raises(ValueError, match="live broker session"):
         create_adapter(type("P", (), {"feed_credentials": None})(), bus.publisher)
+
+
+def test_the_plugins_streaming_factory_hands_recorded_ticks_to_a_callback(ticker):
+    from broker.contract import BrokerSession, Instrument as ContractInstrument, PluginConfig
+    from broker.zerodha import create_plugin
+
+    plugin = create_plugin(PluginConfig(settings={"BROKER_API_KEY": "kiteapikey", "ZERODHA_TICKER_URL": ticker.url}))
+    ticks = []
+    stream = plugin.streaming(BrokerSession(user_id=1, broker="zerodha", auth_token="kiteaccesstoken"), ticks.append)
+    stream.connect()
+    stream.subscribe([ContractInstrument(symbol="INFY", brsymbol="INFY", name="INFOSYS", exchange="NSE",
+                                         brexchange="NSE", token="408065")], DEPTH)
+    deadline = time.monotonic() + 5
+    while not ticks and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stream.close()
+    assert ticks and (ticks[0].symbol, ticks[0].exchange, ticks[0].mode, ticks[0].ltp) == ("INFY", "NSE", DEPTH, 1573.7)
+    assert ticks[0].raw["data"]["depth"]["buy"][0] == {"price": 1573.4, "quantity": 5, "orders": 1}
