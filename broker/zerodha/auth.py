@@ -8,7 +8,7 @@ until Kite's daily cut-off, 06:00 IST the next morning, unless `DELETE /session/
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from typing import Callable, Mapping
 from urllib.parse import urlencode
 
@@ -66,7 +66,9 @@ class ZerodhaAuth(AuthAdapter):
         except TokenExpired as exc:   # a used or stale request token: the login itself failed
             raise AuthError(f"Zerodha refused the login: {exc.message}", broker="zerodha", raw=exc.raw) from None
         return AuthResult(auth_token=data["access_token"], feed_token=data.get("access_token", ""),
-                          broker_user_id=data.get("user_id") or "", expires_at=session_expiry(self.clock()),
+                          broker_user_id=data.get("user_id") or "",
+                          # in UTC: storage without time zones (SQLite) keeps UTC wall-clock values
+                          expires_at=session_expiry(self.clock()).astimezone(timezone.utc),
                           extra={"user_name": data.get("user_name") or ""},
                           raw={k: v for k, v in data.items() if k not in _SECRET_FIELDS})
 
