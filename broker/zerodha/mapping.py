@@ -22,7 +22,7 @@ KITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"        # what Kite sends, IST
 # Kite names index instruments on the cash exchange (segment INDICES); we keep them apart.
 _TO_KITE_EXCHANGE = {"NSE_INDEX": "NSE", "BSE_INDEX": "BSE", "MCX_INDEX": "MCX"}
 KITE_EXCHANGES = ("NSE", "BSE", "NFO", "BFO", "CDS", "BCD", "MCX")
-UNIFIED_EXCHANGES = KITE_EXCHANGES + ("NSE_INDEX", "BSE_INDEX")
+UNIFIED_EXCHANGES = KITE_EXCHANGES + ("NSE_INDEX", "BSE_INDEX", "MCX_INDEX")
 
 PRODUCTS = ("CNC", "NRML", "MIS")              # the same words on both sides
 PRICE_TYPES = ("MARKET", "LIMIT", "SL", "SL-M")

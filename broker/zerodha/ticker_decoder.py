@@ -34,6 +34,12 @@ _DIVISORS = {3: 10_000_000.0, 6: 10_000.0}
 
 LTP_SIZE, INDEX_QUOTE_SIZE, INDEX_FULL_SIZE, QUOTE_SIZE, FULL_SIZE = 8, 28, 32, 44, 184
 _DEPTH_ENTRY = struct.Struct(">iih2x")
+_LTP = struct.Struct(">Ii")
+_INT = struct.Struct(">i")
+_INDEX = struct.Struct(">iiiii")
+_QUOTE = struct.Struct(">iiiiiiiii")
+_FULL = struct.Struct(">iiiii")
+_DEPTH = struct.Struct(">" + "iih2x" * 10)
 
 
 def decode_frame(message: bytes) -> list[dict[str, Any]]:
@@ -64,36 +70,33 @@ def decode_packet(body: bytes) -> dict[str, Any] | None:
     size = len(body)
     if size < LTP_SIZE:
         return None
-    token = struct.unpack_from(">I", body, 0)[0]
+    token, last_price = _LTP.unpack_from(body)
     segment = token & 0xFF
     divisor = _DIVISORS.get(segment, 100.0)
-
-    def price(offset: int) -> float:
-        return struct.unpack_from(">i", body, offset)[0] / divisor
-
     tick: dict[str, Any] = {"tradable": segment != _INDICES, "instrument_token": token,
-                            "last_price": price(4)}
+                            "last_price": last_price / divisor}
     if size == LTP_SIZE:
         return {"mode": "ltp", **tick}
     if size in (INDEX_QUOTE_SIZE, INDEX_FULL_SIZE):
-        tick["mode"] = "quote" if size == INDEX_QUOTE_SIZE else "full"
-        tick["ohlc"] = {"high": price(8), "low": price(12), "open": price(16), "close": price(20)}
-        tick["change"] = price(24)
+        high, low, open_, close, change = _INDEX.unpack_from(body, 8)
+        tick.update(mode="quote" if size == INDEX_QUOTE_SIZE else "full", change=change / divisor,
+                    ohlc={"high": high / divisor, "low": low / divisor, "open": open_ / divisor,
+                          "close": close / divisor})
         if size == INDEX_FULL_SIZE:
-            tick["timestamp"] = _time(struct.unpack_from(">i", body, 28)[0])
+            tick["timestamp"] = _time(_INT.unpack_from(body, 28)[0])
         return tick
     if size not in (QUOTE_SIZE, FULL_SIZE):
         return None
-    (last_quantity, _, volume, buy_quantity, sell_quantity) = struct.unpack_from(">iiiii", body, 8)
-    tick.update(mode="quote", last_quantity=last_quantity, average_price=price(12), volume=volume,
+    quantity, average, volume, buy_quantity, sell_quantity, open_, high, low, close = _QUOTE.unpack_from(body, 8)
+    tick.update(mode="quote", last_quantity=quantity, average_price=average / divisor, volume=volume,
                 buy_quantity=buy_quantity, sell_quantity=sell_quantity,
-                ohlc={"open": price(28), "high": price(32), "low": price(36), "close": price(40)})
-    close = tick["ohlc"]["close"]
-    tick["change"] = tick["last_price"] - close if close else 0.0
+                ohlc={"open": open_ / divisor, "high": high / divisor, "low": low / divisor, "close": close / divisor})
+    tick["change"] = tick["last_price"] - close / divisor if close else 0.0
     if size == FULL_SIZE:
-        last_trade, oi, oi_high, oi_low, exchange_time = struct.unpack_from(">iiiii", body, 44)
-        entries = [_DEPTH_ENTRY.unpack_from(body, 64 + 12 * index) for index in range(10)]
-        levels = [{"price": p / divisor, "quantity": q, "orders": o} for q, p, o in entries]
+        last_trade, oi, oi_high, oi_low, exchange_time = _FULL.unpack_from(body, 44)
+        book = _DEPTH.unpack_from(body, 64)    # (quantity, price, orders) × 10: five bids, then five asks
+        levels = [{"price": book[i + 1] / divisor, "quantity": book[i], "orders": book[i + 2]}
+                  for i in range(0, 30, 3)]
         tick.update(mode="full", last_trade_time=_time(last_trade), oi=oi, oi_day_high=oi_high,
                     oi_day_low=oi_low, timestamp=_time(exchange_time),
                     depth={"buy": levels[:5], "sell": levels[5:]})

@@ -2,7 +2,7 @@
 06:00 IST cut-off, expiry reported by Kite mid-day, and logout revoking the token at Kite."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
