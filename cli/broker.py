@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import click
+from flask.cli import AppGroup
 
 from broker.errors import BrokerError
 from broker.registry import UnknownBroker
@@ -12,7 +13,7 @@ from services import broker_session
 from services.brokers import registry
 
 
-@click.group("broker", help="Broker plugins and broker sessions.")
+@click.group("broker", cls=AppGroup, help="Broker plugins and broker sessions.")
 def group() -> None:
     pass
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from broker.registry import UnknownBroker
 from services import broker_session, master_contract
 from services.brokers import registry
 
 
-@click.group("contract", help="Master contracts (instrument lists) of the brokers.")
+@click.group("contract", cls=AppGroup, help="Master contracts (instrument lists) of the brokers.")
 def group() -> None:
     pass
 

@@ -26,6 +26,16 @@ def error_response(status: int, message: Any, **extra: Any) -> Response:
     return response
 
 
+def broker_error_response(exc: Exception) -> Response:
+    """A broker.errors.BrokerError in the envelope, with the status the error tree assigns it (403 no or
+    expired broker session, 400 rejected, 404 order not found, 501 not supported, 429 throttled, 500)."""
+    extra: dict[str, Any] = {}
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        extra["retry_after"] = max(1, int(retry_after + 0.999))
+    return error_response(getattr(exc, "http_status", 500), getattr(exc, "message", str(exc)), **extra)
+
+
 def http_error_response(exc: HTTPException) -> Response:
     """Translate a Werkzeug HTTP exception into the envelope, keeping useful headers (Allow, Retry-After)."""
     status = exc.code or 500
