@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import logging
 import os
 import signal
 import sys
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.render(), file=sys.stderr, flush=True)
         return EXIT_CONFIG
     configure_logging(settings)
+    logging.getLogger("websockets").setLevel(logging.WARNING)   # one INFO line per connection is noise
     from websocket_proxy.wiring import ProductionWiring
 
     wiring = ProductionWiring(settings)

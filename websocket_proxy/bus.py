@@ -21,6 +21,7 @@ log = get_logger("websocket_proxy.bus")
 
 _BATCH = 128   # messages handled per turn before other tasks (client messages, pings) get the loop
 _OVERLOAD_READ = 50_000
+MAX_LAG = 1.0   # seconds the bus queue may stay non-empty before old ticks are skipped
 
 
 def endpoint(host: str, port: int) -> str:
@@ -50,7 +51,8 @@ class TickSubscriber:
         self._dispatch = dispatch
         self._loop: asyncio.AbstractEventLoop | None = None
         self.topics: set[bytes] = set()
-        self.conflated = 0    # old ticks skipped because a newer one of the same topic was queued
+        self.conflated = 0    # old ticks skipped while overloaded (see _skip_backlog)
+        self._behind_since: float | None = None
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -86,13 +88,16 @@ class TickSubscriber:
         if self._socket.closed:
             return
         batch = self._read(_BATCH)
-        if len(batch) == _BATCH:
-            more = self._read(_BATCH)
-            if len(more) == _BATCH:
-                batch = self._conflate(batch + more)   # far behind the bus
-            else:
-                batch += more
-            self._loop.call_soon(self._drain)   # more may be waiting; let other work run first
+        if len(batch) < _BATCH:
+            self._behind_since = None   # the queue is empty: we keep up
+        else:
+            now = self._loop.time()
+            if self._behind_since is None:
+                self._behind_since = now
+            elif now - self._behind_since > MAX_LAG:
+                batch = self._skip_backlog(batch)
+                self._behind_since = now
+            self._loop.call_soon(self._drain)   # more is waiting; let other work run first
         dispatch = self._dispatch
         for frames in batch:
             try:
@@ -100,16 +105,19 @@ class TickSubscriber:
             except Exception:
                 log.exception("Dropped a bus message that could not be delivered")
 
-    def _conflate(self, batch: list[list[bytes]]) -> list[tuple[bytes, bytes]]:
-        """Overloaded (the queue holds more than two batches): read what is queued and keep only the
-        newest tick per topic, so clients get fresh values instead of a growing backlog of old ones."""
-        latest = {frames[0]: frames[-1] for frames in batch}
-        read = len(batch)
-        for frames in self._read(_OVERLOAD_READ):
-            latest[frames[0]] = frames[-1]
-            read += 1
-        self.conflated += read - len(latest)
-        return list(latest.items())
+    def _skip_backlog(self, batch: list[list[bytes]]) -> list[list[bytes]]:
+        """The queue has not been empty for MAX_LAG seconds: we are overloaded and what is queued is
+        getting old. Keep the newest batch in order, plus the newest tick of every other queued topic,
+        and skip the rest — old ticks make way for new ones, never the reverse."""
+        queued = batch + self._read(_OVERLOAD_READ)
+        tail = queued[-_BATCH:]
+        recent = {frames[0] for frames in tail}
+        latest: dict[bytes, list[bytes]] = {}
+        for frames in queued[:-_BATCH]:
+            if frames[0] not in recent:
+                latest[frames[0]] = frames
+        self.conflated += len(queued) - len(tail) - len(latest)
+        return [*latest.values(), *tail]
 
     def close(self) -> None:
         if self._loop is not None and not self._socket.closed:

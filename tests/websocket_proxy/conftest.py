@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -19,6 +20,16 @@ KEYS = {
     "key-bob-0123456789": Principal(2, "bob", "fakebroker"),
 }
 KNOWN = {("SBIN", "NSE"), ("INFY", "NSE"), ("NIFTY", "NSE_INDEX"), ("TCS", "NSE"), ("RELIANCE", "NSE")}
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 2.0) -> bool:
+    """Poll `predicate` until it is true or `timeout` seconds passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
 
 
 class ProxyHarness:

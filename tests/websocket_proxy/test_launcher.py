@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,19 +14,10 @@ import requests
 
 from tests.foundation.test_server import _env_file, _start, _stop
 from tests.support.net import free_port, wait_for_http
-from utils.config import PROJECT_ROOT
+from tests.websocket_proxy.conftest import wait_until
 from utils.net import port_open
 
 pytestmark = pytest.mark.xdist_group("servers")
-
-
-def _wait(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _proxy_pid(ws_port: int) -> int | None:
@@ -44,14 +34,14 @@ def test_app_supervises_the_proxy_restarts_it_and_stops_it(tmp_path: Path):
     app = _start([sys.executable, "app.py"], env)
     try:
         assert wait_for_http(f"http://127.0.0.1:{port}/health", process=app).json()["websocket_proxy"]["status"] in ("up", "down")
-        assert _wait(lambda: _proxy_pid(ws_port) is not None), "proxy did not come up"
+        assert wait_until(lambda: _proxy_pid(ws_port) is not None, 20), "proxy did not come up"
         first = _proxy_pid(ws_port)
         os.kill(first, signal.SIGKILL)
-        assert _wait(lambda: _proxy_pid(ws_port) not in (None, first)), "proxy was not restarted"
+        assert wait_until(lambda: _proxy_pid(ws_port) not in (None, first), 20), "proxy was not restarted"
         second = _proxy_pid(ws_port)
         os.kill(app.pid, signal.SIGTERM)   # the app alone, not its process group: it must stop the proxy
         app.wait(20)
-        assert _wait(lambda: not port_open("127.0.0.1", ws_port), 10)
+        assert wait_until(lambda: not port_open("127.0.0.1", ws_port), 10)
         with pytest.raises(ProcessLookupError):
             os.kill(second, 0)
     finally:
@@ -79,7 +69,7 @@ def test_second_proxy_instance_exits_clearly(tmp_path: Path):
     zmq_port = free_port()
     first = _standalone(tmp_path, free_port(), zmq_port)
     try:
-        assert _wait(lambda: port_open("127.0.0.1", zmq_port))
+        assert wait_until(lambda: port_open("127.0.0.1", zmq_port), 20)
         second = _standalone(tmp_path, free_port(), zmq_port)
         output = second.communicate(timeout=30)[0]
         assert second.returncode == 3, output
@@ -103,7 +93,7 @@ def test_two_proxies_share_one_bus_through_the_forwarder(tmp_path: Path, make_pr
     forwarder = _start([sys.executable, "-m", "websocket_proxy.forwarder"], env)
     publisher = zmq.Context.instance().socket(zmq.PUB)
     try:
-        assert _wait(lambda: port_open("127.0.0.1", xpub_port))
+        assert wait_until(lambda: port_open("127.0.0.1", xpub_port), 20)
         proxies = [make_proxy(bus_port=bus_port, forwarder_port=xpub_port) for _ in range(2)]
         clients = [authed(p) for p in proxies]
         for client in clients:
@@ -118,7 +108,7 @@ def test_two_proxies_share_one_bus_through_the_forwarder(tmp_path: Path, make_pr
                     return client.recv(0.2)["data"]["ltp"] == 4321.5
                 except (TimeoutError, KeyError, json.JSONDecodeError):
                     return False
-            assert _wait(got, 5)
+            assert wait_until(got, 5)
     finally:
         publisher.close(0)
         output = _stop(forwarder)

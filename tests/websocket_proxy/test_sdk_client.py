@@ -9,17 +9,9 @@ import zmq
 from openalgo import api
 
 from broker.ticks import LTP, Tick, encode, market_data, topic_for
+from tests.websocket_proxy.conftest import wait_until
 
 pytestmark = pytest.mark.xdist_group("websocket_proxy")
-
-
-def wait_for(predicate, timeout: float = 2.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def sdk(proxy, key: str = "key-alice-0123456789") -> api:
@@ -41,18 +33,18 @@ def test_sdk_ltp_quote_depth_and_unsubscribe(proxy):
                 ltp_calls.append(message)
 
         assert client.subscribe_ltp(INSTRUMENTS, on_data_received=on_ltp)
-        assert wait_for(lambda: len(client.get_ltp().get("ltp", {})) == 2)
+        assert wait_until(lambda: len(client.get_ltp().get("ltp", {})) == 2)
         ltp = client.get_ltp()["ltp"]
         assert ltp["NSE"]["SBIN"]["ltp"] > 0 and ltp["NSE_INDEX"]["NIFTY"]["ltp"] > 0
 
         assert client.subscribe_quote(INSTRUMENTS)
-        assert wait_for(lambda: len(client.get_quotes().get("quote", {})) == 2)
+        assert wait_until(lambda: len(client.get_quotes().get("quote", {})) == 2)
         quote = client.get_quotes()["quote"]["NSE"]["SBIN"]
         assert quote["open"] == 99.0 and quote["close"] == 99.5 and quote["volume"] == 1200
         assert quote["last_trade_quantity"] == 5 and quote["avg_trade_price"] == 99.9 and quote["change"] != 0
 
         assert client.subscribe_depth(INSTRUMENTS)
-        assert wait_for(lambda: "NSE" in client.get_depth().get("depth", {}))
+        assert wait_until(lambda: "NSE" in client.get_depth().get("depth", {}))
         book = client.get_depth()["depth"]["NSE"]["SBIN"]
         assert book["buyBook"]["1"]["qty"] == 10 and book["sellBook"]["5"]["orders"] == 5
 
@@ -66,7 +58,7 @@ def test_sdk_ltp_quote_depth_and_unsubscribe(proxy):
         assert client.get_quotes()["quote"]["NSE"]["SBIN"]["ltp"] > 0   # quotes still come
         client.unsubscribe_quote(INSTRUMENTS)
         client.unsubscribe_depth(INSTRUMENTS)
-        assert wait_for(lambda: proxy.snapshot()["subscriptions"]["client"] == 0)
+        assert wait_until(lambda: proxy.snapshot()["subscriptions"]["client"] == 0)
     finally:
         client.disconnect()
 
@@ -86,7 +78,7 @@ def test_sdk_receives_ticks_published_on_the_bus_by_another_adapter(proxy):
         def published() -> bool:
             publisher.send_multipart([topic_for("fakebroker", "NSE", "RELIANCE", LTP).encode(), payload])
             return 2890.5 in prices   # beside the fake broker's own ticks for the same topic
-        assert wait_for(published)
+        assert wait_until(published)
     finally:
         publisher.close(0)
         client.disconnect()
