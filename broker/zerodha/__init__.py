@@ -71,7 +71,8 @@ def create_plugin(config: PluginConfig) -> BrokerPlugin:
     return BrokerPlugin(
         manifest=MANIFEST, capabilities=CAPABILITIES,
         auth=ZerodhaAuth(client, config.get("BROKER_API_SECRET", ""),
-                         login_base=config.get("ZERODHA_LOGIN_URL") or LOGIN_URL),
+                         login_base=config.get("ZERODHA_LOGIN_URL") or LOGIN_URL,
+                         ticker_url=config.get("ZERODHA_TICKER_URL") or ""),
         orders=ZerodhaOrders(client, SymbolNames(config.symbols)),
         data=ZerodhaData(client), funds=ZerodhaFunds(client),
         master_contract=ZerodhaMasterContract(client),

@@ -41,10 +41,11 @@ class ZerodhaAuth(AuthAdapter):
     """The OAuth-style flow above, on the plugin's Kite client."""
 
     def __init__(self, client: KiteClient, api_secret: str, login_base: str = LOGIN_URL,
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None, ticker_url: str = ""):
         self.client = client
         self._api_secret = api_secret
         self.login_base = login_base
+        self.ticker_url = ticker_url    # test-only override, handed to the streaming adapter
         self.clock = clock or (lambda: datetime.now(IST))
 
     def login_url(self, state: str) -> str:
@@ -69,7 +70,9 @@ class ZerodhaAuth(AuthAdapter):
                           broker_user_id=data.get("user_id") or "",
                           # in UTC: storage without time zones (SQLite) keeps UTC wall-clock values
                           expires_at=session_expiry(self.clock()).astimezone(timezone.utc),
-                          extra={"user_name": data.get("user_name") or ""},
+                          # the feed (run by the proxy process) connects with the api key and token
+                          extra={"user_name": data.get("user_name") or "", "api_key": self.client.api_key,
+                                 **({"ticker_url": self.ticker_url} if self.ticker_url else {})},
                           raw={k: v for k, v in data.items() if k not in _SECRET_FIELDS})
 
     def logout(self, session: BrokerSession) -> None:

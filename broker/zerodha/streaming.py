@@ -126,14 +126,22 @@ class ZerodhaStreaming(WebSocketStreamingAdapter):
             log.warning("Kite ticker error: %s", message.get("data"))
 
 
+def credentials_from(value: Any) -> TickerCredentials:
+    """TickerCredentials from a live BrokerSession (api key and ticker URL kept in its `extra` at login),
+    a dict of the same fields, or TickerCredentials themselves."""
+    if isinstance(value, TickerCredentials):
+        return value
+    if isinstance(value, dict):
+        return TickerCredentials(**value)
+    extra = getattr(value, "extra", None) or {}
+    if getattr(value, "auth_token", "") and extra.get("api_key"):
+        return TickerCredentials(extra["api_key"], value.auth_token, extra.get("ticker_url") or TICKER_URL)
+    raise ValueError("zerodha streaming needs the api key and access token of a live broker session")
+
+
 def create_adapter(principal: Any, publisher: TickPublisher) -> ZerodhaStreaming:
-    """The proxy's factory hook: `principal.feed_credentials` holds the api key and access token."""
-    creds = principal.feed_credentials
-    if isinstance(creds, dict):
-        creds = TickerCredentials(**creds)
-    if not isinstance(creds, TickerCredentials):
-        raise ValueError("zerodha streaming needs the api key and access token of a live broker session")
-    return ZerodhaStreaming(publisher, creds)
+    """The proxy's factory hook: `principal.feed_credentials` is the user's live broker session."""
+    return ZerodhaStreaming(publisher, credentials_from(principal.feed_credentials))
 
 
 class _CallbackPublisher:

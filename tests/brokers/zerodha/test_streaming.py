@@ -119,10 +119,14 @@ def test_a_wrong_token_is_refused_and_retried_without_publishing(ticker, bus):
     assert got == [] and state == "reconnecting" and ticker.accepted == 0
 
 
-def test_factory_takes_the_session_credentials_and_hides_the_token(bus):
-    principal = type("P", (), {"feed_credentials": {"api_key": "k", "access_token": "secret-token"}})()
-    adapter = create_adapter(principal, bus.publisher)
-    assert adapter.credentials.api_key == "k" and "secret-token" not in repr(adapter.credentials)
+def test_proxy_factory_takes_the_live_broker_session_and_hides_the_token(bus):
+    from broker.contract import BrokerSession
+
+    live = BrokerSession(user_id=1, broker="zerodha", auth_token="secret-token",
+                         extra={"api_key": "k", "user_name": "X"})
+    adapter = create_adapter(type("P", (), {"feed_credentials": live})(), bus.publisher)
+    assert adapter.credentials.api_key == "k" and adapter.credentials.access_token == "secret-token"
+    assert adapter.credentials.ticker_url == "wss://ws.kite.trade" and "secret-token" not in repr(adapter.credentials)
     with pytest.raises(ValueError, match="live broker session"):
         create_adapter(type("P", (), {"feed_credentials": None})(), bus.publisher)
 
