@@ -140,8 +140,8 @@ def credentials_from(value: Any) -> TickerCredentials:
 
 
 def create_adapter(principal: Any, publisher: TickPublisher) -> ZerodhaStreaming:
-    """The proxy's factory hook: `principal.feed_credentials` is the user's live broker session."""
-    return ZerodhaStreaming(publisher, credentials_from(principal.feed_credentials))
+    """The proxy's factory hook: `principal.credentials` is the user's live broker session."""
+    return ZerodhaStreaming(publisher, credentials_from(principal.credentials))
 
 
 class _CallbackPublisher:

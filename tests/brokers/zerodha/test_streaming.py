@@ -12,6 +12,7 @@ from broker.ticks import DEPTH, LTP, QUOTE
 from broker.zerodha.streaming import TickerCredentials, ZerodhaStreaming, create_adapter
 from tests.fakes.kite_ticker import INFY, KiteTickerServer
 from tests.websocket_proxy.test_streaming_adapter import Bus
+from websocket_proxy.upstream import Principal
 
 
 @pytest.fixture
@@ -124,11 +125,11 @@ def test_proxy_factory_takes_the_live_broker_session_and_hides_the_token(bus):
 
     live = BrokerSession(user_id=1, broker="zerodha", auth_token="secret-token",
                          extra={"api_key": "k", "user_name": "X"})
-    adapter = create_adapter(type("P", (), {"feed_credentials": live})(), bus.publisher)
+    adapter = create_adapter(Principal(1, "alice", "zerodha", live), bus.publisher)
     assert adapter.credentials.api_key == "k" and adapter.credentials.access_token == "secret-token"
     assert adapter.credentials.ticker_url == "wss://ws.kite.trade" and "secret-token" not in repr(adapter.credentials)
     with pytest.raises(ValueError, match="live broker session"):
-        create_adapter(type("P", (), {"feed_credentials": None})(), bus.publisher)
+        create_adapter(Principal(1, "alice", "zerodha"), bus.publisher)
 
 
 def test_the_plugins_streaming_factory_hands_recorded_ticks_to_a_callback(ticker):
