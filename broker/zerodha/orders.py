@@ -77,8 +77,15 @@ class ZerodhaOrders(OrderAdapter):
         return OrderAck(order_id=str(data["order_id"]), raw=data)
 
     def cancel_order(self, session: BrokerSession, order_id: str) -> OrderAck:
-        variety = self._history(session, order_id)[-1].get("variety") or "regular"
-        data = self.client.call("DELETE", f"/orders/{variety}/{order_id}", session, bucket="orders")
+        return self._cancel(session, self._history(session, order_id)[-1].get("variety"), order_id)
+
+    def cancel_all_orders(self, session: BrokerSession) -> list[OrderAck]:
+        """One order-book read, then a cancel per working order with the variety the book shows."""
+        working = [o for o in self.order_book(session) if o.status in ("open", "trigger pending")]
+        return [self._cancel(session, order.raw.get("variety"), order.order_id) for order in working]
+
+    def _cancel(self, session: BrokerSession, variety: str | None, order_id: str) -> OrderAck:
+        data = self.client.call("DELETE", f"/orders/{variety or 'regular'}/{order_id}", session, bucket="orders")
         return OrderAck(order_id=str(data["order_id"]), raw=data)
 
     # ------------------------------------------------------------------ reads

@@ -60,8 +60,11 @@ def test_sl_m_is_trigger_pending_and_cancel_all_cancels_only_working_orders(kite
     assert plugin.orders.order_status(session, stop.order_id).status == "trigger pending"
     plugin.orders.place_order(session, OrderRequest(instrument=SBIN, action="BUY", quantity=1, product="MIS",
                                                     pricetype="MARKET"))
+    before = len(kite.requests)
     cancelled = plugin.orders.cancel_all_orders(session)
     assert [a.order_id for a in cancelled] == [stop.order_id]
+    assert [(r.method, r.path) for r in kite.requests[before:]] == [("GET", "/orders"),
+                                                                    ("DELETE", f"/orders/regular/{stop.order_id}")]
 
 
 def test_unknown_order_and_bad_input_are_unified_errors(plugin, session):
