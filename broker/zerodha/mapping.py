@@ -24,8 +24,6 @@ _TO_KITE_EXCHANGE = {"NSE_INDEX": "NSE", "BSE_INDEX": "BSE", "MCX_INDEX": "MCX"}
 KITE_EXCHANGES = ("NSE", "BSE", "NFO", "BFO", "CDS", "BCD", "MCX")
 UNIFIED_EXCHANGES = KITE_EXCHANGES + ("NSE_INDEX", "BSE_INDEX", "MCX_INDEX")
 
-PRODUCTS = ("CNC", "NRML", "MIS")              # the same words on both sides
-PRICE_TYPES = ("MARKET", "LIMIT", "SL", "SL-M")
 # Kite requires market protection on MARKET and SL-M orders; -1 asks it to pick the percentage itself
 # (Kite Connect docs, "Market protection"; a value of 0 is rejected).
 MARKET_PROTECTION_AUTO = -1

@@ -17,6 +17,7 @@ from broker.errors import OrderNotFound
 from broker.zerodha.client import KiteClient
 from broker.zerodha.mapping import (IST, modify_form, order_form, to_unified_exchange, to_unified_status,
                                     to_unified_time)
+from utils.constants import ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING, PRICE_TYPES
 from utils.symbols import equity_symbol
 
 # regular sessions (IST) per exchange; outside them, or on a weekend, an order is placed as AMO
@@ -49,7 +50,7 @@ class SymbolNames:
 
 
 def _pricetype(kite_type: str) -> str:
-    return kite_type if kite_type in ("MARKET", "LIMIT", "SL", "SL-M") else "LIMIT"
+    return kite_type if kite_type in PRICE_TYPES else "LIMIT"
 
 
 class ZerodhaOrders(OrderAdapter):
@@ -81,7 +82,8 @@ class ZerodhaOrders(OrderAdapter):
 
     def cancel_all_orders(self, session: BrokerSession) -> list[OrderAck]:
         """One order-book read, then a cancel per working order with the variety the book shows."""
-        working = [o for o in self.order_book(session) if o.status in ("open", "trigger pending")]
+        working = [o for o in self.order_book(session)
+                   if o.status in (ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING)]
         return [self._cancel(session, order.raw.get("variety"), order.order_id) for order in working]
 
     def _cancel(self, session: BrokerSession, variety: str | None, order_id: str) -> OrderAck:

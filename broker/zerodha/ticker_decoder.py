@@ -19,12 +19,11 @@ into the unified `Tick` the streaming base publishes.
 from __future__ import annotations
 
 import struct
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from broker.ticks import DEPTH, LTP, QUOTE, Tick
-
-IST = timezone(timedelta(hours=5, minutes=30))
+from broker.zerodha.mapping import IST
 
 # the segment codes carried in the token's low byte
 SEGMENT_EXCHANGES = {1: "NSE", 2: "NFO", 3: "CDS", 4: "BSE", 5: "BFO", 6: "BCD", 7: "MCX", 8: "MCXSX",
