@@ -6,13 +6,13 @@ Connect with `?api_key=...&access_token=...` (anything else is refused with HTTP
 INFY (408065) the recorded `ticker_full.packet` / `ticker_quote.packet` byte for byte (LTP: their first
 8 bytes), for any other token a packet built with the encoder; a 1-byte heartbeat each second. More
 instruments than `max_instruments` on one connection gets a text error message and the excess ignored.
-The server can be killed and restarted on the same port, or frozen (open but silent).
+The server can be killed and restarted on the same port, or frozen (open but silent), like the generic
+fake feed it extends (tests/websocket_proxy/fake_broker.py).
 """
 from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -23,52 +23,30 @@ from websockets.datastructures import Headers
 from broker.zerodha.ticker_decoder import decode_packet, encode_frame, encode_packet
 from tests.fakes.fixtures import kite_packet
 from tests.support.net import free_port
+from tests.websocket_proxy.fake_broker import FakeBrokerServer
 
 INFY = 408065
 
 
-class KiteTickerServer:
+class KiteTickerServer(FakeBrokerServer):
+    """Kite's protocol on the generic fake feed's machinery (event-loop thread, start / kill / close)."""
+
     def __init__(self, api_key: str = "kiteapikey", access_token: str = "kiteaccesstoken",
                  interval: float = 0.02, max_instruments: int = 3000):
         self.api_key, self.access_token = api_key, access_token
-        self.interval = interval
         self.max_instruments = max_instruments
-        self.port = free_port()
-        self.connections: list[dict[int, str]] = []     # token → mode, per live connection
         self.messages: list[dict[str, Any]] = []         # every text message received
-        self.accepted = 0
-        self.frozen = False
-        self._live: set[ServerConnection] = set()
-        self._server: Any = None
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
-        self.start()
+        super().__init__(free_port(), interval)
+        self.connections: list[dict[int, str]] = []     # token → mode, per live connection
 
     @property
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def _call(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
-
     def start(self) -> None:
         async def go() -> None:
             self._server = await serve(self._handle, "127.0.0.1", self.port, process_request=self._check)
         self._call(go())
-
-    def kill(self) -> None:
-        async def go() -> None:
-            self._server.close(close_connections=False)
-            for conn in list(self._live):
-                conn.transport.abort()
-            await self._server.wait_closed()
-        self._call(go())
-
-    def close(self) -> None:
-        self.kill()
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
 
     def _check(self, conn: ServerConnection, req: Any) -> Response | None:
         query = parse_qs(urlparse(req.path).query)

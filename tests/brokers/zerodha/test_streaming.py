@@ -11,7 +11,7 @@ from broker.streaming import Instrument
 from broker.ticks import DEPTH, LTP, QUOTE
 from broker.zerodha.streaming import TickerCredentials, ZerodhaStreaming, create_adapter
 from tests.fakes.kite_ticker import INFY, KiteTickerServer
-from tests.websocket_proxy.test_streaming_adapter import Bus
+from tests.websocket_proxy.test_streaming_adapter import Bus, bus  # noqa: F401  (the ZeroMQ bus fixture)
 from websocket_proxy.upstream import Principal
 
 
@@ -20,13 +20,6 @@ def ticker():
     server = KiteTickerServer()
     yield server
     server.close()
-
-
-@pytest.fixture
-def bus():
-    b = Bus()
-    yield b
-    b.close()
 
 
 def adapter_for(ticker: KiteTickerServer, bus: Bus, token: str = "kiteaccesstoken", **options) -> ZerodhaStreaming:
