@@ -115,7 +115,7 @@ class BrokerRegistry:
         entry.plugin, entry.status, entry.rate_limiter = plugin, AVAILABLE, limiter
         entry.missing_settings = [spec.name for spec in plugin.manifest.settings
                                   if spec.required and not self.settings.get(spec.name)]
-        log.info("broker plugin %s available%s", name, "" if entry.allowed else " (not in VALID_BROKERS)")
+        log.debug("broker plugin %s available%s", name, "" if entry.allowed else " (not in VALID_BROKERS)")
         return entry
 
     def _config_for(self, name: str) -> tuple[PluginConfig, RateLimiter]:

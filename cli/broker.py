@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from broker.errors import BrokerError
 from broker.registry import UnknownBroker
 from database.users import find_by_username
-from services import broker_session
+from services import broker_session, master_contract
 from services.brokers import registry
 
 
@@ -68,6 +68,10 @@ def connect(username: str, broker_name: str) -> None:
         raise click.ClickException(str(exc)) from None
     until = info["connected_until"].isoformat() if info["connected_until"] else "disconnected"
     click.secho(f"{username} is connected to {broker_name} (until {until})", fg="green")
+    if plugin.capabilities.supports("master_contract"):  # orders need today's instrument list
+        result = master_contract.download(broker_name, plugin,
+                                          session=broker_session.live_session(user_id).session)
+        click.echo(f"master contract: {result.message or f'{result.rows} instruments loaded'}")
 
 
 @group.command("disconnect", help="End a user's broker session.")

@@ -9,12 +9,14 @@ services/instrument_cache.py, which notices the status `version` bump.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
+from flask import Flask
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -142,6 +144,19 @@ def download(broker: str, plugin: BrokerPlugin, *, force: bool = False,
     seconds = time.perf_counter() - started
     log.info("master contract for %s: %d instruments in %.1fs", broker, rows, seconds)
     return DownloadResult(broker, STATE_SUCCESS, rows, seconds)
+
+
+def download_in_background(app: Flask, broker: str, plugin: BrokerPlugin, *, force: bool = False,
+                           session: BrokerSession | None = None) -> threading.Thread:
+    """Start `download` on a daemon thread (the dashboard's button, the first connect of the day);
+    progress and outcome are visible through `status(broker)` from any process."""
+    def run() -> None:
+        with app.app_context():
+            download(broker, plugin, force=force, session=session)
+
+    thread = threading.Thread(target=run, name=f"master-contract-{broker}", daemon=True)
+    thread.start()
+    return thread
 
 
 def _reason(exc: Exception) -> str:

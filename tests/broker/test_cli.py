@@ -29,6 +29,7 @@ def test_broker_connect_status_and_disconnect(fake_app):
         user_id = add_user("alice")
     result = runner.invoke(args=["broker", "connect", "--username", "alice", "--broker", "fakebroker"])
     assert result.exit_code == 0 and "alice is connected to fakebroker" in result.output
+    assert "master contract: 9 instruments loaded" in result.output
     with fake_app.app_context():
         assert broker_session.live_session(user_id).name == "fakebroker"
     assert '"state": "connected"' in runner.invoke(args=["broker", "status", "--username", "alice"]).output

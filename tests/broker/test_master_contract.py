@@ -114,3 +114,12 @@ def test_broker_without_master_contract_says_not_supported(fake_app):
     no_contract = replace(plugin, capabilities=replace(plugin.capabilities, operations=frozenset({"quote"})))
     with fake_app.app_context(), pytest.raises(NotSupported, match="master contract is not supported by Fake Broker"):
         master_contract.download("fakebroker", no_contract)
+
+
+def test_background_download_reports_through_the_status(fake_app):
+    plugin = _fake(fake_app)
+    plugin.master_contract.rows = lambda: iter(_equities(30))
+    master_contract.download_in_background(fake_app, "fakebroker", plugin).join(timeout=30)
+    with fake_app.app_context():
+        assert master_contract.status("fakebroker")["state"] == "success"
+        assert master_contract.status("fakebroker")["rows"] == 30

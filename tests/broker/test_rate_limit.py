@@ -64,3 +64,26 @@ def test_accounts_have_their_own_budget_and_unknown_buckets_are_refused():
     assert limiter.acquire("orders", account="B") == pytest.approx(0, abs=0.05)
     with pytest.raises(ValueError, match="unknown rate-limit bucket"):
         RateLimiter("demo", {"trades": "1/second"})
+
+
+def test_processes_sharing_redis_share_the_budget():
+    import os
+    import uuid
+
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis not reachable at {url}: {exc}")
+        pytest.skip(f"Redis not reachable at {url}: {exc}")
+    broker = f"demo-{uuid.uuid4().hex[:8]}"
+    # two limiters with their own storage objects stand for two worker processes
+    first = RateLimiter(broker, {"orders": "2/minute"}, storage=url, max_wait=0.2)
+    second = RateLimiter(broker, {"orders": "2/minute"}, storage=url, max_wait=0.2)
+    first.acquire("orders")
+    second.acquire("orders")
+    with pytest.raises(RateLimited):
+        first.acquire("orders")
