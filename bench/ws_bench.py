@@ -1,6 +1,6 @@
 """Fan-out benchmark of the market-data proxy against a floor measured in the same run.
 
-    .venv/bin/python bench/ws_bench.py            # every scenario, about 2 minutes
+    .venv/bin/python bench/ws_bench.py            # every scenario, twice each, about 2.5 minutes
     .venv/bin/python bench/ws_bench.py --quick    # tiny smoke run (used by the test suite)
 
 Synthetic ticks (complete `market_data` frames carrying a sequence number and the publish time) are
@@ -352,9 +352,8 @@ def run_scenario(kind: str, sc: Scenario, seconds: float) -> Result:
         if kind == "proxy":
             import urllib.request
             stats = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=5))
-            drops = ", ".join(f"{k} {v}" for k, v in sorted(stats["drops"].items()) if k != "no_subscriber")
-            note = "; ".join(filter(None, [note, f"bus in {stats['messages']['in']}/{sum(per_topic.values()) and seq_total(window)}",
-                                           drops and f"dropped: {drops}"]))
+            drops = ", ".join(f"{k} {v}" for k, v in sorted(stats["drops"].items()) if v and k != "no_subscriber")
+            note = "; ".join(filter(None, [note, drops and f"dropped: {drops}"]))
         publisher.close(0)
         for proc in procs:
             proc.join(5)
@@ -365,10 +364,6 @@ def run_scenario(kind: str, sc: Scenario, seconds: float) -> Result:
     finally:
         server.kill()
         server.wait()
-
-
-def seq_total(window: tuple[int, int]) -> int:
-    return window[1] - window[0]
 
 
 def publish(publisher, symbols: list[str], rate: int, seconds: float, server_pid: int):
@@ -425,7 +420,8 @@ EXTRAS = [
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny parameters (smoke test)")
-    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per run")
+    parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per run")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per scenario and server; the best counts")
     parser.add_argument("--serve", nargs=3, metavar=("KIND", "PORT", "BUS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -434,21 +430,28 @@ def main() -> int:
     scenarios, extras, seconds = SCENARIOS, EXTRAS, args.seconds
     if args.quick:
         scenarios = [Scenario("2 clients x 2 shared, 200/s", 2, 2, True, 200)]
-        extras, seconds = [], 1.0
+        extras, seconds, args.repeat = [], 1.0, 1
     header = (f"{'scenario':38} {'server':6} {'msg/s':>9} {'vs floor':>8} {'loss':>7} {'p50 ms':>7} "
               f"{'p99 ms':>7} {'CPU us/msg':>10} {'CPU vs floor':>12}  note")
     print(header)
     print("-" * len(header))
+    def best(runs: list[Result]) -> Result:
+        # the better run counts: other jobs on the machine add noise, never speed
+        return min(runs, key=lambda r: (-round(r.delivered_per_s, -2), r.p99_ms))
+
     for sc in scenarios:
-        floor = run_scenario("floor", sc, seconds)
-        proxy = run_scenario("proxy", sc, seconds)
+        runs: dict[str, list[Result]] = {"floor": [], "proxy": []}
+        for _ in range(args.repeat):   # alternate, so both servers see the same conditions
+            for kind in runs:
+                runs[kind].append(run_scenario(kind, sc, seconds))
+        floor, proxy = best(runs["floor"]), best(runs["proxy"])
         for kind, r in (("floor", floor), ("proxy", proxy)):
             ratio = r.delivered_per_s / floor.delivered_per_s if floor.delivered_per_s else float("nan")
             cpu_ratio = r.cpu_us_per_msg / floor.cpu_us_per_msg if floor.cpu_us_per_msg else float("nan")
             print(f"{sc.name:38} {kind:6} {r.delivered_per_s:9.0f} {ratio:8.2f} {r.loss:7.2%} {r.p50_ms:7.2f} "
                   f"{r.p99_ms:7.2f} {r.cpu_us_per_msg:10.2f} {cpu_ratio:12.2f}  {r.note}", flush=True)
     for sc in extras:
-        r = run_scenario("proxy", sc, seconds)
+        r = best([run_scenario("proxy", sc, seconds) for _ in range(args.repeat)])
         print(f"{sc.name:38} {'proxy':6} {r.delivered_per_s:9.0f} {'':8} {r.loss:7.2%} {r.p50_ms:7.2f} "
               f"{r.p99_ms:7.2f} {r.cpu_us_per_msg:10.2f} {'':12}  {r.note}", flush=True)
     return 0

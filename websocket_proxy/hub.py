@@ -135,8 +135,8 @@ class Hub:
                 self.stats.messages_out += len(batch)
             if not session.closing:
                 session.pending = None   # caught up: back to direct writes
-        except ConnectionError:
-            pass   # the handler cleans up closed connections
+        except OSError:
+            pass   # the connection was lost; the handler cleans up
         finally:
             session.flusher = None
 

@@ -184,3 +184,15 @@ def test_stats_endpoint(proxy):
     assert body["clients"]["authenticated"] == 1 and body["subscriptions"] == {"client": 1, "topics": 1}
     assert body["messages"]["out"] >= 1 and body["events"]["auth_ok"] == 1
     assert body["upstreams"][0]["adapter"]["state"] == "connected"
+
+
+def test_auth_and_acks_do_not_wait_for_a_broker_feed_that_is_down(proxy, fake_broker):
+    fake_broker.kill()
+    started = time.monotonic()
+    client = authed(proxy)
+    ack = client.ask({"action": "subscribe", "symbol": "SBIN", "exchange": "NSE", "mode": 1}, "subscribe")
+    assert ack["status"] == "success" and time.monotonic() - started < 1
+    time.sleep(0.3)
+    assert client.ask({"action": "get_broker_info"}, "broker_info")["adapter_status"] == "reconnecting"
+    fake_broker.start()
+    assert client.until(lambda m: m.get("type") == "market_data", timeout=3)["symbol"] == "SBIN"
