@@ -12,7 +12,7 @@ import io
 import re
 from dataclasses import replace
 from datetime import date
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from broker.contract import BrokerSession, Instrument, MasterContractLoader
 from broker.errors import BrokerError
@@ -81,18 +81,24 @@ def convert_row(row: dict[str, str]) -> Instrument | None:
         tick_size=float(row.get("tick_size") or 0.05))
 
 
-def parse_instruments(lines: Iterable[str]) -> Iterator[Instrument]:
-    """Stream the CSV's rows as unified rows. When dropping the series suffix would make two equities
-    share a symbol (`CDSL` and `CDSL-BE`), the plain one keeps it and the other keeps its exchange
-    name, so every (exchange, symbol) stays unique and no token is lost."""
-    reader = csv.DictReader(lines)
+def _reader(text: str) -> csv.DictReader:
+    reader = csv.DictReader(io.StringIO(text))
     missing = set(CSV_COLUMNS) - set(reader.fieldnames or ())
     if missing:
         raise ContractFormatError(f"instrument CSV lacks the columns {sorted(missing)}")
-    rows = [row for row in map(convert_row, reader) if row is not None]
-    plain = {(r.exchange, r.symbol) for r in rows if r.symbol == r.brsymbol}
+    return reader
+
+
+def parse_instruments(text: str) -> Iterator[Instrument]:
+    """Stream the CSV's rows as unified rows. When dropping the series suffix would make two equities
+    share a symbol (`CDSL` and `CDSL-BE`), the plain one keeps it and the other keeps its exchange
+    name, so every (exchange, symbol) stays unique and no token is lost. A first pass over the text
+    finds the plain names, so converted rows are never all held in memory."""
+    plain = {(row["exchange"], row["tradingsymbol"]) for row in _reader(text)
+             if row["segment"] != "INDICES" and row["instrument_type"] == "EQ"
+             and equity_symbol(row["tradingsymbol"]) == row["tradingsymbol"]}
     seen: set[tuple[str, str]] = set()
-    for row in rows:
+    for row in filter(None, map(convert_row, _reader(text))):
         key = (row.exchange, row.symbol)
         if row.symbol != row.brsymbol and (key in plain or key in seen):
             row = replace(row, symbol=row.brsymbol)
@@ -101,10 +107,6 @@ def parse_instruments(lines: Iterable[str]) -> Iterator[Instrument]:
             continue        # a true duplicate in the dump: the first one wins
         seen.add(key)
         yield row
-
-
-def parse_instruments_text(text: str) -> list[Instrument]:
-    return list(parse_instruments(io.StringIO(text)))
 
 
 class ZerodhaMasterContract(MasterContractLoader):
@@ -118,6 +120,6 @@ class ZerodhaMasterContract(MasterContractLoader):
         text = self.client.text("/instruments", session)
         progress("converting instruments")
         count = 0
-        for count, row in enumerate(parse_instruments(io.StringIO(text)), start=1):
+        for count, row in enumerate(parse_instruments(text), start=1):
             yield row
         progress(f"{count} instruments read")

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from broker.zerodha.master_contract import ContractFormatError, parse_instruments, parse_instruments_text
+from broker.zerodha.master_contract import ContractFormatError, parse_instruments
 from tests.fakes.fixtures import KITE
+
+def list_of(text: str) -> list:
+    return list(parse_instruments(text))
+
 
 HEADER = ("instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,"
           "instrument_type,segment,exchange\n")
@@ -12,8 +16,8 @@ HEADER = ("instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,
 
 @pytest.fixture(scope="module")
 def recorded():
-    with (KITE / "instruments_all.csv").open() as lines:
-        return {(row.exchange, row.symbol): row for row in parse_instruments(lines)}
+    text = (KITE / "instruments_all.csv").read_text()
+    return {(row.exchange, row.symbol): row for row in parse_instruments(text)}
 
 
 def test_every_recorded_instrument_gets_a_unique_symbol_and_keeps_its_token(recorded):
@@ -59,7 +63,7 @@ def test_futures_indices_and_weekly_options():
         "412675,1612,USDINR21JUNFUT,USDINR,0,2021-06-28,0,0.0025,1,FUT,CDS-FUT,CDS",
         "1234,1,SOMEBOND,SOMEBOND,0,,0,0.01,1,EQ,MF,MF",
     ]) + "\n"
-    rows = {(r.exchange, r.symbol): r for r in parse_instruments_text(text)}
+    rows = {(r.exchange, r.symbol): r for r in list_of(text)}
     assert set(rows) == {("NSE_INDEX", "NIFTY"), ("NSE_INDEX", "BANKNIFTY"), ("BSE_INDEX", "SENSEX"),
                          ("NSE_INDEX", "NIFTYIT"), ("NFO", "NIFTY30DEC25FUT"), ("MCX", "LEADMINI29DEC17FUT"),
                          ("NFO", "NIFTY18JAN2526000CE"), ("CDS", "USDINR28JUN21FUT")}
@@ -72,4 +76,4 @@ def test_futures_indices_and_weekly_options():
 
 def test_a_file_that_is_not_the_instrument_dump_is_refused():
     with pytest.raises(ContractFormatError, match="instrument_token"):
-        parse_instruments_text("symbol,token\nSBIN,3045\n")
+        list_of("symbol,token\nSBIN,3045\n")
