@@ -5,15 +5,16 @@ translations and the error table), auth.py, orders.py, data.py (quotes, depth, h
 history.py, master_contract.py, ticker_decoder.py and streaming.py (the binary WebSocket ticker).
 
 Settings: BROKER_API_KEY, BROKER_API_SECRET and REDIRECT_URL (e.g. http://127.0.0.1:5000/zerodha/callback,
-registered in the Kite developer console). For tests only, `ZERODHA_API_URL`, `ZERODHA_LOGIN_URL` and
-`ZERODHA_TICKER_URL` in the plugin config point it at local fake servers; production never sets them.
+registered in the Kite developer console). For tests only, the settings `ZERODHA_API_URL` and
+`ZERODHA_TICKER_URL` point it at local fake servers (tests/fakes/kite_server.py, kite_ticker.py);
+production leaves them empty.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, PluginConfig, SettingSpec, Tick
-from broker.zerodha.auth import LOGIN_URL, ZerodhaAuth
+from broker.zerodha.auth import ZerodhaAuth
 from broker.http import BrokerHttp
 from broker.zerodha.client import API_URL, RATE_LIMITS, KiteClient
 from broker.zerodha.data import MAX_QUOTES_PER_CALL, ZerodhaData, ZerodhaFunds
@@ -71,7 +72,6 @@ def create_plugin(config: PluginConfig) -> BrokerPlugin:
     return BrokerPlugin(
         manifest=MANIFEST, capabilities=CAPABILITIES,
         auth=ZerodhaAuth(client, config.get("BROKER_API_SECRET", ""),
-                         login_base=config.get("ZERODHA_LOGIN_URL") or LOGIN_URL,
                          ticker_url=config.get("ZERODHA_TICKER_URL") or ""),
         orders=ZerodhaOrders(client, SymbolNames(config.symbols)),
         data=ZerodhaData(client), funds=ZerodhaFunds(client),
