@@ -131,7 +131,7 @@ def encode_frame(packets: list[bytes]) -> bytes:
 
 
 def encode_packet(fields: dict[str, Any]) -> bytes:
-    """The inverse of `decode_packet` for non-index tokens (timestamps as datetimes or epoch seconds)."""
+    """The inverse of `decode_packet` (timestamps as datetimes or epoch seconds)."""
     token, mode = fields["instrument_token"], fields["mode"]
     divisor = _DIVISORS.get(token & 0xFF, 100.0)
 
@@ -141,10 +141,14 @@ def encode_packet(fields: dict[str, Any]) -> bytes:
     def seconds(value: Any) -> int:
         return int(value.timestamp()) if isinstance(value, datetime) else int(value or 0)
 
-    body = struct.pack(">Ii", token, paise(fields["last_price"]))
+    body = _LTP.pack(token, paise(fields["last_price"]))
     if mode == "ltp":
         return body
     ohlc = fields.get("ohlc", {})
+    if token & 0xFF == _INDICES:
+        body += _INDEX.pack(paise(ohlc.get("high", 0)), paise(ohlc.get("low", 0)), paise(ohlc.get("open", 0)),
+                            paise(ohlc.get("close", 0)), paise(fields.get("change", 0)))
+        return body + _INT.pack(seconds(fields.get("timestamp"))) if mode == "full" else body
     body += struct.pack(">iiiiiiiii", fields.get("last_quantity", 0), paise(fields.get("average_price", 0)),
                         fields.get("volume", 0), fields.get("buy_quantity", 0), fields.get("sell_quantity", 0),
                         paise(ohlc.get("open", 0)), paise(ohlc.get("high", 0)), paise(ohlc.get("low", 0)),

@@ -95,7 +95,7 @@ class KiteTickerServer(FakeBrokerServer):
             return recorded[:8] if mode == "ltp" else recorded
         template = decode_packet(kite_packet("ticker_full.packet"))
         template.update(instrument_token=token, mode=mode, last_price=100.0 + token % 1000 / 100)
-        return encode_packet(template)
+        return encode_packet(template)     # an index token (segment 9) gets the 28 / 32-byte layout
 
     async def _stream(self, conn: ServerConnection, modes: dict[int, str]) -> None:
         beat = 0.0

@@ -69,6 +69,22 @@ def test_modes_map_to_kite_and_fall_back_when_the_richer_one_goes(ticker, bus):
     assert ticker.messages[-1] == {"a": "unsubscribe", "v": [INFY]}
 
 
+def test_index_quotes_come_from_the_short_index_packets(ticker, bus):
+    nifty = Instrument("NSE_INDEX", "NIFTY", {"token": 256265})
+
+    async def scenario():
+        adapter = adapter_for(ticker, bus)
+        adapter.subscribe(nifty, QUOTE)
+        got = await bus.collect(0.3)
+        await adapter.close()
+        return got
+
+    got = asyncio.run(scenario())
+    assert {topic for topic, _ in got} == {"zerodha_NSE_INDEX_NIFTY_QUOTE"}
+    data = got[-1][1]["data"]
+    assert data["ltp"] == 100.0 + 256265 % 1000 / 100 and data["close"] == 1567.8 and data["volume"] == 0
+
+
 def test_reconnect_resubscribes_after_the_ticker_drops(ticker, bus):
     async def scenario():
         adapter = adapter_for(ticker, bus)

@@ -53,6 +53,7 @@ def test_index_packets_and_currency_divisors():
     assert index["last_price"] == 22500.0 and index["ohlc"]["close"] == 22300.0
     full = decode_packet(body + struct.pack(">i", 1_625_461_887))
     assert full["mode"] == "full" and full["timestamp"].isoformat() == "2021-07-05T10:41:27+05:30"
+    assert encode_packet(index) == body and encode_packet(full) == body + struct.pack(">i", 1_625_461_887)
     usdinr = 412675    # low byte 3: CDS, prices in 1/10^7 rupees
     assert decode_packet(struct.pack(">Ii", usdinr, 725_000_000))["last_price"] == 72.5
 
