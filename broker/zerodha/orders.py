@@ -68,7 +68,8 @@ class ZerodhaOrders(OrderAdapter):
                           pricetype=request.pricetype, price=request.price, trigger_price=request.trigger_price,
                           disclosed_quantity=request.disclosed_quantity, tag=request.tag or None)
         data = self.client.call("POST", f"/orders/{variety}", session, bucket="orders", form=form)
-        return OrderAck(order_id=str(data["order_id"]), message=variety, raw=data)
+        message = "placed as an after-market order (AMO)" if variety == "amo" else ""
+        return OrderAck(order_id=str(data["order_id"]), message=message, raw=data)
 
     def modify_order(self, session: BrokerSession, request: ModifyRequest) -> OrderAck:
         variety = self._history(session, request.order_id)[-1].get("variety") or "regular"

@@ -31,7 +31,7 @@ def test_outside_market_hours_the_order_is_an_amo(kite, plugin, session):
     ack = plugin.orders.place_order(session, OrderRequest(instrument=SBIN, action="BUY", quantity=1,
                                                           product="CNC", pricetype="LIMIT", price=500))
     assert kite.requests_to("/orders/", "POST")[0].path == "/orders/amo"
-    assert ack.message == "amo"
+    assert "AMO" in ack.message
     plugin.orders.cancel_order(session, ack.order_id)
     assert kite.requests_to("/orders/amo/", "DELETE")
     assert plugin.orders.order_status(session, ack.order_id).status == "cancelled"
