@@ -19,9 +19,8 @@ import database
 import restx_api
 from blueprints import account, auth, errors, health, home, web_security
 from database import migrate
-from services import order_journal
+from services import brokers, order_journal
 from utils import limiter
-from services import brokers
 from utils.config import DEFAULT_ENV_FILE, ConfigError, Settings, load_settings
 from utils.logging import configure_logging, get_logger, print_banner
 

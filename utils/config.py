@@ -220,6 +220,8 @@ class Settings:
     VALID_BROKERS: tuple = _setting("paper", _broker_list, "comma-separated broker ids users may connect (the paper broker is always offered)")
     BROKER_HTTP_TIMEOUT: float = _setting("10", _float_between(1, 120), "seconds to wait for a broker's answer before the call fails as a network error")
     BROKER_HTTP_RETRIES: int = _setting("2", _int_between(0, 10), "retries of a broker call that never reached it or got 429/502/503/504 (order placements are never re-sent)")
+    ZERODHA_API_URL: str = _setting("", _optional_http_url, "tests only: base URL of a fake Kite REST server (empty: https://api.kite.trade)")
+    ZERODHA_TICKER_URL: str = _setting("", _text, "tests only: URL of a fake Kite ticker WebSocket (empty: wss://ws.kite.trade)")
     # Secrets of this installation
     APP_KEY: str = _setting(None, _secret, "signs browser sessions and CSRF tokens; 32+ random characters", secret=True)
     API_KEY_PEPPER: str = _setting(None, _secret, "keys the API-key digests and the encryption of stored secrets; 32+ random characters; never change it after setup", secret=True)
