@@ -4,11 +4,10 @@ The proxy core (server.py) takes these as plain awaitables so it can be tested a
 Here they are bound to the real services, imported lazily because they belong to other parts of the
 code base (and may be missing in a partial install, which is logged once, clearly):
 
-* API keys: `services.auth.verify_api_key(api_key) -> principal | None` (with `.user_id`, `.username`,
-  and, once broker sessions exist, `.broker` / `.feed_credentials`), called in an app context on a small
-  thread pool: it is an indexed keyed-digest look-up, never run on the event loop.
-* Master contract: `services.instruments.find_instrument(symbol, exchange) -> record | None`; without it
-  every symbol is accepted.
+* API keys: `services.auth.verify_api_key(api_key) -> principal | None`, then the user's live broker
+  session (`services.broker_session`) decides which broker streams to them (paper when none is live),
+  called in an app context on a small thread pool: indexed look-ups, never run on the event loop.
+* Master contract: `services.instrument_cache.find_instrument(broker, symbol, exchange)`.
 * Streaming adapters: each broker plugin's `broker/<name>/streaming.py` defines
   `create_adapter(principal, publisher) -> StreamingAdapter` (see broker/streaming.py).
 """
@@ -45,11 +44,11 @@ class ProductionWiring:
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="feed-lookup")
         self._app = app
         self._verify = _optional("services.auth", "verify_api_key")
-        self._find = _optional("services.instruments", "find_instrument")
+        self._find = _optional("services.instrument_cache", "find_instrument")
         if self._verify is None:
             log.error("API-key verification (services.auth) is not available: every feed client is refused")
         if self._find is None:
-            log.warning("Master-contract look-up (services.instruments) is not available: symbols are not checked")
+            log.warning("Master-contract look-up (services.instrument_cache) is not available: symbols are not checked")
 
     def app(self) -> Any:
         if self._app is None:
@@ -66,19 +65,31 @@ class ProductionWiring:
     def _verify_sync(self, api_key: str) -> Principal | None:
         with self.app().app_context():
             found = self._verify(api_key)
-        if found is None:
-            return None
-        return Principal(found.user_id, found.username, getattr(found, "broker", None) or DEFAULT_BROKER,
-                         getattr(found, "feed_credentials", None))
+            if found is None:
+                return None
+            broker, credentials = self._feed_of(found.user_id)
+        return Principal(found.user_id, found.username, broker, credentials)
+
+    @staticmethod
+    def _feed_of(user_id: int) -> tuple[str, Any]:
+        """The user's live broker session feeds them; without one they get the paper market."""
+        from broker.errors import AuthError
+        from services import broker_session
+
+        try:
+            live = broker_session.live_session(user_id)
+        except AuthError:  # none, or expired: the auth reply names the broker actually streaming
+            return DEFAULT_BROKER, None
+        return live.plugin.manifest.name, live.session
 
     async def lookup_symbol(self, symbol: str, exchange: str, broker: str) -> Any:
         if self._find is None:
             return True
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._find_sync, symbol, exchange)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._find_sync, symbol, exchange, broker)
 
-    def _find_sync(self, symbol: str, exchange: str) -> Any:
+    def _find_sync(self, symbol: str, exchange: str, broker: str) -> Any:
         with self.app().app_context():
-            return self._find(symbol, exchange)
+            return self._find(broker, symbol, exchange)
 
     def adapter_factory(self, principal: Principal, publisher: TickPublisher) -> StreamingAdapter | None:
         try:
@@ -86,7 +97,7 @@ class ProductionWiring:
         except ModuleNotFoundError:
             return None
         create = getattr(module, "create_adapter", None)
-        return create(principal, publisher) if create else None
+        return create(principal, publisher, self.settings) if create else None
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -139,7 +139,7 @@ def credentials_from(value: Any) -> TickerCredentials:
     raise ValueError("zerodha streaming needs the api key and access token of a live broker session")
 
 
-def create_adapter(principal: Any, publisher: TickPublisher) -> ZerodhaStreaming:
+def create_adapter(principal: Any, publisher: TickPublisher, settings: Any = None) -> ZerodhaStreaming:
     """The proxy's factory hook: `principal.credentials` is the user's live broker session."""
     return ZerodhaStreaming(publisher, credentials_from(principal.credentials))
 
