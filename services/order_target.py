@@ -36,7 +36,7 @@ class Target:
 
 
 def analyzer_on(user_id: int) -> bool:
-    return bool(user_settings.get(user_id, ANALYZER_SETTING, False))
+    return user_settings.get(user_id, ANALYZER_SETTING, False) is True
 
 
 def mode_of(user_id: int) -> str:
