@@ -49,6 +49,11 @@ def test_business_rules_are_400_naming_the_problem(account: Account):
     for body in ({}, {"quantity": "x"}, {**ORDER, "exchange": "XYZ"}, {**ORDER, "quantity": -1}):
         answer = account.post("placeorder", **body)
         assert answer.status_code == 400 and answer.json["status"] == "error"
+    with account.app.app_context():
+        future = next(row for row in paper_engine().catalog().rows if row.instrumenttype == "FUTIDX")
+    lots = account.post("placeorder", **{**ORDER, "symbol": future.symbol, "exchange": future.exchange,
+                                          "product": "NRML", "quantity": future.lotsize + 1})
+    assert lots.status_code == 400 and f"lot size {future.lotsize}" in lots.json["message"]
     raw = account.client.post("/api/v1/placeorder", data="not json", content_type="application/json")
     assert raw.status_code == 400 and "JSON" in raw.json["message"]
 
