@@ -22,12 +22,18 @@ def live_app(make_app, database_url: str):
                     DATABASE_URL=database_url, LOGS_DATABASE_URL=database_url)
 
 
-def test_analyze_mode_never_calls_the_live_broker(live_app, monkeypatch):
-    account = make_account(live_app, connect=False)
-    with live_app.app_context():
+def live_account(app):
+    """A user connected to the fake live broker, whose instrument list is downloaded."""
+    account = make_account(app, connect=False)
+    with app.app_context():
         broker_session.connect(account.user_id, "fakebroker")
         live = registry().get("fakebroker")
         master_contract.download("fakebroker", live)
+    return account, live
+
+
+def test_analyze_mode_never_calls_the_live_broker(live_app, monkeypatch):
+    account, live = live_account(live_app)
     calls: list[str] = []
     for name in LIVE_CALLS:
         monkeypatch.setattr(live.orders, name, lambda *a, _name=name, **k: calls.append(_name))
@@ -59,11 +65,7 @@ def test_analyze_mode_never_calls_the_live_broker(live_app, monkeypatch):
 
 
 def test_expired_broker_token_is_403_and_marks_the_session_expired(live_app, monkeypatch):
-    account = make_account(live_app, connect=False)
-    with live_app.app_context():
-        broker_session.connect(account.user_id, "fakebroker")
-        live = registry().get("fakebroker")
-        master_contract.download("fakebroker", live)
+    account, live = live_account(live_app)
 
     def expired(*args, **kwargs):
         raise TokenExpired("token rejected by Fake Broker", broker="fakebroker")
