@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from database.journal import entries_for_user
 from services.paper_account import paper_engine
-from tests.api.conftest import Account
+from services import broker_session
+from tests.api.conftest import Account, make_account
 
 ORDER = {"strategy": "t", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": "10",
          "pricetype": "MARKET", "product": "MIS"}
@@ -106,3 +107,13 @@ def test_modify_cancel_cancelall_close(account: Account):
     closed = account.post("closeposition", strategy="t").json
     assert closed["status"] == "success" and closed["closed_positions"] == 1
     assert account.post("positionbook").json["data"][0]["quantity"] == 0
+
+
+def test_without_a_broker_session_orders_are_403_saying_what_to_do(api_app):
+    account = make_account(api_app, username="unconnected")
+    with api_app.app_context():
+        broker_session.disconnect(account.user_id)
+    for endpoint, body in (("placeorder", ORDER), ("orderbook", {}),
+                           ("basketorder", {"strategy": "b", "orders": [dict(ORDER)]})):
+        answer = account.post(endpoint, **body)
+        assert answer.status_code == 403 and "Connect your broker" in answer.json["message"], answer.json
