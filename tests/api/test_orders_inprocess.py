@@ -1,6 +1,8 @@
 """Order and account endpoints in process (test client), on SQLite: shapes, rules and the journal."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from database.journal import entries_for_user
 from services.paper_account import paper_engine
 from services import broker_session
@@ -117,3 +119,16 @@ def test_without_a_broker_session_orders_are_403_saying_what_to_do(api_app):
                            ("basketorder", {"strategy": "b", "orders": [dict(ORDER)]})):
         answer = account.post(endpoint, **body)
         assert answer.status_code == 403 and "Connect your broker" in answer.json["message"], answer.json
+
+
+def test_concurrent_smart_orders_reach_the_target_once(account: Account):
+    smart = dict(ORDER, position_size="10", quantity="0")
+
+    def send(_: int) -> dict:
+        return account.app.test_client().post("/api/v1/placesmartorder", json={"apikey": account.key, **smart}).json
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        answers = list(pool.map(send, range(5)))
+    assert sum(1 for a in answers if "orderid" in a) == 1, answers
+    assert account.post("openposition", strategy="t", symbol="SBIN", exchange="NSE", product="MIS").json[
+        "quantity"] == 10
