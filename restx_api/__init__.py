@@ -19,7 +19,7 @@ from utils.responses import ApiError, broker_error_response, error_response, htt
 log = get_logger(__name__)
 
 API_PREFIX = "/api/v1"
-NAMESPACE_MODULES: list[str] = ["ping", "market_data", "symbols"]
+NAMESPACE_MODULES: list[str] = ["ping", "market_data", "symbols", "options", "utilities"]
 
 
 class OpenAlgoApi(Api):

@@ -1,0 +1,96 @@
+"""Option analytics and margin requests (API_CONTRACT.md §8.1, §8.4-§8.6, §5.6)."""
+from __future__ import annotations
+
+from marshmallow import fields, post_load, validate
+
+from restx_api.schemas.common import (RequestSchema, UppercaseAction, _one_of, action, apikey, exchange, price_field,
+                                      symbol)
+from utils.constants import EXCHANGES, FNO_EXCHANGES, OPTION_TYPES, PRICE_TYPES, PRODUCTS
+
+
+def underlying() -> fields.String:
+    return fields.String(required=True, validate=validate.Length(min=1, max=64),
+                         metadata={"description": "e.g. NIFTY, RELIANCE or NIFTY30DEC25FUT"})
+
+
+def expiry_date(required: bool = False) -> fields.String:
+    optional = {} if required else {"load_default": None, "allow_none": True}
+    return fields.String(required=required, **optional,
+                         validate=validate.Regexp(r"^\d{2}[A-Za-z]{3}\d{2}$", error="Use DDMMMYY, e.g. 30DEC25"),
+                         metadata={"description": "DDMMMYY"})
+
+
+def rate() -> fields.Float:
+    return fields.Float(load_default=0.0, allow_none=True, allow_nan=False, validate=validate.Range(
+        min=0, max=100, error="Must be between 0 and 100."), metadata={"description": "annual %, 0-100"})
+
+
+class _OptionTypeUpper(RequestSchema):
+    @post_load
+    def normalize(self, data: dict, **_: object) -> dict:
+        if data.get("option_type"):
+            data["option_type"] = data["option_type"].upper()
+        return data
+
+
+class OptionSymbolSchema(_OptionTypeUpper):
+    apikey = apikey()
+    underlying = underlying()
+    exchange = exchange()
+    expiry_date = expiry_date()
+    offset = fields.String(required=True, validate=validate.Regexp(
+        r"^(?i:ATM|ITM([1-9]|[1-4]\d|50)|OTM([1-9]|[1-4]\d|50))$",
+        error="Offset must be ATM, ITM1-ITM50, or OTM1-OTM50"))
+    option_type = fields.String(required=True, validate=_one_of(list(OPTION_TYPES) + ["ce", "pe"]))
+    strike_int = fields.Integer(load_default=None, allow_none=True, strict=False,
+                                validate=validate.Range(min=1, error="Must be at least 1."))
+    strategy = fields.String(load_default=None, allow_none=True)
+
+
+class OptionChainSchema(RequestSchema):
+    apikey = apikey()
+    underlying = underlying()
+    exchange = exchange()
+    expiry_date = expiry_date()
+    strike_count = fields.Integer(load_default=None, allow_none=True, strict=False,
+                                  validate=validate.Range(min=1, max=100, error="Must be between 1 and 100."))
+    with_greeks = fields.Boolean(load_default=False)
+    interest_rate = rate()
+
+
+class OptionGreeksSchema(RequestSchema):
+    apikey = apikey()
+    symbol = symbol()
+    exchange = fields.String(required=True, validate=_one_of(FNO_EXCHANGES))
+    interest_rate = rate()
+    forward_price = fields.Float(load_default=None, allow_none=True, allow_nan=False,
+                                 validate=validate.Range(min=0, min_inclusive=False, error="Must be greater than 0."))
+    underlying_symbol = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    underlying_exchange = fields.String(load_default=None, allow_none=True, validate=_one_of(EXCHANGES))
+    expiry_time = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Regexp(r"^([01]?\d|2[0-3]):[0-5]\d$", error="Use HH:MM (IST)."))
+
+
+class SyntheticFutureSchema(RequestSchema):
+    apikey = apikey()
+    underlying = underlying()
+    exchange = exchange()
+    expiry_date = expiry_date(required=True)
+
+
+class MarginPositionSchema(UppercaseAction):
+    symbol = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    exchange = exchange()
+    action = action()
+    quantity = fields.Integer(required=True, strict=False,
+                              validate=validate.Range(min=1, error="Quantity must be a positive number"))
+    product = fields.String(required=True, validate=_one_of(PRODUCTS))
+    pricetype = fields.String(required=True, validate=_one_of(PRICE_TYPES))
+    price = price_field("limit price")
+    trigger_price = price_field("trigger price")
+
+
+class MarginSchema(RequestSchema):
+    apikey = apikey()
+    positions = fields.List(fields.Nested(MarginPositionSchema), required=True, validate=validate.Length(
+        min=1, max=50, error="Between 1 and 50 positions (Maximum 50 positions allowed per request)."))
