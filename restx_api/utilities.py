@@ -10,7 +10,7 @@ from flask_restx import Namespace, Resource
 
 from restx_api.auth import api_key_required
 from restx_api.parsing import json_body, parse, swagger_model
-from restx_api.schemas.options import MarginSchema
+from restx_api.schemas.options import HolidaysSchema, MarginSchema, TelegramNotifySchema, TimingsSchema
 from services import margin, market_calendar, telegram
 from services.auth import ApiPrincipal
 
@@ -29,7 +29,7 @@ class Margin(Resource):
 
 @ns.route("/market/holidays", strict_slashes=False)
 class Holidays(Resource):
-    @ns.doc(description="Body: apikey, optional year (2020-2050, default the current year)")
+    @ns.expect(swagger_model(ns, "HolidaysRequest", HolidaysSchema()))
     @api_key_required
     def post(self, principal: ApiPrincipal):
         return market_calendar.holidays_response(current_app, json_body().get("year"))
@@ -37,7 +37,7 @@ class Holidays(Resource):
 
 @ns.route("/market/timings", strict_slashes=False)
 class Timings(Resource):
-    @ns.doc(description="Body: apikey, date (YYYY-MM-DD)")
+    @ns.expect(swagger_model(ns, "TimingsRequest", TimingsSchema()))
     @api_key_required
     def post(self, principal: ApiPrincipal):
         return market_calendar.timings_response(current_app, json_body().get("date"))
@@ -45,7 +45,7 @@ class Timings(Resource):
 
 @ns.route("/telegram/notify", strict_slashes=False)
 class TelegramNotify(Resource):
-    @ns.doc(description="Body: apikey, username, message, optional priority (1-10)")
+    @ns.expect(swagger_model(ns, "TelegramNotifyRequest", TelegramNotifySchema()))
     @api_key_required(invalid_status=401, invalid_message="Invalid or missing API key", missing_status=401)
     def post(self, principal: ApiPrincipal):
         body = json_body()

@@ -26,7 +26,9 @@ from broker.errors import BrokerError
 from services.broker_session import LiveBroker, live_session
 from services.instrument_cache import cache_for
 from services.request_errors import RequestError
+from utils.market_calendar import now_ist
 
+MAX_HISTORY_WINDOWS = 60       # broker calls one history request may cost; longer ranges are refused
 MULTIQUOTE_WORKERS = 8          # concurrent single-quote calls when the broker has no batch endpoint
 # Window per call when a plugin declares none: conservative values most Indian broker APIs accept.
 DEFAULT_HISTORY_MAX_DAYS = {"s": 1, "m": 30, "h": 60, "calendar": 365}
@@ -189,7 +191,12 @@ def fetch_history(live: LiveBroker, instrument: Instrument, interval: str, start
     if interval not in live.plugin.capabilities.intervals:
         raise RequestError(f"Unsupported timeframe: {interval}", status=500, field="interval")
     limits = {**DEFAULT_HISTORY_MAX_DAYS, **dict(live.plugin.capabilities.extras.get("history_max_days", {}))}
-    windows = history_windows(interval, start, end, int(limits[_unit(interval)]))
+    max_days = int(limits[_unit(interval)])
+    end = min(end, now_ist().date())      # no broker call for days that have not happened yet
+    windows = list(history_windows(interval, start, end, max_days))
+    if len(windows) > MAX_HISTORY_WINDOWS:
+        raise RequestError(f"Date range too long for interval {interval}: at most "
+                           f"{MAX_HISTORY_WINDOWS * max_days} days per request", field="start_date")
     return stitch(live.plugin.data.history(live.session, HistoryRequest(
         instrument=instrument, interval=interval, start=first, end=last)).candles for first, last in windows)
 

@@ -94,3 +94,21 @@ class MarginSchema(RequestSchema):
     apikey = apikey()
     positions = fields.List(fields.Nested(MarginPositionSchema), required=True, validate=validate.Length(
         min=1, max=50, error="Between 1 and 50 positions (Maximum 50 positions allowed per request)."))
+
+
+class HolidaysSchema(RequestSchema):
+    """Documents the body; services.market_calendar validates `year` with the contract's messages."""
+    apikey = apikey()
+    year = fields.Integer(metadata={"description": "2020-2050, default the current year"})
+
+
+class TimingsSchema(RequestSchema):
+    apikey = apikey()
+    date = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
+
+
+class TelegramNotifySchema(RequestSchema):
+    apikey = apikey()
+    username = fields.String(required=True, metadata={"description": "OpenAlgo login username"})
+    message = fields.String(required=True, metadata={"description": "up to 4096 characters"})
+    priority = fields.Integer(metadata={"description": "1-10, default 5"})
