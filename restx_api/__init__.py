@@ -1,6 +1,7 @@
 """REST API v1 (`/api/v1/*`) on Flask-RESTX: one Namespace per endpoint module, Swagger at `/api/docs`.
 
-Each endpoint module defines `ns` (a Namespace) and is listed in `NAMESPACE_MODULES`.
+Each endpoint module defines `ns` (a Namespace), or `namespaces` (a list of them), and is listed in
+`NAMESPACE_MODULES`.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from utils.responses import ApiError, broker_error_response, error_response, htt
 log = get_logger(__name__)
 
 API_PREFIX = "/api/v1"
-NAMESPACE_MODULES: list[str] = ["ping", "market_data", "symbols", "options", "utilities"]
+NAMESPACE_MODULES: list[str] = ["ping", "order_management", "account", "analyzer", "market_data", "symbols", "options",
+                                "utilities"]
 
 
 class OpenAlgoApi(Api):
@@ -52,7 +54,8 @@ def create_api() -> tuple[Blueprint, OpenAlgoApi]:
     )
     for module_name in NAMESPACE_MODULES:
         module = importlib.import_module(f"restx_api.{module_name}")
-        api.add_namespace(module.ns)
+        for namespace in getattr(module, "namespaces", None) or [module.ns]:
+            api.add_namespace(namespace)
     return blueprint, api
 
 

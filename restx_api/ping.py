@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_restx import Namespace, Resource
 
 from restx_api.auth import api_key_required
+from services import broker_session
 from services.auth import ApiPrincipal
 
 ns = Namespace("ping", description="Check the API key and the connected broker")
@@ -13,5 +14,4 @@ ns = Namespace("ping", description="Check the API key and the connected broker")
 class Ping(Resource):
     @api_key_required
     def post(self, principal: ApiPrincipal):
-        # BROKER SESSION: issue 4 provides the user's connected broker; until then there is none.
-        return {"status": "success", "data": {"message": "pong", "broker": None}}
+        return {"status": "success", "data": {"message": "pong", "broker": broker_session.state(principal.user_id)["broker"]}}

@@ -32,6 +32,7 @@ EVENT_LABELS = {
     "api_key_rotated": "API key regenerated (old key revoked)",
     "broker_connected": "Broker connected",
     "broker_disconnected": "Broker disconnected",
+    "analyzer_toggled": "Analyzer (sandbox) mode switched",
 }
 _SECRET_NAME = re.compile(r"(?i)pass|secret|token|key|otp|code|pepper")
 PAGE_SIZE = 50

@@ -28,7 +28,7 @@ def test_holidays_and_timings(client, server):
 
 
 def test_telegram_without_a_bot(client, server):
-    assert client.telegram(username="trader", message="hello")["code"] == 409
+    assert client.telegram(username=server.username, message="hello")["code"] == 409
     assert client.telegram(username="nobody", message="hello")["code"] == 404
-    missing_key = requests.post(f"{server.url}/api/v1/telegram/notify", json={"username": "trader"}, timeout=10)
+    missing_key = requests.post(f"{server.url}/api/v1/telegram/notify", json={"username": server.username}, timeout=10)
     assert missing_key.status_code == 401 and missing_key.json()["message"] == "Invalid or missing API key"

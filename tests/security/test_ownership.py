@@ -13,9 +13,22 @@ from typing import Any, Callable
 import pytest
 from flask import Flask
 
-from services import api_keys, audit, user_settings
+from database.journal import entries_for_user
+from services import api_keys, audit, books, broker_session, orders, user_settings
 from services.auth import ApiPrincipal, verify_api_key
 from tests.security.conftest import create_user, login
+
+
+def _place(user_id: int, marker: str) -> None:
+    broker_session.connect(user_id, "paper")
+    body, status = orders.place_order(user_id, {"strategy": marker, "symbol": "SBIN", "exchange": "NSE",
+                                                "action": "BUY", "quantity": 1})
+    assert status == 200, body
+
+
+def _orderids(principal: ApiPrincipal) -> set[str]:
+    body, _ = books.orderbook(principal.user_id)
+    return {row["orderid"] for row in body["data"]["orders"]}
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,11 @@ OWNED = [
           seed=lambda user_id, marker: user_settings.set_value(user_id, "analyzer_mode", marker),
           read=lambda p: set(user_settings.all_for_user(p.user_id).values()),
           change=lambda p, marker: user_settings.set_value(p.user_id, "analyzer_mode", marker)),
+    Owned("orders", seed=_place, read=_orderids, change=lambda p, marker: _place(p.user_id, marker)),
+    Owned("order journal",
+          seed=_place,
+          read=lambda p: {entry.strategy for entry in entries_for_user(p.user_id)},
+          change=lambda p, marker: _place(p.user_id, marker)),
 ]
 
 

@@ -1,0 +1,42 @@
+"""Builds the one-resource namespaces of the order and account endpoints: parse the JSON body with the
+endpoint's schema, call one service, answer its (body, status). Order-changing endpoints also get the
+order rate limit, and a body refused by validation is journaled like any other order request."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import request
+from flask_restx import Namespace, Resource
+from marshmallow import Schema
+
+from restx_api.auth import api_key_required, order_rate_limited
+from restx_api.parsing import parse, swagger_model
+from services import order_flow
+from services.auth import ApiPrincipal
+from services.latency import LatencyTimer
+from utils.responses import ApiError
+
+Service = Callable[[int, dict[str, Any], LatencyTimer], tuple[dict[str, Any], int]]
+
+
+def post_endpoint(ns: Namespace, path: str, schema: Schema, service: Service, *, summary: str,
+                  journaled: bool = False) -> None:
+    """Register POST `path` on `ns`; `journaled` marks an order-changing endpoint."""
+    model = swagger_model(ns, f"{ns.name}{path.replace('/', '_')}_request", schema)
+    action = ns.name + path.replace("/", "")
+
+    def post(self: Resource, principal: ApiPrincipal):  # noqa: ANN202
+        timer = LatencyTimer()
+        try:
+            with timer.stage("validation"):
+                data = parse(schema)
+        except ApiError as exc:
+            if not journaled:
+                raise
+            return order_flow.reject(principal.user_id, action, request.get_json(silent=True), exc, timer)
+        return service(principal.user_id, data, timer)
+
+    post.__doc__ = summary
+    handler = api_key_required(order_rate_limited(post) if journaled else post)
+    resource = type(f"{action.title()}Resource", (Resource,), {"post": ns.expect(model)(handler)})
+    ns.add_resource(resource, path, strict_slashes=False)

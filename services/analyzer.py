@@ -1,0 +1,32 @@
+"""Analyzer (sandbox) mode per user (API_CONTRACT.md §9): status and toggle.
+
+The analyzer log is the order journal itself: every order request made while the mode is on is
+journaled with `mode = "analyze"` (with its validation result in status/message), and the status
+endpoint counts those rows.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from database import db
+from database.journal import JournalEntry
+from services import audit, order_target, user_settings
+
+
+def _logs(user_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(JournalEntry).where(
+        JournalEntry.user_id == user_id, JournalEntry.mode == order_target.MODE_ANALYZE)) or 0
+
+
+def status(user_id: int) -> dict[str, Any]:
+    on = order_target.analyzer_on(user_id)
+    return {"analyze_mode": on, "mode": "analyze" if on else "live", "total_logs": _logs(user_id)}
+
+
+def toggle(user_id: int, on: bool) -> dict[str, Any]:
+    user_settings.set_value(user_id, order_target.ANALYZER_SETTING, bool(on))
+    audit.record(user_id, "analyzer_toggled", analyze_mode=bool(on))
+    mode = "analyze" if on else "live"
+    return {**status(user_id), "message": f"Analyzer mode switched to {mode}"}

@@ -1,0 +1,117 @@
+"""The common path of every order-changing request: target, business validation, broker call, error
+mapping, `mode` flag, latency stages and the durable journal entry — written before the response.
+
+Use-case modules (orders, smart_order, basket, split, positions) give `run` a function that does the
+work against a `Target` and returns the success body; `run` turns every failure into the contract's
+error envelope and journals the outcome either way.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from broker.contract import OrderRequest
+from broker.errors import BrokerError, TokenExpired
+from services import broker_session, order_journal, order_target
+from services.latency import LatencyTimer
+from services.order_target import Target
+from utils.constants import CASH_EXCHANGES, FNO_EXCHANGES, FRACTIONAL_QUANTITY_EXCHANGES
+from utils.logging import get_logger
+from utils.responses import ApiError
+
+log = get_logger(__name__)
+
+Outcome = tuple[dict[str, Any], int]
+
+
+def error_body(exc: Exception, target: Target | None, user_id: int) -> Outcome:
+    """The contract's envelope and status for an ApiError or a unified broker error."""
+    if isinstance(exc, ApiError):
+        return {"status": "error", "message": exc.message, **exc.extra}, exc.status
+    if isinstance(exc, TokenExpired):
+        if target is not None and not target.analyze:
+            broker_session.mark_expired(user_id, exc.message)
+        return {"status": "error", "message": f"Broker session expired: {exc.message} Reconnect your broker "
+                                              "and try again."}, 403
+    if isinstance(exc, BrokerError):
+        body: dict[str, Any] = {"status": "error", "message": exc.message}
+        if getattr(exc, "retry_after", None) is not None:
+            body["retry_after"] = max(1, int(exc.retry_after + 0.999))
+        return body, exc.http_status
+    raise exc
+
+
+def run(user_id: int, action: str, request: Mapping[str, Any], work: Callable[[Target, LatencyTimer], dict[str, Any]],
+        *, timer: LatencyTimer | None = None, journal: bool = True) -> Outcome:
+    """Run `work` for the user's target and journal the result (unless `journal` is False: read-only)."""
+    timer = timer or LatencyTimer()
+    target: Target | None = None
+    try:
+        target = order_target.resolve(user_id)
+        body, status = work(target, timer), 200
+    except (ApiError, BrokerError) as exc:
+        body, status = error_body(exc, target, user_id)
+    except Exception:  # noqa: BLE001 — the client must get the contract's 500, the journal the outcome
+        log.exception("%s failed for user %s", action, user_id)
+        body, status = {"status": "error", "message": f"Failed to {_verb(action)} due to internal error"}, 500
+    mode = target.mode if target is not None else order_target.mode_of(user_id)
+    if mode == order_target.MODE_ANALYZE:
+        body["mode"] = "analyze"
+    if journal:
+        order_journal.record(user_id=user_id, action=action, request=request, response=body, http_status=status,
+                             mode=mode, broker=target.broker if target else None, timer=timer)
+    return body, status
+
+
+def _verb(action: str) -> str:
+    return {"placeorder": "place order", "modifyorder": "modify order", "cancelorder": "cancel order"}.get(
+        action, action)
+
+
+# ----------------------------------------------------------------------------------- validation
+def whole_quantity(quantity: float, exchange: str, *, allow_zero: bool = False) -> int | float:
+    if exchange in FRACTIONAL_QUANTITY_EXCHANGES:
+        return quantity
+    if quantity != int(quantity):
+        raise ApiError(400, f"Invalid quantity. Fractional quantity ({quantity:g}) is not allowed for "
+                            "non-crypto exchanges.")
+    if quantity < 0 or (quantity == 0 and not allow_zero):
+        raise ApiError(400, "Invalid quantity. quantity must be greater than 0.")
+    return int(quantity)
+
+
+def check_terms(exchange: str, product: str, pricetype: str, price: float, trigger_price: float) -> None:
+    if product == "NRML" and exchange in CASH_EXCHANGES:
+        raise ApiError(400, f"NRML product is not allowed on {exchange}; use CNC or MIS for cash equity.")
+    if product == "CNC" and exchange in FNO_EXCHANGES:
+        raise ApiError(400, f"CNC product is not allowed on {exchange}; use NRML or MIS for derivatives.")
+    if pricetype in ("LIMIT", "SL") and not price > 0:
+        raise ApiError(400, f"price must be greater than 0 for {pricetype} orders.")
+    if pricetype in ("SL", "SL-M") and not trigger_price > 0:
+        raise ApiError(400, f"trigger_price must be greater than 0 for {pricetype} orders.")
+
+
+def order_request(target: Target, order: Mapping[str, Any], strategy: str = "",
+                  quantity: int | float | None = None, action: str | None = None) -> OrderRequest:
+    """Validate one order's business rules and resolve its instrument (ApiError 400 naming the problem)."""
+    exchange, product, pricetype = order["exchange"], order.get("product", "MIS"), order.get("pricetype", "MARKET")
+    qty = whole_quantity(order["quantity"] if quantity is None else quantity, exchange)
+    price, trigger = float(order.get("price", 0) or 0), float(order.get("trigger_price", 0) or 0)
+    check_terms(exchange, product, pricetype, price, trigger)
+    inst = order_target.instrument(target, order["symbol"], exchange)
+    if inst.lotsize > 1 and qty % inst.lotsize:
+        raise ApiError(400, f"Quantity {qty} of {inst.symbol} is not a multiple of the lot size {inst.lotsize}.")
+    return OrderRequest(instrument=inst, action=action or order["action"], quantity=qty, product=product,
+                        pricetype=pricetype, price=price if pricetype != "MARKET" else 0.0, trigger_price=trigger,
+                        disclosed_quantity=int(order.get("disclosed_quantity", 0) or 0), strategy=strategy)
+
+
+def reject(user_id: int, action: str, request: Any, exc: ApiError, timer: LatencyTimer) -> Outcome:
+    """A request refused by schema validation: journaled (the analyzer log shows it with its validation
+    result) and answered with the envelope."""
+    body, status = error_body(exc, None, user_id)
+    mode = order_target.mode_of(user_id)
+    if mode == order_target.MODE_ANALYZE:
+        body["mode"] = "analyze"
+    order_journal.record(user_id=user_id, action=action, request=request if isinstance(request, dict) else {},
+                         response=body, http_status=status, mode=mode, broker=None, timer=timer)
+    return body, status

@@ -1,0 +1,46 @@
+"""`splitorder` (API_CONTRACT.md §3.4): one order cut into children of `splitsize` (plus a remainder),
+placed one after the other, at most 100 children; each child is journaled with its own result."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from broker.errors import BrokerError
+from services import order_flow
+from services.latency import LatencyTimer
+from services.order_flow import Outcome
+from services.order_target import Target
+from utils.responses import ApiError
+
+MAX_CHILDREN = 100
+
+
+def child_sizes(total: int, size: int) -> list[int]:
+    sizes = [size] * (total // size) + ([total % size] if total % size else [])
+    if len(sizes) > MAX_CHILDREN:
+        raise ApiError(400, f"Total number of orders would exceed maximum limit of {MAX_CHILDREN}")
+    return sizes
+
+
+def split_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+    def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
+        total = order_flow.whole_quantity(data["quantity"], data["exchange"])
+        sizes = child_sizes(int(total), int(data["splitsize"]))
+        target.plugin.require("place_order")
+        order_flow.order_request(target, data, quantity=sizes[0])  # whole-request validation before any child
+        results = [_child(user_id, data, number, size) for number, size in enumerate(sizes, start=1)]
+        return {"status": "success", "total_quantity": total, "split_size": int(data["splitsize"]),
+                "results": results}
+    return order_flow.run(user_id, "splitorder", data, work, timer=timer)
+
+
+def _child(user_id: int, data: Mapping[str, Any], number: int, size: int) -> dict[str, Any]:
+    child = {**data, "quantity": size, "order_num": number}
+
+    def place(target: Target, timer: LatencyTimer) -> dict[str, Any]:
+        request = order_flow.order_request(target, child, data.get("strategy", ""))
+        with timer.stage("broker"):
+            ack = target.plugin.orders.place_order(target.session, request)
+        return {"status": "success", "orderid": str(ack.order_id)}
+    body, _ = order_flow.run(user_id, "splitorder_child", child, place)
+    body.pop("mode", None)
+    return {"order_num": number, "quantity": size, **body}

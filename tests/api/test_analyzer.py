@@ -1,0 +1,63 @@
+"""Analyzer mode: orders run on the paper engine for the same user and never reach the live broker."""
+from __future__ import annotations
+
+import pytest
+
+from database.journal import entries_for_user
+from services import broker_session, master_contract
+from services.brokers import registry
+from tests.api.conftest import make_account
+from tests.security.conftest import FAST_HASHER
+
+ORDER = {"strategy": "t", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": "3"}
+LIVE_CALLS = ("place_order", "modify_order", "cancel_order", "cancel_all_orders", "order_book", "order_status",
+              "trade_book", "positions", "holdings", "open_position", "close_all_positions")
+
+
+@pytest.fixture
+def live_app(make_app):
+    return make_app(PASSWORD_HASHER=FAST_HASHER, BROKER_PLUGIN_PACKAGES=("broker", "tests.contract.plugins"),
+                    VALID_BROKERS="fakebroker,paper", ORDER_RATE_LIMIT="1000 per second")
+
+
+def test_analyze_mode_never_calls_the_live_broker(live_app, monkeypatch):
+    account = make_account(live_app, connect=False)
+    with live_app.app_context():
+        broker_session.connect(account.user_id, "fakebroker")
+        live = registry().get("fakebroker")
+        master_contract.download("fakebroker", live)
+    calls: list[str] = []
+    for name in LIVE_CALLS:
+        monkeypatch.setattr(live.orders, name, lambda *a, _name=name, **k: calls.append(_name))
+    monkeypatch.setattr(live.funds, "funds", lambda *a, **k: calls.append("funds"))
+
+    toggled = account.post("analyzer/toggle", mode=True).json
+    assert toggled["data"]["analyze_mode"] is True and toggled["data"]["mode"] == "analyze"
+    placed = account.post("placeorder", **ORDER).json
+    assert placed["mode"] == "analyze" and len(placed["orderid"]) == 14
+    assert account.post("placeorder", **{**ORDER, "quantity": "1.5"}).json["mode"] == "analyze"
+    assert account.post("placeorder", **{**ORDER, "exchange": "XYZ"}).status_code == 400
+    for endpoint in ("orderbook", "tradebook", "positionbook", "holdings", "funds"):
+        answer = account.post(endpoint)
+        assert answer.status_code == 200 and answer.json["mode"] == "analyze", endpoint
+    assert account.post("funds").json["data"]["availablecash"] > 0     # numbers in analyze mode
+    smart = account.post("placesmartorder", **{**ORDER, "position_size": "0", "quantity": "0", "action": "SELL"})
+    assert smart.json["orderid"]
+    assert account.post("closeposition", strategy="t").json["mode"] == "analyze"
+    assert account.post("cancelallorder", strategy="t").json["mode"] == "analyze"
+    status = account.post("analyzer").json["data"]
+    assert status == {"analyze_mode": True, "mode": "analyze", "total_logs": 6}
+    assert calls == []
+    with live_app.app_context():
+        assert {e.mode for e in entries_for_user(account.user_id)} == {"analyze"}
+
+    assert account.post("analyzer/toggle", mode=False).json["data"]["mode"] == "live"
+    account.post("placeorder", **ORDER)
+    assert calls == ["place_order"]      # live mode reaches the live broker again
+
+
+def test_toggle_needs_a_boolean(api_app):
+    account = make_account(api_app)
+    bad = account.post("analyzer/toggle", mode="maybe")
+    assert bad.status_code == 400 and "mode" in bad.json["message"]
+    assert account.post("analyzer").json["data"]["mode"] == "live"
