@@ -1,13 +1,15 @@
 """Option analytics endpoints (API_CONTRACT.md §8.1, §8.4-§8.6): optionsymbol, optionchain, optiongreeks,
-syntheticfuture. optiongreeks answers an invalid key with 401, as the contract says (§1.2)."""
+syntheticfuture; and the option orders optionsorder, optionsmultiorder (§8.2, §8.3). optiongreeks answers an invalid key with 401, as the contract says (§1.2)."""
 from __future__ import annotations
 
 from flask_restx import Namespace, Resource
 
 from restx_api.auth import INVALID_KEY_MESSAGE, api_key_required
 from restx_api.parsing import parse, swagger_model
-from restx_api.schemas.options import OptionChainSchema, OptionGreeksSchema, OptionSymbolSchema, SyntheticFutureSchema
-from services import options
+from restx_api.endpoint import post_endpoint
+from restx_api.schemas.options import (OptionChainSchema, OptionGreeksSchema, OptionsMultiOrderSchema, OptionsOrderSchema,
+                                        OptionSymbolSchema, SyntheticFutureSchema)
+from services import options, options_orders
 from services.auth import ApiPrincipal
 
 ns = Namespace("options", path="/", description="Option symbols, chains, Greeks and synthetic futures")
@@ -48,3 +50,15 @@ class SyntheticFuture(Resource):
     @api_key_required
     def post(self, principal: ApiPrincipal):
         return options.syntheticfuture(principal.user_id, parse(_synthetic))
+
+
+# ------------------------------------------------------------------------ orders (journaled, rate limited)
+namespaces: list[Namespace] = [ns]
+for _name, _schema, _service, _summary in (
+        ("optionsorder", OptionsOrderSchema(), options_orders.options_order,
+         "Place an option order chosen by underlying, expiry and offset"),
+        ("optionsmultiorder", OptionsMultiOrderSchema(), options_orders.options_multi_order,
+         "Place several option legs (BUY legs first)")):
+    _ns = Namespace(_name, description=_summary)
+    post_endpoint(_ns, "", _schema, _service, summary=_summary, journaled=True)
+    namespaces.append(_ns)

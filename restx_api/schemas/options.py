@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from marshmallow import fields, post_load, validate
 
-from restx_api.schemas.common import (RequestSchema, UppercaseAction, _one_of, action, apikey, exchange, price_field,
-                                      symbol)
+from restx_api.schemas.common import (RequestSchema, UppercaseAction, _one_of, action, apikey, exchange,
+                                      non_negative_int, price_field, strategy, symbol)
 from utils.constants import EXCHANGES, FNO_EXCHANGES, OPTION_TYPES, PRICE_TYPES, PRODUCTS
 
 
@@ -112,3 +112,45 @@ class TelegramNotifySchema(RequestSchema):
     username = fields.String(required=True, metadata={"description": "OpenAlgo login username"})
     message = fields.String(required=True, metadata={"description": "up to 4096 characters"})
     priority = fields.Integer(metadata={"description": "1-10, default 5"})
+
+
+def _options_product() -> fields.String:
+    return fields.String(load_default="MIS", validate=validate.OneOf(
+        ("MIS", "NRML"), error="Must be one of: MIS, NRML (options orders cannot be CNC)."))
+
+
+class _OptionLegFields(_OptionTypeUpper, UppercaseAction):
+    offset = OptionSymbolSchema._declared_fields["offset"]
+    option_type = OptionSymbolSchema._declared_fields["option_type"]
+    expiry_date = expiry_date()
+    action = action()
+    pricetype = fields.String(load_default="MARKET", validate=_one_of(PRICE_TYPES))
+    product = _options_product()
+    price = price_field("limit price")
+    trigger_price = price_field("trigger price")
+    disclosed_quantity = non_negative_int()
+    splitsize = non_negative_int()
+
+
+class OptionsOrderSchema(_OptionLegFields):
+    apikey = apikey()
+    strategy = strategy()
+    underlying = underlying()
+    exchange = exchange()
+    strike_int = OptionSymbolSchema._declared_fields["strike_int"]
+    quantity = fields.Integer(required=True, strict=False, validate=validate.Range(min=1, error="Must be at least 1."))
+
+
+class OptionLegSchema(_OptionLegFields):
+    quantity = fields.Integer(required=True, strict=False, validate=validate.Range(min=1, error="Must be at least 1."))
+
+
+class OptionsMultiOrderSchema(RequestSchema):
+    apikey = apikey()
+    strategy = strategy()
+    underlying = underlying()
+    exchange = exchange()
+    expiry_date = expiry_date()
+    strike_int = OptionSymbolSchema._declared_fields["strike_int"]
+    legs = fields.List(fields.Nested(OptionLegSchema), required=True,
+                       validate=validate.Length(min=1, max=20, error="Give between 1 and 20 legs."))
