@@ -13,7 +13,6 @@ calendar bars (W/M/Q/Y) are cut only on their own period boundaries, so no bar i
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any, Iterable, Iterator
 
@@ -181,9 +180,8 @@ def stitch(series: Iterable[Iterable[Candle]]) -> list[Candle]:
 
 
 def candle_body(candle: Candle) -> dict[str, Any]:
-    row = asdict(candle)
-    row.update(timestamp=int(candle.timestamp), volume=int(candle.volume), oi=int(candle.oi))
-    return row
+    return {"timestamp": int(candle.timestamp), "open": candle.open, "high": candle.high, "low": candle.low,
+            "close": candle.close, "volume": int(candle.volume), "oi": int(candle.oi)}
 
 
 def fetch_history(live: LiveBroker, instrument: Instrument, interval: str, start: date, end: date) -> list[Candle]:
