@@ -19,9 +19,8 @@ import database
 import restx_api
 from blueprints import account, auth, errors, health, home, web_security
 from database import migrate
-from services import order_journal
+from services import brokers, order_journal
 from utils import limiter
-from services import brokers
 from utils.config import DEFAULT_ENV_FILE, ConfigError, Settings, load_settings
 from utils.logging import configure_logging, get_logger, print_banner
 
@@ -114,6 +113,9 @@ def main() -> int:
     print_banner("OpenAlgo is running", banner_rows(settings, server))
     # SIGTERM (service managers, `kill`) shuts down like Ctrl-C instead of dying mid-request.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    from websocket_proxy.launcher import start_proxy
+
+    proxy = start_proxy(settings)
     try:
         if settings.FLASK_DEBUG:
             app.run(host=host, port=port, debug=True, use_reloader=False, threaded=True)
@@ -130,6 +132,9 @@ def main() -> int:
         return 1
     except KeyboardInterrupt:
         pass
+    finally:
+        if proxy is not None:
+            proxy.stop()
     log.info("OpenAlgo stopped")
     return 0
 

@@ -108,3 +108,15 @@ def cache_for(broker: str, app: Flask | None = None) -> InstrumentCache:
     caches = (app or current_app).extensions.setdefault(_EXTENSION, {})
     with _caches_lock:
         return caches.setdefault(broker, InstrumentCache(broker))
+
+
+def find_instrument(broker: str, symbol: str, exchange: str) -> Instrument | bool | None:
+    """The feed's symbol check: the instrument when the broker's master contract knows it, None when the
+    contract is loaded but lacks it, True when no contract was ever loaded (nothing to check against;
+    the adapter then skips what it cannot price)."""
+    found = cache_for(broker).by_symbol(symbol, exchange)
+    if found is not None:
+        return found
+    from services.master_contract import current_version
+
+    return None if current_version(broker) else True

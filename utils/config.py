@@ -220,6 +220,8 @@ class Settings:
     VALID_BROKERS: tuple = _setting("paper", _broker_list, "comma-separated broker ids users may connect (the paper broker is always offered)")
     BROKER_HTTP_TIMEOUT: float = _setting("10", _float_between(1, 120), "seconds to wait for a broker's answer before the call fails as a network error")
     BROKER_HTTP_RETRIES: int = _setting("2", _int_between(0, 10), "retries of a broker call that never reached it or got 429/502/503/504 (order placements are never re-sent)")
+    ZERODHA_API_URL: str = _setting("", _optional_http_url, "tests only: base URL of a fake Kite REST server (empty: https://api.kite.trade)")
+    ZERODHA_TICKER_URL: str = _setting("", _text, "tests only: URL of a fake Kite ticker WebSocket (empty: wss://ws.kite.trade)")
     # Secrets of this installation
     APP_KEY: str = _setting(None, _secret, "signs browser sessions and CSRF tokens; 32+ random characters", secret=True)
     API_KEY_PEPPER: str = _setting(None, _secret, "keys the API-key digests and the encryption of stored secrets; 32+ random characters; never change it after setup", secret=True)
@@ -245,6 +247,12 @@ class Settings:
     WEBSOCKET_PROXY_ENABLED: bool = _setting("true", _bool, "python app.py also starts and supervises the WebSocket proxy")
     ZMQ_HOST: str = _setting("127.0.0.1", _text, "address of the ZeroMQ tick bus")
     ZMQ_PORT: int = _setting("5555", _int_between(1, 65535), "port of the ZeroMQ tick bus")
+    ZMQ_FORWARDER_PORT: int = _setting("0", _int_between(0, 65535), "0: the proxy owns the bus on ZMQ_PORT; else the XPUB port of a shared forwarder (python -m websocket_proxy.forwarder) for several proxies")
+    WEBSOCKET_AUTH_TIMEOUT: float = _setting("15", _float_between(1, 300), "seconds a feed client may stay connected without authenticating (closed with code 4401)")
+    WEBSOCKET_SEND_BUFFER: int = _setting("65536", _int_between(4096, 67108864), "bytes buffered per feed client before its updates are coalesced (latest value per symbol)")
+    WEBSOCKET_SLOW_CLIENT_TIMEOUT: float = _setting("5", _float_between(0.5, 300), "seconds a lagging feed client may take no data at all before it is disconnected (code 4008); slow readers get the latest values")
+    WEBSOCKET_UPSTREAM_GRACE: float = _setting("5", _float_between(0, 3600), "seconds a user's broker feed stays open after the user's last client left")
+    WEBSOCKET_MAX_SUBSCRIPTIONS: int = _setting("1000", _int_between(1, 100000), "most instrument subscriptions per feed connection")
     # Logging
     LOG_LEVEL: str = _setting("INFO", _choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", upper=True), "DEBUG, INFO, WARNING, ERROR or CRITICAL")
     LOG_FORMAT: str = _setting("text", _choice("text", "json"), "text for people, json for log collectors")

@@ -1,0 +1,203 @@
+"""The Kite ticker on the common streaming base (Kite Connect v3, "WebSocket streaming").
+
+One WebSocket per up to 3000 instruments (the documented per-connection cap; the base splits across
+connections, and Kite allows three per API key). Kite subscribes an instrument in exactly one mode, so
+each instrument is set to the richest mode anybody wants (LTP=1 → `ltp`, Quote=2 → `quote`,
+Depth=3 → `full`); the base serves poorer modes from richer ticks. Frames are binary (see
+ticker_decoder.py); text frames carry order updates and errors, which the feed does not publish. Kite
+sends a 1-byte heartbeat every second, so a silent link is detected by the base's stall timeout.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+from urllib.parse import urlencode
+
+from broker.contract import Instrument as ContractInstrument
+from broker.contract import Tick as ContractTick
+from broker.streaming import Instrument, StreamingAdapter, Subscription, TickPublisher, WebSocketStreamingAdapter
+from broker.ticks import DEPTH, LTP, QUOTE, Tick
+from broker.zerodha.ticker_decoder import decode_frame, to_tick
+from utils.logging import get_logger
+
+log = get_logger("broker.zerodha.streaming")
+
+TICKER_URL = "wss://ws.kite.trade"
+KITE_MODES = {LTP: "ltp", QUOTE: "quote", DEPTH: "full"}
+MAX_INSTRUMENTS_PER_CONNECTION = 3000
+
+
+@dataclass(frozen=True)
+class TickerCredentials:
+    api_key: str
+    access_token: str
+    ticker_url: str = TICKER_URL     # test-only override (a local fake ticker)
+
+    def __repr__(self) -> str:       # never show the token
+        return f"TickerCredentials(api_key={self.api_key!r}, ticker_url={self.ticker_url!r})"
+
+
+def instrument_token(instrument: Instrument) -> int | None:
+    """The Kite token from the master-contract record the proxy looked up (attribute or key `token`)."""
+    info = instrument.info
+    token = info.get("token") if isinstance(info, dict) else getattr(info, "token", None)
+    try:
+        return int(token) if token is not None else None
+    except ValueError:
+        return None
+
+
+class ZerodhaStreaming(WebSocketStreamingAdapter):
+    broker = "zerodha"
+    depth_levels = (5,)
+    max_symbols_per_connection = MAX_INSTRUMENTS_PER_CONNECTION
+    stall_timeout = 10.0        # heartbeats arrive every second
+
+    def __init__(self, publisher: TickPublisher, credentials: TickerCredentials, **overrides: Any):
+        super().__init__(publisher, credentials, **overrides)
+        self._names: dict[int, tuple[str, str]] = {}     # token → (exchange, symbol) as subscribed
+
+    async def upstream_url(self) -> str:
+        creds: TickerCredentials = self.credentials
+        return f"{creds.ticker_url}?{urlencode({'api_key': creds.api_key, 'access_token': creds.access_token})}"
+
+    def _richest_mode(self, instrument: Instrument) -> int | None:
+        wanted = self.wanted_modes(instrument)
+        return max(wanted) if wanted else None
+
+    def _tokens_by_mode(self, subs: list[Subscription]) -> dict[int, list[int]]:
+        by_mode: dict[int, list[int]] = {}
+        for sub in subs:
+            token = instrument_token(sub.instrument)
+            if token is None:
+                log.warning("No Kite instrument token for %s:%s; not subscribed", sub.instrument.exchange,
+                            sub.instrument.symbol)
+                continue
+            self._names[token] = sub.instrument.key
+            mode = self._richest_mode(sub.instrument) or sub.mode
+            tokens = by_mode.setdefault(mode, [])
+            if token not in tokens:
+                tokens.append(token)
+        return by_mode
+
+    async def send_subscribe(self, conn: Any, subs: list[Subscription]) -> None:
+        by_mode = self._tokens_by_mode(subs)
+        tokens = sorted({t for group in by_mode.values() for t in group})
+        if not tokens:
+            return
+        await conn.send(json.dumps({"a": "subscribe", "v": tokens}))
+        for mode, group in sorted(by_mode.items()):
+            await conn.send(json.dumps({"a": "mode", "v": [KITE_MODES[mode], group]}))
+
+    async def send_unsubscribe(self, conn: Any, subs: list[Subscription]) -> None:
+        gone, downgraded = [], []
+        for sub in subs:
+            token = instrument_token(sub.instrument)
+            if token is None:
+                continue
+            if self._richest_mode(sub.instrument) is None:
+                gone.append(token)
+                self._names.pop(token, None)
+            else:
+                downgraded.append(sub)
+        if gone:
+            await conn.send(json.dumps({"a": "unsubscribe", "v": sorted(set(gone))}))
+        for mode, group in sorted(self._tokens_by_mode(downgraded).items()):
+            await conn.send(json.dumps({"a": "mode", "v": [KITE_MODES[mode], group]}))
+
+    def decode(self, frame: Any) -> Iterable[Tick]:
+        if isinstance(frame, str):
+            self._on_text(frame)
+            return
+        for packet in decode_frame(frame):
+            name = self._names.get(packet["instrument_token"])
+            if name is not None:
+                yield to_tick(packet, *name)
+
+    def _on_text(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            return
+        if message.get("type") == "error":
+            log.warning("Kite ticker error: %s", message.get("data"))
+
+
+def credentials_from(value: Any) -> TickerCredentials:
+    """TickerCredentials from a live BrokerSession (api key and ticker URL kept in its `extra` at login),
+    a dict of the same fields, or TickerCredentials themselves."""
+    if isinstance(value, TickerCredentials):
+        return value
+    if isinstance(value, dict):
+        return TickerCredentials(**value)
+    extra = getattr(value, "extra", None) or {}
+    if getattr(value, "auth_token", "") and extra.get("api_key"):
+        return TickerCredentials(extra["api_key"], value.auth_token, extra.get("ticker_url") or TICKER_URL)
+    raise ValueError("zerodha streaming needs the api key and access token of a live broker session")
+
+
+def create_adapter(principal: Any, publisher: TickPublisher, settings: Any = None) -> ZerodhaStreaming:
+    """The proxy's factory hook: `principal.credentials` is the user's live broker session."""
+    return ZerodhaStreaming(publisher, credentials_from(principal.credentials))
+
+
+class _CallbackPublisher:
+    """Stands in for the ZeroMQ publisher: each encoded message reaches a callback as a contract Tick."""
+
+    def __init__(self, on_tick: Callable[[ContractTick], None]):
+        self.on_tick = on_tick
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        message = json.loads(payload)
+        data = message["data"]
+        self.on_tick(ContractTick(symbol=message["symbol"], exchange=message["exchange"], mode=message["mode"],
+                                  ltp=data["ltp"], timestamp_ms=data["timestamp"], raw=message))
+
+    def close(self) -> None:
+        return None
+
+
+class ThreadedStream:
+    """The broker contract's streaming face (connect / subscribe(instruments, mode) / unsubscribe / close,
+    ticks to a callback) over the proxy's asyncio adapter, run on its own event-loop thread. The WebSocket
+    proxy does not need this (it calls `create_adapter` on its own loop); other callers do."""
+
+    def __init__(self, build: Callable[[Any], StreamingAdapter], on_tick: Callable[[ContractTick], None]):
+        self._build = build
+        self._publisher = _CallbackPublisher(on_tick)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self.adapter: StreamingAdapter | None = None
+
+    def connect(self) -> None:
+        """Start the adapter; the upstream connection opens with the first subscription."""
+        if self._loop is not None:
+            return
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name=f"stream-{id(self):x}", daemon=True)
+        self._thread.start()
+        self.adapter = self._build(self._publisher)
+
+    def _each(self, method: str, instruments: Iterable[ContractInstrument], mode: int) -> None:
+        self.connect()
+        for instrument in instruments:
+            target = Instrument(instrument.exchange, instrument.symbol, instrument)
+            self._loop.call_soon_threadsafe(getattr(self.adapter, method), target, mode)
+
+    def subscribe(self, instruments: Iterable[ContractInstrument], mode: int) -> None:
+        self._each("subscribe", instruments, mode)
+
+    def unsubscribe(self, instruments: Iterable[ContractInstrument], mode: int) -> None:
+        self._each("unsubscribe", instruments, mode)
+
+    def close(self) -> None:
+        if self._loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self.adapter.close(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+        self._loop = None

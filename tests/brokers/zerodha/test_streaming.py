@@ -1,0 +1,159 @@
+"""The Zerodha streaming adapter against the fake Kite ticker: the recorded binary frames become the
+contract's messages, modes map to Kite's, reconnect resubscribes, and the 3000-instrument cap splits."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from broker.streaming import Instrument
+from broker.ticks import DEPTH, LTP, QUOTE
+from broker.zerodha.streaming import TickerCredentials, ZerodhaStreaming, create_adapter
+from tests.fakes.kite_ticker import INFY, KiteTickerServer
+from tests.websocket_proxy.test_streaming_adapter import Bus, bus  # noqa: F401  (the ZeroMQ bus fixture)
+from websocket_proxy.upstream import Principal
+
+
+@pytest.fixture
+def ticker():
+    server = KiteTickerServer()
+    yield server
+    server.close()
+
+
+def adapter_for(ticker: KiteTickerServer, bus: Bus, token: str = "kiteaccesstoken", **options) -> ZerodhaStreaming:
+    creds = TickerCredentials("kiteapikey", token, ticker_url=ticker.url)
+    return ZerodhaStreaming(bus.publisher, creds, backoff_initial=0.05, backoff_max=0.2, **options)
+
+
+INFY_NSE = Instrument("NSE", "INFY", {"token": "408065"})
+
+
+def test_recorded_full_frame_reaches_depth_and_ltp_subscribers(ticker, bus):
+    async def scenario():
+        adapter = adapter_for(ticker, bus)
+        adapter.subscribe(INFY_NSE, LTP)
+        adapter.subscribe(INFY_NSE, DEPTH, 5)
+        got = await bus.collect(0.5)
+        await adapter.close()
+        return got
+
+    got = asyncio.run(scenario())
+    assert {topic for topic, _ in got} == {"zerodha_NSE_INFY_LTP", "zerodha_NSE_INFY_DEPTH"}
+    depth = next(m for t, m in got if t.endswith("_DEPTH") and m["data"]["ltp"] == 1573.7)["data"]
+    assert depth["depth"]["buy"][0] == {"price": 1573.4, "quantity": 5, "orders": 1}
+    assert depth["depth"]["sell"][4] == {"price": 1573.95, "quantity": 724, "orders": 5}
+    assert (depth["volume"], depth["close"], depth["ltt"]) == (1192471, 1567.8, 1625461887000)
+    assert ticker.messages[:2] == [{"a": "subscribe", "v": [INFY]}, {"a": "mode", "v": ["full", [INFY]]}]
+
+
+def test_modes_map_to_kite_and_fall_back_when_the_richer_one_goes(ticker, bus):
+    async def scenario():
+        adapter = adapter_for(ticker, bus)
+        adapter.subscribe(INFY_NSE, QUOTE)
+        await bus.collect(0.3)
+        adapter.unsubscribe(INFY_NSE, QUOTE)
+        adapter.subscribe(INFY_NSE, LTP)
+        await bus.collect(0.2)
+        quote_mode = dict(ticker.connections[0])
+        adapter.unsubscribe(INFY_NSE, LTP)
+        await bus.collect(0.2)
+        left = dict(ticker.connections[0])
+        await adapter.close()
+        return quote_mode, left
+
+    after_switch, left = asyncio.run(scenario())
+    assert {"a": "mode", "v": ["quote", [INFY]]} in ticker.messages
+    assert after_switch == {INFY: "ltp"} and left == {}
+    assert ticker.messages[-1] == {"a": "unsubscribe", "v": [INFY]}
+
+
+def test_index_quotes_come_from_the_short_index_packets(ticker, bus):
+    nifty = Instrument("NSE_INDEX", "NIFTY", {"token": 256265})
+
+    async def scenario():
+        adapter = adapter_for(ticker, bus)
+        adapter.subscribe(nifty, QUOTE)
+        got = await bus.collect(0.3)
+        await adapter.close()
+        return got
+
+    got = asyncio.run(scenario())
+    assert {topic for topic, _ in got} == {"zerodha_NSE_INDEX_NIFTY_QUOTE"}
+    data = got[-1][1]["data"]
+    assert data["ltp"] == 100.0 + 256265 % 1000 / 100 and data["close"] == 1567.8 and data["volume"] == 0
+
+
+def test_reconnect_resubscribes_after_the_ticker_drops(ticker, bus):
+    async def scenario():
+        adapter = adapter_for(ticker, bus)
+        adapter.subscribe(INFY_NSE, QUOTE)
+        await bus.collect(0.3)
+        await asyncio.to_thread(ticker.kill)
+        await asyncio.to_thread(ticker.start)
+        got = await bus.collect(1.0)
+        await adapter.close()
+        return got
+
+    got = asyncio.run(scenario())
+    assert ticker.accepted == 2 and got
+    assert got[-1][1]["data"]["ltp"] == 1573.15
+
+
+def test_instruments_beyond_the_cap_go_to_another_connection(ticker, bus):
+    async def scenario():
+        adapter = adapter_for(ticker, bus, max_symbols_per_connection=2)
+        for index in range(5):
+            adapter.subscribe(Instrument("NSE", f"S{index}", {"token": 1000 + 256 * index + 1}), LTP)
+        got = await bus.collect(0.5)
+        connections = sorted(len(c) for c in ticker.connections)
+        await adapter.close()
+        return got, connections
+
+    got, connections = asyncio.run(scenario())
+    assert connections == [1, 2, 2]
+    assert {topic for topic, _ in got} == {f"zerodha_NSE_S{i}_LTP" for i in range(5)}
+
+
+def test_a_wrong_token_is_refused_and_retried_without_publishing(ticker, bus):
+    async def scenario():
+        adapter = adapter_for(ticker, bus, token="expired")
+        adapter.subscribe(INFY_NSE, LTP)
+        got = await bus.collect(0.3)
+        state = adapter.state
+        await adapter.close()
+        return got, state
+
+    got, state = asyncio.run(scenario())
+    assert got == [] and state == "reconnecting" and ticker.accepted == 0
+
+
+def test_proxy_factory_takes_the_live_broker_session_and_hides_the_token(bus):
+    from broker.contract import BrokerSession
+
+    live = BrokerSession(user_id=1, broker="zerodha", auth_token="secret-token",
+                         extra={"api_key": "k", "user_name": "X"})
+    adapter = create_adapter(Principal(1, "alice", "zerodha", live), bus.publisher)
+    assert adapter.credentials.api_key == "k" and adapter.credentials.access_token == "secret-token"
+    assert adapter.credentials.ticker_url == "wss://ws.kite.trade" and "secret-token" not in repr(adapter.credentials)
+    with pytest.raises(ValueError, match="live broker session"):
+        create_adapter(Principal(1, "alice", "zerodha"), bus.publisher)
+
+
+def test_the_plugins_streaming_factory_hands_recorded_ticks_to_a_callback(ticker):
+    from broker.contract import BrokerSession, Instrument as ContractInstrument, PluginConfig
+    from broker.zerodha import create_plugin
+
+    plugin = create_plugin(PluginConfig(settings={"BROKER_API_KEY": "kiteapikey", "ZERODHA_TICKER_URL": ticker.url}))
+    ticks = []
+    stream = plugin.streaming(BrokerSession(user_id=1, broker="zerodha", auth_token="kiteaccesstoken"), ticks.append)
+    stream.connect()
+    stream.subscribe([ContractInstrument(symbol="INFY", brsymbol="INFY", name="INFOSYS", exchange="NSE",
+                                         brexchange="NSE", token="408065")], DEPTH)
+    deadline = time.monotonic() + 5
+    while not ticks and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stream.close()
+    assert ticks and (ticks[0].symbol, ticks[0].exchange, ticks[0].mode, ticks[0].ltp) == ("INFY", "NSE", DEPTH, 1573.7)
+    assert ticks[0].raw["data"]["depth"]["buy"][0] == {"price": 1573.4, "quantity": 5, "orders": 1}

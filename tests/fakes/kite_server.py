@@ -1,0 +1,366 @@
+"""A fake Kite Connect v3 REST server: a real HTTP server on a free local port, fed from the recorded
+responses in ../shared/fixtures/kite.
+
+It speaks the documented protocol: `X-Kite-Version: 3` and `Authorization: token api_key:access_token`
+on every call, form-encoded bodies, `{"status": "error", "error_type": ..., "message": ...}` errors. It
+checks the session checksum, keeps a small order book so place → orders → modify → cancel flows are real,
+enforces the historical per-request range limits, and answers token expiry, 429 or 5xx on demand::
+
+    with KiteServer() as kite:
+        kite.url                       # http://127.0.0.1:PORT
+        kite.fail_next(429, "NetworkException", "Too many requests", times=2)
+        kite.expire_token()            # the next call gets 403 TokenException
+        kite.requests                  # every request seen: method, path, args, form, headers
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.serving import make_server
+
+from tests.fakes.fixtures import KITE, kite_json
+from tests.support.net import free_port
+
+API_KEY, API_SECRET = "kiteapikey", "kitesecret"
+REQUEST_TOKEN = "requesttoken123"
+# documented per-request limits of the historical API, in days
+HISTORY_LIMITS = {"minute": 60, "3minute": 100, "5minute": 100, "10minute": 100, "15minute": 200,
+                  "30minute": 200, "60minute": 400, "day": 2000}
+ORDER_TYPES = ("MARKET", "LIMIT", "SL", "SL-M")
+VARIETIES = ("regular", "amo", "co", "iceberg", "auction")
+
+
+@dataclass
+class SeenRequest:
+    method: str
+    path: str
+    args: dict[str, list[str]]
+    form: dict[str, str]
+    headers: dict[str, str]
+    json: Any = None
+
+
+@dataclass
+class _Failure:
+    status: int
+    error_type: str | None
+    message: str
+    times: int
+    paths: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _known_instruments() -> set[str]:
+    """`EXCHANGE:TRADINGSYMBOL` of the recorded instrument dumps, plus a few the tests quote."""
+    known = {"NSE:INFY", "NSE:SBIN", "NSE:NIFTY 50", "NSE:NIFTY BANK", "NFO:NIFTY25DECFUT"}
+    for name in ("instruments_all.csv", "instruments_nse.csv"):
+        with (KITE / name).open() as lines:
+            known.update(f"{row['exchange']}:{row['tradingsymbol']}" for row in csv.DictReader(lines))
+    return known
+
+
+class KiteError(Exception):
+    def __init__(self, status: int, error_type: str, message: str):
+        super().__init__(message)
+        self.status, self.error_type, self.message = status, error_type, message
+
+
+def _error(status: int, error_type: str | None, message: str) -> Response:
+    body: dict[str, Any] = {"status": "error", "message": message, "data": None}
+    if error_type:
+        body["error_type"] = error_type
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _ok(data: Any) -> Response:
+    return jsonify({"status": "success", "data": data})
+
+
+class KiteServer:
+    """The fake server; see the module docstring."""
+
+    def __init__(self, access_token: str = "kiteaccesstoken", ltp: float = 1412.95, live_positions: bool = False):
+        self.api_key, self.api_secret = API_KEY, API_SECRET
+        self.access_token = access_token
+        self.token_valid = True
+        self.ltp = ltp
+        # False: /portfolio/positions answers the recorded payload; True: net positions of the fills here
+        self.live_positions = live_positions
+        self.requests: list[SeenRequest] = []
+        self.orders: dict[str, dict[str, Any]] = {}       # orders placed through this server
+        self.trades: list[dict[str, Any]] = []
+        self._failures: list[_Failure] = []
+        self.known = _known_instruments()
+        self._ids = itertools.count(251124000000001)
+        self._lock = threading.Lock()
+        self.app = self._build_app()
+        self.port = free_port()
+        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "KiteServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.shutdown()
+        self._thread.join(5)
+
+    # ------------------------------------------------------------------ scenario controls
+    def fail_next(self, status: int, error_type: str | None = None, message: str = "Simulated failure",
+                  times: int = 1, paths: tuple[str, ...] = ()) -> None:
+        """The next `times` requests (to `paths` prefixes, or any) get this error answer."""
+        self._failures.append(_Failure(status, error_type, message, times, paths))
+
+    def expire_token(self) -> None:
+        self.token_valid = False
+
+    def requests_to(self, path_prefix: str, method: str | None = None) -> list[SeenRequest]:
+        return [r for r in self.requests if r.path.startswith(path_prefix) and (method is None or r.method == method)]
+
+    def checksum(self, request_token: str = REQUEST_TOKEN) -> str:
+        return hashlib.sha256((self.api_key + request_token + self.api_secret).encode()).hexdigest()
+
+    # ------------------------------------------------------------------ the app
+    def _build_app(self) -> Flask:
+        app = Flask("fake_kite")
+        app.before_request(self._before)
+        app.register_error_handler(KiteError, lambda e: _error(e.status, e.error_type, e.message))
+        routes = [
+            ("/session/token", ["POST"], self._create_session),
+            ("/session/token", ["DELETE"], self._logout),
+            ("/user/profile", ["GET"], lambda: _ok(kite_json("profile.json")["data"])),
+            ("/user/margins", ["GET"], lambda: _ok(kite_json("margins.json")["data"])),
+            ("/user/margins/<segment>", ["GET"], lambda segment: _ok(kite_json("margins.json")["data"][segment])),
+            ("/orders", ["GET"], self._order_book),
+            ("/orders/<variety>", ["POST"], self._place),
+            ("/orders/<variety>/<order_id>", ["PUT"], self._modify),
+            ("/orders/<variety>/<order_id>", ["DELETE"], self._cancel),
+            ("/orders/<order_id>", ["GET"], self._history),
+            ("/orders/<order_id>/trades", ["GET"], self._order_trades),
+            ("/trades", ["GET"], lambda: _ok(kite_json("trades.json")["data"] + self.trades)),
+            ("/portfolio/positions", ["GET"], self._positions),
+            ("/portfolio/holdings", ["GET"], lambda: _ok(kite_json("holdings.json")["data"])),
+            ("/quote", ["GET"], lambda: self._quotes("quote.json")),
+            ("/quote/ohlc", ["GET"], lambda: self._quotes("ohlc.json")),
+            ("/quote/ltp", ["GET"], lambda: self._quotes("ltp.json")),
+            ("/margins/basket", ["POST"], self._basket_margins),
+            ("/instruments", ["GET"], lambda: self._csv("instruments_all.csv")),
+            ("/instruments/<exchange>", ["GET"], lambda exchange: self._csv("instruments_nse.csv")),
+            ("/instruments/historical/<int:token>/<interval>", ["GET"], self._historical),
+        ]
+        for path, methods, view in routes:
+            app.add_url_rule(path, f"{methods[0]} {path}", view, methods=methods)
+        return app
+
+    def _before(self) -> Response | None:
+        self.requests.append(SeenRequest(request.method, request.path, request.args.to_dict(flat=False),
+                                         request.form.to_dict(), dict(request.headers),
+                                         request.get_json(silent=True)))
+        for failure in self._failures:
+            if failure.times > 0 and (not failure.paths or request.path.startswith(failure.paths)):
+                failure.times -= 1
+                return _error(failure.status, failure.error_type, failure.message)
+        if request.headers.get("X-Kite-Version") != "3":
+            return _error(400, "InputException", "Missing or invalid X-Kite-Version header")
+        if request.path == "/session/token" and request.method == "POST":
+            return None
+        if request.path.startswith("/instruments") and "historical" not in request.path:
+            return None     # the instrument dump needs no session
+        expected = f"token {self.api_key}:{self.access_token}"
+        if request.headers.get("Authorization") != expected or not self.token_valid:
+            return _error(403, "TokenException", "Incorrect `api_key` or `access_token`.")
+        return None
+
+    # ------------------------------------------------------------------ session
+    def _create_session(self) -> Response:
+        form = request.form
+        if form.get("api_key") != self.api_key or form.get("request_token") != REQUEST_TOKEN:
+            return _error(403, "TokenException", "Token is invalid or has expired.")
+        if form.get("checksum") != self.checksum():
+            return _error(403, "TokenException", "Invalid checksum")
+        self.token_valid = True
+        data = kite_json("generate_session.json")["data"]
+        data.update(api_key=self.api_key, access_token=self.access_token)
+        return _ok(data)
+
+    def _logout(self) -> Response:
+        if request.args.get("api_key") != self.api_key or request.args.get("access_token") != self.access_token:
+            return _error(403, "TokenException", "Invalid token")
+        self.token_valid = False
+        return _ok(True)
+
+    # ------------------------------------------------------------------ orders
+    def _place(self, variety: str) -> Response:
+        form = request.form
+        if variety not in VARIETIES:
+            raise KiteError(400, "InputException", f"Invalid variety `{variety}`.")
+        for name in ("exchange", "tradingsymbol", "transaction_type", "quantity", "product", "order_type"):
+            if not form.get(name):
+                raise KiteError(400, "InputException", f"Missing `{name}`.")
+        order_type = form["order_type"]
+        if order_type not in ORDER_TYPES:
+            raise KiteError(400, "InputException", "Invalid `order_type`.")
+        if order_type in ("LIMIT", "SL") and not float(form.get("price") or 0):
+            raise KiteError(400, "InputException", "Invalid `price`.")
+        if order_type in ("SL", "SL-M") and not float(form.get("trigger_price") or 0):
+            raise KiteError(400, "InputException", "Invalid `trigger_price`.")
+        if order_type in ("MARKET", "SL-M") and form.get("market_protection") in (None, "", "0"):
+            raise KiteError(400, "InputException", "Market orders without market protection are not allowed "
+                                                   "via API. Please set market protection or use a Limit order.")
+        order_id = str(next(self._ids))
+        now = datetime.now().replace(microsecond=0)
+        order = {
+            "order_id": order_id, "exchange_order_id": None, "parent_order_id": None, "placed_by": "XX0000",
+            "variety": variety, "status": "OPEN", "status_message": None, "exchange": form["exchange"],
+            "tradingsymbol": form["tradingsymbol"], "instrument_token": 0, "order_type": order_type,
+            "transaction_type": form["transaction_type"], "validity": form.get("validity", "DAY"),
+            "product": form["product"], "quantity": int(form["quantity"]),
+            "disclosed_quantity": int(form.get("disclosed_quantity") or 0),
+            "price": float(form.get("price") or 0), "trigger_price": float(form.get("trigger_price") or 0),
+            "average_price": 0, "filled_quantity": 0, "pending_quantity": int(form["quantity"]),
+            "cancelled_quantity": 0, "market_protection": int(form.get("market_protection") or 0),
+            "order_timestamp": now.strftime("%Y-%m-%d %H:%M:%S"), "exchange_timestamp": None,
+            "exchange_update_timestamp": None, "tag": form.get("tag"), "modified": False, "meta": {},
+        }
+        if variety == "amo":
+            order["status"] = "AMO REQ RECEIVED"
+        elif order_type == "MARKET":
+            self._fill(order, self.ltp)
+        elif order_type in ("SL", "SL-M"):
+            order["status"] = "TRIGGER PENDING"
+        with self._lock:
+            self.orders[order_id] = order
+        return _ok({"order_id": order_id})
+
+    def _fill(self, order: dict[str, Any], price: float) -> None:
+        order.update(status="COMPLETE", average_price=price, filled_quantity=order["quantity"],
+                     pending_quantity=0, exchange_order_id=f"1{order['order_id']}",
+                     exchange_timestamp=order["order_timestamp"])
+        self.trades.append({
+            "trade_id": f"T{order['order_id']}", "order_id": order["order_id"],
+            "exchange_order_id": order["exchange_order_id"], "exchange": order["exchange"],
+            "tradingsymbol": order["tradingsymbol"], "instrument_token": 0, "product": order["product"],
+            "average_price": price, "quantity": order["quantity"], "transaction_type": order["transaction_type"],
+            "fill_timestamp": order["order_timestamp"], "order_timestamp": order["order_timestamp"][11:],
+            "exchange_timestamp": order["order_timestamp"]})
+
+    def _working(self, variety: str, order_id: str) -> dict[str, Any]:
+        order = self.orders.get(order_id)
+        if order is None:
+            raise KiteError(400, "OrderException", "Couldn't find that `order_id`.")
+        if order["variety"] != variety:
+            raise KiteError(400, "InputException", "Invalid `variety`.")
+        if order["status"] in ("COMPLETE", "CANCELLED", "REJECTED"):
+            raise KiteError(400, "OrderException", f"Order is {order['status'].lower()} and cannot be changed.")
+        return order
+
+    def _modify(self, variety: str, order_id: str) -> Response:
+        with self._lock:
+            order = self._working(variety, order_id)
+            form = request.form
+            order_type = form.get("order_type") or order["order_type"]
+            if order_type in ("MARKET", "SL-M") and order["order_type"] not in ("MARKET", "SL-M") \
+                    and form.get("market_protection") in (None, "", "0"):
+                raise KiteError(400, "InputException", "Market orders without market protection are not allowed.")
+            for name, cast in (("quantity", int), ("price", float), ("trigger_price", float)):
+                if form.get(name):
+                    order[name] = cast(form[name])
+            order.update(order_type=order_type, modified=True, pending_quantity=order["quantity"])
+            if order_type == "MARKET" and variety != "amo":
+                self._fill(order, self.ltp)
+        return _ok({"order_id": order_id})
+
+    def _cancel(self, variety: str, order_id: str) -> Response:
+        with self._lock:
+            order = self._working(variety, order_id)
+            order.update(status="CANCELLED", cancelled_quantity=order["pending_quantity"], pending_quantity=0)
+        return _ok({"order_id": order_id})
+
+    def _order_book(self) -> Response:
+        return _ok(kite_json("orders.json")["data"] + [copy.deepcopy(o) for o in self.orders.values()])
+
+    def _history(self, order_id: str) -> Response:
+        if order_id in self.orders:
+            return _ok([copy.deepcopy(self.orders[order_id])])
+        history = [o for o in kite_json("order_info.json")["data"] if o["order_id"] == order_id]
+        if not history:
+            history = [o for o in kite_json("orders.json")["data"] if o["order_id"] == order_id]
+        if not history:
+            raise KiteError(400, "OrderException", "Couldn't find that `order_id`.")
+        return _ok(history)
+
+    def _order_trades(self, order_id: str) -> Response:
+        return _ok([t for t in self.trades if t["order_id"] == order_id])
+
+    def _positions(self) -> Response:
+        if not self.live_positions:
+            return _ok(kite_json("positions.json")["data"])
+        net: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for trade in self.trades:
+            key = (trade["exchange"], trade["tradingsymbol"], trade["product"])
+            row = net.setdefault(key, {"exchange": key[0], "tradingsymbol": key[1], "product": key[2],
+                                       "quantity": 0, "average_price": trade["average_price"],
+                                       "last_price": self.ltp, "pnl": 0, "realised": 0, "unrealised": 0})
+            row["quantity"] += trade["quantity"] * (1 if trade["transaction_type"] == "BUY" else -1)
+        return _ok({"net": list(net.values()), "day": list(net.values())})
+
+    # ------------------------------------------------------------------ data
+    def _quotes(self, fixture: str) -> Response:
+        """Answer every requested `i=EXCHANGE:SYMBOL` this server knows with the recorded INFY payload;
+        like Kite, leave out the ones it does not know."""
+        keys = request.args.getlist("i")
+        if not keys:
+            raise KiteError(400, "InputException", "No instruments given.")
+        recorded = next(iter(kite_json(fixture)["data"].values()))
+        return _ok({key: copy.deepcopy(recorded) for key in keys if key in self.known})
+
+    def _basket_margins(self) -> Response:
+        orders = request.get_json(silent=True)
+        required = ("exchange", "tradingsymbol", "transaction_type", "variety", "product", "order_type", "quantity")
+        if not isinstance(orders, list) or not orders or any(set(required) - set(o) for o in orders):
+            raise KiteError(400, "InputException", "Invalid basket: a JSON list of orders is required.")
+        return _ok(kite_json("basket_margins.json")["data"])
+
+    def _csv(self, name: str) -> Response:
+        return Response((KITE / name).read_bytes(), mimetype="text/csv")
+
+    def _historical(self, token: int, interval: str) -> Response:
+        if interval not in HISTORY_LIMITS:
+            raise KiteError(400, "InputException", "invalid interval")
+        try:
+            start = datetime.strptime(request.args["from"], "%Y-%m-%d %H:%M:%S")
+            end = datetime.strptime(request.args["to"], "%Y-%m-%d %H:%M:%S")
+        except (KeyError, ValueError):
+            raise KiteError(400, "InputException", "invalid from / to date") from None
+        if end - start > timedelta(days=HISTORY_LIMITS[interval]):
+            raise KiteError(400, "InputException", "interval exceeds max limit: "
+                                                   f"{HISTORY_LIMITS[interval]} days")
+        recorded = kite_json("historical_oi.json" if request.args.get("oi") == "1" else "historical_minute.json")
+        candles = [c for c in recorded["data"]["candles"]
+                   if start <= datetime.strptime(c[0][:19], "%Y-%m-%dT%H:%M:%S") <= end]
+        # outside the recorded morning: one deterministic candle per weekday at 09:15, so chunked
+        # requests can be checked for gaps and overlaps
+        if not candles:
+            day = start.replace(hour=9, minute=15, second=0)
+            while day <= end:
+                if day >= start and day.weekday() < 5:
+                    base = 100 + day.toordinal() % 50
+                    candles.append([day.strftime("%Y-%m-%dT%H:%M:%S+0530"), base, base + 2, base - 1,
+                                    base + 1, 1000])
+                day += timedelta(days=1)
+        return _ok({"candles": candles})

@@ -1,0 +1,338 @@
+"""The market-data WebSocket server: authentication, subscriptions and the stats endpoint.
+
+Each connection is handled by one coroutine that reads the client's requests in order; ticks never pass
+through it (the bus reader hands them to the `Hub`, which writes to sockets directly). Authentication
+and symbol look-ups are awaited callables supplied by the caller (see `wiring.py` for production and the
+tests for in-memory ones), so nothing slow ever runs on the event loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import http
+import json
+import os
+import socket
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from broker.streaming import Instrument, Subscription, TickPublisher
+from broker.ticks import DEPTH, MODE_LABELS, topic_for
+from utils.logging import get_logger
+from websocket_proxy import protocol as wire
+from websocket_proxy.bus import TickSubscriber, endpoint
+from websocket_proxy.hub import ClientSession, Hub, Stats
+from websocket_proxy.protocol import AUTH_TIMEOUT_CODE, Item, ProtocolError
+from websocket_proxy.upstream import AdapterFactory, AdapterUnavailable, Principal, UpstreamManager
+
+log = get_logger("websocket_proxy")
+
+Authenticator = Callable[[str], Awaitable["Principal | None"]]
+# (symbol, exchange, broker) → falsy when unknown, else True or the master-contract record
+SymbolLookup = Callable[[str, str, str], Awaitable[Any]]
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+async def accept_any_symbol(symbol: str, exchange: str, broker: str) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class ProxyConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    bus_host: str = "127.0.0.1"
+    bus_port: int = 5555
+    forwarder_port: int = 0          # 0: bind the bus here; else connect to the forwarder's XPUB
+    auth_timeout: float = 15.0
+    auth_deadline: float = 4.0       # the SDK waits 5 s for the auth answer
+    send_buffer: int = 64 * 1024
+    slow_timeout: float = 5.0
+    upstream_grace: float = 5.0
+    max_subscriptions: int = 1000
+    ping_interval: float = 20.0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "ProxyConfig":
+        return cls(host=settings.WEBSOCKET_HOST, port=settings.WEBSOCKET_PORT, bus_host=settings.ZMQ_HOST,
+                   bus_port=settings.ZMQ_PORT, forwarder_port=settings.ZMQ_FORWARDER_PORT,
+                   auth_timeout=settings.WEBSOCKET_AUTH_TIMEOUT, send_buffer=settings.WEBSOCKET_SEND_BUFFER,
+                   slow_timeout=settings.WEBSOCKET_SLOW_CLIENT_TIMEOUT,
+                   upstream_grace=settings.WEBSOCKET_UPSTREAM_GRACE,
+                   max_subscriptions=settings.WEBSOCKET_MAX_SUBSCRIPTIONS)
+
+
+class ProxyServer:
+    def __init__(self, config: ProxyConfig, authenticate: Authenticator, adapter_factory: AdapterFactory,
+                 lookup_symbol: SymbolLookup = accept_any_symbol, supported_brokers: tuple[str, ...] = ()):
+        self.config = config
+        self._authenticate = authenticate
+        self._lookup_symbol = lookup_symbol
+        self._factory = adapter_factory
+        self.supported_brokers = supported_brokers
+        self.stats = Stats()
+        self.sessions: set[ClientSession] = set()
+        self._symbol_cache: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
+        self._server: Server | None = None
+        self.subscriber: TickSubscriber | None = None
+        self.publisher: TickPublisher | None = None
+        self.upstream: UpstreamManager | None = None
+        self.hub: Hub | None = None
+        self._actions = {"authenticate": self._on_auth, "subscribe": self._on_subscribe,
+                         "unsubscribe": self._on_unsubscribe, "unsubscribe_all": self._on_unsubscribe,
+                         "ping": self._on_ping, "get_broker_info": self._on_broker_info,
+                         "get_supported_brokers": self._on_supported_brokers,
+                         "subscribe_orders": self._on_orders, "unsubscribe_orders": self._on_orders}
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Bind the bus and the WebSocket port; raises BusError / OSError when either is taken."""
+        cfg = self.config
+        bind = not cfg.forwarder_port
+        sub_port = cfg.bus_port if bind else cfg.forwarder_port
+        self.subscriber = TickSubscriber(endpoint(cfg.bus_host, sub_port), bind=bind, dispatch=self._dispatch)
+        self.hub = Hub(self.stats, cfg.send_buffer, cfg.slow_timeout, self.subscriber.want, self.subscriber.unwant)
+        self.publisher = TickPublisher(endpoint(cfg.bus_host, cfg.bus_port))
+        self.upstream = UpstreamManager(self._factory, self.publisher, cfg.upstream_grace)
+        try:
+            self._server = await serve(self._handle, cfg.host, cfg.port, process_request=self._http,
+                                       ping_interval=cfg.ping_interval, ping_timeout=cfg.ping_interval,
+                                       write_limit=cfg.send_buffer, close_timeout=2, max_size=2 ** 16,
+                                       max_queue=64, server_header="openalgo-feed")
+        except OSError:
+            self.subscriber.close()
+            self.publisher.close()
+            raise
+        self.subscriber.start()
+        log.info("Market-data WebSocket listening on ws://%s:%s (bus %s)", cfg.host, self.port,
+                 self.subscriber.address)
+
+    def _dispatch(self, topic: bytes, payload: bytes) -> None:
+        self.hub.dispatch(topic, payload)
+
+    @property
+    def port(self) -> int:
+        return self._server.sockets[0].getsockname()[1] if self._server else self.config.port
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        if self.upstream is not None:
+            await self.upstream.close()
+        for part in (self.subscriber, self.publisher):
+            if part is not None:
+                part.close()
+
+    # ------------------------------------------------------------------ connections
+    async def _handle(self, conn: ServerConnection) -> None:
+        session = ClientSession(conn)
+        self.sessions.add(session)
+        sock = conn.transport.get_extra_info("socket")
+        if sock is not None:   # a small kernel buffer too, so a lagging client's backlog is coalesced, not queued
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.config.send_buffer)
+        self.stats.events["connections"] += 1
+        session.auth_timer = asyncio.get_running_loop().call_later(
+            self.config.auth_timeout, self._auth_expired, session)
+        try:
+            async for raw in conn:
+                reply = await self._on_frame(session, raw)
+                if reply is not None:
+                    await conn.send(wire.dumps(reply))
+        except ConnectionClosed:
+            pass
+        finally:
+            self._cleanup(session)
+
+    def _auth_expired(self, session: ClientSession) -> None:
+        session.auth_timer = None
+        if session.principal is None and not session.closing:
+            session.closing = True
+            self.stats.events["auth_timeouts"] += 1
+            asyncio.get_running_loop().create_task(session.conn.close(AUTH_TIMEOUT_CODE, "auth timeout"))
+
+    def _cleanup(self, session: ClientSession) -> None:
+        session.closing = True
+        if session.auth_timer is not None:
+            session.auth_timer.cancel()
+        for topic in list(session.subscriptions):
+            self._drop(session, topic)
+        if session.feed is not None:
+            self.upstream.detach(session.feed)
+            session.feed = None
+        if session.flusher is not None:
+            session.flusher.cancel()
+        session.pending = None
+        self.sessions.discard(session)
+
+    async def _on_frame(self, session: ClientSession, raw: str | bytes) -> dict[str, Any] | None:
+        try:
+            action, message = wire.parse_frame(raw)
+            handler = self._actions.get(action)
+            if handler is None:
+                raise ProtocolError("INVALID_ACTION", f"Invalid action: {action}")
+            return await handler(session, message)
+        except ProtocolError as exc:
+            return wire.error(exc.code, exc.message)
+        except Exception:
+            log.exception("Feed request failed")
+            return wire.error("SERVER_ERROR", "The server could not process this message")
+
+    # ------------------------------------------------------------------ actions
+    async def _on_auth(self, session: ClientSession, message: dict[str, Any]) -> dict[str, Any]:
+        api_key = wire.api_key_of(message)
+        try:
+            principal = await asyncio.wait_for(self._authenticate(api_key), self.config.auth_deadline)
+        except TimeoutError:
+            log.warning("API-key verification took longer than %.0f s", self.config.auth_deadline)
+            raise ProtocolError("AUTHENTICATION_ERROR", "Authentication is unavailable; try again") from None
+        if principal is None:
+            self.stats.events["auth_failed"] += 1
+            raise ProtocolError("AUTHENTICATION_ERROR", "Invalid API key")
+        if session.principal is not None:
+            if (principal.user_id, principal.broker) != (session.principal.user_id, session.principal.broker):
+                raise ProtocolError("AUTHENTICATION_ERROR", "Already authenticated as another user; reconnect")
+        else:
+            try:
+                session.feed = self.upstream.attach(principal)
+            except AdapterUnavailable as exc:
+                raise ProtocolError(exc.code, str(exc)) from None
+            session.principal = principal
+            if session.auth_timer is not None:
+                session.auth_timer.cancel()
+                session.auth_timer = None
+            self.stats.events["auth_ok"] += 1
+        return wire.auth_success(principal.broker, principal.username, session.feed.adapter.supported_modes)
+
+    def _require_auth(self, session: ClientSession) -> Principal:
+        if session.principal is None:
+            raise ProtocolError("NOT_AUTHENTICATED", "You must authenticate first")
+        return session.principal
+
+    async def _on_subscribe(self, session: ClientSession, message: dict[str, Any]) -> dict[str, Any]:
+        principal = self._require_auth(session)
+        items = wire.parse_items(message, need_depth=True)
+        results = [await self._subscribe_item(session, principal.broker, item) for item in items]
+        return wire.subscribe_ack(results, principal.broker, message.get("request_id"))
+
+    async def _subscribe_item(self, session: ClientSession, broker: str, item: Item) -> dict[str, Any]:
+        adapter = session.feed.adapter
+        if not item.symbol or not item.exchange:
+            return wire.item_error(item, broker, "symbol and exchange are required")
+        if item.mode not in adapter.supported_modes:
+            return wire.item_error(item, broker, f"{MODE_LABELS[item.mode]} mode is not supported by {broker}")
+        depth = item.depth
+        if item.mode == DEPTH and depth not in adapter.depth_levels:
+            allowed = ", ".join(map(str, adapter.depth_levels))
+            return wire.item_error(item, broker, f"Depth {item.depth} is not supported by {broker}; use {allowed}")
+        if item.mode != DEPTH and depth not in adapter.depth_levels:
+            depth = adapter.depth_levels[0]
+        topic = topic_for(broker, item.exchange, item.symbol, item.mode).encode()
+        if topic in session.subscriptions:
+            return wire.item_success(item, broker, depth)
+        if len(session.subscriptions) >= self.config.max_subscriptions:
+            return wire.item_error(item, broker, f"Subscription limit of {self.config.max_subscriptions} "
+                                                 f"per connection reached")
+        info = await self._instrument(item.symbol, item.exchange, broker)
+        if not info:
+            return wire.item_error(item, broker, f"Unknown symbol {item.symbol} on exchange {item.exchange}")
+        if session.closing:
+            return wire.item_error(item, broker, "Connection closing")
+        sub = Subscription(Instrument(item.exchange, item.symbol, None if info is True else info), item.mode, depth)
+        session.subscriptions[topic] = sub
+        self.upstream.acquire(session.feed, topic, sub)
+        self.hub.add(session, topic)
+        return wire.item_success(item, broker, depth)
+
+    async def _instrument(self, symbol: str, exchange: str, broker: str) -> Any:
+        key = (symbol, exchange, broker)
+        cache = self._symbol_cache
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        info = await self._lookup_symbol(symbol, exchange, broker)
+        if info:   # only known symbols are cached: a symbol added by a contract reload shows up at once
+            cache[key] = info
+            if len(cache) > 20_000:
+                cache.popitem(last=False)
+        return info
+
+    def _drop(self, session: ClientSession, topic: bytes) -> None:
+        session.subscriptions.pop(topic)
+        self.hub.remove(session, topic)
+        self.upstream.release(session.feed, topic)
+
+    async def _on_unsubscribe(self, session: ClientSession, message: dict[str, Any]) -> dict[str, Any]:
+        principal = self._require_auth(session)
+        broker = principal.broker
+        if message.get("action", message.get("type")) == "unsubscribe_all":
+            done = []
+            for topic, sub in list(session.subscriptions.items()):
+                self._drop(session, topic)
+                done.append({"symbol": sub.instrument.symbol, "exchange": sub.instrument.exchange,
+                             "status": "success", "broker": broker})
+            return wire.unsubscribe_ack(done, [], broker, message.get("request_id"))
+        successful, failed = [], []
+        for item in wire.parse_items(message, need_depth=False):
+            if not item.symbol or not item.exchange:
+                failed.append(wire.item_error(item, broker, "symbol and exchange are required"))
+                continue
+            topic = topic_for(broker, item.exchange, item.symbol, item.mode).encode()
+            if topic in session.subscriptions:
+                self._drop(session, topic)
+            successful.append({"symbol": item.symbol, "exchange": item.exchange, "status": "success",
+                               "broker": broker})
+        return wire.unsubscribe_ack(successful, failed, broker, message.get("request_id"))
+
+    async def _on_ping(self, session: ClientSession, message: dict[str, Any]) -> dict[str, Any]:
+        return wire.pong(message)
+
+    async def _on_broker_info(self, session: ClientSession, message: dict[str, Any]) -> dict[str, Any]:
+        principal = self._require_auth(session)
+        return {"type": "broker_info", "status": "success", "broker": principal.broker,
+                "adapter_status": session.feed.adapter.state, "user_id": principal.username}
+
+    async def _on_supported_brokers(self, session: ClientSession, message: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "supported_brokers", "status": "success", "brokers": list(self.supported_brokers),
+                "count": len(self.supported_brokers)}
+
+    async def _on_orders(self, session: ClientSession, message: dict[str, Any]) -> dict[str, Any]:
+        self._require_auth(session)
+        raise ProtocolError("NOT_SUPPORTED", "Order updates are not available on this feed yet")
+
+    # ------------------------------------------------------------------ stats endpoint
+    def _http(self, conn: ServerConnection, request: Request) -> Response | None:
+        if request.path.split("?", 1)[0].rstrip("/") != "/stats" or "upgrade" in request.headers:
+            return None   # any path serves the feed (§13.1); plain GET /stats serves the counters
+        if conn.remote_address[0] not in _LOOPBACK:
+            return conn.respond(http.HTTPStatus.FORBIDDEN, "The stats endpoint answers local clients only\n")
+        response = conn.respond(http.HTTPStatus.OK, json.dumps(self.snapshot(), indent=1) + "\n")
+        del response.headers["Content-Type"]
+        response.headers["Content-Type"] = "application/json"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def snapshot(self) -> dict[str, Any]:
+        """Counts for operators and the dashboard (GET /stats on the proxy's port)."""
+        stats = self.stats
+        return {
+            "status": "ok",
+            "pid": os.getpid(),
+            "uptime_seconds": round(time.time() - stats.started, 1),
+            "clients": {"connected": len(self.sessions),
+                        "authenticated": sum(1 for s in self.sessions if s.principal is not None),
+                        "behind": sum(1 for s in self.sessions if s.pending is not None)},
+            "subscriptions": {"client": self.hub.subscription_count, "topics": len(self.hub.index)},
+            "messages": {"in": stats.messages_in, "out": stats.messages_out},
+            "drops": {**stats.drops, "bus_overload": self.subscriber.conflated},
+            "events": dict(stats.events),
+            "bus": {"address": self.subscriber.address, "subscribed_topics": len(self.subscriber.topics),
+                    "published_by_adapters": self.publisher.published},
+            "upstreams": self.upstream.status(),
+        }

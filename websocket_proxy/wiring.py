@@ -1,0 +1,103 @@
+"""Production wiring of the proxy to the rest of the server: API keys, master contract, broker adapters.
+
+The proxy core (server.py) takes these as plain awaitables so it can be tested and benchmarked alone.
+Here they are bound to the real services, imported lazily because they belong to other parts of the
+code base (and may be missing in a partial install, which is logged once, clearly):
+
+* API keys: `services.auth.verify_api_key(api_key) -> principal | None`, then the user's live broker
+  session (`services.broker_session`) decides which broker streams to them (paper when none is live),
+  called in an app context on a small thread pool: indexed look-ups, never run on the event loop.
+* Master contract: `services.instrument_cache.find_instrument(broker, symbol, exchange)`.
+* Streaming adapters: each broker plugin's `broker/<name>/streaming.py` defines
+  `create_adapter(principal, publisher) -> StreamingAdapter` (see broker/streaming.py).
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from broker.streaming import StreamingAdapter, TickPublisher
+from utils.config import Settings
+from utils.logging import get_logger
+from websocket_proxy.upstream import Principal
+
+log = get_logger("websocket_proxy.wiring")
+
+DEFAULT_BROKER = "paper"
+
+
+def _optional(module: str, name: str) -> Any:
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+class ProductionWiring:
+    """Authenticator, symbol look-up and adapter factory backed by the app's services and database."""
+
+    def __init__(self, settings: Settings, app: Any = None):
+        self.settings = settings
+        self.brokers = tuple(dict.fromkeys((DEFAULT_BROKER, *settings.VALID_BROKERS)))
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="feed-lookup")
+        self._app = app
+        self._verify = _optional("services.auth", "verify_api_key")
+        self._find = _optional("services.instrument_cache", "find_instrument")
+        if self._verify is None:
+            log.error("API-key verification (services.auth) is not available: every feed client is refused")
+        if self._find is None:
+            log.warning("Master-contract look-up (services.instrument_cache) is not available: symbols are not checked")
+
+    def app(self) -> Any:
+        if self._app is None:
+            from app import create_app
+
+            self._app = create_app({"AUTO_MIGRATE": False})
+        return self._app
+
+    async def authenticate(self, api_key: str) -> Principal | None:
+        if self._verify is None:
+            return None
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._verify_sync, api_key)
+
+    def _verify_sync(self, api_key: str) -> Principal | None:
+        with self.app().app_context():
+            found = self._verify(api_key)
+            if found is None:
+                return None
+            broker, credentials = self._feed_of(found.user_id)
+        return Principal(found.user_id, found.username, broker, credentials)
+
+    @staticmethod
+    def _feed_of(user_id: int) -> tuple[str, Any]:
+        """The user's live broker session feeds them; without one they get the paper market."""
+        from broker.errors import AuthError
+        from services import broker_session
+
+        try:
+            live = broker_session.live_session(user_id)
+        except AuthError:  # none, or expired: the auth reply names the broker actually streaming
+            return DEFAULT_BROKER, None
+        return live.plugin.manifest.name, live.session
+
+    async def lookup_symbol(self, symbol: str, exchange: str, broker: str) -> Any:
+        if self._find is None:
+            return True
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._find_sync, symbol, exchange, broker)
+
+    def _find_sync(self, symbol: str, exchange: str, broker: str) -> Any:
+        with self.app().app_context():
+            return self._find(broker, symbol, exchange)
+
+    def adapter_factory(self, principal: Principal, publisher: TickPublisher) -> StreamingAdapter | None:
+        try:
+            module = importlib.import_module(f"broker.{principal.broker}.streaming")
+        except ModuleNotFoundError:
+            return None
+        create = getattr(module, "create_adapter", None)
+        return create(principal, publisher, self.settings) if create else None
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
