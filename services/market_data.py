@@ -7,8 +7,10 @@ documented limits. Symbols are resolved against the master contract first: an un
 contract's 400, never a broker round trip.
 
 History is fetched in windows no longer than the broker serves in one call (the plugin declares them in
-`capabilities.extras["history_max_days"]`, by interval unit) and stitched: windows never overlap, and
-calendar bars (W/M/Q/Y) are cut only on their own period boundaries, so no bar is split or repeated.
+`capabilities.extras["history_max_days"]`, by interval unit: "s", "m", "h", "calendar") and stitched:
+windows never overlap, and calendar bars (W/M/Q/Y) are cut only on their own period boundaries, so no bar
+is split or repeated. A plugin that declares no limits gets the whole range in one call and must window it
+itself (broker/zerodha does).
 """
 from __future__ import annotations
 
@@ -29,8 +31,6 @@ from utils.market_calendar import now_ist
 
 MAX_HISTORY_WINDOWS = 60       # broker calls one history request may cost; longer ranges are refused
 MULTIQUOTE_WORKERS = 8          # concurrent single-quote calls when the broker has no batch endpoint
-# Window per call when a plugin declares none: conservative values most Indian broker APIs accept.
-DEFAULT_HISTORY_MAX_DAYS = {"s": 1, "m": 30, "h": 60, "calendar": 365}
 INTERVAL_GROUPS = (("seconds", "s"), ("minutes", "m"), ("hours", "h"), ("days", "D"), ("weeks", "W"),
                    ("months", "M"))
 _CALENDAR = ("D", "W", "M", "Q", "Y")
@@ -188,13 +188,16 @@ def fetch_history(live: LiveBroker, instrument: Instrument, interval: str, start
     live.plugin.require("history")
     if interval not in live.plugin.capabilities.intervals:
         raise RequestError(f"Unsupported timeframe: {interval}", status=500, field="interval")
-    limits = {**DEFAULT_HISTORY_MAX_DAYS, **dict(live.plugin.capabilities.extras.get("history_max_days", {}))}
-    max_days = int(limits[_unit(interval)])
     end = min(end, now_ist().date())      # no broker call for days that have not happened yet
-    windows = list(history_windows(interval, start, end, max_days))
-    if len(windows) > MAX_HISTORY_WINDOWS:
-        raise RequestError(f"Date range too long for interval {interval}: at most "
-                           f"{MAX_HISTORY_WINDOWS * max_days} days per request", field="start_date")
+    limits = live.plugin.capabilities.extras.get("history_max_days")
+    if not limits:    # the plugin serves any range itself (e.g. zerodha windows inside its adapter)
+        windows = [(start, end)] if start <= end else []
+    else:
+        max_days = int(limits[_unit(interval)])
+        windows = list(history_windows(interval, start, end, max_days))
+        if len(windows) > MAX_HISTORY_WINDOWS:
+            raise RequestError(f"Date range too long for interval {interval}: at most "
+                               f"{MAX_HISTORY_WINDOWS * max_days} days per request", field="start_date")
     return stitch(live.plugin.data.history(live.session, HistoryRequest(
         instrument=instrument, interval=interval, start=first, end=last)).candles for first, last in windows)
 
