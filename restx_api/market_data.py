@@ -1,14 +1,20 @@
-"""Market data endpoints (API_CONTRACT.md §6): quotes, multiquotes, depth, history, intervals."""
+"""Market data endpoints (API_CONTRACT.md §6): quotes, multiquotes, depth, history, intervals, and the
+reference's GET ticker (§6.6, JSON or plain text)."""
 from __future__ import annotations
 
+from flask import Response, request
 from flask_restx import Namespace, Resource
+
+from broker.errors import BrokerError
 
 from restx_api.auth import api_key_required
 from restx_api.parsing import parse, swagger_model
 from restx_api.schemas.account import ApiKeyOnlySchema
-from restx_api.schemas.data import HistorySchema, MultiQuotesSchema, SymbolRequestSchema
+from restx_api.schemas.data import HistorySchema, MultiQuotesSchema, SymbolRequestSchema, TickerQuerySchema
 from services import market_data
 from services.auth import ApiPrincipal
+from services.request_errors import RequestError
+from utils.responses import ApiError
 
 ns = Namespace("market data", path="/", description="Quotes, market depth and historical candles")
 
@@ -16,6 +22,7 @@ _symbol = SymbolRequestSchema()
 _multi = MultiQuotesSchema()
 _history = HistorySchema()
 _key_only = ApiKeyOnlySchema()
+_ticker = TickerQuerySchema()
 
 
 @ns.route("/quotes", strict_slashes=False)
@@ -61,3 +68,23 @@ class Intervals(Resource):
     def post(self, principal: ApiPrincipal):
         parse(_key_only)
         return market_data.intervals(principal.user_id)
+
+
+@ns.route("/ticker/<string:pair>", strict_slashes=False)
+class Ticker(Resource):
+    @ns.doc(params={"pair": "EXCHANGE:SYMBOL, e.g. NSE:INFY", "apikey": "your API key",
+                    "interval": "default D", "from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "format": "json or txt"})
+    @api_key_required
+    def get(self, principal: ApiPrincipal, pair: str):
+        as_text = request.args.get("format") == "txt"
+        try:
+            r = parse(_ticker, request.args.to_dict())
+            exchange, symbol, candles = market_data.ticker(principal.user_id, pair, r["interval"], r["start"], r["end"])
+        except (ApiError, RequestError, BrokerError) as exc:
+            if not as_text:
+                raise
+            status = getattr(exc, "status", None) or getattr(exc, "http_status", 500)
+            return Response(f"{getattr(exc, 'message', exc)}\n", status=status, mimetype="text/plain")
+        if as_text:
+            return Response(market_data.ticker_text(exchange, symbol, r["interval"], candles), mimetype="text/plain")
+        return {"status": "success", "data": [market_data.candle_body(c) for c in candles]}

@@ -15,7 +15,7 @@ itself (broker/zerodha does).
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Iterator
 
 from flask import current_app
@@ -27,7 +27,7 @@ from broker.errors import BrokerError
 from services.broker_session import LiveBroker, live_session
 from services.instrument_cache import cache_for
 from services.request_errors import RequestError
-from utils.market_calendar import now_ist
+from utils.market_calendar import IST, now_ist
 
 MAX_HISTORY_WINDOWS = 60       # broker calls one history request may cost; longer ranges are refused
 MULTIQUOTE_WORKERS = 8          # concurrent single-quote calls when the broker has no batch endpoint
@@ -222,3 +222,34 @@ def intervals(user_id: int) -> dict[str, Any]:
             data[key] = sorted((i for i in supported if i[-1] == unit and i[:-1].isdigit()),
                                key=lambda i: int(i[:-1]))
     return {"status": "success", "data": data}
+
+
+# ------------------------------------------------------------------------------------------- ticker
+TICKER_INTRADAY_DAYS = 30
+TICKER_CALENDAR_DAYS = 3653
+
+
+def ticker(user_id: int, pair: str, interval: str, start: date, end: date) -> tuple[str, str, list[Candle]]:
+    """§6.6: `EXCHANGE:SYMBOL`, range clamped to 30 days (intraday) or 10 years (D/W/M) before `end`."""
+    exchange, _, symbol = pair.partition(":")
+    if not exchange or not symbol:
+        raise RequestError("Use /api/v1/ticker/EXCHANGE:SYMBOL, e.g. NSE:INFY", field="ticker")
+    exchange, symbol = exchange.upper(), symbol.upper()
+    if end < start:
+        raise RequestError("to must be on or after from", field="to")
+    days = TICKER_CALENDAR_DAYS if interval in _CALENDAR else TICKER_INTRADAY_DAYS
+    start = max(start, end - timedelta(days=days - 1))
+    live = live_session(user_id)
+    return exchange, symbol, fetch_history(live, resolve(live, symbol, exchange), interval, start, end)
+
+
+def ticker_text(exchange: str, symbol: str, interval: str, candles: list[Candle]) -> str:
+    """One line per bar, no header; dates and times in IST (daily bars: the bar date)."""
+    lines = []
+    for c in candles:
+        if interval in _CALENDAR:
+            stamp = datetime.fromtimestamp(c.timestamp, timezone.utc).strftime("%Y-%m-%d")
+        else:
+            stamp = datetime.fromtimestamp(c.timestamp, IST).strftime("%Y-%m-%d,%H:%M:%S")
+        lines.append(f"{exchange}:{symbol},{stamp},{c.open},{c.high},{c.low},{c.close},{int(c.volume)}")
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -56,3 +56,11 @@ class InstrumentsQuerySchema(RequestSchema):
     exchange = fields.String(load_default=None, validate=_one_of(EXCHANGES))
     format = fields.String(load_default="json", validate=validate.OneOf(
         ("json", "csv", "JSON", "CSV", "Json", "Csv"), error="Must be one of: json, csv."))
+
+
+class TickerQuerySchema(RequestSchema):
+    apikey = apikey()
+    interval = fields.String(load_default="D", validate=_one_of(INTERVALS))
+    start = fields.Date(required=True, format="%Y-%m-%d", data_key="from", metadata={"description": "YYYY-MM-DD"})
+    end = fields.Date(required=True, format="%Y-%m-%d", data_key="to", metadata={"description": "YYYY-MM-DD"})
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "txt"), error="Must be one of: json, txt."))

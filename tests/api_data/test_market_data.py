@@ -99,3 +99,18 @@ def test_intervals_lists_six_groups(client):
     assert set(data) == {"seconds", "minutes", "hours", "days", "weeks", "months"}
     assert "5m" in data["minutes"] and data["days"] == ["D"]
     assert data["minutes"] == sorted(data["minutes"], key=lambda i: int(i[:-1]))
+
+
+def test_ticker_json_and_text(server):
+    end = date.today() - timedelta(days=1)
+    params = {"apikey": server.apikey, "from": str(end - timedelta(days=5)), "to": str(end)}
+    as_json = requests.get(f"{server.url}/api/v1/ticker/NSE:SBIN", params=params, timeout=30)
+    assert as_json.status_code == 200 and as_json.json()["data"][-1]["timestamp"] % 86400 == 0
+    text = requests.get(f"{server.url}/api/v1/ticker/NSE:SBIN", params={**params, "format": "txt"}, timeout=30)
+    assert text.headers["Content-Type"].startswith("text/plain")
+    assert text.text.splitlines()[-1].startswith(f"NSE:SBIN,{end},")
+    intraday = requests.get(f"{server.url}/api/v1/ticker/NSE:SBIN", timeout=30, params={
+        **params, "interval": "1h", "from": str(end - timedelta(days=90)), "format": "txt"}).text.splitlines()
+    assert intraday[0].startswith(f"NSE:SBIN,{end - timedelta(days=29)},") and len(intraday[0].split(",")) == 8
+    unknown = requests.get(f"{server.url}/api/v1/ticker/NSE:NOSUCH", params={**params, "format": "txt"}, timeout=30)
+    assert unknown.status_code == 400 and "NOSUCH" in unknown.text and not unknown.text.startswith("{")

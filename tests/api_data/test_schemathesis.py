@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 
 ENDPOINTS = ("quotes", "multiquotes", "depth", "history", "intervals", "symbol", "search", "expiry", "instruments",
              "optionsymbol", "optionchain", "optiongreeks", "syntheticfuture", "margin", "market/holidays",
-             "market/timings", "telegram/notify", "optionsorder", "optionsmultiorder")
+             "market/timings", "telegram/notify", "optionsorder", "optionsmultiorder", "ticker/{pair}")
 
 
 def _fuzz(operation, server) -> None:  # noqa: ANN001
