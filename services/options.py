@@ -240,16 +240,30 @@ def optiongreeks(user_id: int, request: dict[str, Any]) -> dict[str, Any]:
                                   field="symbol")
     option = market_data.resolve(live, symbol, exchange)
     forward = request.get("forward_price")
-    if forward is None:
-        if request.get("underlying_symbol") and request.get("underlying_exchange"):
-            source = market_data.resolve(live, request["underlying_symbol"].upper(), request["underlying_exchange"])
-        else:
-            u = Underlying(parsed.base, parsed.base, exchange, parsed.expiry, exchange)
-            spot, spot_exchange = _spot_source(u)
-            if exchange in NO_SPOT_EXCHANGES or exchange not in ("NFO", "BFO"):
-                spot, spot_exchange = nearest_future(live.name, parsed.base, exchange), exchange
-            source = market_data.resolve(live, spot, spot_exchange)
+    if forward is None and request.get("underlying_symbol") and request.get("underlying_exchange"):
+        source = market_data.resolve(live, request["underlying_symbol"].upper(), request["underlying_exchange"])
         forward = market_data.fetch_quote(live, source).ltp
+    elif forward is None:
+        forward = _default_forward(live, parsed, exchange)
     premium = market_data.fetch_quote(live, option).ltp
     return option_greeks(symbol, exchange, option_price=premium, underlying_price=forward,
                          interest_rate=request.get("interest_rate"), expiry_time=request.get("expiry_time"))
+
+
+def _default_forward(live: LiveBroker, parsed: Any, exchange: str) -> float:
+    """§8.5 without overrides: on NFO/BFO the synthetic forward of the option's expiry (ATM strike + CE -
+    PE), falling back to the spot LTP; elsewhere the nearest future's LTP."""
+    u = Underlying(parsed.base, parsed.base, exchange, parsed.expiry, exchange)
+    if exchange not in ("NFO", "BFO"):
+        future = nearest_future(live.name, parsed.base, exchange)
+        return market_data.fetch_quote(live, market_data.resolve(live, future, exchange)).ltp
+    spot = market_data.fetch_quote(live, market_data.resolve(live, *_spot_source(u))).ltp
+    try:
+        call = resolve_option(live, u, spot, "ATM", "CE")
+        put = _instrument(live, option_symbol(u.base, u.expiry, call.strike, "PE"), exchange)
+        prices = market_data.fetch_quotes(live, [call, put])
+    except (RequestError, BrokerError):
+        return spot
+    if any(isinstance(p, BrokerError) or not p.ltp for p in prices):
+        return spot
+    return synthetic_future(call.strike, prices[0].ltp, prices[1].ltp)

@@ -86,3 +86,13 @@ def test_syntheticfuture_is_put_call_parity_at_atm(client, expiry):
     reply = client.syntheticfuture(underlying="NIFTY", exchange="NSE_INDEX", expiry_date=expiry)
     assert reply["status"] == "success" and reply["expiry"] == expiry
     assert abs(reply["synthetic_future_price"] - reply["underlying_ltp"]) < 0.05 * reply["underlying_ltp"]
+
+
+def test_optiongreeks_default_forward_is_the_synthetic_future(client, expiry):
+    symbol = client.optionsymbol(underlying="NIFTY", exchange="NSE_INDEX", expiry_date=expiry, offset="OTM1",
+                                 option_type="PE")["symbol"]
+    synthetic = client.syntheticfuture(underlying="NIFTY", exchange="NSE_INDEX", expiry_date=expiry)
+    reply = client.optiongreeks(symbol=symbol, exchange="NFO")
+    assert reply["status"] == "success" and reply["option_type"] == "PE"
+    assert reply["spot_price"] == pytest.approx(synthetic["synthetic_future_price"], rel=2e-3)
+    assert -1 < reply["greeks"]["delta"] < 0
