@@ -5,50 +5,20 @@ from flask import Response, request
 from flask_restx import Namespace, Resource
 
 from restx_api.auth import api_key_required
-from restx_api.parsing import parse, swagger_model
+from restx_api.endpoint import read_endpoints
+from restx_api.parsing import parse
 from restx_api.schemas.data import ExpirySchema, InstrumentsQuerySchema, SearchSchema, SymbolRequestSchema
 from services import symbols
 from services.auth import ApiPrincipal
 
-ns = Namespace("symbols", path="/", description="Instrument lookup, search, expiries and the master contract")
-
-_symbol = SymbolRequestSchema()
-_search = SearchSchema()
-_expiry = ExpirySchema()
+instruments_ns = Namespace("instruments", description="The master contract as JSON or CSV")
 _instruments = InstrumentsQuerySchema()
 
 
-@ns.route("/symbol", strict_slashes=False)
-class Symbol(Resource):
-    @ns.expect(swagger_model(ns, "SymbolRequest", _symbol))
-    @api_key_required
-    def post(self, principal: ApiPrincipal):
-        r = parse(_symbol)
-        return symbols.symbol_info(principal.user_id, r["symbol"], r["exchange"])
-
-
-@ns.route("/search", strict_slashes=False)
-class Search(Resource):
-    @ns.expect(swagger_model(ns, "SearchRequest", _search))
-    @api_key_required
-    def post(self, principal: ApiPrincipal):
-        r = parse(_search)
-        return symbols.search(principal.user_id, r["query"], r["exchange"])
-
-
-@ns.route("/expiry", strict_slashes=False)
-class Expiry(Resource):
-    @ns.expect(swagger_model(ns, "ExpiryRequest", _expiry))
-    @api_key_required
-    def post(self, principal: ApiPrincipal):
-        r = parse(_expiry)
-        return symbols.expiry(principal.user_id, r["symbol"], r["exchange"], r["instrumenttype"])
-
-
-@ns.route("/instruments", strict_slashes=False)
+@instruments_ns.route("", strict_slashes=False)
 class Instruments(Resource):
-    @ns.doc(params={"apikey": "your API key", "exchange": "exchange code (all exchanges when absent)",
-                    "format": "json (default) or csv"})
+    @instruments_ns.doc(params={"apikey": "your API key", "exchange": "exchange code (all exchanges when absent)",
+                                "format": "json (default) or csv"})
     @api_key_required
     def get(self, principal: ApiPrincipal):
         r = parse(_instruments, request.args.to_dict())
@@ -58,3 +28,13 @@ class Instruments(Resource):
         filename = f"instruments_{r['exchange'] or 'all'}.csv"
         return Response(symbols.instruments_csv(records), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+namespaces: list[Namespace] = read_endpoints([
+    ("symbol", SymbolRequestSchema(), lambda user, r: symbols.symbol_info(user, r["symbol"], r["exchange"]),
+     "One instrument of the master contract"),
+    ("search", SearchSchema(), lambda user, r: symbols.search(user, r["query"], r["exchange"]),
+     "Search instruments by symbol, name, broker symbol or token"),
+    ("expiry", ExpirySchema(), lambda user, r: symbols.expiry(user, r["symbol"], r["exchange"], r["instrumenttype"]),
+     "Expiry dates of an underlying's futures or options"),
+]) + [instruments_ns]

@@ -97,21 +97,22 @@ class MarginSchema(RequestSchema):
 
 
 class HolidaysSchema(RequestSchema):
-    """Documents the body; services.market_calendar validates `year` with the contract's messages."""
+    """`year` and `date` are checked by services.market_calendar, with the contract's messages."""
     apikey = apikey()
-    year = fields.Integer(metadata={"description": "2020-2050, default the current year"})
+    year = fields.Raw(load_default=None, metadata={"description": "2020-2050, default the current year"})
 
 
 class TimingsSchema(RequestSchema):
     apikey = apikey()
-    date = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
+    date = fields.Raw(load_default=None, metadata={"description": "YYYY-MM-DD"})
 
 
 class TelegramNotifySchema(RequestSchema):
+    """Checked by services.telegram (the contract's `Username and message are required`)."""
     apikey = apikey()
-    username = fields.String(required=True, metadata={"description": "OpenAlgo login username"})
-    message = fields.String(required=True, metadata={"description": "up to 4096 characters"})
-    priority = fields.Integer(metadata={"description": "1-10, default 5"})
+    username = fields.Raw(load_default=None, metadata={"description": "OpenAlgo login username"})
+    message = fields.Raw(load_default=None, metadata={"description": "up to 4096 characters"})
+    priority = fields.Raw(load_default=None, metadata={"description": "1-10, default 5; other values become 5"})
 
 
 def _options_product() -> fields.String:
