@@ -7,6 +7,8 @@ from typing import Any, Mapping
 
 from flask import Flask, current_app
 
+from broker.errors import BrokerError
+from services import order_flow, order_target
 from services.latency import LatencyTimer
 from services.order_flow import Outcome
 from services.order_target import MODE_ANALYZE, mode_of
@@ -16,6 +18,10 @@ POOL_SIZE = 4
 
 
 def basket_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+    try:
+        order_target.resolve(user_id)  # no broker session: one 403 for the basket, not one per leg
+    except BrokerError as exc:
+        return order_flow.error_body(exc, None, user_id)
     app = current_app._get_current_object()
     strategy = data.get("strategy", "")
     legs = [{**leg, "strategy": strategy} for leg in data["orders"]]

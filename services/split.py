@@ -15,10 +15,10 @@ MAX_CHILDREN = 100
 
 
 def child_sizes(total: int, size: int) -> list[int]:
-    sizes = [size] * (total // size) + ([total % size] if total % size else [])
-    if len(sizes) > MAX_CHILDREN:
+    count = total // size + (1 if total % size else 0)
+    if count > MAX_CHILDREN:  # checked before building the list: quantity can be astronomically large
         raise ApiError(400, f"Total number of orders would exceed maximum limit of {MAX_CHILDREN}")
-    return sizes
+    return [size] * (total // size) + ([total % size] if total % size else [])
 
 
 def split_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:

@@ -33,9 +33,10 @@ def make_account(app: Flask, username: str = "trader", connect: bool = True) -> 
 
 
 @pytest.fixture
-def api_app(make_app) -> Flask:
+def api_app(make_app, database_url: str) -> Flask:
+    """On SQLite and on PostgreSQL."""
     return make_app(PASSWORD_HASHER=FAST_HASHER, ORDER_RATE_LIMIT="1000 per second",
-                    API_RATE_LIMIT="1000 per second")
+                    API_RATE_LIMIT="1000 per second", DATABASE_URL=database_url, LOGS_DATABASE_URL=database_url)
 
 
 @pytest.fixture

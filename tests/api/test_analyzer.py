@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from broker.errors import TokenExpired
 from database.journal import entries_for_user
 from services import broker_session, master_contract
 from services.brokers import registry
@@ -15,17 +16,24 @@ LIVE_CALLS = ("place_order", "modify_order", "cancel_order", "cancel_all_orders"
 
 
 @pytest.fixture
-def live_app(make_app):
+def live_app(make_app, database_url: str):
     return make_app(PASSWORD_HASHER=FAST_HASHER, BROKER_PLUGIN_PACKAGES=("broker", "tests.contract.plugins"),
-                    VALID_BROKERS="fakebroker,paper", ORDER_RATE_LIMIT="1000 per second")
+                    VALID_BROKERS="fakebroker,paper", ORDER_RATE_LIMIT="1000 per second",
+                    DATABASE_URL=database_url, LOGS_DATABASE_URL=database_url)
 
 
-def test_analyze_mode_never_calls_the_live_broker(live_app, monkeypatch):
-    account = make_account(live_app, connect=False)
-    with live_app.app_context():
+def live_account(app):
+    """A user connected to the fake live broker, whose instrument list is downloaded."""
+    account = make_account(app, connect=False)
+    with app.app_context():
         broker_session.connect(account.user_id, "fakebroker")
         live = registry().get("fakebroker")
         master_contract.download("fakebroker", live)
+    return account, live
+
+
+def test_analyze_mode_never_calls_the_live_broker(live_app, monkeypatch):
+    account, live = live_account(live_app)
     calls: list[str] = []
     for name in LIVE_CALLS:
         monkeypatch.setattr(live.orders, name, lambda *a, _name=name, **k: calls.append(_name))
@@ -54,6 +62,20 @@ def test_analyze_mode_never_calls_the_live_broker(live_app, monkeypatch):
     assert account.post("analyzer/toggle", mode=False).json["data"]["mode"] == "live"
     account.post("placeorder", **ORDER)
     assert calls == ["place_order"]      # live mode reaches the live broker again
+
+
+def test_expired_broker_token_is_403_and_marks_the_session_expired(live_app, monkeypatch):
+    account, live = live_account(live_app)
+
+    def expired(*args, **kwargs):
+        raise TokenExpired("token rejected by Fake Broker", broker="fakebroker")
+    monkeypatch.setattr(live.orders, "place_order", expired)
+    answer = account.post("placeorder", **ORDER)
+    assert answer.status_code == 403 and "Broker session expired" in answer.json["message"]
+    with live_app.app_context():
+        assert broker_session.state(account.user_id)["state"] == "expired"
+    again = account.post("placeorder", **ORDER)
+    assert again.status_code == 403 and "expired" in again.json["message"]
 
 
 def test_toggle_needs_a_boolean(api_app):

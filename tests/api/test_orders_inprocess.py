@@ -1,9 +1,12 @@
 """Order and account endpoints in process (test client), on SQLite: shapes, rules and the journal."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from database.journal import entries_for_user
 from services.paper_account import paper_engine
-from tests.api.conftest import Account
+from services import broker_session
+from tests.api.conftest import Account, make_account
 
 ORDER = {"strategy": "t", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": "10",
          "pricetype": "MARKET", "product": "MIS"}
@@ -49,6 +52,11 @@ def test_business_rules_are_400_naming_the_problem(account: Account):
     for body in ({}, {"quantity": "x"}, {**ORDER, "exchange": "XYZ"}, {**ORDER, "quantity": -1}):
         answer = account.post("placeorder", **body)
         assert answer.status_code == 400 and answer.json["status"] == "error"
+    with account.app.app_context():
+        future = next(row for row in paper_engine().catalog().rows if row.instrumenttype == "FUTIDX")
+    lots = account.post("placeorder", **{**ORDER, "symbol": future.symbol, "exchange": future.exchange,
+                                          "product": "NRML", "quantity": future.lotsize + 1})
+    assert lots.status_code == 400 and f"lot size {future.lotsize}" in lots.json["message"]
     raw = account.client.post("/api/v1/placeorder", data="not json", content_type="application/json")
     assert raw.status_code == 400 and "JSON" in raw.json["message"]
 
@@ -101,3 +109,26 @@ def test_modify_cancel_cancelall_close(account: Account):
     closed = account.post("closeposition", strategy="t").json
     assert closed["status"] == "success" and closed["closed_positions"] == 1
     assert account.post("positionbook").json["data"][0]["quantity"] == 0
+
+
+def test_without_a_broker_session_orders_are_403_saying_what_to_do(api_app):
+    account = make_account(api_app, username="unconnected")
+    with api_app.app_context():
+        broker_session.disconnect(account.user_id)
+    for endpoint, body in (("placeorder", ORDER), ("orderbook", {}),
+                           ("basketorder", {"strategy": "b", "orders": [dict(ORDER)]})):
+        answer = account.post(endpoint, **body)
+        assert answer.status_code == 403 and "Connect your broker" in answer.json["message"], answer.json
+
+
+def test_concurrent_smart_orders_reach_the_target_once(account: Account):
+    smart = dict(ORDER, position_size="10", quantity="0")
+
+    def send(_: int) -> dict:
+        return account.app.test_client().post("/api/v1/placesmartorder", json={"apikey": account.key, **smart}).json
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        answers = list(pool.map(send, range(5)))
+    assert sum(1 for a in answers if "orderid" in a) == 1, answers
+    assert account.post("openposition", strategy="t", symbol="SBIN", exchange="NSE", product="MIS").json[
+        "quantity"] == 10

@@ -1,0 +1,137 @@
+"""REST API benchmark (issue 5): placeorder and orderbook against a floor, 1 vs 1,000 users.
+
+Starts the server the way start.sh does (`python app.py`: the production server, SQLite by default) on
+a temporary database, creates a user, an API key and a paper session with the CLI, and measures in one
+run: the floor (`GET /health`, the same app stack with no key check and no order), `orderbook` (100
+orders in the book) and `placeorder` (paper broker, key check, durable journal): requests/s at
+concurrency 1 and 8, p50/p99 at concurrency 1. Then it adds 999 users with keys and 100,000 journal
+rows and measures placeorder again. Finally it prints where placeorder's time went (the journal's
+per-stage latencies).
+
+    .venv/bin/python bench/rest_bench.py [--seconds 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import requests  # noqa: E402
+
+from bench.http_load import LoadResult, run_load  # noqa: E402
+from tests.api.server import Server, prepared_server  # noqa: E402
+
+P50_TARGET_MS, P99_TARGET_MS, RATIO_TARGET = 3.0, 10.0, 0.5
+ORDER = {"strategy": "bench", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": "1",
+         "pricetype": "MARKET", "product": "MIS"}
+
+
+def measure(server: Server, seconds: float, label: str, *, floor: bool = True) -> list[LoadResult]:
+    host, port = "127.0.0.1", server.port
+    order = {"apikey": server.key, **ORDER}
+    results = []
+    if floor:  # the orderbook before placeorder runs, so it holds exactly the 100 warm-up orders
+        for concurrency in (1, 8):
+            results.append(run_load("floor GET /health", host, port, "GET", "/health", None,
+                                    concurrency=concurrency, duration=seconds))
+            results.append(run_load("orderbook (100 orders)", host, port, "POST", "/api/v1/orderbook",
+                                    {"apikey": server.key}, concurrency=concurrency, duration=seconds))
+    for concurrency in (1, 8):
+        results.append(run_load(f"placeorder {label}", host, port, "POST", "/api/v1/placeorder", order,
+                                concurrency=concurrency, duration=seconds))
+    return results
+
+
+def add_users_and_journal(db_path: Path, users: int, journal_rows: int) -> None:
+    """Other users with keys, and a long journal, written straight into the server's database."""
+    with sqlite3.connect(db_path) as db:
+        db.executemany("INSERT INTO users (username, email, password_hash, is_admin, created_at) "
+                       "VALUES (?, ?, 'x', 0, CURRENT_TIMESTAMP)",
+                       [(f"other{n}", f"other{n}@example.com") for n in range(users)])
+        key_columns = [row[1] for row in db.execute("PRAGMA table_info(api_keys)")]
+        ids = [row[0] for row in db.execute("SELECT id FROM users WHERE username LIKE 'other%'")]
+        if {"user_id", "key_digest"} <= set(key_columns):
+            template = _row_template(db, "api_keys")
+            db.executemany(_insert("api_keys", template), [
+                {**template, "user_id": uid, "key_digest": uuid.uuid4().hex * 2} for uid in ids])
+        template = _row_template(db, "order_journal")
+        db.executemany(_insert("order_journal", template), [
+            {**template, "request_id": str(uuid.uuid4()), "user_id": ids[n % len(ids)], "orderid": str(n)}
+            for n in range(journal_rows)])
+
+
+def _row_template(db: sqlite3.Connection, table: str) -> dict:
+    """Copy one existing row of `table` (the bench user's) as the pattern for synthetic rows."""
+    cursor = db.execute(f"SELECT * FROM {table} LIMIT 1")
+    names = [d[0] for d in cursor.description]
+    return {k: v for k, v in zip(names, cursor.fetchone()) if k != "id"}
+
+
+def _insert(table: str, template: dict) -> str:
+    return f"INSERT INTO {table} ({', '.join(template)}) VALUES ({', '.join(':' + k for k in template)})"
+
+
+def stage_breakdown(db_path: Path, first: int, count: int) -> dict[str, float]:
+    """Median per stage over the journal rows of the concurrency-1 placeorder run."""
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute("SELECT validation_ms, broker_ms, total_ms FROM order_journal WHERE action = "
+                          "'placeorder' AND strategy = 'bench' ORDER BY id LIMIT ? OFFSET ?", (count, first)).fetchall()
+    return {name: statistics.median(r[i] or 0 for r in rows) if rows else 0.0
+            for i, name in enumerate(("validation_ms", "broker_ms", "before_journal_ms"))}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each measurement")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        server = prepared_server(folder, LOG_LEVEL="WARNING")
+        server.start()
+        try:
+            for _ in range(100):
+                requests.post(f"{server.host}/api/v1/placeorder", json={"apikey": server.key, **ORDER}, timeout=10)
+            results = measure(server, args.seconds, "(1 user)")
+        finally:
+            server.stop()
+        serial = next(r for r in results if r.name.startswith("placeorder") and r.concurrency == 1)
+        stages = stage_breakdown(folder / "srv.db", 100, serial.requests)
+        add_users_and_journal(folder / "srv.db", 999, 100_000)
+        server.start()
+        try:
+            results += measure(server, args.seconds, "(1,000 users, 100k journal rows)", floor=False)
+        finally:
+            server.stop()
+    return report(results, stages)
+
+
+def report(results: list[LoadResult], stages: dict[str, float]) -> int:
+    print(f"{'endpoint':<46} {'conc':>4} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs floor':>8}")
+    floors = {r.concurrency: r.rps for r in results if r.name.startswith("floor")}
+    for r in results:
+        ratio = r.rps / floors[r.concurrency] if floors.get(r.concurrency) else float("nan")
+        print(f"{r.name:<46} {r.concurrency:>4} {r.rps:8.0f} {r.p50:7.2f} {r.percentile(99):7.2f} {r.errors:>6} "
+              f"{ratio:8.0%}")
+    one = next(r for r in results if r.name == "placeorder (1 user)" and r.concurrency == 1)
+    eight = next(r for r in results if r.name == "placeorder (1 user)" and r.concurrency == 8)
+    ratio = eight.rps / floors[8]
+    checks = {f"placeorder p50 {one.p50:.2f} ms <= {P50_TARGET_MS} ms": one.p50 <= P50_TARGET_MS,
+              f"placeorder p99 {one.percentile(99):.2f} ms <= {P99_TARGET_MS} ms": one.percentile(99) <= P99_TARGET_MS,
+              f"placeorder c=8 at {ratio:.0%} of the floor (>= {RATIO_TARGET:.0%})": ratio >= RATIO_TARGET}
+    print("\nplaceorder stages at concurrency 1 (median ms, from the journal rows): " + json.dumps(
+        {k: round(v, 3) for k, v in stages.items()}))
+    print("before_journal_ms counts from the start of parsing; the journal commit, the key check and HTTP are the rest")
+    for text, ok in checks.items():
+        print(f"{'OK  ' if ok else 'MISS'} {text}")
+    return 0 if all(checks.values()) and all(r.errors == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
