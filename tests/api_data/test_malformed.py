@@ -4,6 +4,9 @@ from __future__ import annotations
 import pytest
 import requests
 
+pytestmark = pytest.mark.xdist_group("api_data")  # one server for the package, on one worker
+
+
 CASES = [
     ("quotes", {"symbol": "SBIN"}, "exchange"),
     ("quotes", {"symbol": "SBIN", "exchange": "nse"}, "exchange"),

@@ -1,12 +1,17 @@
 """Market data through the public openalgo client against a running server with the paper broker."""
 from __future__ import annotations
 
+import pytest
+
 from datetime import date, timedelta
 
 import pandas as pd
 import requests
 
 from services.market_data import history_windows
+
+pytestmark = pytest.mark.xdist_group("api_data")  # one server for the package, on one worker
+
 
 QUOTE_KEYS = {"ltp", "open", "high", "low", "prev_close", "volume", "bid", "ask", "oi"}
 

@@ -10,6 +10,9 @@ from scipy.optimize import brentq
 from tests.options.test_black76 import reference
 
 
+pytestmark = pytest.mark.xdist_group("api_data")  # one server for the package, on one worker
+
+
 @pytest.fixture(scope="module")
 def expiry(client) -> str:
     return client.expiry(symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][1].replace("-", "")

@@ -4,6 +4,9 @@ from __future__ import annotations
 import pytest
 
 
+pytestmark = pytest.mark.xdist_group("api_data")  # one server for the package, on one worker
+
+
 @pytest.fixture(scope="module")
 def expiry(client) -> str:
     return client.expiry(symbol="NIFTY", exchange="NFO", instrumenttype="options")["data"][1].replace("-", "")

@@ -2,8 +2,13 @@
 schemathesis sends (with a valid API key, so requests get past authentication), no answer is a 5xx."""
 from __future__ import annotations
 
+import pytest
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+
+pytestmark = pytest.mark.xdist_group("api_data")  # one server for the package, on one worker
+
 
 ENDPOINTS = ("quotes", "multiquotes", "depth", "history", "intervals", "symbol", "search", "expiry", "instruments",
              "optionsymbol", "optionchain", "optiongreeks", "syntheticfuture", "margin", "market/holidays",

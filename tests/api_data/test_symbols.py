@@ -1,11 +1,16 @@
 """Symbols and instruments through the openalgo client (API_CONTRACT.md §7)."""
 from __future__ import annotations
 
+import pytest
+
 import csv
 import io
 
 import pandas as pd
 import requests
+
+pytestmark = pytest.mark.xdist_group("api_data")  # one server for the package, on one worker
+
 
 RECORD = ["symbol", "brsymbol", "name", "exchange", "brexchange", "token", "expiry", "strike", "lotsize",
           "instrumenttype", "tick_size"]

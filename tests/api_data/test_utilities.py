@@ -1,7 +1,12 @@
 """Margin, market calendar and Telegram through the openalgo client (API_CONTRACT.md §5.6, §10, §11)."""
 from __future__ import annotations
 
+import pytest
+
 import requests
+
+
+pytestmark = pytest.mark.xdist_group("api_data")  # one server for the package, on one worker
 
 
 def test_margin_of_a_basket(client):
