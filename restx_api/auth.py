@@ -24,22 +24,28 @@ from utils.responses import error_response
 INVALID_KEY_MESSAGE = "Invalid openalgo apikey"
 
 
-def api_key_required(method: Callable) -> Callable:
-    @wraps(method)
-    def authenticated(self, *args, **kwargs):
-        key = limiter.request_api_key()
-        if key is None or key == "":
-            return error_response(400, "apikey is required: send it in the JSON body "
-                                       "(or as the apikey query parameter for GET requests)")
-        if not isinstance(key, str):
-            return error_response(400, "apikey must be a string")
-        limiter.check_invalid_key_budget()
-        principal = verify_api_key(key)
-        if principal is None:
-            limiter.count_invalid_key()
-            return error_response(403, INVALID_KEY_MESSAGE)
-        return method(self, principal, *args, **kwargs)
-    return authenticated
+def api_key_required(method: Callable | None = None, *, invalid_status: int = 403,
+                     invalid_message: str = INVALID_KEY_MESSAGE, missing_status: int = 400) -> Callable:
+    """Bare (`@api_key_required`) for the contract's usual 403, or with arguments for the endpoints
+    that answer differently (§1.2: optiongreeks 401; telegram/notify 401 for a missing key too)."""
+    def decorate(resource_method: Callable) -> Callable:
+        @wraps(resource_method)
+        def authenticated(self, *args, **kwargs):
+            key = limiter.request_api_key()
+            if key is None or key == "":
+                return error_response(missing_status, invalid_message if missing_status == invalid_status else
+                                      "apikey is required: send it in the JSON body "
+                                      "(or as the apikey query parameter for GET requests)")
+            if not isinstance(key, str):
+                return error_response(400, "apikey must be a string")
+            limiter.check_invalid_key_budget()
+            principal = verify_api_key(key)
+            if principal is None:
+                limiter.count_invalid_key()
+                return error_response(invalid_status, invalid_message)
+            return resource_method(self, principal, *args, **kwargs)
+        return authenticated
+    return decorate(method) if method is not None else decorate
 
 
 def order_rate_limited(method: Callable) -> Callable:

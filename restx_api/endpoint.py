@@ -20,8 +20,9 @@ Service = Callable[[int, dict[str, Any], LatencyTimer], tuple[dict[str, Any], in
 
 
 def post_endpoint(ns: Namespace, path: str, schema: Schema, service: Service, *, summary: str,
-                  journaled: bool = False) -> None:
-    """Register POST `path` on `ns`; `journaled` marks an order-changing endpoint."""
+                  journaled: bool = False, auth: Callable = api_key_required) -> None:
+    """Register POST `path` on `ns`; `journaled` marks an order-changing endpoint; `auth` is the
+    authentication decorator (e.g. `api_key_required(invalid_status=401)` for optiongreeks)."""
     model = swagger_model(ns, f"{ns.name}{path.replace('/', '_')}_request", schema)
     action = ns.name + path.replace("/", "")
 
@@ -37,6 +38,22 @@ def post_endpoint(ns: Namespace, path: str, schema: Schema, service: Service, *,
         return service(principal.user_id, data, timer)
 
     post.__doc__ = summary
-    handler = api_key_required(order_rate_limited(post) if journaled else post)
+    handler = auth(order_rate_limited(post) if journaled else post)
     resource = type(f"{action.title()}Resource", (Resource,), {"post": ns.expect(model)(handler)})
     ns.add_resource(resource, path, strict_slashes=False)
+
+
+Reader = Callable[[int, dict[str, Any]], dict[str, Any]]
+
+
+def read_endpoints(rows: list[tuple[str, Schema, Reader, str]], *, auth: Callable = api_key_required) -> list[Namespace]:
+    """One namespace per (path, schema, reader, summary) row for endpoints that change nothing: the reader
+    gets the user id and the parsed body and returns the 200 body (errors are raised: RequestError,
+    BrokerError, answered by the Api)."""
+    namespaces = []
+    for path, schema, reader, summary in rows:
+        ns = Namespace(path.replace("/", "_"), path=f"/{path}", description=summary)
+        post_endpoint(ns, "", schema, lambda user_id, data, timer, _read=reader: (_read(user_id, data), 200),
+                      summary=summary, auth=auth)
+        namespaces.append(ns)
+    return namespaces

@@ -26,7 +26,7 @@ from broker.contract.manifest import INTERVALS, OPERATIONS
 from broker.paper.adapters import PaperAuth, PaperData, PaperFunds, PaperMasterContract, PaperOrders
 from broker.paper.engine import EngineSettings, PaperEngine
 from broker.paper.matcher import BackgroundMatcher
-from broker.paper import replay
+from broker.paper import market, replay
 from utils.config import PROJECT_ROOT
 
 MANIFEST = Manifest(
@@ -47,7 +47,8 @@ CAPABILITIES = CapabilityMap(
     intervals=INTERVALS,
     depth_levels=(5,),
     rate_limits={"orders": "1000/second", "quotes": "1000/second", "history": "100/second"},
-    extras={"simulated": True, "sessions": ("always", "exchange")},
+    # history_max_days: the longest range one history call serves, by interval unit (market.MAX_DAYS)
+    extras={"simulated": True, "sessions": ("always", "exchange"), "history_max_days": dict(market.MAX_DAYS)},
 )
 
 
