@@ -32,6 +32,17 @@ def resting_orders(session: Session, user_id: int) -> list[PaperOrder]:
         PaperOrder.user_id == user_id, PaperOrder.status.in_(RESTING)).order_by(PaperOrder.id)))
 
 
+def has_resting_orders(session: Session, user_id: int) -> bool:
+    return session.scalar(select(PaperOrder.id).where(
+        PaperOrder.user_id == user_id, PaperOrder.status.in_(RESTING)).limit(1)) is not None
+
+
+def open_positions(session: Session, user_id: int) -> list[PaperPosition]:
+    """Positions with a non-zero quantity (read once per catch-up for expiry and square-off)."""
+    return list(session.scalars(select(PaperPosition).where(
+        PaperPosition.user_id == user_id, PaperPosition.quantity != 0)))
+
+
 def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=IST)
 
@@ -145,14 +156,17 @@ def _to_holdings(session: Session, account: PaperAccount, position: PaperPositio
     book_realized(session, account, -cost, "settlement", position.symbol, now)
 
 
-def settle_expired(session: Session, account: PaperAccount, now: datetime, lookup: Lookup, seed: int) -> None:
-    """Derivatives past expiry close at their expiry value; their resting orders are cancelled."""
+def settle_expired_orders(session: Session, account: PaperAccount, now: datetime, lookup: Lookup) -> None:
+    """Resting orders for derivatives past expiry are cancelled."""
     for order in resting_orders(session, account.user_id):
         inst = lookup(order.symbol, order.exchange)
         if inst is not None and inst.expiry_epoch and now.timestamp() >= inst.expiry_epoch:
             _cancel(order, f"{order.symbol} expired", now)
-    positions = session.scalars(select(PaperPosition).where(
-        PaperPosition.user_id == account.user_id, PaperPosition.quantity != 0))
+
+
+def settle_expired_positions(session: Session, account: PaperAccount, positions: list[PaperPosition],
+                             now: datetime, lookup: Lookup, seed: int) -> None:
+    """Derivatives past expiry close at their expiry value. `positions`: the open ones; an expired one is closed in place (its quantity becomes 0)."""
     for position in positions:
         inst = lookup(position.symbol, position.exchange)
         if inst is None or not inst.expiry_epoch or now.timestamp() < inst.expiry_epoch:
@@ -172,12 +186,11 @@ def last_squareoff(now: datetime, squareoff: time) -> datetime:
     return today if local >= today else today - timedelta(days=1)
 
 
-def due_for_squareoff(session: Session, user_id: int, now: datetime, squareoff: time) -> list[PaperPosition]:
-    """MIS positions opened or changed before the latest square-off instant that has passed."""
+def due_for_squareoff(positions: list[PaperPosition], now: datetime, squareoff: time) -> list[PaperPosition]:
+    """Of these positions, the open MIS ones opened or changed before the latest square-off instant
+    that has passed."""
     cutoff = last_squareoff(now, squareoff)
-    positions = session.scalars(select(PaperPosition).where(
-        PaperPosition.user_id == user_id, PaperPosition.product == "MIS", PaperPosition.quantity != 0))
-    return [p for p in positions if aware(p.updated_at) < cutoff]
+    return [p for p in positions if p.product == "MIS" and p.quantity != 0 and aware(p.updated_at) < cutoff]
 
 
 def cancel_stale_mis_orders(session: Session, user_id: int, now: datetime, squareoff: time) -> None:
