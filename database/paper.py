@@ -147,14 +147,17 @@ def current_engine() -> Engine:
 def locked_account(user_id: int, bind: Engine | None = None) -> Iterator[Session]:
     """A transaction on its own session holding the user's paper-account lock; commits on success.
 
-    The caller must have created the account (`ensure_account`). The session is separate from the
-    request's session so that no earlier read of the request holds a snapshot that the write would
-    have to upgrade (which SQLite would refuse instead of waiting).
+    The caller must have created the account (`ensure_account`); `session.info["account_locked"]`
+    is False when it did not exist, so nothing is locked (a row committed meanwhile by someone else
+    may still be visible to later reads, so check this flag, not a lookup). The session is separate
+    from the request's session so that no earlier read of the request holds a snapshot that the write
+    would have to upgrade (which SQLite would refuse instead of waiting).
     """
     with Session(bind or db.engine, expire_on_commit=False) as session:
         with session.begin():
-            session.execute(update(PaperAccount).where(PaperAccount.user_id == user_id)
-                            .values(version=PaperAccount.version + 1))
+            bumped = session.execute(update(PaperAccount).where(PaperAccount.user_id == user_id)
+                                     .values(version=PaperAccount.version + 1))
+            session.info["account_locked"] = bumped.rowcount > 0
             yield session
 
 

@@ -117,12 +117,12 @@ class PaperEngine:
     @contextmanager
     def _account(self, user_id: int) -> Iterator[tuple[Session, PaperAccount, datetime]]:
         now = self.now()
-        # The account almost always exists: look it up under the lock first, and create it only when
-        # that finds nothing (then look again), instead of checking for it in a separate session.
+        # The account almost always exists: take its lock first, and create it only when there was
+        # nothing to lock (then lock again), instead of checking for it in a separate session.
         for _attempt in range(2):
             with store.locked_account(user_id, self.bind) as session:
-                account = session.scalar(select(PaperAccount).where(PaperAccount.user_id == user_id))
-                if account is not None:
+                if session.info["account_locked"]:
+                    account = session.scalar(select(PaperAccount).where(PaperAccount.user_id == user_id))
                     self._catch_up(session, account, now)
                     yield session, account, now
                     return

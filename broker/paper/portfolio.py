@@ -31,11 +31,13 @@ class Snapshot:
 
 
 def used_margin(session: Session, user_id: int) -> float:
-    held = session.scalar(select(func.coalesce(func.sum(PaperPosition.margin_blocked), 0.0))
-                          .where(PaperPosition.user_id == user_id)) or 0.0
-    blocked = session.scalar(select(func.coalesce(func.sum(PaperOrder.margin_blocked), 0.0))
-                             .where(PaperOrder.user_id == user_id, PaperOrder.status.in_(RESTING))) or 0.0
-    return float(held) + float(blocked)
+    """Margin of open positions plus that blocked by resting orders (one statement, two subqueries)."""
+    held = (select(func.coalesce(func.sum(PaperPosition.margin_blocked), 0.0))
+            .where(PaperPosition.user_id == user_id).scalar_subquery())
+    blocked = (select(func.coalesce(func.sum(PaperOrder.margin_blocked), 0.0))
+               .where(PaperOrder.user_id == user_id, PaperOrder.status.in_(RESTING)).scalar_subquery())
+    row = session.execute(select(held, blocked)).one()
+    return float(row[0] or 0.0) + float(row[1] or 0.0)
 
 
 def build_snapshot(session: Session, account: PaperAccount, now: datetime,
