@@ -17,9 +17,10 @@ from flask import Flask
 import cli
 import database
 import restx_api
-from blueprints import account, auth, errors, health, home, web_security
+from blueprints import (account, analyzer_page, auth, books, broker_pages, dashboard, errors, events, health, home,
+                        layout, market, strategies, web_security, webhooks)
 from database import migrate
-from services import brokers, order_journal
+from services import brokers, order_journal, strategy_worker
 from utils import limiter
 from utils.config import DEFAULT_ENV_FILE, ConfigError, Settings, load_settings
 from utils.logging import configure_logging, get_logger, print_banner
@@ -59,7 +60,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     web_security.register(app)
     restx_api.init_app(app)
-    for blueprint in (health.bp, home.bp, auth.bp, account.bp):
+    layout.register(app)
+    for blueprint in (health.bp, home.bp, auth.bp, account.bp, dashboard.bp, broker_pages.bp, books.bp, events.bp,
+                      market.bp, analyzer_page.bp, webhooks.bp, strategies.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     order_journal.init_app(app)
@@ -67,6 +70,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if auto_migrate:
         with app.app_context():
             migrate.upgrade(database.db.engine)
+    # queued webhook alerts run in every serving process (not in CLI commands; tests start it on demand)
+    strategy_worker.init_app(app, start=not app.testing and not _run_by_flask_cli())
     return app
 
 
@@ -115,8 +120,13 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     from websocket_proxy.launcher import start_proxy
 
+    from services import strategy_squareoff
+
     proxy = start_proxy(settings)
+    squareoff = None
     try:
+        # the square-off scheduler and hosted-strategy supervisor run here, once per deployment
+        squareoff = strategy_squareoff.start(app)
         if settings.FLASK_DEBUG:
             app.run(host=host, port=port, debug=True, use_reloader=False, threaded=True)
         else:
@@ -133,6 +143,8 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if squareoff is not None:
+            squareoff.stop()
         if proxy is not None:
             proxy.stop()
     log.info("OpenAlgo stopped")

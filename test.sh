@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the whole test suite: same set-up as start.sh plus dev requirements; PostgreSQL and Redis are used
 # where already running (or given as TEST_DATABASE_URL / TEST_REDIS_URL), otherwise installed and started
-# as throw-away servers for this run. Extra arguments go to pytest (e.g. ./test.sh -k health).
+# as throw-away servers for this run; headless Chromium (browser tests) is installed from Debian when
+# missing. Extra arguments go to pytest (e.g. ./test.sh -k health).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/bootstrap.sh
@@ -12,4 +13,5 @@ ensure_env_file
 trap stop_test_services EXIT
 ensure_test_postgres
 ensure_test_redis
+ensure_test_chromium
 .venv/bin/python -m pytest "$@"

@@ -1,12 +1,13 @@
-"""REST API benchmark (issue 5): placeorder and orderbook against a floor, 1 vs 1,000 users.
+"""REST API benchmark (issues 5 and 6): orders and market data against a floor, 1 vs 1,000 users.
 
 Starts the server the way start.sh does (`python app.py`: the production server, SQLite by default) on
 a temporary database, creates a user, an API key and a paper session with the CLI, and measures in one
-run: the floor (`GET /health`, the same app stack with no key check and no order), `orderbook` (100
-orders in the book) and `placeorder` (paper broker, key check, durable journal): requests/s at
-concurrency 1 and 8, p50/p99 at concurrency 1. Then it adds 999 users with keys and 100,000 journal
-rows and measures placeorder again. Finally it prints where placeorder's time went (the journal's
-per-stage latencies).
+run, at concurrency 1 and 8: the floor (`GET /health`, the same app stack with no key check and no
+order), `orderbook` (100 orders in the book), the market-data and symbol endpoints of issue 6 (`quotes`
+of one symbol, `multiquotes` of 50, `history` of one year of 5-minute bars, `search`) and `placeorder`
+(paper broker, key check, durable journal). Then it adds 999 users with keys and 100,000 journal rows
+and measures placeorder again. Finally it prints where placeorder's time went (the journal's per-stage
+latencies).
 
     .venv/bin/python bench/rest_bench.py [--seconds 3]
 """
@@ -19,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,16 +35,39 @@ ORDER = {"strategy": "bench", "symbol": "SBIN", "exchange": "NSE", "action": "BU
          "pricetype": "MARKET", "product": "MIS"}
 
 
+def data_requests(server: Server) -> list[tuple[str, str, dict]]:
+    """(name, path, body) of the issue-6 endpoints: quotes, multiquotes of 50 NSE symbols, one year of
+    5-minute history (paper's default `always` session trades around the clock: about 105,000 bars, about
+8 MB of JSON, cut into the paper broker's 60-day windows), a search."""
+    key = server.key
+    nse = requests.get(f"{server.host}/api/v1/instruments", params={"apikey": key, "exchange": "NSE"}, timeout=30)
+    symbols = [{"symbol": row["symbol"], "exchange": "NSE"} for row in nse.json()["data"][:50]]
+    assert len(symbols) == 50, "the paper master contract should list 50 NSE symbols"
+    end = date.today() - timedelta(days=1)
+    return [
+        ("quotes (1 symbol)", "/api/v1/quotes", {"apikey": key, "symbol": "SBIN", "exchange": "NSE"}),
+        ("multiquotes (50 symbols)", "/api/v1/multiquotes", {"apikey": key, "symbols": symbols}),
+        ("history (1 year of 5m)", "/api/v1/history", {"apikey": key, "symbol": "SBIN", "exchange": "NSE",
+                                                       "interval": "5m", "start_date": str(end - timedelta(days=365)),
+                                                       "end_date": str(end)}),
+        ("search 'NIFTY 27000 CE'", "/api/v1/search", {"apikey": key, "query": "NIFTY 27000 CE"}),
+    ]
+
+
 def measure(server: Server, seconds: float, label: str, *, floor: bool = True) -> list[LoadResult]:
     host, port = "127.0.0.1", server.port
     order = {"apikey": server.key, **ORDER}
     results = []
     if floor:  # the orderbook before placeorder runs, so it holds exactly the 100 warm-up orders
+        data = data_requests(server)
         for concurrency in (1, 8):
             results.append(run_load("floor GET /health", host, port, "GET", "/health", None,
                                     concurrency=concurrency, duration=seconds))
             results.append(run_load("orderbook (100 orders)", host, port, "POST", "/api/v1/orderbook",
                                     {"apikey": server.key}, concurrency=concurrency, duration=seconds))
+            for name, path, body in data:   # a year of 5m history takes seconds per request: give it longer
+                results.append(run_load(name, host, port, "POST", path, body, concurrency=concurrency,
+                                        duration=seconds * (3 if name.startswith("history") else 1)))
     for concurrency in (1, 8):
         results.append(run_load(f"placeorder {label}", host, port, "POST", "/api/v1/placeorder", order,
                                 concurrency=concurrency, duration=seconds))
@@ -117,7 +142,7 @@ def report(results: list[LoadResult], stages: dict[str, float]) -> int:
     floors = {r.concurrency: r.rps for r in results if r.name.startswith("floor")}
     for r in results:
         ratio = r.rps / floors[r.concurrency] if floors.get(r.concurrency) else float("nan")
-        print(f"{r.name:<46} {r.concurrency:>4} {r.rps:8.0f} {r.p50:7.2f} {r.percentile(99):7.2f} {r.errors:>6} "
+        print(f"{r.name:<46} {r.concurrency:>4} {r.rps:8.1f} {r.p50:7.2f} {r.percentile(99):7.2f} {r.errors:>6} "
               f"{ratio:8.0%}")
     one = next(r for r in results if r.name == "placeorder (1 user)" and r.concurrency == 1)
     eight = next(r for r in results if r.name == "placeorder (1 user)" and r.concurrency == 8)

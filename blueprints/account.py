@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 
 from blueprints import web_session
 from blueprints.forms import ConfirmForm, PasswordChangeForm, RegenerateKeyForm, TotpConfirmForm
@@ -25,6 +25,7 @@ def _profile_page(password_form=None, totp_form=None, error=None, status=200):
         "account/profile.html", password_form=password_form or PasswordChangeForm(),
         totp_form=totp_form or TotpConfirmForm(), start_form=ConfirmForm(), enrolled=enrolled,
         pending_seed=pending, qr=totp.qr_data_uri(pending, user.username) if pending else None, error=error,
+        session_ends=web_session.session_ends(),
     ), status
 
 
@@ -75,8 +76,14 @@ def confirm_totp():
 @bp.get("/apikey")
 @login_required
 def apikey():
-    user = web_session.current_user()
-    return render_template("account/apikey.html", masked=api_keys.masked(user.id), form=RegenerateKeyForm())
+    return _apikey_page(RegenerateKeyForm())
+
+
+def _apikey_page(form: RegenerateKeyForm, status: int = 200):
+    settings = current_app.extensions["openalgo.settings"]
+    page = render_template("account/apikey.html", masked=api_keys.masked(web_session.current_user().id), form=form,
+                           host=settings.HOST_SERVER, ws_url=settings.websocket_url)
+    return page, status
 
 
 @bp.post("/apikey/reveal")
@@ -96,7 +103,7 @@ def regenerate_apikey():
     form = RegenerateKeyForm()
     had_key = api_keys.masked(user.id) is not None
     if had_key and not form.validate_on_submit():
-        return render_template("account/apikey.html", masked=api_keys.masked(user.id), form=form), 400
+        return _apikey_page(form, 400)
     api_keys.issue(user.id, source="web")
     flash("New API key created; the old one no longer works." if had_key else "API key created.")
     return redirect(url_for("account.apikey"))

@@ -1,8 +1,9 @@
-"""The start page: what this server is and where its parts live (the dashboard replaces it later)."""
+"""The start page: the dashboard (blueprints/dashboard.py) for a signed-in user."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint
 
+from blueprints.dashboard import render_dashboard
 from blueprints.web_session import login_required
 
 bp = Blueprint("home", __name__)
@@ -11,5 +12,4 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
-    settings = current_app.extensions["openalgo.settings"]
-    return render_template("home.html", websocket_url=settings.websocket_url)
+    return render_dashboard()

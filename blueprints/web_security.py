@@ -10,6 +10,7 @@ import base64
 import hashlib
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, redirect, request, url_for
 from flask_cors import CORS
@@ -25,6 +26,8 @@ _UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
                            "form-action 'self'; frame-ancestors 'none'")
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
+
+_POLICY = "openalgo.content_security_policy"
 
 csrf = CSRFProtect()
 
@@ -60,18 +63,25 @@ def _swagger_policy(body: bytes) -> str:
             "img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
 
 
+def page_policy(websocket_url: str) -> str:
+    """The pages' policy: this site only, plus the market-data WebSocket (own port) for live charts."""
+    parts = urlsplit(websocket_url)
+    feed = f" {parts.scheme}://{parts.netloc}" if parts.scheme in ("ws", "wss") and parts.netloc else ""
+    return f"{CONTENT_SECURITY_POLICY}; connect-src 'self'{feed}"
+
+
 def _security_headers(response):
     headers = response.headers
     if response.mimetype == "text/html" and request.path == "/api/docs":
         headers["Content-Security-Policy"] = _swagger_policy(response.get_data())
     else:
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Content-Security-Policy", current_app.extensions.get(_POLICY, CONTENT_SECURITY_POLICY))
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     if current_app.config["SESSION_COOKIE_SECURE"]:  # HOST_SERVER is https: browsers stay on https
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if request.path.startswith(("/auth/", "/apikey", "/profile", "/audit", "/setup")):
+    if request.path.startswith(("/auth/", "/apikey", "/profile", "/audit", "/setup", "/broker", "/strategy")):
         headers["Cache-Control"] = "no-store"  # pages with keys or forms are never cached
     return response
 
@@ -99,6 +109,7 @@ def register(app: Flask) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,  # checked by `_protect_against_csrf`, which knows the exempt paths
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session (which ends daily)
     )
+    app.extensions[_POLICY] = page_policy(settings.websocket_url)
     csrf.init_app(app)
     app.register_error_handler(CSRFError, _csrf_error)
     if settings.TRUSTED_PROXIES:  # behind nginx/Caddy: the client's address is in X-Forwarded-For

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from flask import current_app, g, redirect, request, session, url_for
 
 from database import users
-from services.session_expiry import is_expired
+from services.session_expiry import expires_at, is_expired
 from utils import clock
 
 
@@ -55,6 +55,15 @@ def _load_user() -> SignedInUser | None:
         session.clear()
         return None
     return SignedInUser(id=user.id, username=user.username, is_admin=user.is_admin)
+
+
+def session_ends() -> datetime | None:
+    """When this browser session ends (the daily SESSION_EXPIRY_TIME after sign-in), for the profile page."""
+    login_at = session.get("login_at")
+    if login_at is None:
+        return None
+    expiry = current_app.extensions["openalgo.settings"].SESSION_EXPIRY_TIME
+    return expires_at(datetime.fromtimestamp(login_at, timezone.utc), expiry)
 
 
 def safe_next(target: str | None) -> str | None:

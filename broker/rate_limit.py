@@ -17,6 +17,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from broker.contract.manifest import DEFAULT_RATE_LIMITS, RATE_LIMIT_BUCKETS
 from broker.errors import RateLimited
+from utils.ratelimit_storage import storage_uri
 
 DEFAULT_MAX_WAIT_SECONDS = 30.0
 _POLL_FLOOR_SECONDS = 0.005
@@ -31,7 +32,7 @@ class RateLimiter:
         self.broker = broker
         self.budgets: dict[str, RateLimitItem] = {}
         self.set_budgets(budgets or {})
-        self._storage = storage_from_string(storage) if isinstance(storage, str) else storage
+        self._storage = storage_from_string(storage_uri(storage)) if isinstance(storage, str) else storage
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._max_wait = max_wait
         self._clock, self._sleep = clock, sleep

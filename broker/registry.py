@@ -80,13 +80,15 @@ class BrokerRegistry:
     def __init__(self, settings: Mapping[str, Any], *, valid_brokers: Iterable[str] = (),
                  rate_limit_storage: str = "memory://",
                  symbols_for: Callable[[str], SymbolLookup | None] | None = None,
-                 http_timeout: tuple[float, float] | None = None, http_retries: int | None = None):
+                 http_timeout: tuple[float, float] | None = None, http_retries: int | None = None,
+                 on_order_update: Callable[[int], None] | None = None):
         self.settings = dict(settings)
         self.valid_brokers = {name.lower() for name in valid_brokers} | set(ALWAYS_ALLOWED)
         self.rate_limit_storage = rate_limit_storage
         self.symbols_for = symbols_for or (lambda name: None)
         self.http_timeout = http_timeout
         self.http_retries = http_retries
+        self.on_order_update = on_order_update
         self.entries: dict[str, PluginEntry] = {}
 
     # ------------------------------------------------------------------------------ discovery
@@ -124,7 +126,7 @@ class BrokerRegistry:
         http_options = {"timeout": self.http_timeout} if self.http_timeout else {}
         http = BrokerHttp(name, session=session, rate_limiter=limiter, **http_options)
         return PluginConfig(settings=self.settings, http=http, rate_limiter=limiter,
-                            symbols=self.symbols_for(name)), limiter
+                            symbols=self.symbols_for(name), on_order_update=self.on_order_update), limiter
 
     @staticmethod
     def _reject(entry: PluginEntry, reason: str) -> PluginEntry:

@@ -8,7 +8,7 @@ import importlib
 
 from flask import Flask
 
-COMMAND_MODULES = ["db", "config", "user", "apikey", "broker", "contract", "paper", "calendar"]
+COMMAND_MODULES = ["db", "config", "user", "apikey", "broker", "contract", "paper", "calendar", "strategy"]
 
 
 def init_app(app: Flask) -> None:

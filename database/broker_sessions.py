@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, func, select
+from sqlalchemy import DateTime, ForeignKey, Row, String, Text, bindparam, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database.core import db
@@ -36,6 +36,16 @@ class BrokerConnection(db.Model):
     end_reason: Mapped[str] = mapped_column(String(255), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
+
+
+_LIVE_COLUMNS = select(BrokerConnection.broker, BrokerConnection.state, BrokerConnection.auth_token_enc,
+                       BrokerConnection.feed_token_enc, BrokerConnection.extra_enc, BrokerConnection.broker_user_id,
+                       BrokerConnection.expires_at).where(BrokerConnection.user_id == bindparam("uid"))
+
+
+def live_columns(user_id: int) -> Row | None:
+    """What every order needs of the user's connection (columns only, no entity: read per request)."""
+    return db.session.execute(_LIVE_COLUMNS, {"uid": user_id}).first()
 
 
 def for_user(user_id: int) -> BrokerConnection | None:

@@ -1,7 +1,9 @@
 """The SQLAlchemy handle and how engines are configured for SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +49,13 @@ def resolve_url(url: str) -> str:
 def engine_options(url: str, settings: Settings) -> dict[str, Any]:
     if make_url(url).get_backend_name() == "sqlite":
         # One file shared by threads of one process and by other processes: the pool hands each
-        # thread its own connection; waits for a writer lock are bounded by the busy timeout.
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}}
+        # thread its own connection; waits for a writer lock are bounded by the busy timeout. An order
+        # request can hold three at once (its session, the paper broker's transaction, the journal
+        # commit), so the pool keeps that many per server thread: connections opened beyond the pool
+        # are closed again after use, and reopening one (with its PRAGMAs) on every request under load
+        # cost more than the request's own queries.
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+                "pool_size": 3 * settings.SERVER_THREADS, "max_overflow": settings.DB_MAX_OVERFLOW}
     return {
         "pool_size": settings.DB_POOL_SIZE,
         "max_overflow": settings.DB_MAX_OVERFLOW,
@@ -73,6 +80,27 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN00
     cursor.close()
 
 
+_SQLITE_WRITE_LOCKS: dict[str, threading.RLock] = {}
+_SQLITE_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def write_lock(engine: Engine) -> AbstractContextManager:
+    """Held around the hot write transactions (paper orders, the journal) of this process.
+
+    SQLite has one writer at a time and a busy connection polls with growing sleeps, which under
+    concurrent orders costs far more than the writes themselves; queueing the process's writers on a
+    lock hands the database over at once. PostgreSQL locks rows itself: nothing to do there.
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    key = str(engine.url)
+    lock = _SQLITE_WRITE_LOCKS.get(key)
+    if lock is None:
+        with _SQLITE_WRITE_LOCKS_GUARD:
+            lock = _SQLITE_WRITE_LOCKS.setdefault(key, threading.RLock())
+    return lock
+
+
 def configure(app: Flask, settings: Settings) -> None:
     """Put the SQLAlchemy settings into the Flask config (before `init_app`)."""
     main_url = resolve_url(settings.DATABASE_URL)
@@ -87,6 +115,11 @@ def init_app(app: Flask, settings: Settings) -> None:
     import database.models  # noqa: F401  (registers every model on the metadata)
 
     db.init_app(app)
+    from database import sqlite_checkpoint
+
+    with app.app_context():
+        for engine in db.engines.values():
+            sqlite_checkpoint.start(engine)
 
 
 def ping() -> dict[str, Any]:

@@ -1,28 +1,39 @@
-"""Group commit: many threads hand rows to one writer thread, which inserts whatever has queued up in a
-single transaction and then wakes every waiter. Each caller returns only after its row is committed.
+"""Group commit without a writer thread: the first request to arrive commits its own row and every row
+queued behind it in one transaction (it is the leader); the others wait for their row's outcome. When
+the leader is done and rows are still queued, it hands the leadership to the oldest waiting request.
 
-At concurrency 1 this is one short transaction per row; under load the cost of a commit (an fsync on
-PostgreSQL) is shared by the whole batch.
+At concurrency 1 a request simply commits its own row, with no hand-off between threads; under load
+the cost of a commit (an fsync on PostgreSQL) is shared by the whole batch. Each caller returns only
+after its row is committed.
 """
 from __future__ import annotations
 
-import queue
 import threading
-from concurrent.futures import Future
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Engine
 
+from database.core import write_lock
 from utils.logging import get_logger
 
 log = get_logger(__name__)
 
-_STOP = object()
-
 
 class JournalWriteError(Exception):
     """The row could not be committed (database down, constraint violated, writer stopped)."""
+
+
+class _Slot:
+    """One queued row's waiting request: woken when its row is committed (or failed), or when it
+    becomes the leader."""
+    __slots__ = ("row", "event", "error", "lead")
+
+    def __init__(self, row: dict[str, Any]):
+        self.row = row
+        self.event = threading.Event()
+        self.error: BaseException | None = None
+        self.lead = False
 
 
 class GroupCommitWriter:
@@ -30,77 +41,58 @@ class GroupCommitWriter:
         self._engine = engine
         self._table = table
         self._max_batch = max_batch
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._mutex = threading.Lock()
+        self._queued: list[_Slot] = []
+        self._leading = False
         self._stopped = False
 
-    # ------------------------------------------------------------------------------ public
-    def write(self, row: dict[str, Any], timeout: float = 10.0) -> None:
-        """Queue `row` and block until it is committed; raises JournalWriteError otherwise."""
-        future: Future = Future()
-        self._ensure_started()
-        if self._stopped:
-            raise JournalWriteError("journal writer is stopped")
-        self._queue.put((row, future))
-        try:
-            future.result(timeout)
-        except JournalWriteError:
-            raise
-        except Exception as exc:  # timeout or a database error reported by the writer thread
-            raise JournalWriteError(f"journal write failed: {type(exc).__name__}") from exc
+    def write(self, row: dict[str, Any]) -> None:
+        """Commit `row` (alone or with others queued meanwhile); raises JournalWriteError on failure.
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Flush what is queued and stop the thread (idempotent)."""
-        with self._lock:
+        Waiting is bounded by the database's own timeouts (SQLite's busy timeout, the pool timeout),
+        which end the leader's commit with an error that every row of its batch then reports."""
+        slot = _Slot(row)
+        with self._mutex:
             if self._stopped:
-                return
+                raise JournalWriteError("journal writer is stopped")
+            self._queued.append(slot)
+            if not self._leading:
+                self._leading = slot.lead = True
+        if not slot.lead:
+            slot.event.wait()
+        if slot.lead:
+            self._lead()
+        if slot.error is not None:
+            raise JournalWriteError(f"journal write failed: {type(slot.error).__name__}") from slot.error
+
+    def stop(self) -> None:
+        """Refuse further rows (rows already queued are still committed by their leader)."""
+        with self._mutex:
             self._stopped = True
-            thread = self._thread
-        if thread is not None:
-            self._queue.put(_STOP)
-            thread.join(timeout)
 
-    # ------------------------------------------------------------------------------ internals
-    def _ensure_started(self) -> None:
-        if self._thread is not None:
-            return
-        with self._lock:
-            if self._thread is None and not self._stopped:
-                self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
-                self._thread.start()
+    def _lead(self) -> None:
+        with self._mutex:
+            batch, self._queued = self._queued[:self._max_batch], self._queued[self._max_batch:]
+        self._commit(batch)
+        for slot in batch:
+            if not slot.lead:
+                slot.event.set()
+        with self._mutex:
+            if self._queued:
+                successor = self._queued[0]
+                successor.lead = True
+                successor.event.set()
+            else:
+                self._leading = False
 
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is _STOP:
-                return
-            batch = [first]
-            stop_after = False
-            while len(batch) < self._max_batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is _STOP:
-                    stop_after = True
-                    break
-                batch.append(item)
-            self._commit(batch)
-            if stop_after:
-                return
-
-    def _commit(self, batch: list[tuple[dict[str, Any], Future]]) -> None:
+    def _commit(self, batch: list[_Slot]) -> None:
         try:
-            with self._engine.begin() as connection:
-                connection.execute(self._table.insert(), [row for row, _ in batch])
+            with write_lock(self._engine), self._engine.begin() as connection:
+                connection.execute(self._table.insert(), [slot.row for slot in batch])
         except Exception as exc:
             if len(batch) > 1:  # one bad row must not fail its neighbours: retry them one by one
-                for item in batch:
-                    self._commit([item])
+                for slot in batch:
+                    self._commit([slot])
                 return
             log.error("Journal write failed: %s", type(exc).__name__)
-            batch[0][1].set_exception(exc)
-            return
-        for _, future in batch:
-            future.set_result(None)
+            batch[0].error = exc

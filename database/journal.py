@@ -37,12 +37,30 @@ class JournalEntry(db.Model):
 
 
 def entries_for_user(user_id: int, *, limit: int = 100, offset: int = 0,
-                     action: str | None = None, orderid: str | None = None) -> list[JournalEntry]:
-    """Newest first, scoped to one user."""
+                     action: str | None = None, orderid: str | None = None, mode: str | None = None,
+                     status: str | None = None, strategy: str | None = None) -> list[JournalEntry]:
+    """Newest first, scoped to one user; each given filter must match exactly."""
     query = select(JournalEntry).where(JournalEntry.user_id == user_id)
-    if action:
-        query = query.where(JournalEntry.action == action)
-    if orderid:
-        query = query.where(JournalEntry.orderid == orderid)
+    for column, value in ((JournalEntry.action, action), (JournalEntry.orderid, orderid), (JournalEntry.mode, mode),
+                          (JournalEntry.status, status), (JournalEntry.strategy, strategy)):
+        if value:
+            query = query.where(column == value)
     query = query.order_by(JournalEntry.id.desc()).limit(limit).offset(offset)
     return list(db.session.scalars(query))
+
+
+def entries_after(user_id: int, after_id: int, *, limit: int = 50) -> list[JournalEntry]:
+    """The user's rows with an id above `after_id`, oldest first (the browser's event stream)."""
+    query = (select(JournalEntry).where(JournalEntry.user_id == user_id, JournalEntry.id > after_id)
+             .order_by(JournalEntry.id).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def strategies_by_order(user_id: int, orderids: set[str]) -> dict[str, str]:
+    """orderid → the strategy tag of the request that placed it (the books show it for any broker)."""
+    if not orderids:
+        return {}
+    query = (select(JournalEntry.orderid, JournalEntry.strategy)
+             .where(JournalEntry.user_id == user_id, JournalEntry.orderid.in_(sorted(orderids)),
+                    JournalEntry.strategy.is_not(None)))
+    return {orderid: strategy for orderid, strategy in db.session.execute(query) if strategy}

@@ -1,23 +1,25 @@
 """State of the paper broker: accounts (funds), orders, trades, positions, holdings and a funds ledger.
 
 Everything is per user (`user_id` → users.id) so a restart loses nothing. Every change to one user's
-paper state runs in `locked_account()`: a transaction whose first statement bumps the account's
-`version`, which takes the row lock on PostgreSQL and the write lock on SQLite before anything is
+paper state runs in `locked_account()`: a transaction that holds the account's row lock on
+PostgreSQL (SELECT ... FOR UPDATE) and the write lock on SQLite (BEGIN IMMEDIATE) before anything is
 read, so concurrent orders of one user are applied one after another and funds cannot be corrupted.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Iterator
 
 from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String,
-                        UniqueConstraint, delete, func, select, update)
+                        Table, UniqueConstraint, bindparam, delete, exists, func, select)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from database.core import db
+from database.core import db, write_lock
+from database.paper_tx import PaperRow, PaperTx
 
 Money = Numeric(20, 4, asdecimal=False)
 
@@ -38,7 +40,7 @@ class PaperAccount(db.Model):
     trading_day: Mapped[date] = mapped_column(Date)        # the IST day the account was last settled for
     reset_count: Mapped[int] = mapped_column(Integer, default=0)
     last_reset: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    version: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=0)   # no longer bumped: the lock is FOR UPDATE
 
 
 class PaperOrder(db.Model):
@@ -49,6 +51,7 @@ class PaperOrder(db.Model):
     user_id: Mapped[int] = _user_fk()
     orderid: Mapped[str] = mapped_column(String(20), unique=True)
     strategy: Mapped[str] = mapped_column(String(100), default="")
+    tag: Mapped[str] = mapped_column(String(20), default="", server_default="")  # the caller's reference
     symbol: Mapped[str] = mapped_column(String(64))
     exchange: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(4))
@@ -130,6 +133,14 @@ class PaperLedgerEntry(db.Model):
 
 USER_TABLES = (PaperOrder, PaperTrade, PaperPosition, PaperHolding, PaperLedgerEntry)
 
+# The tables as SQLAlchemy Core sees them: the engine's transaction (database/paper_tx.py) uses these.
+ACCOUNTS: Table = PaperAccount.__table__
+ORDERS: Table = PaperOrder.__table__
+TRADES: Table = PaperTrade.__table__
+POSITIONS: Table = PaperPosition.__table__
+HOLDINGS: Table = PaperHolding.__table__
+LEDGER: Table = PaperLedgerEntry.__table__
+
 
 def aware(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; everything here is stored in UTC."""
@@ -143,22 +154,52 @@ def current_engine() -> Engine:
     return db.engine
 
 
-@contextmanager
-def locked_account(user_id: int, bind: Engine | None = None) -> Iterator[Session]:
-    """A transaction on its own session holding the user's paper-account lock; commits on success.
+@dataclass
+class LockedAccount:
+    """What `locked_account` hands out: the call's transaction, the locked account (None when the user
+    has none yet, so nothing is locked) and whether the user had resting orders when the lock was taken."""
+    tx: PaperTx
+    account: PaperRow | None
+    has_resting: bool
 
-    The caller must have created the account (`ensure_account`); `session.info["account_locked"]`
-    is False when it did not exist, so nothing is locked (a row committed meanwhile by someone else
-    may still be visible to later reads, so check this flag, not a lookup). The session is separate
-    from the request's session so that no earlier read of the request holds a snapshot that the write
-    would have to upgrade (which SQLite would refuse instead of waiting).
+
+RESTING_STATUSES = ("open", "trigger pending")
+
+# Built once: the account row (locked) and the resting-orders check in one statement, so the hot path
+# pays for one round trip. FOR UPDATE takes the row lock on PostgreSQL; SQLite ignores it, and its
+# transaction is begun IMMEDIATE instead, which takes the write lock before anything is read.
+_LOCK_AND_READ = (
+    select(ACCOUNTS, exists().where(ORDERS.c.user_id == ACCOUNTS.c.user_id,
+                                    ORDERS.c.status.in_(RESTING_STATUSES)).label("has_resting"))
+    .where(ACCOUNTS.c.user_id == bindparam("uid")).with_for_update(of=ACCOUNTS))
+
+
+@contextmanager
+def locked_account(user_id: int, bind: Engine | None = None) -> Iterator[LockedAccount]:
+    """A transaction on its own connection holding the user's paper-account lock; writes what the call
+    changed and commits on success.
+
+    The account row is read under the row lock on PostgreSQL; on SQLite the transaction begins
+    IMMEDIATE, holding the database's write lock before anything is read. The caller must have created
+    the account (`ensure_account`); when it did not exist, `account` is None and nothing is locked. The
+    connection is separate from the request's session so that no earlier read of the request holds a
+    snapshot that the write would have to upgrade (which SQLite would refuse instead of waiting).
+    On SQLite the process's writers also queue on one in-process lock (`database.core.write_lock`),
+    so threads wait their turn instead of polling SQLite's busy handler.
     """
-    with Session(bind or db.engine, expire_on_commit=False) as session:
-        with session.begin():
-            bumped = session.execute(update(PaperAccount).where(PaperAccount.user_id == user_id)
-                                     .values(version=PaperAccount.version + 1))
-            session.info["account_locked"] = bumped.rowcount > 0
-            yield session
+    engine = bind or db.engine
+    with write_lock(engine), engine.connect() as connection, connection.begin():
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        found = connection.execute(_LOCK_AND_READ, {"uid": user_id}).mappings().first()
+        tx = PaperTx(connection)
+        if found is None:
+            yield LockedAccount(tx, None, False)
+            return
+        values = dict(found)
+        has_resting = bool(values.pop("has_resting"))
+        yield LockedAccount(tx, tx.adopt(ACCOUNTS, values), has_resting)
+        tx.flush()
 
 
 def ensure_account(user_id: int, capital: float, today: date, now: datetime, bind: Engine | None = None) -> None:
@@ -178,15 +219,15 @@ def ensure_account(user_id: int, capital: float, today: date, now: datetime, bin
                 raise
 
 
-def wipe_user(session: Session, user_id: int) -> None:
+def wipe_user(tx: PaperTx, user_id: int) -> None:
     """Delete every order, trade, position, holding and ledger row of a user (used by reset)."""
     for model in USER_TABLES:
-        session.execute(delete(model).where(model.user_id == user_id))
+        tx.execute(delete(model.__table__).where(model.__table__.c.user_id == user_id))
 
 
 def users_with_resting_orders(bind: Engine | None = None) -> list[int]:
     """Users that have open or trigger-pending paper orders (for the background matcher)."""
     with Session(bind or db.engine) as session:
         rows = session.scalars(select(PaperOrder.user_id).where(
-            PaperOrder.status.in_(("open", "trigger pending"))).distinct())
+            PaperOrder.status.in_(RESTING_STATUSES)).distinct())
         return list(rows)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database.core import db
@@ -18,6 +18,14 @@ class UserSetting(db.Model):
     name: Mapped[str] = mapped_column(String(64))
     value: Mapped[str] = mapped_column(Text)  # JSON
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+_VALUE_OF = select(UserSetting.value).where(UserSetting.user_id == bindparam("uid"), UserSetting.name == bindparam("name"))
+
+
+def value_of(user_id: int, name: str) -> str | None:
+    """The stored JSON text of one setting (read on every order: one column, no entity)."""
+    return db.session.scalar(_VALUE_OF, {"uid": user_id, "name": name})
 
 
 def find(user_id: int, name: str) -> UserSetting | None:

@@ -11,7 +11,7 @@ from marshmallow import Schema
 
 from restx_api.auth import api_key_required, order_rate_limited
 from restx_api.parsing import parse, swagger_model
-from services import order_flow
+from services import broker_session, order_flow
 from services.auth import ApiPrincipal
 from services.latency import LatencyTimer
 from utils.responses import ApiError
@@ -46,6 +46,11 @@ def post_endpoint(ns: Namespace, path: str, schema: Schema, service: Service, *,
 Reader = Callable[[int, dict[str, Any]], dict[str, Any]]
 
 
+def _guarded(reader: Reader, user_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    with broker_session.expire_on_token_error(user_id):   # a rejected broker token: 403, session expired
+        return reader(user_id, data)
+
+
 def read_endpoints(rows: list[tuple[str, Schema, Reader, str]], *, auth: Callable = api_key_required) -> list[Namespace]:
     """One namespace per (path, schema, reader, summary) row for endpoints that change nothing: the reader
     gets the user id and the parsed body and returns the 200 body (errors are raised: RequestError,
@@ -53,7 +58,7 @@ def read_endpoints(rows: list[tuple[str, Schema, Reader, str]], *, auth: Callabl
     namespaces = []
     for path, schema, reader, summary in rows:
         ns = Namespace(path.replace("/", "_"), path=f"/{path}", description=summary)
-        post_endpoint(ns, "", schema, lambda user_id, data, timer, _read=reader: (_read(user_id, data), 200),
+        post_endpoint(ns, "", schema, lambda user_id, data, timer, _read=reader: (_guarded(_read, user_id, data), 200),
                       summary=summary, auth=auth)
         namespaces.append(ns)
     return namespaces

@@ -7,6 +7,7 @@ from flask_restx import Namespace, Resource
 from restx_api.auth import api_key_required
 from restx_api.endpoint import read_endpoints
 from restx_api.parsing import parse
+from restx_api.plain_text import plain_text_errors
 from restx_api.schemas.data import ExpirySchema, InstrumentsQuerySchema, SearchSchema, SymbolRequestSchema
 from services import symbols
 from services.auth import ApiPrincipal
@@ -18,7 +19,8 @@ _instruments = InstrumentsQuerySchema()
 @instruments_ns.route("", strict_slashes=False)
 class Instruments(Resource):
     @instruments_ns.doc(params={"apikey": "your API key", "exchange": "exchange code (all exchanges when absent)",
-                                "format": "json (default) or csv"})
+                                "format": "json (default) or csv; with csv, errors are plain text too"})
+    @plain_text_errors(lambda: request.args.get("format", "").lower() == "csv")
     @api_key_required
     def get(self, principal: ApiPrincipal):
         r = parse(_instruments, request.args.to_dict())

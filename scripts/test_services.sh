@@ -87,3 +87,11 @@ stop_test_services() {
   fi
   if [ -n "$_services_dir" ]; then rm -rf "$_services_dir"; fi
 }
+
+# Headless Chromium for the browser tests (tests/browser, Playwright with the system executable; Playwright
+# never downloads a browser). Installed from Debian when missing; OPENALGO_TEST_CHROMIUM points elsewhere.
+ensure_test_chromium() {
+  local chromium="${OPENALGO_TEST_CHROMIUM:-/usr/bin/chromium}"
+  if [ -x "$chromium" ]; then return 0; fi
+  _apt_install chromium chromium-driver
+}

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from database import db
+from database import db, journal
 from database.journal import JournalEntry
 from services import audit, order_target, user_settings
 
@@ -30,3 +30,15 @@ def toggle(user_id: int, on: bool) -> dict[str, Any]:
     audit.record(user_id, "analyzer_toggled", analyze_mode=bool(on))
     mode = "analyze" if on else "live"
     return {**status(user_id), "message": f"Analyzer mode switched to {mode}"}
+
+
+def log(user_id: int, *, action: str | None = None, status: str | None = None, strategy: str | None = None,
+        limit: int = 200) -> list[dict[str, Any]]:
+    """The analyzer log, newest first: each analyze-mode request, its validation result and the simulated
+    response (the journal never holds the API key)."""
+    rows = journal.entries_for_user(user_id, limit=limit, mode=order_target.MODE_ANALYZE, action=action,
+                                    status=status, strategy=strategy)
+    return [{"id": row.id, "at": row.created_at, "action": row.action, "strategy": row.strategy or "",
+             "status": row.status, "http_status": row.http_status, "orderid": row.orderid or "",
+             "message": row.message or "", "request": row.request_json, "response": row.response_json}
+            for row in rows]

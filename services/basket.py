@@ -21,7 +21,7 @@ def basket_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | No
     try:
         order_target.resolve(user_id)  # no broker session: one 403 for the basket, not one per leg
     except BrokerError as exc:
-        return order_flow.error_body(exc, None, user_id)
+        return order_flow.error_body(exc)
     app = current_app._get_current_object()
     strategy = data.get("strategy", "")
     legs = [{**leg, "strategy": strategy} for leg in data["orders"]]

@@ -8,10 +8,12 @@ keeps a still-valid session. Logout calls `disconnect(user_id)`.
 """
 from __future__ import annotations
 
+import functools
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,7 +22,7 @@ from broker.contract import AuthResult, BrokerPlugin, BrokerSession
 from broker.errors import AuthError, BrokerError, TokenExpired
 from database import db
 from database.broker_sessions import (STATE_CONNECTED, STATE_DISCONNECTED, STATE_EXPIRED, BrokerConnection,
-                                      for_user)
+                                      for_user, live_columns)
 from services.brokers import registry
 from utils.crypto import secret_box
 from utils.logging import get_logger
@@ -66,7 +68,14 @@ def _encrypt(value: str) -> str:
 
 
 def _decrypt(value: str) -> str:
-    return _box().decrypt(value) if value else ""
+    return _decrypted(current_app.extensions["openalgo.settings"].API_KEY_PEPPER, value) if value else ""
+
+
+@functools.lru_cache(maxsize=1024)
+def _decrypted(pepper: str, ciphertext: str) -> str:
+    """Every order reads the session's tokens: decrypt each stored ciphertext once per process (a new
+    token is a new ciphertext, so nothing stale is ever returned)."""
+    return secret_box(pepper).decrypt(ciphertext)
 
 
 # --------------------------------------------------------------------------------------- connect
@@ -100,7 +109,7 @@ def store(user_id: int, broker: str, result: AuthResult) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ live session
 def live_session(user_id: int) -> LiveBroker:
     """The user's broker plugin and live session, or NoBrokerSession / BrokerSessionExpired."""
-    row = for_user(user_id)
+    row = live_columns(user_id)
     if row is None or row.state == STATE_DISCONNECTED:
         raise NoBrokerSession()
     plugin = registry().get(row.broker)
@@ -115,7 +124,7 @@ def live_session(user_id: int) -> LiveBroker:
     return LiveBroker(plugin, session)
 
 
-def _expired(row: BrokerConnection, now: datetime | None = None) -> bool:
+def _expired(row: Any, now: datetime | None = None) -> bool:
     expires = _utc(row.expires_at)
     return expires is not None and expires <= (now or _now())
 
@@ -127,6 +136,25 @@ def mark_expired(user_id: int, reason: str = "the broker rejected the token") ->
         row.state, row.ended_at, row.end_reason = STATE_EXPIRED, _now(), reason[:255]
         db.session.commit()
         log.info("broker session of user %s expired: %s", user_id, reason)
+
+
+def expired_message(reason: str) -> str:
+    """What the API answers (403) when the broker rejected the user's token."""
+    return f"Broker session expired: {reason} Reconnect your broker and try again."
+
+
+@contextmanager
+def expire_on_token_error(user_id: int) -> Iterator[None]:
+    """Around a call to the user's broker: a token the broker rejects (TokenExpired) marks the session
+    expired, so the next request is refused here without a broker call, and leaves as BrokerSessionExpired
+    with `expired_message`. Nothing is retried."""
+    try:
+        yield
+    except BrokerSessionExpired:
+        raise
+    except TokenExpired as exc:
+        mark_expired(user_id, exc.message)
+        raise BrokerSessionExpired(expired_message(exc.message), broker=exc.broker, raw=exc.raw) from None
 
 
 def disconnect(user_id: int, reason: str = "disconnected by the user") -> bool:

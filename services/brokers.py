@@ -7,6 +7,7 @@ from flask import Flask, current_app
 
 from broker.http import DEFAULT_CONNECT_TIMEOUT
 from broker.registry import BrokerRegistry
+from services import events
 from services.instrument_cache import cache_for
 from utils.config import Settings
 
@@ -21,7 +22,8 @@ def init_app(app: Flask, settings: Settings) -> BrokerRegistry:
                               rate_limit_storage=settings.RATELIMIT_STORAGE_URI,
                               symbols_for=lambda name: cache_for(name, app),
                               http_timeout=(DEFAULT_CONNECT_TIMEOUT, settings.BROKER_HTTP_TIMEOUT),
-                              http_retries=settings.BROKER_HTTP_RETRIES)
+                              http_retries=settings.BROKER_HTTP_RETRIES,
+                              on_order_update=events.book_changed)
     registry.discover(app.config.get(PLUGIN_PACKAGES_KEY, ("broker",)))
     app.extensions[_EXTENSION] = registry
     return registry

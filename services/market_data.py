@@ -9,7 +9,8 @@ contract's 400, never a broker round trip.
 History is fetched in windows no longer than the broker serves in one call (the plugin declares them in
 `capabilities.extras["history_max_days"]`, by interval unit: "s", "m", "h", "calendar") and stitched:
 windows never overlap, and calendar bars (W/M/Q/Y) are cut only on their own period boundaries, so no bar
-is split or repeated. A plugin that declares no limits gets the whole range in one call and must window it
+is split or repeated. `source=db` (candles stored locally) finds nothing: no candle store exists yet, so it
+is the contract's 404. A plugin that declares no limits gets the whole range in one call and must window it
 itself (broker/zerodha does).
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from flask import current_app
 from broker.contract import Instrument
 from broker.contract.manifest import INTERVALS
 from broker.contract.models import Candle, Depth, HistoryRequest, Quote
-from broker.errors import BrokerError
+from broker.errors import BrokerError, TokenExpired
 from services.broker_session import LiveBroker, live_session
 from services.instrument_cache import cache_for
 from services.request_errors import RequestError
@@ -77,6 +78,8 @@ def fetch_quotes(live: LiveBroker, instruments: list[Instrument]) -> list[Quote 
             chunk = instruments[start:start + batch]
             try:
                 results.extend(live.plugin.data.quotes(live.session, chunk))
+            except TokenExpired:
+                raise          # the whole session, not one symbol: the caller answers 403
             except BrokerError as exc:
                 results.extend([exc] * len(chunk))
         return results
@@ -91,9 +94,14 @@ def fetch_quotes(live: LiveBroker, instruments: list[Instrument]) -> list[Quote 
                 return exc
 
     if len(instruments) <= 1:
-        return [one(i) for i in instruments]
-    with ThreadPoolExecutor(max_workers=min(MULTIQUOTE_WORKERS, len(instruments))) as pool:
-        return list(pool.map(one, instruments))
+        results = [one(i) for i in instruments]
+    else:
+        with ThreadPoolExecutor(max_workers=min(MULTIQUOTE_WORKERS, len(instruments))) as pool:
+            results = list(pool.map(one, instruments))
+    expired = next((r for r in results if isinstance(r, TokenExpired)), None)
+    if expired is not None:
+        raise expired
+    return results
 
 
 def multiquotes(user_id: int, items: list[dict[str, str]]) -> dict[str, Any]:
@@ -202,12 +210,23 @@ def fetch_history(live: LiveBroker, instrument: Instrument, interval: str, start
         instrument=instrument, interval=interval, start=first, end=last)).candles for first, last in windows)
 
 
-def history(user_id: int, symbol: str, exchange: str, interval: str, start: date, end: date) -> dict[str, Any]:
+def history(user_id: int, symbol: str, exchange: str, interval: str, start: date, end: date,
+            source: str = "api") -> dict[str, Any]:
     if end < start:
         raise RequestError("end_date must be on or after start_date", field="end_date")
+    if source == "db":
+        raise no_stored_history(symbol, exchange, interval)
     live = live_session(user_id)
     candles = fetch_history(live, resolve(live, symbol, exchange), interval, start, end)
     return {"status": "success", "data": [candle_body(c) for c in candles]}
+
+
+def no_stored_history(symbol: str, exchange: str, interval: str) -> RequestError:
+    """§6.4 `source=db` reads candles stored on this server. None are stored (there is no local candle
+    store), so every such request finds nothing: the contract's 404 for "nothing stored", saying so."""
+    return RequestError(f"No data found for {symbol}:{exchange} interval {interval} in local database. This "
+                        "server keeps no local candle store; use source=api to fetch from the broker.",
+                        status=404, field="source")
 
 
 def intervals(user_id: int) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from broker.contract import Instrument
-from broker.errors import BrokerError
+from broker.errors import BrokerError, TokenExpired
 from database import db
 from database.symtoken import SymToken
 from services import market_data
@@ -109,6 +109,8 @@ def underlying_quote(live: LiveBroker, u: Underlying, *, nearest_future_fallback
         symbol = nearest_future(live.name, u.base, u.exchange)
     try:
         quote = market_data.fetch_quote(live, market_data.resolve(live, symbol, exchange))
+    except TokenExpired:
+        raise          # the session, not the quote: answered as "broker session expired"
     except (BrokerError, RequestError) as exc:
         status = getattr(exc, "http_status", None) or getattr(exc, "status", 500)
         raise OptionsRequestError(f"Failed to fetch LTP for {u.base}. {exc}", status=status) from None

@@ -5,14 +5,17 @@ so journaling, analyzer mode and the broker error mapping are those of every oth
 Resolution errors (no expiry, offset out of range, unknown strike) answer before anything is placed. In
 a multi-leg request the underlying LTP is fetched once, BUY legs are placed before SELL legs, a failing leg
 does not stop the others, and `results` lists legs in request order.
+
+In analyzer mode the orders go to the paper engine, so the option is resolved there too: the underlying's
+LTP (for ATM) and the listed strikes come from the paper broker, and the live broker is never called.
 """
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 from broker.errors import BrokerError
-from services import options, order_target, orders, split
-from services.broker_session import live_session
+from services import broker_session, master_contract, options, order_target, orders, split
+from services.broker_session import LiveBroker
 from services.latency import LatencyTimer
 from services.order_flow import Outcome
 from services.request_errors import RequestError
@@ -29,11 +32,21 @@ def _place(user_id: int, symbol: str, exchange: str, leg: Mapping[str, Any], str
     return orders.place_order(user_id, order, timer, action=action)
 
 
+def pricing_broker(user_id: int) -> LiveBroker:
+    """Where the option is resolved: the live broker, or in analyzer mode the paper engine the order will
+    reach (its instrument list is loaded first when today's is missing: strikes are read from it)."""
+    target = order_target.resolve(user_id)
+    if target.analyze and not master_contract.downloaded_today(target.broker):
+        master_contract.download(target.broker, target.plugin)
+    return LiveBroker(target.plugin, target.session)
+
+
 def options_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
-    live = live_session(user_id)
+    live = pricing_broker(user_id)
     u = options.underlying(data["underlying"], data["exchange"], data.get("expiry_date"))
     options.parse_offset(data["offset"])
-    _, _, quote = options.underlying_quote(live, u)
+    with broker_session.expire_on_token_error(user_id):
+        _, _, quote = options.underlying_quote(live, u)
     option = options.resolve_option(live, u, quote.ltp, data["offset"], data["option_type"], data.get("strike_int"))
     body, status = _place(user_id, option.symbol, option.exchange, data, data.get("strategy", ""), "optionsorder", timer)
     if status == 200:
@@ -60,12 +73,13 @@ def _leg_result(user_id: int, number: int, leg: Mapping[str, Any], live: Any, ba
 
 
 def options_multi_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
-    live = live_session(user_id)
+    live = pricing_broker(user_id)
     base = options.underlying(data["underlying"], data["exchange"], data.get("expiry_date"))
     legs = list(enumerate(data["legs"], start=1))
     if base.expiry is None and any(not leg.get("expiry_date") for _, leg in legs):
         raise RequestError(options.EXPIRY_REQUIRED, field="expiry_date")
-    _, _, quote = options.underlying_quote(live, base)
+    with broker_session.expire_on_token_error(user_id):
+        _, _, quote = options.underlying_quote(live, base)
     ordered = [pair for pair in legs if pair[1]["action"] == "BUY"] + [pair for pair in legs if pair[1]["action"] != "BUY"]
     results = [_leg_result(user_id, number, leg, live, base, quote.ltp, data, data.get("strike_int"))
                for number, leg in ordered]

@@ -7,6 +7,7 @@ error envelope and journals the outcome either way.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any, Callable, Mapping
 
 from broker.contract import OrderRequest
@@ -23,15 +24,14 @@ log = get_logger(__name__)
 Outcome = tuple[dict[str, Any], int]
 
 
-def error_body(exc: Exception, target: Target | None, user_id: int) -> Outcome:
+def error_body(exc: Exception) -> Outcome:
     """The contract's envelope and status for an ApiError or a unified broker error."""
     if isinstance(exc, ApiError):
         return {"status": "error", "message": exc.message, **exc.extra}, exc.status
     if isinstance(exc, TokenExpired):
-        if target is not None and not target.analyze:
-            broker_session.mark_expired(user_id, exc.message)
-        return {"status": "error", "message": f"Broker session expired: {exc.message} Reconnect your broker "
-                                              "and try again."}, 403
+        message = exc.message if isinstance(exc, broker_session.BrokerSessionExpired) else \
+            broker_session.expired_message(exc.message)
+        return {"status": "error", "message": message}, 403
     if isinstance(exc, BrokerError):
         body: dict[str, Any] = {"status": "error", "message": exc.message}
         if getattr(exc, "retry_after", None) is not None:
@@ -47,9 +47,12 @@ def run(user_id: int, action: str, request: Mapping[str, Any], work: Callable[[T
     target: Target | None = None
     try:
         target = order_target.resolve(user_id)
-        body, status = work(target, timer), 200
+        # a token the live broker rejects marks the session expired (the same mechanism as every other
+        # broker call); the paper engine of analyzer mode has no token
+        with nullcontext() if target.analyze else broker_session.expire_on_token_error(user_id):
+            body, status = work(target, timer), 200
     except (ApiError, BrokerError) as exc:
-        body, status = error_body(exc, target, user_id)
+        body, status = error_body(exc)
     except Exception:  # noqa: BLE001 — the client must get the contract's 500, the journal the outcome
         log.exception("%s failed for user %s", action, user_id)
         body, status = {"status": "error", "message": f"Failed to {_verb(action)} due to internal error"}, 500
@@ -91,7 +94,7 @@ def check_terms(exchange: str, product: str, pricetype: str, price: float, trigg
 
 
 def order_request(target: Target, order: Mapping[str, Any], strategy: str = "",
-                  quantity: int | float | None = None, action: str | None = None) -> OrderRequest:
+                  quantity: int | float | None = None, action: str | None = None, tag: str = "") -> OrderRequest:
     """Validate one order's business rules and resolve its instrument (ApiError 400 naming the problem)."""
     exchange, product, pricetype = order["exchange"], order.get("product", "MIS"), order.get("pricetype", "MARKET")
     qty = whole_quantity(order["quantity"] if quantity is None else quantity, exchange)
@@ -102,13 +105,14 @@ def order_request(target: Target, order: Mapping[str, Any], strategy: str = "",
         raise ApiError(400, f"Quantity {qty} of {inst.symbol} is not a multiple of the lot size {inst.lotsize}.")
     return OrderRequest(instrument=inst, action=action or order["action"], quantity=qty, product=product,
                         pricetype=pricetype, price=price if pricetype != "MARKET" else 0.0, trigger_price=trigger,
-                        disclosed_quantity=int(order.get("disclosed_quantity", 0) or 0), strategy=strategy)
+                        disclosed_quantity=int(order.get("disclosed_quantity", 0) or 0), strategy=strategy,
+                        tag=tag)
 
 
 def reject(user_id: int, action: str, request: Any, exc: ApiError, timer: LatencyTimer) -> Outcome:
     """A request refused by schema validation: journaled (the analyzer log shows it with its validation
     result) and answered with the envelope."""
-    body, status = error_body(exc, None, user_id)
+    body, status = error_body(exc)
     mode = order_target.mode_of(user_id)
     if mode == order_target.MODE_ANALYZE:
         body["mode"] = "analyze"

@@ -6,7 +6,6 @@ other credentials in the request are dropped before anything is stored.
 """
 from __future__ import annotations
 
-import atexit
 import json
 import uuid
 from typing import Any, Mapping
@@ -16,6 +15,7 @@ from flask import Flask, current_app
 from database import db
 from database.group_commit import GroupCommitWriter, JournalWriteError
 from database.journal import JournalEntry
+from services import events
 from services.latency import LatencyTimer
 from utils.logging import get_logger
 
@@ -29,7 +29,6 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         writer = GroupCommitWriter(db.engine, JournalEntry.__table__)
     app.extensions[_EXTENSION] = writer
-    atexit.register(writer.stop)  # flush on interpreter shutdown
 
 
 def _writer() -> GroupCommitWriter:
@@ -70,3 +69,4 @@ def record(*, user_id: int, action: str, request: Mapping[str, Any], response: M
         except JournalWriteError as exc:
             log.error("Order journal entry for user %s (%s, order %s) not written: %s",
                       user_id, action, row["orderid"], exc)
+    events.wake(user_id)  # open dashboards of this user re-read the journal now

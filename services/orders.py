@@ -15,12 +15,13 @@ PENDING_STATUSES = ("open", "trigger pending")
 
 
 def place_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None,
-                action: str = "placeorder") -> Outcome:
-    """`action` names the journal entry (basket legs are journaled as "basketorder")."""
+                action: str = "placeorder", tag: str = "") -> Outcome:
+    """`action` names the journal entry (basket legs are journaled as "basketorder"); `tag` is our
+    reference carried by the broker order (strategy alerts find their order by it after a crash)."""
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         with timer.stage("validation"):
             target.plugin.require("place_order")
-            request = order_flow.order_request(target, data, data.get("strategy", ""))
+            request = order_flow.order_request(target, data, data.get("strategy", ""), tag=tag)
         with timer.stage("broker"):
             ack = target.plugin.orders.place_order(target.session, request)
         return {"status": "success", "orderid": str(ack.order_id)}

@@ -30,7 +30,8 @@ def _lock(key: tuple) -> threading.Lock:
         return _locks[key]
 
 
-def place_smart_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+def place_smart_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None,
+                      tag: str = "") -> Outcome:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         exchange, product = data["exchange"], data.get("product", "MIS")
         target_qty = order_flow.whole_quantity(data["position_size"], exchange, allow_zero=True) \
@@ -52,7 +53,7 @@ def place_smart_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer
                 action, delta = ("BUY", delta) if delta > 0 else ("SELL", -delta)
             with timer.stage("validation"):
                 request = order_flow.order_request(target, data, data.get("strategy", ""), quantity=delta,
-                                                   action=action)
+                                                   action=action, tag=tag)
             with timer.stage("broker"):
                 ack = target.plugin.orders.place_order(target.session, request)
         return {"status": "success", "orderid": str(ack.order_id)}

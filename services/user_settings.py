@@ -16,8 +16,8 @@ _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 def get(user_id: int, name: str, default: Any = None) -> Any:
-    row = store.find(user_id, name)
-    return json.loads(row.value) if row else default
+    value = store.value_of(user_id, name)
+    return json.loads(value) if value is not None else default
 
 
 def set_value(user_id: int, name: str, value: Any) -> None:

@@ -228,7 +228,7 @@ class Settings:
     # Databases
     DATABASE_URL: str = _setting("sqlite:///db/openalgo.db", _database_url, "main database: sqlite:///db/openalgo.db or postgresql://user:pass@host:5432/db", secret=True)
     LOGS_DATABASE_URL: str = _setting("sqlite:///db/logs.db", _database_url, "database for high-volume logs (traffic, latency)", secret=True)
-    DB_POOL_SIZE: int = _setting("10", _int_between(1, 1000), "connections kept open per process (PostgreSQL)")
+    DB_POOL_SIZE: int = _setting("30", _int_between(1, 1000), "connections kept open per process (PostgreSQL); an order request uses up to 3 at once, so about 2-3x SERVER_THREADS")
     DB_MAX_OVERFLOW: int = _setting("20", _int_between(0, 1000), "extra connections allowed under load (PostgreSQL)")
     DB_POOL_TIMEOUT: int = _setting("30", _int_between(1, 3600), "seconds to wait for a free connection (PostgreSQL)")
     DB_POOL_RECYCLE: int = _setting("1800", _int_between(-1, 86400), "seconds after which a connection is replaced; -1 never (PostgreSQL)")
@@ -270,6 +270,7 @@ class Settings:
     # Trading behaviour and sessions
     SMART_ORDER_DELAY: float = _setting("0.5", _float_between(0, 60), "seconds between the legs of multi-order requests")
     SESSION_EXPIRY_TIME: str = _setting("03:00", _hhmm, "time of day (IST, HH:MM) when every browser session ends")
+    STRATEGY_DIR: str = _setting("db/strategies", _text, "folder for hosted Python strategies' running copies and logs (relative to the project folder unless absolute)")
     # Paper broker (the built-in simulator)
     PAPER_CAPITAL: float = _setting("10000000", _float_between(1000, 1e12), "virtual capital of each paper account in INR (default one crore)")
     PAPER_SLIPPAGE: float = _setting("0.0005", _float_between(0, 0.05), "paper MARKET orders fill this fraction beyond the touch (0.0005 = 0.05%)")
@@ -290,6 +291,11 @@ class Settings:
     @property
     def websocket_url(self) -> str:
         return self.WEBSOCKET_URL or f"ws://{self.WEBSOCKET_HOST}:{self.WEBSOCKET_PORT}"
+
+    @property
+    def strategy_dir(self) -> Path:
+        path = Path(self.STRATEGY_DIR)
+        return path if path.is_absolute() else PROJECT_ROOT / path
 
     @property
     def log_dir(self) -> Path:

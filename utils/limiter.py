@@ -1,4 +1,4 @@
-"""Rate limits, all in one place: Flask-Limiter configured from the settings.
+"""Rate limits, all in one place: moving windows of the `limits` library, configured from the settings.
 
 - REST API (`/api/v1/*`): API_RATE_LIMIT per API key (per IP for requests without one), applied to the
   whole API blueprint; `enforce_order_limit` adds ORDER_RATE_LIMIT for order endpoints.
@@ -8,24 +8,24 @@
 - Webhooks: WEBHOOK_RATE_LIMIT per webhook id (`enforce_webhook_limit`).
 
 Storage is RATELIMIT_STORAGE_URI (memory:// or Redis, shared by every process). Each app gets its own
-Limiter (tests build many apps). Counters are keyed by digests, never by raw API keys or usernames.
+limiter (tests build many apps). Counters are keyed by digests, never by raw API keys or usernames.
 A breach raises `TooManyRequests` carrying `retry_after`; the error handlers answer JSON on /api/* and a
 page in the browser.
 """
 from __future__ import annotations
 
+import functools
 import time
 
-from flask import Blueprint, Flask, current_app, request
-from flask_limiter import Limiter
-from flask_limiter.errors import RateLimitExceeded
+from flask import Blueprint, Flask, current_app, g, request
 from limits import parse_many
-from limits.storage import MemoryStorage
+from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from utils.crypto import keyed_digest
 from utils.logging import get_logger
+from utils.ratelimit_storage import SweptMemoryStorage, storage_uri
 
 _EXTENSION = "openalgo.limiter"
 _FALLBACK = "openalgo.limiter.fallback"
@@ -59,19 +59,18 @@ def request_api_key() -> object:
 
 
 def api_key_or_ip() -> str:
-    """Flask-Limiter key function: per API key (as a digest) when present, else per client IP."""
-    key = request_api_key()
-    return f"key:{_digest(key)}" if isinstance(key, str) and key else f"ip:{client_ip()}"
-
-
-def _limiter() -> Limiter:
-    return current_app.extensions[_EXTENSION]
+    """Whose budget a request spends: the API key's (as a digest) when it carries one, else its IP's.
+    Worked out once per request (the API and order limits both ask)."""
+    if "ratelimit_identity" not in g:
+        key = request_api_key()
+        g.ratelimit_identity = f"key:{_digest(key)}" if isinstance(key, str) and key else f"ip:{client_ip()}"
+    return g.ratelimit_identity
 
 
 def _hit_all(limit_value: str, scope: str, key: str, *, test_only: bool = False) -> None:
     """Count one hit of `key` against every limit in `limit_value`; raise RateLimited when over."""
     try:
-        _check_with(_limiter().limiter, limit_value, scope, key, test_only)
+        _check_with(current_app.extensions[_EXTENSION], limit_value, scope, key, test_only)
     except RateLimited:
         raise
     except Exception as exc:  # storage (Redis) unreachable: keep limiting, per process, in memory
@@ -79,9 +78,15 @@ def _hit_all(limit_value: str, scope: str, key: str, *, test_only: bool = False)
         _check_with(current_app.extensions[_FALLBACK], limit_value, scope, key, test_only)
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(limit_value: str) -> tuple:
+    """Limit strings come from the settings: parse each once, not on every request."""
+    return tuple(parse_many(limit_value))
+
+
 def _check_with(strategy: RateLimiter, limit_value: str, scope: str, key: str, test_only: bool) -> None:
     prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
-    for item in parse_many(limit_value):
+    for item in _parsed(limit_value):
         check = strategy.test if test_only else strategy.hit
         if not check(item, prefix, scope, key):
             reset_at, _ = strategy.get_window_stats(item, prefix, scope, key)
@@ -116,32 +121,22 @@ def enforce_webhook_limit(webhook_id: str) -> None:
 
 
 def limit_api(app: Flask, blueprint: Blueprint) -> None:
-    """API_RATE_LIMIT per API key on every route of the REST API blueprint."""
-    app.extensions[_EXTENSION].limit(lambda: _settings().API_RATE_LIMIT, key_func=api_key_or_ip)(blueprint)
+    """API_RATE_LIMIT per API key (per IP without one) on every route of the REST API blueprint: one
+    moving-window hit before the route runs, like every other limit here (Flask-Limiter's per-route
+    decorator machinery cost more per request than the API key check itself)."""
+    @blueprint.before_request
+    def enforce_api_limit() -> None:
+        _hit_all(_settings().API_RATE_LIMIT, "api", api_key_or_ip())
 
 
-def _retry_after_from_limiter(exc: RateLimitExceeded):
-    """Flask-Limiter's own breaches: put the real seconds-to-wait on the exception, then answer."""
-    from blueprints.errors import handle_http_error
-
-    current = _limiter().current_limit
-    exc.retry_after = max(1, int(current.reset_at - time.time())) if current else 1
-    return handle_http_error(exc)
-
-
-def init_app(app: Flask) -> Limiter:
-    """Create the app's limiter; call before the blueprints that use `limit_api` are registered."""
+def init_app(app: Flask) -> None:
+    """Create the app's limits (the `limits` library's moving windows over RATELIMIT_STORAGE_URI); call
+    before the blueprints that use `limit_api` are registered."""
     settings = app.extensions["openalgo.settings"]
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "openalgo")
+    uri = storage_uri(settings.RATELIMIT_STORAGE_URI)
+    options = {"socket_connect_timeout": 1, "socket_timeout": 1} if uri.startswith("redis") else {}
+    app.extensions[_EXTENSION] = MovingWindowRateLimiter(storage_from_string(uri, **options))
     # When Redis is unreachable, limits keep working per process in memory (logged) instead of
     # failing every API call.
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    limiter = Limiter(key_func=client_ip, storage_uri=settings.RATELIMIT_STORAGE_URI, strategy="moving-window",
-                      key_prefix=app.config["RATELIMIT_KEY_PREFIX"], headers_enabled=False,
-                      storage_options={"socket_connect_timeout": 1, "socket_timeout": 1}
-                      if settings.RATELIMIT_STORAGE_URI.startswith("redis") else {})
-    limiter.init_app(app)
-    app.extensions[_EXTENSION] = limiter
-    app.extensions[_FALLBACK] = MovingWindowRateLimiter(MemoryStorage())
-    app.register_error_handler(RateLimitExceeded, _retry_after_from_limiter)
-    return limiter
+    app.extensions[_FALLBACK] = MovingWindowRateLimiter(SweptMemoryStorage())

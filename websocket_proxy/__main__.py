@@ -37,6 +37,11 @@ async def serve(server: ProxyServer, parent_pid: int | None) -> None:
                     log.warning("Parent process %s is gone; stopping the WebSocket proxy", parent_pid)
                     break
     finally:
+        # Already stopping: a second SIGTERM/SIGINT (the app's own stop after a terminal's Ctrl-C) must
+        # neither interrupt the shutdown nor hit the event loop's wake-up pipe while it is being closed.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, signal.SIG_IGN)
         await server.stop()
         log.info("WebSocket proxy stopped")
 

@@ -71,6 +71,9 @@ class PluginConfig:
     http: Any = None                     # broker.http.BrokerHttp for this broker (pooled, timeouts, retries)
     rate_limiter: Any = None             # broker.rate_limit.RateLimiter for this broker
     symbols: SymbolLookup | None = None  # master contract of this broker
+    # Called with a user id when the broker changed that user's orders outside a request (a resting
+    # order filled, a broker's order-update push), so open pages refresh at once.
+    on_order_update: Callable[[int], None] | None = None
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.settings.get(name, default)

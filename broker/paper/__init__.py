@@ -21,12 +21,16 @@ the paper_* tables (database/paper.py), reached only through that module.
 """
 from __future__ import annotations
 
-from broker.contract import BrokerPlugin, CapabilityMap, Manifest, PluginConfig, SettingSpec
+from typing import Callable
+
+from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, PluginConfig, SettingSpec, Tick
 from broker.contract.manifest import INTERVALS, OPERATIONS
 from broker.paper.adapters import PaperAuth, PaperData, PaperFunds, PaperMasterContract, PaperOrders
 from broker.paper.engine import EngineSettings, PaperEngine
 from broker.paper.matcher import BackgroundMatcher
 from broker.paper import market, replay
+from broker.paper.streaming import PaperStreaming
+from broker.threaded_stream import ThreadedStream
 from utils.config import PROJECT_ROOT
 
 MANIFEST = Manifest(
@@ -42,7 +46,8 @@ MANIFEST = Manifest(
 )
 
 CAPABILITIES = CapabilityMap(
-    operations=frozenset(op for op in OPERATIONS if op != "streaming"),   # streaming comes with issue 7
+    operations=frozenset(OPERATIONS),
+    streaming_modes=frozenset({1, 2, 3}),
     exchanges=frozenset({"NSE", "BSE", "NFO", "BFO", "MCX", "NSE_INDEX", "BSE_INDEX"}),
     intervals=INTERVALS,
     depth_levels=(5,),
@@ -52,10 +57,21 @@ CAPABILITIES = CapabilityMap(
 )
 
 
+def streaming_factory(config: PluginConfig) -> Callable[[BrokerSession, Callable[[Tick], None]], ThreadedStream]:
+    """The contract's streaming factory: simulated ticks every PAPER_TICK_INTERVAL_MS to a callback."""
+    interval = float(config.get("PAPER_TICK_INTERVAL_MS") or 1000) / 1000
+    seed = int(config.get("PAPER_SEED") or 0)
+
+    def create(session: BrokerSession, on_tick: Callable[[Tick], None]) -> ThreadedStream:
+        return ThreadedStream(lambda publisher: PaperStreaming(publisher, interval=interval, seed=seed), on_tick)
+    return create
+
+
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
     replay_file = config.get("PAPER_REPLAY_FILE") or ""
     replay.install(replay.load(PROJECT_ROOT / replay_file) if replay_file else None)
     engine = PaperEngine(EngineSettings.from_settings(config.settings))
     return BrokerPlugin(manifest=MANIFEST, capabilities=CAPABILITIES, auth=PaperAuth(),
-                        orders=PaperOrders(engine, BackgroundMatcher(engine)), data=PaperData(engine),
-                        funds=PaperFunds(engine), master_contract=PaperMasterContract(engine))
+                        orders=PaperOrders(engine, BackgroundMatcher(engine, on_change=config.on_order_update)), data=PaperData(engine),
+                        funds=PaperFunds(engine), master_contract=PaperMasterContract(engine),
+                        streaming=streaming_factory(config))

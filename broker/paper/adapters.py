@@ -42,7 +42,7 @@ def to_order(row) -> Order:  # noqa: ANN001 (a database.paper.PaperOrder)
                  price=round(row.price, 2), trigger_price=round(row.trigger_price, 2),
                  filled_quantity=row.filled_quantity, average_price=round(row.average_price, 2),
                  rejection_reason=row.rejection_reason, timestamp=_stamp(row.created_at),
-                 raw={"strategy": row.strategy, "margin_blocked": row.margin_blocked,
+                 raw={"strategy": row.strategy, "tag": row.tag, "margin_blocked": row.margin_blocked,
                       "updated_at": _stamp(row.updated_at)})
 
 
@@ -61,7 +61,8 @@ class PaperOrders(OrderAdapter):
                                 exchange=request.instrument.exchange, action=request.action,
                                 quantity=int(request.quantity), product=request.product,
                                 pricetype=request.pricetype, price=request.price,
-                                trigger_price=request.trigger_price, strategy=request.strategy)
+                                trigger_price=request.trigger_price, strategy=request.strategy,
+                                tag=request.tag)
         if row.status in ("open", "trigger pending"):
             self.matcher.ensure_started()
         return OrderAck(order_id=row.orderid, message=f"Order {row.status}", raw=to_order(row))

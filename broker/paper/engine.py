@@ -14,25 +14,28 @@ the reason) and raised as `InvalidOrder` / `InsufficientFunds` after the transac
 """
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from typing import Any, Callable, Iterator, Mapping
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from broker.errors import InsufficientFunds, InvalidOrder, OrderNotFound, OrderRejected, UnknownSymbol
 from broker.paper import housekeeping, market
 from broker.paper.calendar import ist_now
-from broker.paper.fills import fill_order, get_holding, get_position, new_id
+from broker.paper.fills import (fill_order, get_holding, get_position, load_positions, new_id, note_resting,
+                               order_events)
 from broker.paper.housekeeping import RESTING, slipped
 from broker.paper.instruments import Catalog, PaperInstrument, catalog
 from broker.paper.margins import incremental_margin
 from broker.paper.portfolio import Snapshot, build_snapshot, used_margin
 from broker.paper.rules import OrderTerms, check_instrument, check_prices, check_quantity, check_session
 from database import paper as store
-from database.paper import PaperAccount, PaperOrder, PaperPosition, PaperTrade
+from database.paper import LEDGER, ORDERS, TRADES
+from database.paper_tx import PaperRow, PaperTx
 from utils.constants import ORDER_STATUS_CANCELLED, ORDER_STATUS_OPEN, ORDER_STATUS_REJECTED, \
     ORDER_STATUS_TRIGGER_PENDING
 
@@ -67,8 +70,21 @@ def _day_start_utc(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
 
 
-def _sells_holdings(order: PaperOrder) -> bool:
+def _sells_holdings(order: PaperRow) -> bool:
     return order.product == "CNC" and order.action == "SELL"
+
+
+_WAITING_CNC_SELLS = select(func.coalesce(func.sum(ORDERS.c.quantity), 0)).where(
+    ORDERS.c.user_id == bindparam("uid"), ORDERS.c.symbol == bindparam("symbol"),
+    ORDERS.c.exchange == bindparam("exchange"), ORDERS.c.product == "CNC", ORDERS.c.action == "SELL",
+    ORDERS.c.status.in_(RESTING), ORDERS.c.orderid != bindparam("orderid"))
+_ORDER_BY_ID = select(ORDERS).where(ORDERS.c.user_id == bindparam("uid"), ORDERS.c.orderid == bindparam("orderid"))
+_ORDERS_SINCE = (select(ORDERS).where(ORDERS.c.user_id == bindparam("uid"),
+                                      or_(ORDERS.c.created_at >= bindparam("start"),
+                                          ORDERS.c.updated_at >= bindparam("start")))
+                 .order_by(ORDERS.c.id))
+_TRADES_SINCE = (select(TRADES).where(TRADES.c.user_id == bindparam("uid"), TRADES.c.created_at >= bindparam("start"))
+                 .order_by(TRADES.c.id))
 
 
 class _Refused(Exception):
@@ -83,6 +99,25 @@ class _Rejection:
     def error(self) -> OrderRejected:
         kind = InsufficientFunds if self.reason.startswith(INSUFFICIENT_FUNDS) else InvalidOrder
         return kind(self.reason, broker="paper", raw={"orderid": self.orderid})
+
+
+def _retry_id_clash(method: Callable) -> Callable:
+    """Run an engine call again when its transaction was refused by a unique constraint: a random
+    order or trade id (`fills.new_id`) clashed with a stored one. The refused transaction was rolled
+    back as a whole, so running it again is safe."""
+    @functools.wraps(method)
+    def wrapper(self: "PaperEngine", *args: Any, **kwargs: Any) -> Any:
+        for attempt in range(_ID_ATTEMPTS):
+            try:
+                return method(self, *args, **kwargs)
+            except IntegrityError:
+                if attempt == _ID_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+    return wrapper
+
+
+_ID_ATTEMPTS = 3
 
 
 class PaperEngine:
@@ -115,65 +150,65 @@ class PaperEngine:
 
     # ------------------------------------------------------------------------------------- state
     @contextmanager
-    def _account(self, user_id: int) -> Iterator[tuple[Session, PaperAccount, datetime]]:
+    def _account(self, user_id: int) -> Iterator[tuple[PaperTx, PaperRow, datetime]]:
         now = self.now()
         # The account almost always exists: take its lock first, and create it only when there was
-        # nothing to lock (then lock again), instead of checking for it in a separate session.
+        # nothing to lock (then lock again), instead of checking for it in a separate transaction.
         for _attempt in range(2):
-            with store.locked_account(user_id, self.bind) as session:
-                if session.info["account_locked"]:
-                    account = session.scalar(select(PaperAccount).where(PaperAccount.user_id == user_id))
-                    self._catch_up(session, account, now)
-                    yield session, account, now
+            with store.locked_account(user_id, self.bind) as locked:
+                if locked.account is not None:
+                    self._catch_up(locked.tx, locked.account, now, locked.has_resting)
+                    yield locked.tx, locked.account, now
                     return
             store.ensure_account(user_id, self.settings.capital, ist_now(now).date(), now, self.bind)
         raise RuntimeError(f"paper account of user {user_id} could not be created")
 
-    def _catch_up(self, session: Session, account: PaperAccount, now: datetime) -> None:
+    def _catch_up(self, tx: PaperTx, account: PaperRow, now: datetime, has_resting: bool) -> None:
         today = ist_now(now).date()
         lookup = lambda symbol, exchange: self.lookup(symbol, exchange, now)  # noqa: E731
+        load_positions(tx, account.user_id, has_resting)
         # No step below creates a resting order, so with none at the start every step over resting
-        # orders has nothing to do: one query instead of three.
-        if housekeeping.has_resting_orders(session, account.user_id):
-            housekeeping.match_resting(session, account, now, lookup, self.settings.slippage, self.settings.seed,
+        # orders has nothing to do.
+        if has_resting:
+            housekeeping.match_resting(tx, account, now, lookup, self.settings.slippage, self.settings.seed,
                                        exchange_hours=self.settings.session == "exchange")
-            housekeeping.settle_new_day(session, account, today, now)
-            housekeeping.settle_expired_orders(session, account, now, lookup)
-            housekeeping.cancel_stale_mis_orders(session, account.user_id, now, self.settings.squareoff)
+            housekeeping.settle_new_day(tx, account, today, now)
+            housekeeping.settle_expired_orders(tx, account, now, lookup)
+            housekeeping.cancel_stale_mis_orders(tx, account.user_id, now, self.settings.squareoff)
         else:
-            housekeeping.settle_new_day(session, account, today, now)
-        open_positions = housekeeping.open_positions(session, account.user_id)
-        housekeeping.settle_expired_positions(session, account, open_positions, now, lookup, self.settings.seed)
+            housekeeping.settle_new_day(tx, account, today, now)
+        open_positions = housekeeping.open_positions(tx)
+        housekeeping.settle_expired_positions(tx, account, open_positions, now, lookup, self.settings.seed)
         for position in housekeeping.due_for_squareoff(open_positions, now, self.settings.squareoff):
             inst = self.lookup(position.symbol, position.exchange, now)
             if inst is not None:
-                self._square_off(session, account, position, inst, now)
-        session.flush()
+                self._square_off(tx, account, position, inst, now)
 
-    def process(self, user_id: int) -> None:
-        """Bring the account up to now (the background matcher calls this)."""
-        with self._account(user_id):
-            pass
+    @_retry_id_clash
+    def process(self, user_id: int) -> bool:
+        """Bring the account up to now (the background matcher calls this); True when an order was
+        filled or ended on the way."""
+        with self._account(user_id) as (tx, _account, _now):
+            return order_events(tx) > 0
 
     # ------------------------------------------------------------------------------------- orders
+    @_retry_id_clash
     def place(self, user_id: int, *, symbol: str, exchange: str, action: str, quantity: int,
               product: str = "MIS", pricetype: str = "MARKET", price: float = 0.0, trigger_price: float = 0.0,
-              strategy: str = "") -> PaperOrder:
+              strategy: str = "", tag: str = "") -> PaperRow:
         """Place an order; returns the stored order (complete, open, trigger pending) or raises the
         rejection after storing the rejected order."""
         inst = self.instrument(symbol, exchange)
         terms = OrderTerms(action.upper(), int(quantity), product, pricetype, float(price or 0), float(trigger_price or 0))
         rejection = None
-        with self._account(user_id) as (session, account, now):
-            order = PaperOrder(user_id=user_id, orderid=new_id(session, PaperOrder.orderid, now),
-                               strategy=strategy[:100], symbol=symbol, exchange=exchange, action=terms.action,
-                               quantity=terms.quantity, price=terms.price if pricetype != "MARKET" else 0.0,
-                               trigger_price=terms.trigger_price, pricetype=pricetype, product=product,
-                               status=ORDER_STATUS_OPEN, filled_quantity=0, average_price=0.0,
-                               margin_blocked=0.0, rejection_reason="", triggered=False,
-                               checked_at=now, created_at=now, updated_at=now)
-            session.add(order)
-            reason = self._admit(session, account, order, inst, terms, now)
+        with self._account(user_id) as (tx, account, now):
+            order = tx.add(ORDERS, user_id=user_id, orderid=new_id(now), strategy=strategy[:100], tag=tag[:20],
+                           symbol=symbol, exchange=exchange, action=terms.action, quantity=terms.quantity,
+                           price=terms.price if pricetype != "MARKET" else 0.0, trigger_price=terms.trigger_price,
+                           pricetype=pricetype, product=product, status=ORDER_STATUS_OPEN, filled_quantity=0,
+                           average_price=0.0, margin_blocked=0.0, rejection_reason="", triggered=False,
+                           checked_at=now, created_at=now, updated_at=now)
+            reason = self._admit(tx, account, order, inst, terms, now)
             if reason:
                 order.status, order.rejection_reason = ORDER_STATUS_REJECTED, reason[:255]
                 rejection = _Rejection(reason, order.orderid)
@@ -181,7 +216,7 @@ class PaperEngine:
             raise rejection.error()
         return order
 
-    def _admit(self, session: Session, account: PaperAccount, order: PaperOrder, inst: PaperInstrument,
+    def _admit(self, tx: PaperTx, account: PaperRow, order: PaperRow, inst: PaperInstrument,
                terms: OrderTerms, now: datetime) -> str | None:
         """Check the order, block its margin and fill it when it is marketable; the reason on refusal."""
         quote = market.quote(inst, now, self.settings.seed) if inst.tradable else {}
@@ -189,66 +224,66 @@ class PaperEngine:
         reason = (check_instrument(inst, terms, now) or check_quantity(inst, terms)
                   or check_prices(inst, terms, quote["ltp"], quote["prev_close"])
                   or check_session(inst, terms, now, self.settings.session, squareoff_passed)
-                  or self._check_holdings(session, account.user_id, order, terms))
+                  or self._check_holdings(tx, account.user_id, order, terms))
         if reason:
             return reason
         estimate = self._estimate_price(order, quote)
-        position = get_position(session, account.user_id, order.symbol, order.exchange, order.product)
+        position = get_position(tx, order.symbol, order.exchange, order.product)
         signed = terms.quantity if terms.action == "BUY" else -terms.quantity
         needed = 0.0 if _sells_holdings(order) else incremental_margin(
             inst, order.product, position.quantity if position else 0,
             position.average_price if position else 0.0, signed, estimate)
-        available = self.available_cash(session, account)
+        available = self.available_cash(tx, account)
         if needed > available + 1e-6:
             return (f"{INSUFFICIENT_FUNDS}: the order needs margin of {needed:,.2f} INR but only "
                     f"{available:,.2f} INR is available")
-        self._activate(session, account, order, inst, quote, needed, now)
+        self._activate(tx, account, order, inst, quote, needed, now)
         return None
 
-    def _activate(self, session: Session, account: PaperAccount, order: PaperOrder, inst: PaperInstrument,
+    def _activate(self, tx: PaperTx, account: PaperRow, order: PaperRow, inst: PaperInstrument,
                   quote: dict, margin: float, now: datetime) -> None:
         buy = order.action == "BUY"
         touch = quote["ask"] if buy else quote["bid"]
         if order.pricetype == "MARKET":
-            fill_order(session, account, order, inst, slipped(touch, order.action, self.settings.slippage,
+            fill_order(tx, account, order, inst, slipped(touch, order.action, self.settings.slippage,
                                                               inst.tick_size), now, ist_now(now).date())
         elif order.pricetype == "LIMIT" and (order.price >= touch if buy else order.price <= touch):
-            fill_order(session, account, order, inst, touch, now, ist_now(now).date())
+            fill_order(tx, account, order, inst, touch, now, ist_now(now).date())
         else:
             order.status = ORDER_STATUS_OPEN if order.pricetype == "LIMIT" else ORDER_STATUS_TRIGGER_PENDING
             order.margin_blocked, order.checked_at = round(margin, 4), now
+            note_resting(tx)
 
     @staticmethod
-    def _estimate_price(order: PaperOrder, quote: dict) -> float:
+    def _estimate_price(order: PaperRow, quote: dict) -> float:
         if order.pricetype in ("LIMIT", "SL"):
             return order.price
         if order.pricetype == "SL-M":
             return order.trigger_price
         return quote["ask"] if order.action == "BUY" else quote["bid"]
 
-    def _check_holdings(self, session: Session, user_id: int, order: PaperOrder, terms: OrderTerms) -> str | None:
+    def _check_holdings(self, tx: PaperTx, user_id: int, order: PaperRow, terms: OrderTerms) -> str | None:
         """CNC sells need shares: today's CNC buys plus holdings, less CNC sells already waiting."""
         if not _sells_holdings(order):
             return None
-        holding = get_holding(session, user_id, order.symbol, order.exchange)
-        position = get_position(session, user_id, order.symbol, order.exchange, "CNC")
-        waiting = sum(o.quantity for o in session.scalars(select(PaperOrder).where(
-            PaperOrder.user_id == user_id, PaperOrder.symbol == order.symbol, PaperOrder.exchange == order.exchange,
-            PaperOrder.product == "CNC", PaperOrder.action == "SELL", PaperOrder.status.in_(RESTING),
-            PaperOrder.orderid != order.orderid)))
+        holding = get_holding(tx, user_id, order.symbol, order.exchange)
+        position = get_position(tx, order.symbol, order.exchange, "CNC")
+        waiting = tx.scalar(_WAITING_CNC_SELLS, {"uid": user_id, "symbol": order.symbol,
+                                                      "exchange": order.exchange, "orderid": order.orderid})
         sellable = (holding.quantity if holding else 0) + max(position.quantity if position else 0, 0) - waiting
         if terms.quantity > sellable:
             return (f"Insufficient holdings: you can sell at most {max(sellable, 0)} {order.symbol} with CNC "
                     f"(short selling needs MIS)")
         return None
 
+    @_retry_id_clash
     def modify(self, user_id: int, orderid: str, *, quantity: int, pricetype: str, price: float,
-               trigger_price: float) -> PaperOrder:
+               trigger_price: float) -> PaperRow:
         """Change an open or trigger-pending order; it is checked and matched again like a new one.
         A refused modification leaves the order as it was and raises the reason."""
         try:
-            with self._account(user_id) as (session, account, now):
-                order = self._resting_order(session, user_id, orderid)
+            with self._account(user_id) as (tx, account, now):
+                order = self._resting_order(tx, user_id, orderid)
                 inst = self.instrument(order.symbol, order.exchange)
                 terms = OrderTerms(order.action, int(quantity), order.product, pricetype, float(price or 0),
                                    float(trigger_price or 0))
@@ -256,99 +291,98 @@ class PaperEngine:
                 order.quantity, order.pricetype, order.triggered = terms.quantity, pricetype, False
                 order.price = terms.price if pricetype != "MARKET" else 0.0
                 order.trigger_price, order.updated_at = terms.trigger_price, now
-                reason = self._admit(session, account, order, inst, terms, now)
+                reason = self._admit(tx, account, order, inst, terms, now)
                 if reason:
                     raise _Refused(reason)
         except _Refused as refused:
             raise _Rejection(str(refused), orderid).error() from None
         return order
 
-    def cancel(self, user_id: int, orderid: str) -> PaperOrder:
-        with self._account(user_id) as (session, account, now):
-            order = self._resting_order(session, user_id, orderid)
+    @_retry_id_clash
+    def cancel(self, user_id: int, orderid: str) -> PaperRow:
+        with self._account(user_id) as (tx, account, now):
+            order = self._resting_order(tx, user_id, orderid)
             order.status, order.margin_blocked, order.updated_at = ORDER_STATUS_CANCELLED, 0.0, now
         return order
 
-    def cancel_all(self, user_id: int) -> list[PaperOrder]:
-        with self._account(user_id) as (session, account, now):
-            orders = housekeeping.resting_orders(session, user_id)
+    @_retry_id_clash
+    def cancel_all(self, user_id: int) -> list[PaperRow]:
+        with self._account(user_id) as (tx, account, now):
+            orders = housekeeping.resting_orders(tx, user_id)
             for order in orders:
                 order.status, order.margin_blocked, order.updated_at = ORDER_STATUS_CANCELLED, 0.0, now
         return orders
 
-    def _resting_order(self, session: Session, user_id: int, orderid: str) -> PaperOrder:
-        order = session.scalar(select(PaperOrder).where(PaperOrder.user_id == user_id, PaperOrder.orderid == orderid))
+    def _resting_order(self, tx: PaperTx, user_id: int, orderid: str) -> PaperRow:
+        order = tx.first(ORDERS, _ORDER_BY_ID, {"uid": user_id, "orderid": orderid})
         if order is None:
             raise OrderNotFound(f"Order {orderid} not found", broker="paper")
         if order.status not in RESTING:
             raise OrderRejected(f"Order {orderid} is already {order.status} and cannot be changed", broker="paper")
         return order
 
-    def close_all(self, user_id: int) -> list[PaperOrder]:
+    @_retry_id_clash
+    def close_all(self, user_id: int) -> list[PaperRow]:
         """Square off every open position at market."""
         closed = []
-        with self._account(user_id) as (session, account, now):
-            positions = session.scalars(select(PaperPosition).where(
-                PaperPosition.user_id == user_id, PaperPosition.quantity != 0))
-            for position in list(positions):
+        with self._account(user_id) as (tx, account, now):
+            for position in housekeeping.open_positions(tx):
                 inst = self.lookup(position.symbol, position.exchange, now)
                 if inst is not None and inst.tradable:
-                    closed.append(self._square_off(session, account, position, inst, now, strategy="close all"))
+                    closed.append(self._square_off(tx, account, position, inst, now, strategy="close all"))
         return closed
 
-    def _square_off(self, session: Session, account: PaperAccount, position: PaperPosition,
-                    inst: PaperInstrument, now: datetime, strategy: str = SQUAREOFF_STRATEGY) -> PaperOrder:
+    def _square_off(self, tx: PaperTx, account: PaperRow, position: PaperRow,
+                    inst: PaperInstrument, now: datetime, strategy: str = SQUAREOFF_STRATEGY) -> PaperRow:
         action = "SELL" if position.quantity > 0 else "BUY"
-        order = PaperOrder(user_id=account.user_id, orderid=new_id(session, PaperOrder.orderid, now),
-                           strategy=strategy, symbol=position.symbol, exchange=position.exchange, action=action,
-                           quantity=abs(position.quantity), price=0.0, trigger_price=0.0, pricetype="MARKET",
-                           product=position.product, status=ORDER_STATUS_OPEN, filled_quantity=0,
-                           average_price=0.0, margin_blocked=0.0, rejection_reason="", triggered=False,
-                           checked_at=now, created_at=now, updated_at=now)
-        session.add(order)
+        order = tx.add(ORDERS, user_id=account.user_id, orderid=new_id(now), strategy=strategy, tag="",
+                       symbol=position.symbol, exchange=position.exchange, action=action,
+                       quantity=abs(position.quantity), price=0.0, trigger_price=0.0, pricetype="MARKET",
+                       product=position.product, status=ORDER_STATUS_OPEN, filled_quantity=0,
+                       average_price=0.0, margin_blocked=0.0, rejection_reason="", triggered=False,
+                       checked_at=now, created_at=now, updated_at=now)
         quote = market.quote(inst, now, self.settings.seed)
         touch = quote["ask"] if action == "BUY" else quote["bid"]
-        fill_order(session, account, order, inst, slipped(touch, action, self.settings.slippage, inst.tick_size),
+        fill_order(tx, account, order, inst, slipped(touch, action, self.settings.slippage, inst.tick_size),
                    now, ist_now(now).date())
         return order
 
     # ------------------------------------------------------------------------------------- reads
-    def orders(self, user_id: int) -> list[PaperOrder]:
+    @_retry_id_clash
+    def orders(self, user_id: int) -> list[PaperRow]:
         """Today's order book (IST), as a broker shows it: orders placed today, and earlier ones whose
         fate was settled today (e.g. expired at the day's end)."""
-        with self._account(user_id) as (session, account, now):
+        with self._account(user_id) as (tx, account, now):
             start = _day_start_utc(now)
-            return list(session.scalars(select(PaperOrder).where(
-                PaperOrder.user_id == user_id, or_(PaperOrder.created_at >= start, PaperOrder.updated_at >= start))
-                .order_by(PaperOrder.id)))
+            return tx.rows(ORDERS, _ORDERS_SINCE, {"uid": user_id, "start": start})
 
-    def trades(self, user_id: int) -> list[PaperTrade]:
+    @_retry_id_clash
+    def trades(self, user_id: int) -> list[PaperRow]:
         """Today's fills (IST)."""
-        with self._account(user_id) as (session, account, now):
-            return list(session.scalars(select(PaperTrade).where(
-                PaperTrade.user_id == user_id, PaperTrade.created_at >= _day_start_utc(now)).order_by(PaperTrade.id)))
+        with self._account(user_id) as (tx, account, now):
+            return tx.rows(TRADES, _TRADES_SINCE, {"uid": user_id, "start": _day_start_utc(now)})
 
+    @_retry_id_clash
     def snapshot(self, user_id: int) -> Snapshot:
         """Positions, holdings and funds valued at one instant (one transaction, so they agree)."""
-        with self._account(user_id) as (session, account, now):
-            return build_snapshot(session, account, now, self.lookup, self.settings.seed)
+        with self._account(user_id) as (tx, account, now):
+            return build_snapshot(tx, account, now, self.lookup, self.settings.seed)
 
     @staticmethod
-    def available_cash(session: Session, account: PaperAccount) -> float:
-        return account.balance - used_margin(session, account.user_id)
+    def available_cash(tx: PaperTx, account: PaperRow) -> float:
+        return account.balance - used_margin(tx, account.user_id)
 
     def reset(self, user_id: int) -> None:
         """Start over: every order, trade, position, holding and ledger row goes; capital is restored."""
         now = self.now()
         store.ensure_account(user_id, self.settings.capital, ist_now(now).date(), now, self.bind)
-        with store.locked_account(user_id, self.bind) as session:
-            account = session.scalar(select(PaperAccount).where(PaperAccount.user_id == user_id))
-            store.wipe_user(session, user_id)
+        with store.locked_account(user_id, self.bind) as locked:
+            tx, account = locked.tx, locked.account
+            store.wipe_user(tx, user_id)
             account.capital = account.balance = self.settings.capital
             account.realized_today = account.realized_total = 0.0
             account.reset_count += 1
             account.last_reset, account.trading_day = now, ist_now(now).date()
-            session.add(store.PaperLedgerEntry(user_id=user_id, kind="reset", amount=self.settings.capital,
-                                               balance_after=self.settings.capital, reference="reset",
-                                               created_at=now))
+            tx.add(LEDGER, user_id=user_id, kind="reset", amount=self.settings.capital,
+                        balance_after=self.settings.capital, reference="reset", created_at=now)
 

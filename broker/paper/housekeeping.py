@@ -12,14 +12,14 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 
 import numpy as np
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
 
 from broker.paper import calendar, prices
 from broker.paper.calendar import IST, ist_now
-from broker.paper.fills import book_realized, fill_order, get_holding
+from broker.paper.fills import book_realized, fill_order, forget_position, get_holding, note_order_event, positions_of
 from broker.paper.instruments import PaperInstrument
-from database.paper import PaperAccount, PaperHolding, PaperOrder, PaperPosition, aware
+from database.paper import HOLDINGS, ORDERS, aware
+from database.paper_tx import PaperRow, PaperTx
 from utils.constants import ORDER_STATUS_CANCELLED, ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING
 
 RESTING = (ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING)
@@ -27,20 +27,17 @@ IST_OFFSET_SECONDS = 19_800
 Lookup = Callable[[str, str], "PaperInstrument | None"]
 
 
-def resting_orders(session: Session, user_id: int) -> list[PaperOrder]:
-    return list(session.scalars(select(PaperOrder).where(
-        PaperOrder.user_id == user_id, PaperOrder.status.in_(RESTING)).order_by(PaperOrder.id)))
+_RESTING_ORDERS = (select(ORDERS).where(ORDERS.c.user_id == bindparam("uid"), ORDERS.c.status.in_(RESTING))
+                   .order_by(ORDERS.c.id))
 
 
-def has_resting_orders(session: Session, user_id: int) -> bool:
-    return session.scalar(select(PaperOrder.id).where(
-        PaperOrder.user_id == user_id, PaperOrder.status.in_(RESTING)).limit(1)) is not None
+def resting_orders(tx: PaperTx, user_id: int) -> list[PaperRow]:
+    return tx.rows(ORDERS, _RESTING_ORDERS, {"uid": user_id})
 
 
-def open_positions(session: Session, user_id: int) -> list[PaperPosition]:
-    """Positions with a non-zero quantity (read once per catch-up for expiry and square-off)."""
-    return list(session.scalars(select(PaperPosition).where(
-        PaperPosition.user_id == user_id, PaperPosition.quantity != 0)))
+def open_positions(tx: PaperTx) -> list[PaperRow]:
+    """Positions with a non-zero quantity (for expiry and square-off)."""
+    return [p for p in positions_of(tx) if p.quantity != 0]
 
 
 def end_of_day(day: date) -> datetime:
@@ -67,11 +64,11 @@ def in_session(exchange: str, epochs: np.ndarray) -> np.ndarray:
     return mask
 
 
-def match_resting(session: Session, account: PaperAccount, now: datetime, lookup: Lookup,
+def match_resting(tx: PaperTx, account: PaperRow, now: datetime, lookup: Lookup,
                   slippage: float, seed: int, exchange_hours: bool = False) -> None:
     """Fill resting orders the price crossed since their last check; with `exchange_hours` only
     instants inside the exchange's session count."""
-    for order in resting_orders(session, account.user_id):
+    for order in resting_orders(tx, account.user_id):
         inst = lookup(order.symbol, order.exchange)
         if inst is None:
             continue
@@ -79,10 +76,10 @@ def match_resting(session: Session, account: PaperAccount, now: datetime, lookup
         until = min(now, end_of_day(created_day))          # DAY orders never fill after their day
         since = aware(order.checked_at)
         if until > since:
-            _scan(session, account, order, inst, since, until, slippage, seed, exchange_hours)
+            _scan(tx, account, order, inst, since, until, slippage, seed, exchange_hours)
 
 
-def _scan(session: Session, account: PaperAccount, order: PaperOrder, inst: PaperInstrument,
+def _scan(tx: PaperTx, account: PaperRow, order: PaperRow, inst: PaperInstrument,
           since: datetime, until: datetime, slippage: float, seed: int, exchange_hours: bool) -> None:
     epochs, values = prices.price_range(inst, since, until, seed)
     order.checked_at = until.astimezone(timezone.utc)
@@ -100,7 +97,7 @@ def _scan(session: Session, account: PaperAccount, order: PaperOrder, inst: Pape
         limit_from = int(np.argmax(hit))
         order.triggered, order.status = True, ORDER_STATUS_OPEN
         if order.pricetype == "SL-M":
-            _fill_at(session, account, order, inst, slipped(float(values[limit_from]), order.action, slippage,
+            _fill_at(tx, account, order, inst, slipped(float(values[limit_from]), order.action, slippage,
                                                             inst.tick_size), int(epochs[limit_from]))
             return
     window = values[limit_from:]
@@ -111,60 +108,58 @@ def _scan(session: Session, account: PaperAccount, order: PaperOrder, inst: Pape
     fill = order.price
     if index == 0 and limit_from:  # stop-limit that is marketable the moment it triggers
         fill = min(order.price, float(window[0])) if buy else max(order.price, float(window[0]))
-    _fill_at(session, account, order, inst, fill, int(epochs[limit_from + index]))
+    _fill_at(tx, account, order, inst, fill, int(epochs[limit_from + index]))
 
 
-def _fill_at(session: Session, account: PaperAccount, order: PaperOrder, inst: PaperInstrument,
+def _fill_at(tx: PaperTx, account: PaperRow, order: PaperRow, inst: PaperInstrument,
              price: float, epoch: int) -> None:
     at = datetime.fromtimestamp(epoch, tz=timezone.utc)   # stored in UTC (SQLite keeps no offset)
-    fill_order(session, account, order, inst, price, at, ist_now(at).date())
+    fill_order(tx, account, order, inst, price, at, ist_now(at).date())
 
 
-def settle_new_day(session: Session, account: PaperAccount, today: date, now: datetime) -> None:
+def settle_new_day(tx: PaperTx, account: PaperRow, today: date, now: datetime) -> None:
     """First call of a new IST day: expire yesterday's orders, move CNC buys to holdings, roll P&L."""
     if account.trading_day >= today:
         return
     start = datetime.combine(today, time(0, 0), tzinfo=IST)
-    for order in resting_orders(session, account.user_id):
+    for order in resting_orders(tx, account.user_id):
         if aware(order.created_at) < start:
-            _cancel(order, "Order expired at the end of its trading day", now)
-    positions = session.scalars(select(PaperPosition).where(PaperPosition.user_id == account.user_id))
-    for position in positions:
+            _cancel(tx, order, "Order expired at the end of its trading day", now)
+    for position in positions_of(tx):
         if position.trading_day >= today:
             continue
         if position.product == "CNC" and position.quantity > 0:
-            _to_holdings(session, account, position, today, now)
+            _to_holdings(tx, account, position, today, now)
         if position.quantity == 0 or position.product == "CNC":
-            session.delete(position)
+            forget_position(tx, position)
         else:
             position.realized_pnl, position.trading_day = 0.0, today
     account.realized_today, account.trading_day = 0.0, today
 
 
-def _to_holdings(session: Session, account: PaperAccount, position: PaperPosition, today: date,
+def _to_holdings(tx: PaperTx, account: PaperRow, position: PaperRow, today: date,
                  now: datetime) -> None:
     cost = position.quantity * position.average_price
-    holding = get_holding(session, account.user_id, position.symbol, position.exchange)
+    holding = get_holding(tx, account.user_id, position.symbol, position.exchange)
     if holding is None:
-        session.add(PaperHolding(user_id=account.user_id, symbol=position.symbol, exchange=position.exchange,
-                                 quantity=position.quantity, average_price=position.average_price,
-                                 settled_on=today))
+        tx.add(HOLDINGS, user_id=account.user_id, symbol=position.symbol, exchange=position.exchange,
+               quantity=position.quantity, average_price=position.average_price, settled_on=today)
     else:
         total = holding.quantity + position.quantity
         holding.average_price = round((holding.quantity * holding.average_price + cost) / total, 4)
         holding.quantity, holding.settled_on = total, today
-    book_realized(session, account, -cost, "settlement", position.symbol, now)
+    book_realized(tx, account, -cost, "settlement", position.symbol, now)
 
 
-def settle_expired_orders(session: Session, account: PaperAccount, now: datetime, lookup: Lookup) -> None:
+def settle_expired_orders(tx: PaperTx, account: PaperRow, now: datetime, lookup: Lookup) -> None:
     """Resting orders for derivatives past expiry are cancelled."""
-    for order in resting_orders(session, account.user_id):
+    for order in resting_orders(tx, account.user_id):
         inst = lookup(order.symbol, order.exchange)
         if inst is not None and inst.expiry_epoch and now.timestamp() >= inst.expiry_epoch:
-            _cancel(order, f"{order.symbol} expired", now)
+            _cancel(tx, order, f"{order.symbol} expired", now)
 
 
-def settle_expired_positions(session: Session, account: PaperAccount, positions: list[PaperPosition],
+def settle_expired_positions(tx: PaperTx, account: PaperRow, positions: list[PaperRow],
                              now: datetime, lookup: Lookup, seed: int) -> None:
     """Derivatives past expiry close at their expiry value. `positions`: the open ones; an expired one is closed in place (its quantity becomes 0)."""
     for position in positions:
@@ -177,7 +172,7 @@ def settle_expired_positions(session: Session, account: PaperAccount, positions:
         realized = position.quantity * (value - position.average_price)
         position.realized_pnl = round(position.realized_pnl + realized, 4)
         position.quantity, position.margin_blocked, position.updated_at = 0, 0.0, now
-        book_realized(session, account, realized, "expiry", position.symbol, now)
+        book_realized(tx, account, realized, "expiry", position.symbol, now)
 
 
 def last_squareoff(now: datetime, squareoff: time) -> datetime:
@@ -186,20 +181,21 @@ def last_squareoff(now: datetime, squareoff: time) -> datetime:
     return today if local >= today else today - timedelta(days=1)
 
 
-def due_for_squareoff(positions: list[PaperPosition], now: datetime, squareoff: time) -> list[PaperPosition]:
+def due_for_squareoff(positions: list[PaperRow], now: datetime, squareoff: time) -> list[PaperRow]:
     """Of these positions, the open MIS ones opened or changed before the latest square-off instant
     that has passed."""
     cutoff = last_squareoff(now, squareoff)
     return [p for p in positions if p.product == "MIS" and p.quantity != 0 and aware(p.updated_at) < cutoff]
 
 
-def cancel_stale_mis_orders(session: Session, user_id: int, now: datetime, squareoff: time) -> None:
+def cancel_stale_mis_orders(tx: PaperTx, user_id: int, now: datetime, squareoff: time) -> None:
     cutoff = last_squareoff(now, squareoff)
-    for order in resting_orders(session, user_id):
+    for order in resting_orders(tx, user_id):
         if order.product == "MIS" and aware(order.created_at) < cutoff:
-            _cancel(order, "Cancelled at the intraday square-off time", now)
+            _cancel(tx, order, "Cancelled at the intraday square-off time", now)
 
 
-def _cancel(order: PaperOrder, reason: str, now: datetime) -> None:
+def _cancel(tx: PaperTx, order: PaperRow, reason: str, now: datetime) -> None:
+    note_order_event(tx)
     order.status, order.margin_blocked, order.updated_at = ORDER_STATUS_CANCELLED, 0.0, now
     order.rejection_reason = reason[:255]

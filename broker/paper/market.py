@@ -17,8 +17,8 @@ from functools import lru_cache
 import numpy as np
 
 from broker.paper.instruments import PaperInstrument
-from broker.paper.prices import (SECONDS_PER_DAY, cumulative_volume, day_start, series, split_instant,
-                                 to_tick)
+from broker.paper.prices import (SECONDS_PER_DAY, cumulative_volume, cumulative_volumes, day_start, series,
+                                 split_instant, to_tick)
 
 DEPTH_LEVELS = 5
 # interval → bucket seconds (intraday) per API_CONTRACT §2.3
@@ -183,13 +183,15 @@ def _day_bars(inst: PaperInstrument, day: date, bucket: int, upto: int, seed: in
     ends = np.minimum(starts + bucket, upto + 1)            # exclusive
     highs = np.maximum.reduceat(values, starts)
     lows = np.minimum.reduceat(values, starts)
-    volume_at = np.array([cumulative_volume(inst, day, int(s), seed) for s in np.append(starts, ends[-1])])
+    volume_at = cumulative_volumes(inst, day, np.append(starts, ends[-1]), seed)
     base = int(day_start(day).timestamp())
     oi = open_interest(inst, day)
-    return [{"timestamp": base + int(first), "open": float(values[first]), "high": float(high),
-             "low": float(low), "close": float(values[last - 1]), "volume": int(volume),
+    # whole columns to Python lists first: one conversion per column, not one per value
+    return [{"timestamp": base + first, "open": open_, "high": high, "low": low, "close": close, "volume": volume,
              "oi": oi}
-            for first, last, high, low, volume in zip(starts, ends, highs, lows, np.diff(volume_at))]
+            for first, open_, high, low, close, volume in zip(
+                starts.tolist(), values[starts].tolist(), highs.tolist(), lows.tolist(), values[ends - 1].tolist(),
+                np.diff(volume_at).tolist())]
 
 
 @lru_cache(maxsize=20_000)

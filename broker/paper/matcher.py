@@ -22,8 +22,12 @@ log = get_logger("broker.paper.matcher")
 
 class BackgroundMatcher:
     def __init__(self, engine: PaperEngine, interval: float = 1.0,
-                 bind_provider: Callable[[], Any] = store.current_engine):
+                 bind_provider: Callable[[], Any] = store.current_engine,
+                 on_change: Callable[[int], None] | None = None):
+        """`on_change(user_id)`: told when a user's resting order filled or ended (PluginConfig's
+        `on_order_update`, so open pages refresh)."""
         self.engine = engine
+        self.on_change = on_change
         self.interval = interval
         self.bind_provider = bind_provider
         self._thread: threading.Thread | None = None
@@ -55,7 +59,8 @@ class BackgroundMatcher:
     def run_once(self, worker: PaperEngine, bind: Any) -> int:
         users = store.users_with_resting_orders(bind)
         for user_id in users:
-            worker.process(user_id)
+            if worker.process(user_id) and self.on_change is not None:
+                self.on_change(user_id)
         return len(users)
 
     def _run(self, worker: PaperEngine, bind: Any) -> None:

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
 
 from broker.contract.models import Funds, Holding, Position
 from broker.paper import prices
+from broker.paper.fills import loaded_position_margin, positions_of
 from broker.paper.housekeeping import RESTING
-from database.paper import PaperAccount, PaperHolding, PaperOrder, PaperPosition, aware
+from database.paper import HOLDINGS, ORDERS, POSITIONS, aware
+from database.paper_tx import PaperRow, PaperTx
 
 SIMULATION_LABEL = "Paper trading: simulated market"
 
@@ -30,26 +31,33 @@ class Snapshot:
     funds: Funds
 
 
-def used_margin(session: Session, user_id: int) -> float:
-    """Margin of open positions plus that blocked by resting orders (one statement, two subqueries)."""
-    held = (select(func.coalesce(func.sum(PaperPosition.margin_blocked), 0.0))
-            .where(PaperPosition.user_id == user_id).scalar_subquery())
-    blocked = (select(func.coalesce(func.sum(PaperOrder.margin_blocked), 0.0))
-               .where(PaperOrder.user_id == user_id, PaperOrder.status.in_(RESTING)).scalar_subquery())
-    row = session.execute(select(held, blocked)).one()
-    return float(row[0] or 0.0) + float(row[1] or 0.0)
+_USED_MARGIN = select(
+    select(func.coalesce(func.sum(POSITIONS.c.margin_blocked), 0.0))
+    .where(POSITIONS.c.user_id == bindparam("uid")).scalar_subquery(),
+    select(func.coalesce(func.sum(ORDERS.c.margin_blocked), 0.0))
+    .where(ORDERS.c.user_id == bindparam("uid"), ORDERS.c.status.in_(RESTING)).scalar_subquery())
+_HOLDINGS_OF_USER = select(HOLDINGS).where(HOLDINGS.c.user_id == bindparam("uid")).order_by(HOLDINGS.c.id)
 
 
-def build_snapshot(session: Session, account: PaperAccount, now: datetime,
+def used_margin(tx: PaperTx, user_id: int) -> float:
+    """Margin of open positions plus that blocked by resting orders (one statement, two subqueries;
+    none when the engine call loaded the positions and no order rests)."""
+    loaded = loaded_position_margin(tx)
+    if loaded is not None:
+        return loaded
+    held, blocked = tx.execute(_USED_MARGIN, {"uid": user_id}).one()
+    return float(held or 0.0) + float(blocked or 0.0)
+
+
+def build_snapshot(tx: PaperTx, account: PaperRow, now: datetime,
                    lookup: Callable[[str, str, datetime], object], seed: int) -> Snapshot:
     def ltp(symbol: str, exchange: str) -> float:
         inst = lookup(symbol, exchange, now)
         return prices.price(inst, now, seed) if inst is not None else 0.0
 
     positions, unrealized, exposure = [], 0.0, 0.0
-    rows = session.scalars(select(PaperPosition).where(PaperPosition.user_id == account.user_id)
-                           .order_by(PaperPosition.id))
-    for row in rows:
+    tx.flush()   # positions opened in this call get their ids, which order the book
+    for row in sorted(positions_of(tx), key=lambda p: p.id):
         last = ltp(row.symbol, row.exchange)
         open_pnl = row.quantity * (last - row.average_price) if row.quantity else 0.0
         unrealized += open_pnl
@@ -60,15 +68,14 @@ def build_snapshot(session: Session, account: PaperAccount, now: datetime,
             realized_pnl=round(row.realized_pnl, 2), unrealized_pnl=round(open_pnl, 2),
             raw={"margin_blocked": row.margin_blocked, "updated_at": aware(row.updated_at).isoformat()}))
     holdings = []
-    for row in session.scalars(select(PaperHolding).where(PaperHolding.user_id == account.user_id)
-                               .order_by(PaperHolding.id)):
+    for row in tx.rows(HOLDINGS, _HOLDINGS_OF_USER, {"uid": account.user_id}):
         last = ltp(row.symbol, row.exchange)
         holdings.append(Holding(symbol=row.symbol, exchange=row.exchange, quantity=row.quantity,
                                 average_price=round(row.average_price, 2), ltp=last,
                                 pnl=round(row.quantity * (last - row.average_price), 2),
                                 raw={"settlement_date": row.settled_on.isoformat(),
                                      "current_value": round(row.quantity * last, 2)}))
-    margin = used_margin(session, account.user_id)
+    margin = used_margin(tx, account.user_id)
     funds = Funds(available_cash=round(account.balance - margin, 2), collateral=0.0,
                   m2m_realized=round(account.realized_today, 2), m2m_unrealized=round(unrealized, 2),
                   utilised_debits=round(margin, 2),

@@ -206,9 +206,13 @@ def _minute_volume_curve(token: str, daily_volume: int, lotsize: int, day: int, 
 
 def cumulative_volume(inst: "PaperInstrument", day: date, second: int, seed: int) -> int:
     """Traded volume of the day up to `second` (whole minutes plus the running minute pro rata)."""
+    return int(cumulative_volumes(inst, day, np.array([second]), seed)[0])
+
+
+def cumulative_volumes(inst: "PaperInstrument", day: date, seconds: np.ndarray, seed: int) -> np.ndarray:
+    """`cumulative_volume` at many seconds of one day at once (for bars)."""
     curve = _minute_volume_curve(inst.token, inst.daily_volume, inst.lotsize, day.toordinal(), seed)
-    done, into = divmod(min(second, SECONDS_PER_DAY), 60)
-    if done >= 1440:
-        return int(curve[-1])
-    running = (curve[done + 1] - curve[done]) * into // 60 // inst.lotsize * inst.lotsize
-    return int(curve[done] + running)
+    done, into = np.divmod(np.minimum(seconds, SECONDS_PER_DAY), 60)
+    minute = np.minimum(done, 1439)
+    running = (curve[minute + 1] - curve[minute]) * into // 60 // inst.lotsize * inst.lotsize
+    return np.where(done >= 1440, curve[-1], curve[minute] + running)

@@ -22,8 +22,8 @@ from broker.zerodha.history import KITE_INTERVALS
 from broker.zerodha.mapping import ERROR_TABLE, UNIFIED_EXCHANGES  # noqa: F401  (ERROR_TABLE: the contract suite reads it here)
 from broker.zerodha.master_contract import ZerodhaMasterContract
 from broker.zerodha.orders import SymbolNames, ZerodhaOrders
-from broker.zerodha.streaming import (MAX_INSTRUMENTS_PER_CONNECTION, TICKER_URL, ThreadedStream, TickerCredentials,
-                                     ZerodhaStreaming)
+from broker.threaded_stream import ThreadedStream
+from broker.zerodha.streaming import MAX_INSTRUMENTS_PER_CONNECTION, TICKER_URL, TickerCredentials, ZerodhaStreaming
 
 MANIFEST = Manifest(
     name="zerodha", display_name="Zerodha", auth_type="oauth",

@@ -34,8 +34,9 @@ class HistorySchema(RequestSchema):
     interval = fields.String(required=True, validate=_one_of(INTERVALS))
     start_date = fields.Date(required=True, format="%Y-%m-%d", metadata={"description": "YYYY-MM-DD, inclusive"})
     end_date = fields.Date(required=True, format="%Y-%m-%d", metadata={"description": "YYYY-MM-DD, inclusive"})
-    source = fields.String(load_default="api", validate=_one_of(("api",)),
-                           metadata={"description": "api (the broker); no local candle store yet"})
+    source = fields.String(load_default="api", validate=_one_of(("api", "db")),
+                           metadata={"description": "api (the broker) or db (local candles: this server stores "
+                                                    "none yet, so db answers 404)"})
 
 
 class SearchSchema(RequestSchema):

@@ -1,9 +1,15 @@
 """Analyzer mode: orders run on the paper engine for the same user and never reach the live broker."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from broker.contract import BrokerSession
 from broker.errors import TokenExpired
+from broker.paper.adapters import to_instrument
+from broker.paper.instruments import option_expiries
+from broker.paper.universe import index_spec
 from database.journal import entries_for_user
 from services import broker_session, master_contract
 from services.brokers import registry
@@ -83,3 +89,36 @@ def test_toggle_needs_a_boolean(api_app):
     bad = account.post("analyzer/toggle", mode="maybe")
     assert bad.status_code == 400 and "mode" in bad.json["message"]
     assert account.post("analyzer").json["data"]["mode"] == "live"
+
+
+def test_option_orders_in_analyze_mode_resolve_on_the_paper_engine(live_app, monkeypatch):
+    """optionsorder / optionsmultiorder: the LTP used for ATM and the strikes come from the paper engine;
+    the live broker's data and order calls fail the test if anything reaches them."""
+    account, live = live_account(live_app)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("analyzer mode reached the live broker")
+    for adapter, names in ((live.data, ("quote", "quotes", "depth", "history")), (live.orders, LIVE_CALLS)):
+        for name in names:
+            monkeypatch.setattr(adapter, name, forbidden)
+    assert account.post("analyzer/toggle", mode=True).json["data"]["mode"] == "analyze"
+    expiry = option_expiries(index_spec("NIFTY"), date.today())[-1].strftime("%d%b%y").upper()
+    order = {"strategy": "opt", "underlying": "NIFTY", "exchange": "NSE_INDEX", "expiry_date": expiry}
+    with live_app.app_context():
+        paper = registry().get("paper")
+        nifty = to_instrument(paper.orders.engine.lookup("NIFTY", "NSE_INDEX"))
+        spot = paper.data.quote(BrokerSession(user_id=account.user_id, broker="paper", auth_token="paper"), nifty).ltp
+
+    single = account.post("optionsorder", **order, offset="ATM", option_type="CE", action="BUY", quantity="65",
+                          product="NRML")
+    assert single.status_code == 200, single.json
+    assert single.json["mode"] == "analyze" and len(single.json["orderid"]) == 14
+    assert single.json["symbol"].startswith(f"NIFTY{expiry}") and abs(single.json["underlying_ltp"] - spot) < spot * 0.01
+    multi = account.post("optionsmultiorder", **order, legs=[
+        {"offset": "OTM2", "option_type": "CE", "action": "SELL", "quantity": 65, "product": "NRML"},
+        {"offset": "OTM4", "option_type": "CE", "action": "BUY", "quantity": 65, "product": "NRML"}])
+    assert multi.status_code == 200 and multi.json["mode"] == "analyze", multi.json
+    assert [leg["status"] for leg in multi.json["results"]] == ["success", "success"]
+    assert {leg["mode"] for leg in multi.json["results"]} == {"analyze"}
+    book = account.post("orderbook").json["data"]["orders"]
+    assert {o["orderid"] for o in book} >= {single.json["orderid"], *(leg["orderid"] for leg in multi.json["results"])}

@@ -72,6 +72,22 @@ def test_long_intraday_range_is_chunked_and_stitched_without_gaps_or_duplicates(
     assert first.date() == start and last.date() == end
 
 
+def test_history_from_the_local_store_is_the_contracts_404(client, server):
+    """§6.4: `source=db` reads locally stored candles; this server stores none, so: 404, nothing stored."""
+    reply = client.history(symbol="SBIN", exchange="NSE", interval="5m", start_date="2025-12-01",
+                           end_date="2025-12-05", source="db")
+    assert reply["status"] == "error" and reply["code"] == 404
+    assert "No data found for SBIN:NSE interval 5m in local database" in reply["message"]
+    bad_key = requests.post(f"{server.url}/api/v1/history", json={
+        "apikey": "wrong", "symbol": "SBIN", "exchange": "NSE", "interval": "5m", "start_date": "2025-12-01",
+        "end_date": "2025-12-05", "source": "db"}, timeout=10)
+    assert bad_key.status_code == 403       # D6: the key is checked on this path too
+    other = requests.post(f"{server.url}/api/v1/history", json={
+        "apikey": server.apikey, "symbol": "SBIN", "exchange": "NSE", "interval": "5m", "start_date": "2025-12-01",
+        "end_date": "2025-12-05", "source": "disk"}, timeout=10)
+    assert other.status_code == 400 and "source" in other.text
+
+
 def test_daily_and_weekly_bars_use_midnight_utc_of_the_bar_date(client, server):
     end = date.today() - timedelta(days=1)
     daily = client.history(symbol="SBIN", exchange="NSE", interval="D",

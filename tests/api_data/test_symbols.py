@@ -57,4 +57,17 @@ def test_instruments_csv_download(server):
     rows = list(csv.DictReader(io.StringIO(reply.text)))
     assert list(rows[0]) == RECORD and any(r["symbol"] == "SBIN" for r in rows)
     bad = requests.get(f"{server.url}/api/v1/instruments", params={"apikey": "wrong"}, timeout=10)
-    assert bad.status_code == 403
+    assert bad.status_code == 403 and bad.json()["message"] == "Invalid openalgo apikey"
+
+
+@pytest.mark.parametrize("key, exchange, status, words", [
+    ("wrong", "NSE", 403, "Invalid openalgo apikey"),
+    (None, "NSE", 400, "apikey"),
+    ("valid", "XYZ", 400, "exchange"),
+])
+def test_instruments_csv_errors_are_plain_text(server, key, exchange, status, words):
+    """§7.4: with format=csv, errors are plain text, not the JSON envelope."""
+    query = {"format": "csv", "exchange": exchange, **({"apikey": server.apikey if key == "valid" else key} if key else {})}
+    reply = requests.get(f"{server.url}/api/v1/instruments", params=query, timeout=10)
+    assert reply.status_code == status and reply.headers["Content-Type"].startswith("text/plain")
+    assert words in reply.text and not reply.text.lstrip().startswith("{")

@@ -7,12 +7,14 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from database import db
+from database.core import write_lock
 from database.journal import JournalEntry, entries_for_user
 from database.users import User
 from services import order_journal
@@ -87,6 +89,7 @@ _KILLED_WRITER = """
 import sys
 from app import create_app
 from database import db
+from database.core import write_lock
 from database.users import User
 from services import order_journal
 from services.latency import LatencyTimer
@@ -117,3 +120,28 @@ def test_acknowledged_entry_survives_kill_9(tmp_path: Path, database_url: str, m
     app = make_app(DATABASE_URL=database_url, LOGS_DATABASE_URL=database_url)
     with app.app_context():
         assert db.session.scalar(select(JournalEntry.orderid)) == "ACKED-1"
+
+
+def test_rows_queued_while_a_commit_waits_share_the_next_transaction(app: Flask):
+    """Group commit: five requests arrive while the database is busy; the first commits its own row
+    and the four queued behind it go in one transaction, not four."""
+    user_id = _user(app)
+    with app.app_context():
+        engine, writer = db.engine, app.extensions["openalgo.journal_writer"]
+    commits: list[int] = []
+    event.listen(engine, "commit", lambda connection: commits.append(1))
+    busy = write_lock(engine)
+    busy.acquire()   # another writer of this process holds SQLite's write turn
+    threads = [threading.Thread(target=_record, args=(app, user_id, f"Q{n}")) for n in range(5)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.02)   # the first becomes the leader and waits for the lock; the rest queue
+    deadline = time.monotonic() + 5
+    while len(writer._queued) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    busy.release()
+    for thread in threads:
+        thread.join(10)
+    with app.app_context():
+        assert sorted(e.orderid for e in entries_for_user(user_id)) == ["Q0", "Q1", "Q2", "Q3", "Q4"]
+    assert len(commits) == 2

@@ -1,6 +1,7 @@
 """The paper order engine end to end on the database (SQLite and PostgreSQL), with a moved clock."""
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import numpy as np
@@ -254,3 +255,17 @@ def test_order_and_trade_books_show_the_current_day(paper: Paper):
     today = engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=2, product="CNC")
     assert [o.orderid for o in engine.orders(user)] == [today.orderid]
     assert [t.quantity for t in engine.trades(user)] == [2]
+
+
+def test_an_order_id_clash_is_retried_with_a_fresh_id_and_leaves_the_stored_order_alone(paper: Paper, monkeypatch):
+    first = paper.engine.place(paper.user_id, symbol="SBIN", exchange="NSE", action="BUY", quantity=1)
+    clashing = int(first.orderid[6:])
+    draws = iter([clashing])   # the next order draws the stored order's digits once, then random ones
+    real = secrets.randbelow
+    monkeypatch.setattr(secrets, "randbelow", lambda bound: next(draws, None) or real(bound))
+    second = paper.engine.place(paper.user_id, symbol="SBIN", exchange="NSE", action="BUY", quantity=2)
+    assert second.orderid != first.orderid and second.status == "complete"
+    book = {o.orderid: o.quantity for o in paper.engine.orders(paper.user_id)}
+    assert book == {first.orderid: 1, second.orderid: 2}
+    position = next(p for p in paper.engine.snapshot(paper.user_id).positions if p.symbol == "SBIN")
+    assert position.quantity == 3

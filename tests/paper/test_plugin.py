@@ -48,7 +48,7 @@ def test_orders_through_the_adapters(db_app):
         assert funds.utilised_debits == pytest.approx(position.raw["margin_blocked"], abs=0.01)
 
 
-def test_background_matcher_fills_without_any_call(paper: Paper):
+def test_background_matcher_fills_without_any_call_and_tells_the_app(paper: Paper):
     engine, user = paper.engine, paper.user_id
     sbin = engine.instrument("SBIN", "NSE")
     now = paper.clock()
@@ -56,9 +56,12 @@ def test_background_matcher_fills_without_any_call(paper: Paper):
     first = int(np.argmax(path < engine.quote(sbin)["bid"] - 5 * sbin.tick_size))
     order = engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=1, pricetype="LIMIT",
                          price=float(path[first]))
-    matcher = BackgroundMatcher(engine, interval=0.05)
+    told: list[int] = []
+    matcher = BackgroundMatcher(engine, interval=0.05, on_change=told.append)
     matcher.ensure_started()
     try:
+        time.sleep(0.3)
+        assert told == []   # checked, nothing filled yet: nothing to tell
         paper.clock.advance(hours=6)
         deadline = time.monotonic() + 10
         status = "open"
@@ -71,6 +74,7 @@ def test_background_matcher_fills_without_any_call(paper: Paper):
         while matcher.running and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not matcher.running   # nothing rests any more: the thread ends until the next order
+        assert told == [user]       # the fill was reported once (open pages refresh their books)
     finally:
         matcher.stop()
 

@@ -1,0 +1,1 @@
+"""Test broker plugins for the dashboard's broker page (loaded through BROKER_PLUGIN_PACKAGES)."""
