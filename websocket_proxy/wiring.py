@@ -54,7 +54,8 @@ class ProductionWiring:
         if self._app is None:
             from app import create_app
 
-            self._app = create_app({"AUTO_MIGRATE": False})
+            # the app process runs the migrations and the webhook-alert worker; the proxy only reads
+            self._app = create_app({"AUTO_MIGRATE": False, "STRATEGY_WORKER": False})
         return self._app
 
     async def authenticate(self, api_key: str) -> Principal | None:

@@ -1,16 +1,44 @@
 """Ports and HTTP waiting for tests that start real servers."""
 from __future__ import annotations
 
+import os
+import random
 import socket
 import time
 
 import requests
 
+# Ports handed to servers that tests start are taken below Linux's ephemeral range (32768-60999), so a
+# client connection elsewhere in the suite cannot grab one between free_port() and the server's bind;
+# each xdist worker draws from its own slice, and a port is never handed out twice by one process.
+_LOW, _HIGH = 20000, 32000
+_handed_out: set[int] = set()
+
+
+def _worker_slice() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    count = max(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")), 1)
+    size = (_HIGH - _LOW) // count
+    start = _LOW + (index % count) * size
+    return range(start, start + size)
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nothing listens on, for a server the test is about to start."""
+    candidates = _worker_slice()
+    for _ in range(200):
+        port = random.choice(candidates)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port in {candidates}")
 
 
 def wait_for_http(url: str, timeout: float = 30.0, process=None) -> requests.Response:  # noqa: ANN001

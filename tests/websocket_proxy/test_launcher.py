@@ -32,9 +32,10 @@ def test_app_supervises_the_proxy_restarts_it_and_stops_it(tmp_path: Path):
     env = _env_file(tmp_path, port, WEBSOCKET_PORT=str(ws_port), ZMQ_PORT=str(free_port()))
     env.write_text(env.read_text().replace("WEBSOCKET_PROXY_ENABLED=false", "WEBSOCKET_PROXY_ENABLED=true"))
     app = _start([sys.executable, "app.py"], env)
+    failure: AssertionError | None = None
     try:
         assert wait_for_http(f"http://127.0.0.1:{port}/health", process=app).json()["websocket_proxy"]["status"] in ("up", "down")
-        assert wait_until(lambda: _proxy_pid(ws_port) is not None, 20), "proxy did not come up"
+        assert wait_until(lambda: _proxy_pid(ws_port) is not None, 30), "proxy did not come up"
         first = _proxy_pid(ws_port)
         os.kill(first, signal.SIGKILL)
         assert wait_until(lambda: _proxy_pid(ws_port) not in (None, first), 20), "proxy was not restarted"
@@ -44,8 +45,12 @@ def test_app_supervises_the_proxy_restarts_it_and_stops_it(tmp_path: Path):
         assert wait_until(lambda: not port_open("127.0.0.1", ws_port), 10)
         with pytest.raises(ProcessLookupError):
             os.kill(second, 0)
+    except AssertionError as exc:
+        failure = exc
     finally:
         output = _stop(app)
+    if failure is not None:   # what the app and its proxy printed is what explains it
+        raise AssertionError(f"{failure}\n--- app output ---\n{output}") from failure
     assert "restarting" in output and "Traceback" not in output
 
 

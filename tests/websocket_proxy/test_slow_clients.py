@@ -95,7 +95,9 @@ def _frames(buffer: bytearray):
 
 def test_slow_reader_gets_fresh_coalesced_values_and_stays_connected(make_proxy, fake_broker):
     fake_broker.frozen = True
-    proxy = make_proxy(send_buffer=8 * 1024, slow_timeout=2.0)
+    # 3 s rather than the 2 s used above: this reader, the publisher and the proxy share one test process,
+    # and on a loaded CI machine a steady reader was once starved of the CPU for 2 s
+    proxy = make_proxy(send_buffer=8 * 1024, slow_timeout=3.0)
     slow = stalled_client(proxy.server.port, "key-alice-0123456789", ["SBIN"], rcvbuf=16384)
     publisher = zmq.Context.instance().socket(zmq.PUB)
     publisher.connect(f"tcp://127.0.0.1:{proxy.server.config.bus_port}")
@@ -117,7 +119,7 @@ def test_slow_reader_gets_fresh_coalesced_values_and_stays_connected(make_proxy,
     ages, seqs, buffer = [], [], bytearray()
     try:
         slow.settimeout(2)
-        deadline = time.monotonic() + 5   # well past the slow-client timeout
+        deadline = time.monotonic() + 6   # well past the slow-client timeout
         while time.monotonic() < deadline:
             buffer += slow.recv(4096)      # ~200 KB/s of a ~2 MB/s feed
 
@@ -134,5 +136,5 @@ def test_slow_reader_gets_fresh_coalesced_values_and_stays_connected(make_proxy,
     assert seqs[-1] - seqs[0] > 5 * len(seqs)         # most ticks were skipped (coalesced)...
     assert max(ages[len(ages) // 2:]) < 0.8           # ...so what it reads stays fresh
     stats = proxy.snapshot()
-    assert stats["drops"]["coalesced"] > 1000 and not stats["events"].get("slow_disconnects")
+    assert stats["drops"]["coalesced"] > 1000 and not stats["events"].get("slow_disconnects"), stats
     slow.close()
