@@ -17,8 +17,8 @@ from functools import lru_cache
 import numpy as np
 
 from broker.paper.instruments import PaperInstrument
-from broker.paper.prices import (SECONDS_PER_DAY, cumulative_volume, cumulative_volumes, day_start, series,
-                                 split_instant, to_tick)
+from broker.paper.prices import (SECONDS_PER_DAY, cumulative_volume, cumulative_volumes, day_start, epoch_seconds,
+                                 series, split_instant, to_tick)
 
 DEPTH_LEVELS = 5
 # interval → bucket seconds (intraday) per API_CONTRACT §2.3
@@ -130,17 +130,25 @@ def reset_caches() -> None:
     global _running
     _running = _RunningDays()
     _day_summary.cache_clear()
+    _quote_of_second.cache_clear()
 
 
 def quote(inst: PaperInstrument, at: datetime, seed: int) -> dict:
     """The §6.1 quote plus depth-related extras (bid/ask sizes, last trade size, VWAP, oi)."""
     day, second = split_instant(at)
+    return {**_quote_of_second(inst, day, second, seed), "timestamp": int(at.timestamp() * 1000)}
+
+
+@lru_cache(maxsize=4096)
+def _quote_of_second(inst: PaperInstrument, day: date, second: int, seed: int) -> dict:
+    """Everything of a quote but its millisecond timestamp. The price process moves once a second, so
+    every order and quote of one instrument within a second shares this (callers get a copy)."""
     today = _running.get(inst, day, second, seed)
     ltp = today.last
     last = SECONDS_PER_DAY - 1
     prev_close = float(to_tick(series(inst, day - timedelta(days=1), seed, upto=last, first=last)[0],
                                inst.tick_size))
-    epoch_second = int(at.timestamp())
+    epoch_second = epoch_seconds(day, second)
     top = book(inst, ltp, epoch_second)
     volume = cumulative_volume(inst, day, second + 1, seed)   # seconds 0..second, as candles count
     return {
@@ -150,7 +158,6 @@ def quote(inst: PaperInstrument, at: datetime, seed: int) -> dict:
         "oi": open_interest(inst, day),
         "ltq": inst.lotsize * (1 + _hash_int(inst.token, epoch_second) % 5) if inst.tradable else 0,
         "avg_trade_price": float(to_tick(today.total / (second + 1), inst.tick_size)),
-        "timestamp": int(at.timestamp() * 1000),
     }
 
 

@@ -1,4 +1,5 @@
-"""The in-memory rate-limit storage: limits hold, no thread per request, expired entries are swept."""
+"""The in-memory rate-limit storage: limits hold, no thread per request or per storage, expired entries
+are swept."""
 from __future__ import annotations
 
 import threading
@@ -32,3 +33,9 @@ def test_limits_hold_without_starting_a_thread_per_hit(monkeypatch):
     time.sleep(1.2)   # the window has passed: the sweeper drops the expired entries
     assert not storage.events.get(key)
     assert limiter.hit(limit, "test", "key")
+
+
+def test_all_storages_share_one_sweeper_thread():
+    storages = [SweptMemoryStorage() for _ in range(20)]   # e.g. one per app a test suite builds
+    sweepers = [t for t in threading.enumerate() if t.name == "ratelimit-sweeper"]
+    assert len(sweepers) == 1 and len(storages) == 20
