@@ -1,7 +1,8 @@
 """App-wide browser protections: first-run redirect, CSRF, security headers, cookie flags and CORS.
 
 Routes under `NON_BROWSER_PREFIXES` authenticate by API key or webhook id: they skip CSRF and the
-first-run redirect. Every other state-changing request needs the CSRF token (form field `csrf_token`
+first-run redirect; the API-key and webhook routes themselves get no cookie session at all (a browser's
+login cookie can never act on them, and they do not pay for reading and signing one). Every other state-changing request needs the CSRF token (form field `csrf_token`
 or the `X-CSRFToken` header that static/js/app.js adds to AJAX calls).
 """
 from __future__ import annotations
@@ -12,7 +13,8 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, redirect, request, url_for
+from flask import Flask, Request, current_app, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_cors import CORS
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -20,6 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from services import accounts
 
 NON_BROWSER_PREFIXES = ("/api/", "/strategy/webhook/", "/chartink/webhook/")
+_SESSIONLESS_PREFIXES = ("/api/v1/", "/strategy/webhook/", "/chartink/webhook/")   # /api/docs is a page
 _NO_SETUP_REDIRECT = NON_BROWSER_PREFIXES + ("/health", "/static/", "/setup")
 _UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -45,6 +48,15 @@ def _redirect_to_setup():
 def _protect_against_csrf():
     if request.method in _UNSAFE_METHODS and not request.path.startswith(NON_BROWSER_PREFIXES):
         csrf.protect()
+
+
+class BrowserOnlySessionInterface(SecureCookieSessionInterface):
+    """The signed-cookie session for browser routes; API-key and webhook routes get Flask's null session."""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        if request.path.startswith(_SESSIONLESS_PREFIXES):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 def _csrf_error(exc: CSRFError):
@@ -109,6 +121,7 @@ def register(app: Flask) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,  # checked by `_protect_against_csrf`, which knows the exempt paths
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session (which ends daily)
     )
+    app.session_interface = BrowserOnlySessionInterface()
     app.extensions[_POLICY] = page_policy(settings.websocket_url)
     csrf.init_app(app)
     app.register_error_handler(CSRFError, _csrf_error)

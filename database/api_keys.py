@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, bindparam, select
+from sqlalchemy import DateTime, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from database.core import db
-from database.users import User
 
 
 class ApiKey(db.Model):
@@ -27,18 +26,6 @@ class ApiKey(db.Model):
 
 def for_user(user_id: int) -> ApiKey | None:
     return db.session.scalar(select(ApiKey).where(ApiKey.user_id == user_id))
-
-
-# Built once: this runs on every API request, and building the statement costs as much as the query
-# (bench/auth_bench.py). Executed on the session's connection, without the ORM's per-call overhead.
-_OWNER_BY_DIGEST = (select(ApiKey.user_id, User.username).join(User, User.id == ApiKey.user_id)
-                    .where(ApiKey.key_digest == bindparam("digest")))
-
-
-def owner_by_digest(digest: str) -> tuple[int, str] | None:
-    """(user_id, username) of the key with this digest; one indexed lookup, no ORM objects built."""
-    row = db.session.connection().execute(_OWNER_BY_DIGEST, {"digest": digest}).first()
-    return (row[0], row[1]) if row else None
 
 
 def store(user_id: int, digest: str, encrypted: str, created_at: datetime) -> ApiKey:

@@ -38,14 +38,15 @@ class BrokerConnection(db.Model):
                                                  onupdate=func.now())
 
 
-_LIVE_COLUMNS = select(BrokerConnection.broker, BrokerConnection.state, BrokerConnection.auth_token_enc,
-                       BrokerConnection.feed_token_enc, BrokerConnection.extra_enc, BrokerConnection.broker_user_id,
-                       BrokerConnection.expires_at).where(BrokerConnection.user_id == bindparam("uid"))
+LIVE_COLUMNS = (BrokerConnection.broker, BrokerConnection.state, BrokerConnection.auth_token_enc,
+                BrokerConnection.feed_token_enc, BrokerConnection.extra_enc, BrokerConnection.broker_user_id,
+                BrokerConnection.expires_at)
+_LIVE_COLUMNS = select(*LIVE_COLUMNS).where(BrokerConnection.user_id == bindparam("uid"))
 
 
 def live_columns(user_id: int) -> Row | None:
     """What every order needs of the user's connection (columns only, no entity: read per request)."""
-    return db.session.execute(_LIVE_COLUMNS, {"uid": user_id}).first()
+    return db.session.connection().execute(_LIVE_COLUMNS, {"uid": user_id}).first()
 
 
 def for_user(user_id: int) -> BrokerConnection | None:

@@ -39,7 +39,7 @@ class _Slot:
 class GroupCommitWriter:
     def __init__(self, engine: Engine, table: Table, *, max_batch: int = 500):
         self._engine = engine
-        self._table = table
+        self._insert = table.insert()   # built once: building a statement per commit costs as much as running it
         self._max_batch = max_batch
         self._mutex = threading.Lock()
         self._queued: list[_Slot] = []
@@ -88,7 +88,8 @@ class GroupCommitWriter:
     def _commit(self, batch: list[_Slot]) -> None:
         try:
             with write_lock(self._engine), self._engine.begin() as connection:
-                connection.execute(self._table.insert(), [slot.row for slot in batch])
+                # one row is a plain execute; executemany's batching machinery only pays off for several
+                connection.execute(self._insert, batch[0].row if len(batch) == 1 else [slot.row for slot in batch])
         except Exception as exc:
             if len(batch) > 1:  # one bad row must not fail its neighbours: retry them one by one
                 for slot in batch:

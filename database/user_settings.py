@@ -25,7 +25,7 @@ _VALUE_OF = select(UserSetting.value).where(UserSetting.user_id == bindparam("ui
 
 def value_of(user_id: int, name: str) -> str | None:
     """The stored JSON text of one setting (read on every order: one column, no entity)."""
-    return db.session.scalar(_VALUE_OF, {"uid": user_id, "name": name})
+    return db.session.connection().execute(_VALUE_OF, {"uid": user_id, "name": name}).scalar()
 
 
 def find(user_id: int, name: str) -> UserSetting | None:

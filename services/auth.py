@@ -1,8 +1,9 @@
 """API-key authentication: the one check used by the REST API, the WebSocket proxy and webhooks.
 
-`verify_api_key` costs one HMAC-SHA256 and one indexed primary-key-sized lookup (see
-bench/auth_bench.py). Nothing is cached, so a rotated key stops working in every process as soon as
-the rotation commits. Needs an app context (settings and the database session).
+`verify_api_key` costs one HMAC-SHA256 and one indexed lookup (see bench/auth_bench.py), which also
+reads the caller's analyzer flag and broker-session columns for the rest of the request
+(services/request_memo.py). Nothing is cached across requests, so a rotated key stops working in every
+process as soon as the rotation commits. Needs an app context (settings and the database session).
 """
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from database import api_keys
+from database.callers import caller_by_digest
+from services import request_memo
+from services.user_settings import ANALYZER_SETTING
 from utils.crypto import keyed_digest
 
 MAX_KEY_LENGTH = 256
@@ -32,5 +35,9 @@ def verify_api_key(api_key: str) -> ApiPrincipal | None:
     """The principal owning `api_key`, or None when the key is unknown, revoked or malformed."""
     if not isinstance(api_key, str) or not api_key or len(api_key) > MAX_KEY_LENGTH:
         return None
-    owner = api_keys.owner_by_digest(key_digest(api_key))
-    return ApiPrincipal(user_id=owner[0], username=owner[1]) if owner else None
+    caller = caller_by_digest(key_digest(api_key), ANALYZER_SETTING)
+    if caller is None:
+        return None
+    request_memo.remember(("setting", caller.user_id, ANALYZER_SETTING), caller.setting_value)
+    request_memo.remember(("broker_session", caller.user_id), caller if caller.session_id is not None else None)
+    return ApiPrincipal(user_id=caller.user_id, username=caller.username)

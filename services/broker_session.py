@@ -23,6 +23,7 @@ from broker.errors import AuthError, BrokerError, TokenExpired
 from database import db
 from database.broker_sessions import (STATE_CONNECTED, STATE_DISCONNECTED, STATE_EXPIRED, BrokerConnection,
                                       for_user, live_columns)
+from services import request_memo
 from services.brokers import registry
 from utils.crypto import secret_box
 from utils.logging import get_logger
@@ -102,6 +103,7 @@ def store(user_id: int, broker: str, result: AuthResult) -> dict[str, Any]:
     row.end_reason = ""
     db.session.add(row)
     db.session.commit()
+    request_memo.forget(("broker_session", user_id))
     log.info("user %s connected broker %s (until %s)", user_id, broker, result.expires_at or "disconnected")
     return describe(row)
 
@@ -109,7 +111,9 @@ def store(user_id: int, broker: str, result: AuthResult) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ live session
 def live_session(user_id: int) -> LiveBroker:
     """The user's broker plugin and live session, or NoBrokerSession / BrokerSessionExpired."""
-    row = live_columns(user_id)
+    row = request_memo.recall(("broker_session", user_id))
+    if row is request_memo.MISSING:
+        row = live_columns(user_id)
     if row is None or row.state == STATE_DISCONNECTED:
         raise NoBrokerSession()
     plugin = registry().get(row.broker)
@@ -135,6 +139,7 @@ def mark_expired(user_id: int, reason: str = "the broker rejected the token") ->
     if row is not None and row.state == STATE_CONNECTED:
         row.state, row.ended_at, row.end_reason = STATE_EXPIRED, _now(), reason[:255]
         db.session.commit()
+        request_memo.forget(("broker_session", user_id))
         log.info("broker session of user %s expired: %s", user_id, reason)
 
 
@@ -171,6 +176,7 @@ def disconnect(user_id: int, reason: str = "disconnected by the user") -> bool:
     row.state, row.ended_at, row.end_reason = STATE_DISCONNECTED, _now(), reason[:255]
     row.auth_token_enc = row.feed_token_enc = row.extra_enc = ""
     db.session.commit()
+    request_memo.forget(("broker_session", user_id))
     log.info("user %s disconnected broker %s", user_id, row.broker)
     return True
 

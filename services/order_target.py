@@ -15,7 +15,7 @@ from services.brokers import registry
 from services.instrument_cache import cache_for
 from utils.responses import ApiError
 
-ANALYZER_SETTING = "analyzer_mode"
+ANALYZER_SETTING = user_settings.ANALYZER_SETTING
 MODE_LIVE = "live"
 MODE_ANALYZE = "analyze"
 

@@ -118,3 +118,17 @@ def test_session_cookie_flags(make_security_app):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
     plain = make_security_app()  # same database, http:// base URL
     assert "Secure" not in login(plain.test_client(), "admin").headers["Set-Cookie"]
+
+
+def test_api_routes_ignore_the_browser_session_cookie(sec_app: Flask):
+    """A signed-in browser's cookie gives the API nothing: the key is the only credential, and API
+    answers never set or refresh the cookie."""
+    create_user(sec_app)
+    client = sec_app.test_client()
+    login(client, "admin")
+    assert client.get("/apikey").status_code == 200      # the cookie does sign this browser in
+    for path in ("/api/v1/ping", "/api/v1/funds"):
+        response = client.post(path, json={})
+        assert response.status_code in (400, 403) and response.json["status"] == "error", path
+        assert "Set-Cookie" not in response.headers, path
+    assert client.get("/apikey").status_code == 200      # ...and still does afterwards
