@@ -34,7 +34,7 @@ from broker.paper.margins import incremental_margin
 from broker.paper.portfolio import Snapshot, build_snapshot, used_margin
 from broker.paper.rules import OrderTerms, check_instrument, check_prices, check_quantity, check_session
 from database import paper as store
-from database.paper import LEDGER, ORDERS, TRADES
+from database.paper import LEDGER, ORDERS, TRADES, is_resting
 from database.paper_tx import PaperRow, PaperTx
 from utils.constants import ORDER_STATUS_CANCELLED, ORDER_STATUS_OPEN, ORDER_STATUS_REJECTED, \
     ORDER_STATUS_TRIGGER_PENDING
@@ -77,7 +77,7 @@ def _sells_holdings(order: PaperRow) -> bool:
 _WAITING_CNC_SELLS = select(func.coalesce(func.sum(ORDERS.c.quantity), 0)).where(
     ORDERS.c.user_id == bindparam("uid"), ORDERS.c.symbol == bindparam("symbol"),
     ORDERS.c.exchange == bindparam("exchange"), ORDERS.c.product == "CNC", ORDERS.c.action == "SELL",
-    ORDERS.c.status.in_(RESTING), ORDERS.c.orderid != bindparam("orderid"))
+    is_resting(ORDERS.c.status), ORDERS.c.orderid != bindparam("orderid"))
 _ORDER_BY_ID = select(ORDERS).where(ORDERS.c.user_id == bindparam("uid"), ORDERS.c.orderid == bindparam("orderid"))
 _ORDERS_SINCE = (select(ORDERS).where(ORDERS.c.user_id == bindparam("uid"),
                                       or_(ORDERS.c.created_at >= bindparam("start"),

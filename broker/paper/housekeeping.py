@@ -18,7 +18,7 @@ from broker.paper import calendar, prices
 from broker.paper.calendar import IST, ist_now
 from broker.paper.fills import book_realized, fill_order, forget_position, get_holding, note_order_event, positions_of
 from broker.paper.instruments import PaperInstrument
-from database.paper import HOLDINGS, ORDERS, aware
+from database.paper import HOLDINGS, ORDERS, aware, is_resting
 from database.paper_tx import PaperRow, PaperTx
 from utils.constants import ORDER_STATUS_CANCELLED, ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING
 
@@ -27,7 +27,7 @@ IST_OFFSET_SECONDS = 19_800
 Lookup = Callable[[str, str], "PaperInstrument | None"]
 
 
-_RESTING_ORDERS = (select(ORDERS).where(ORDERS.c.user_id == bindparam("uid"), ORDERS.c.status.in_(RESTING))
+_RESTING_ORDERS = (select(ORDERS).where(ORDERS.c.user_id == bindparam("uid"), is_resting(ORDERS.c.status))
                    .order_by(ORDERS.c.id))
 
 

@@ -17,8 +17,7 @@ from sqlalchemy import bindparam, func, select
 from broker.contract.models import Funds, Holding, Position
 from broker.paper import prices
 from broker.paper.fills import loaded_position_margin, positions_of
-from broker.paper.housekeeping import RESTING
-from database.paper import HOLDINGS, ORDERS, POSITIONS, aware
+from database.paper import HOLDINGS, ORDERS, POSITIONS, aware, is_resting
 from database.paper_tx import PaperRow, PaperTx
 
 SIMULATION_LABEL = "Paper trading: simulated market"
@@ -35,7 +34,7 @@ _USED_MARGIN = select(
     select(func.coalesce(func.sum(POSITIONS.c.margin_blocked), 0.0))
     .where(POSITIONS.c.user_id == bindparam("uid")).scalar_subquery(),
     select(func.coalesce(func.sum(ORDERS.c.margin_blocked), 0.0))
-    .where(ORDERS.c.user_id == bindparam("uid"), ORDERS.c.status.in_(RESTING)).scalar_subquery())
+    .where(ORDERS.c.user_id == bindparam("uid"), is_resting(ORDERS.c.status)).scalar_subquery())
 _HOLDINGS_OF_USER = select(HOLDINGS).where(HOLDINGS.c.user_id == bindparam("uid")).order_by(HOLDINGS.c.id)
 
 
