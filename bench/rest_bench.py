@@ -54,24 +54,35 @@ def data_requests(server: Server) -> list[tuple[str, str, dict]]:
     ]
 
 
-def measure(server: Server, seconds: float, label: str, *, floor: bool = True) -> list[LoadResult]:
-    """The floor, the orderbook (exactly the 100 warm-up orders) and placeorder first, on a server that
-    has served nothing else; then the market-data endpoints. A year of 5-minute history builds about
-    100,000 bars per request, and the process stays measurably slower afterwards (its heap is spread
-    out: about a third more CPU per order, measured), so it must not run before the order measurements."""
+def merged(rounds: list[LoadResult]) -> LoadResult:
+    """Several short measurements of one endpoint as one."""
+    first = rounds[0]
+    return LoadResult(first.name, first.concurrency, sum(r.requests for r in rounds), sum(r.errors for r in rounds),
+                      sum(r.seconds for r in rounds), [ms for r in rounds for ms in r.latencies_ms])
+
+
+def measure(server: Server, seconds: float, label: str, *, first_run: bool = True, rounds: int = 3) -> list[LoadResult]:
+    """The floor and placeorder in alternating rounds (so that a machine whose speed drifts affects both
+    alike), after the orderbook (exactly the 100 warm-up orders), on a server that has served nothing
+    else; then the market-data endpoints. A year of 5-minute history builds about 100,000 bars per
+    request, and the process stays measurably slower afterwards (its heap is spread out: about a third
+    more CPU per order, measured), so it must not run before the order measurements."""
     host, port = "127.0.0.1", server.port
     order = {"apikey": server.key, **ORDER}
+    floor_name = "floor GET /health" + ("" if first_run else " (restarted)")
     results = []
-    if floor:
-        for concurrency in (1, 8):
-            results.append(run_load("floor GET /health", host, port, "GET", "/health", None,
-                                    concurrency=concurrency, duration=seconds))
-            results.append(run_load("orderbook (100 orders)", host, port, "POST", "/api/v1/orderbook",
-                                    {"apikey": server.key}, concurrency=concurrency, duration=seconds))
+    for concurrency in (1, 8) if first_run else ():
+        results.append(run_load("orderbook (100 orders)", host, port, "POST", "/api/v1/orderbook",
+                                {"apikey": server.key}, concurrency=concurrency, duration=seconds))
     for concurrency in (1, 8):
-        results.append(run_load(f"placeorder {label}", host, port, "POST", "/api/v1/placeorder", order,
-                                concurrency=concurrency, duration=seconds))
-    if floor:
+        floors, orders = [], []
+        for _ in range(rounds):
+            floors.append(run_load(floor_name, host, port, "GET", "/health", None,
+                                   concurrency=concurrency, duration=seconds / rounds))
+            orders.append(run_load(f"placeorder {label}", host, port, "POST", "/api/v1/placeorder", order,
+                                   concurrency=concurrency, duration=seconds / rounds))
+        results += [merged(floors), merged(orders)]
+    if first_run:
         data = data_requests(server)
         for concurrency in (1, 8):
             for name, path, body in data:   # a year of 5m history takes seconds per request: give it longer
@@ -137,7 +148,7 @@ def main() -> int:
         add_users_and_journal(folder / "srv.db", 999, 100_000)
         server.start()
         try:
-            results += measure(server, args.seconds, "(1,000 users, 100k journal rows)", floor=False)
+            results += measure(server, args.seconds, "(1,000 users, 100k journal rows)", first_run=False)
         finally:
             server.stop()
     return report(results, stages)
@@ -145,14 +156,20 @@ def main() -> int:
 
 def report(results: list[LoadResult], stages: dict[str, float]) -> int:
     print(f"{'endpoint':<46} {'conc':>4} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs floor':>8}")
-    floors = {r.concurrency: r.rps for r in results if r.name.startswith("floor")}
+    floors: dict[int, float] = {}   # the floor measured last before each row (or the first), per concurrency
     for r in results:
-        ratio = r.rps / floors[r.concurrency] if floors.get(r.concurrency) else float("nan")
+        if r.name.startswith("floor"):
+            floors.setdefault(r.concurrency, r.rps)
+    ratios: dict[tuple[str, int], float] = {}
+    for r in results:
+        if r.name.startswith("floor"):
+            floors[r.concurrency] = r.rps
+        ratio = ratios[(r.name, r.concurrency)] = r.rps / floors[r.concurrency] if floors.get(r.concurrency) else float("nan")
         print(f"{r.name:<46} {r.concurrency:>4} {r.rps:8.1f} {r.p50:7.2f} {r.percentile(99):7.2f} {r.errors:>6} "
               f"{ratio:8.0%}")
     one = next(r for r in results if r.name == "placeorder (1 user)" and r.concurrency == 1)
     eight = next(r for r in results if r.name == "placeorder (1 user)" and r.concurrency == 8)
-    ratio = eight.rps / floors[8]
+    ratio = ratios[(eight.name, 8)]
     checks = {f"placeorder p50 {one.p50:.2f} ms <= {P50_TARGET_MS} ms": one.p50 <= P50_TARGET_MS,
               f"placeorder p99 {one.percentile(99):.2f} ms <= {P99_TARGET_MS} ms": one.percentile(99) <= P99_TARGET_MS,
               f"placeorder c=8 at {ratio:.0%} of the floor (>= {RATIO_TARGET:.0%})": ratio >= RATIO_TARGET}

@@ -198,7 +198,9 @@ def locked_account(user_id: int, bind: Engine | None = None) -> Iterator[LockedA
     engine = bind or db.engine
     with write_lock(engine), engine.connect() as connection, connection.begin():
         if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # straight to the driver: nothing to compile or convert, and the driver then knows it is in
+            # a transaction (SQLAlchemy's begin() above emits nothing for pysqlite)
+            connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
         found = connection.execute(_LOCK_AND_READ, {"uid": user_id}).mappings().first()
         tx = PaperTx(connection)
         if found is None:
