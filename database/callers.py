@@ -28,4 +28,7 @@ def caller_by_digest(digest: str, setting: str) -> Row | None:
     """user_id, username, `setting_value` (the JSON text of the user's setting `setting`, or None),
     `session_id` (None without a broker-session row) and the broker-session columns of
     `broker_sessions.live_columns`; None when no key has this digest."""
-    return db.session.connection().execute(_CALLER_BY_DIGEST, {"digest": digest, "setting": setting}).first()
+    # on a connection of its own, not the request's session: an order request then never opens the
+    # session at all (the paper engine and the journal write on their own connections)
+    with db.engine.connect() as connection:
+        return connection.execute(_CALLER_BY_DIGEST, {"digest": digest, "setting": setting}).first()
