@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from database.core import write_lock
 from utils.logging import get_logger
@@ -39,7 +40,9 @@ class _Slot:
 class GroupCommitWriter:
     def __init__(self, engine: Engine, table: Table, *, max_batch: int = 500):
         self._engine = engine
-        self._insert = table.insert()   # built once: building a statement per commit costs as much as running it
+        self._table = table
+        self.transactions = 0   # committed so far (each holds one row or a whole batch)
+        self._compiled: dict[tuple[str, ...], SQLCompiler] = {}
         self._max_batch = max_batch
         self._mutex = threading.Lock()
         self._queued: list[_Slot] = []
@@ -85,11 +88,39 @@ class GroupCommitWriter:
             else:
                 self._leading = False
 
+    def _insert_for(self, columns: tuple[str, ...]) -> SQLCompiler:
+        """The INSERT of these columns, compiled once for the engine's dialect."""
+        compiled = self._compiled.get(columns)
+        if compiled is None:
+            compiled = self._compiled[columns] = self._table.insert().compile(
+                dialect=self._engine.dialect, column_keys=list(columns))
+        return compiled
+
     def _commit(self, batch: list[_Slot]) -> None:
+        # Rows hold plain str/int/float/None values, which every DB-API driver takes as they are: the
+        # INSERT goes to the driver directly, without SQLAlchemy's per-execution machinery (a sizeable
+        # share of an order's CPU when it ran through Connection.execute).
+        columns = tuple(batch[0].row)
+        compiled = self._insert_for(columns)
+        positional = compiled.positiontup
+        rows = [tuple(slot.row[name] for name in positional) if positional else slot.row for slot in batch]
         try:
-            with write_lock(self._engine), self._engine.begin() as connection:
-                # one row is a plain execute; executemany's batching machinery only pays off for several
-                connection.execute(self._insert, batch[0].row if len(batch) == 1 else [slot.row for slot in batch])
+            with write_lock(self._engine):
+                connection = self._engine.raw_connection()
+                try:
+                    cursor = connection.cursor()
+                    if len(rows) == 1:
+                        cursor.execute(compiled.string, rows[0])
+                    else:
+                        cursor.executemany(compiled.string, rows)
+                    cursor.close()
+                    connection.commit()
+                    self.transactions += 1
+                except BaseException:
+                    connection.rollback()
+                    raise
+                finally:
+                    connection.close()   # back to the pool
         except Exception as exc:
             if len(batch) > 1:  # one bad row must not fail its neighbours: retry them one by one
                 for slot in batch:
