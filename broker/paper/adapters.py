@@ -46,6 +46,12 @@ def to_order(row) -> Order:  # noqa: ANN001 (a database.paper.PaperOrder)
                       "updated_at": _stamp(row.updated_at)})
 
 
+def _acknowledged(row) -> dict:  # noqa: ANN001 (the engine's stored order)
+    """What a broker's acknowledgement body carries (the full order is one orderstatus call away;
+    building it here cost a measurable share of every order)."""
+    return {"orderid": row.orderid, "status": row.status}
+
+
 class PaperAuth(AuthAdapter):
     def authenticate(self, credentials: Mapping[str, str]) -> AuthResult:
         return AuthResult(auth_token="paper", broker_user_id="PAPER")
@@ -65,20 +71,20 @@ class PaperOrders(OrderAdapter):
                                 tag=request.tag)
         if row.status in ("open", "trigger pending"):
             self.matcher.ensure_started()
-        return OrderAck(order_id=row.orderid, message=f"Order {row.status}", raw=to_order(row))
+        return OrderAck(order_id=row.orderid, message=f"Order {row.status}", raw=_acknowledged(row))
 
     def modify_order(self, session: BrokerSession, request: ModifyRequest) -> OrderAck:
         row = self.engine.modify(session.user_id, request.order_id, quantity=int(request.quantity),
                                  pricetype=request.pricetype, price=request.price,
                                  trigger_price=request.trigger_price)
-        return OrderAck(order_id=row.orderid, message="Order modified successfully", raw=to_order(row))
+        return OrderAck(order_id=row.orderid, message="Order modified successfully", raw=_acknowledged(row))
 
     def cancel_order(self, session: BrokerSession, order_id: str) -> OrderAck:
         row = self.engine.cancel(session.user_id, order_id)
-        return OrderAck(order_id=row.orderid, message="Order cancelled successfully", raw=to_order(row))
+        return OrderAck(order_id=row.orderid, message="Order cancelled successfully", raw=_acknowledged(row))
 
     def cancel_all_orders(self, session: BrokerSession) -> list[OrderAck]:
-        return [OrderAck(order_id=row.orderid, message="Order cancelled successfully", raw=to_order(row))
+        return [OrderAck(order_id=row.orderid, message="Order cancelled successfully", raw=_acknowledged(row))
                 for row in self.engine.cancel_all(session.user_id)]
 
     def order_book(self, session: BrokerSession) -> list[Order]:
@@ -100,7 +106,7 @@ class PaperOrders(OrderAdapter):
         return self.engine.snapshot(session.user_id).holdings
 
     def close_all_positions(self, session: BrokerSession, resolve: Callable[[str, str], Instrument]) -> list[OrderAck]:
-        return [OrderAck(order_id=row.orderid, message="Position squared off", raw=to_order(row))
+        return [OrderAck(order_id=row.orderid, message="Position squared off", raw=_acknowledged(row))
                 for row in self.engine.close_all(session.user_id)]
 
 
