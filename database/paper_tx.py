@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sqlalchemy import Table, bindparam, delete, insert, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
 
@@ -49,6 +50,46 @@ class _TableStatements:
     insert: Executable
     update: Executable      # SET takes the columns of the parameters given with it
     delete: Executable
+
+
+class _DriverWrite:
+    """An INSERT or UPDATE of given columns, compiled once for a dialect and run on the DB-API cursor of
+    the call's connection (inside its transaction), each value converted by its column type's own bind
+    processor (datetimes to SQLite's text form, ...). The engine writes rows it already holds, so
+    SQLAlchemy's per-execution machinery — a measurable share of an order's CPU — buys nothing here."""
+    __slots__ = ("sql", "names", "processors", "returns")
+
+    def __init__(self, statement: Executable, table: Table, dialect: Dialect, columns: tuple[str, ...]):
+        compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+        self.sql = compiled.string
+        self.names = compiled.positiontup   # parameter order for positional paramstyles; None for named
+        self.processors = {}
+        for name in columns:
+            processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self.processors[name] = processor
+        self.returns = bool(compiled.effective_returning)
+
+    def run(self, connection: Connection, params: dict[str, Any]) -> Any:
+        """Execute with `params` (column names, plus `row_id` for an UPDATE); the returned id of an INSERT."""
+        for name, processor in self.processors.items():
+            if name in params:
+                params[name] = processor(params[name])
+        driver_error = connection.dialect.loaded_dbapi.Error
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(self.sql, tuple(params[name] for name in self.names) if self.names else params)
+            return cursor.fetchone()[0] if self.returns else None
+        except driver_error as exc:   # as SQLAlchemy would raise it (IntegrityError for a clashing id, ...)
+            raise DBAPIError.instance(self.sql, params, exc, driver_error) from exc
+        finally:
+            cursor.close()
+
+
+@functools.lru_cache(maxsize=4096)
+def _driver_write(kind: str, table: Table, dialect: Dialect, columns: tuple[str, ...]) -> _DriverWrite:
+    statements = _statements(table)
+    return _DriverWrite(statements.insert if kind == "insert" else statements.update, table, dialect, columns)
 
 
 @functools.lru_cache(maxsize=None)
@@ -113,14 +154,18 @@ class PaperTx:
             self.connection.execute(_statements(row._table).delete, {"row_id": row._values["id"]})
             self._known.pop((row._table.name, row._values["id"]), None)
         self._deleted.clear()
+        dialect = self.connection.dialect
         for row in self._new:
             values = {k: v for k, v in row._values.items() if k != "id"}
-            row._values["id"] = self.connection.execute(_statements(row._table).insert, values).scalar()
+            insert = _driver_write("insert", row._table, dialect, tuple(values))
+            row._values["id"] = insert.run(self.connection, values)
             row._changed.clear()
             self._known[(row._table.name, row._values["id"])] = row
         self._new.clear()
         for row in self._known.values():
             if row._changed:
-                changes = {name: row._values[name] for name in row._changed}
-                self.connection.execute(_statements(row._table).update, {"row_id": row._values["id"], **changes})
+                columns = tuple(sorted(row._changed))
+                changes = {name: row._values[name] for name in columns}
+                _driver_write("update", row._table, dialect, columns).run(
+                    self.connection, {"row_id": row._values["id"], **changes})
                 row._changed.clear()
