@@ -6,8 +6,11 @@ to make three.
 """
 from __future__ import annotations
 
-from sqlalchemy import Row, and_, bindparam, select
+from typing import Any
 
+from sqlalchemy import and_, bindparam, select
+
+from database import driver_sql
 from database.api_keys import ApiKey
 from database.broker_sessions import LIVE_COLUMNS, BrokerConnection
 from database.core import db
@@ -24,11 +27,16 @@ _CALLER_BY_DIGEST = (
     .where(ApiKey.key_digest == bindparam("digest")))
 
 
-def caller_by_digest(digest: str, setting: str) -> Row | None:
+def caller_by_digest(digest: str, setting: str) -> Any:
     """user_id, username, `setting_value` (the JSON text of the user's setting `setting`, or None),
     `session_id` (None without a broker-session row) and the broker-session columns of
     `broker_sessions.live_columns`; None when no key has this digest."""
-    # on a connection of its own, not the request's session: an order request then never opens the
-    # session at all (the paper engine and the journal write on their own connections)
-    with db.engine.connect() as connection:
-        return connection.execute(_CALLER_BY_DIGEST, {"digest": digest, "setting": setting}).first()
+    # on a pooled connection of its own, not the request's session: an order request then never opens
+    # the session at all (the paper engine and the journal write on their own connections)
+    engine = db.engine
+    connection = engine.raw_connection()
+    try:
+        return driver_sql.compiled(_CALLER_BY_DIGEST, engine.dialect).first(
+            connection, {"digest": digest, "setting": setting})
+    finally:
+        connection.close()   # back to the pool, its read transaction (PostgreSQL) rolled back

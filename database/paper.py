@@ -19,6 +19,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from database import driver_sql
 from database.core import db, write_lock
 from database.paper_tx import PaperRow, PaperTx
 
@@ -201,7 +202,8 @@ def locked_account(user_id: int, bind: Engine | None = None) -> Iterator[LockedA
             # straight to the driver: nothing to compile or convert, and the driver then knows it is in
             # a transaction (SQLAlchemy's begin() above emits nothing for pysqlite)
             connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
-        found = connection.execute(_LOCK_AND_READ, {"uid": user_id}).mappings().first()
+        found = next(iter(driver_sql.compiled(_LOCK_AND_READ, engine.dialect).mappings(
+            connection.connection, {"uid": user_id})), None)
         tx = PaperTx(connection)
         if found is None:
             yield LockedAccount(tx, None, False)

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sqlalchemy import Table, bindparam, delete, insert, update
-from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
+
+from database import driver_sql
 
 
 class PaperRow:
@@ -52,46 +53,6 @@ class _TableStatements:
     delete: Executable
 
 
-class _DriverWrite:
-    """An INSERT or UPDATE of given columns, compiled once for a dialect and run on the DB-API cursor of
-    the call's connection (inside its transaction), each value converted by its column type's own bind
-    processor (datetimes to SQLite's text form, ...). The engine writes rows it already holds, so
-    SQLAlchemy's per-execution machinery — a measurable share of an order's CPU — buys nothing here."""
-    __slots__ = ("sql", "names", "processors", "returns")
-
-    def __init__(self, statement: Executable, table: Table, dialect: Dialect, columns: tuple[str, ...]):
-        compiled = statement.compile(dialect=dialect, column_keys=list(columns))
-        self.sql = compiled.string
-        self.names = compiled.positiontup   # parameter order for positional paramstyles; None for named
-        self.processors = {}
-        for name in columns:
-            processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            if processor is not None:
-                self.processors[name] = processor
-        self.returns = bool(compiled.effective_returning)
-
-    def run(self, connection: Connection, params: dict[str, Any]) -> Any:
-        """Execute with `params` (column names, plus `row_id` for an UPDATE); the returned id of an INSERT."""
-        for name, processor in self.processors.items():
-            if name in params:
-                params[name] = processor(params[name])
-        driver_error = connection.dialect.loaded_dbapi.Error
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(self.sql, tuple(params[name] for name in self.names) if self.names else params)
-            return cursor.fetchone()[0] if self.returns else None
-        except driver_error as exc:   # as SQLAlchemy would raise it (IntegrityError for a clashing id, ...)
-            raise DBAPIError.instance(self.sql, params, exc, driver_error) from exc
-        finally:
-            cursor.close()
-
-
-@functools.lru_cache(maxsize=4096)
-def _driver_write(kind: str, table: Table, dialect: Dialect, columns: tuple[str, ...]) -> _DriverWrite:
-    statements = _statements(table)
-    return _DriverWrite(statements.insert if kind == "insert" else statements.update, table, dialect, columns)
-
-
 @functools.lru_cache(maxsize=None)
 def _statements(table: Table) -> _TableStatements:
     """Built once per table (building a statement per row costs as much as running it)."""
@@ -113,7 +74,8 @@ class PaperTx:
     def rows(self, table: Table, statement: Executable, params: dict[str, Any] | None = None) -> list[PaperRow]:
         """Whole rows of `table` selected by `statement`; a row already held is returned as that object."""
         self.flush()
-        return [self.adopt(table, mapping) for mapping in self.connection.execute(statement, params or {}).mappings()]
+        driver = driver_sql.compiled(statement, self.connection.dialect)
+        return [self.adopt(table, mapping) for mapping in driver.mappings(self.connection.connection, params or {})]
 
     def first(self, table: Table, statement: Executable, params: dict[str, Any] | None = None) -> PaperRow | None:
         found = self.rows(table, statement, params)
@@ -154,11 +116,11 @@ class PaperTx:
             self.connection.execute(_statements(row._table).delete, {"row_id": row._values["id"]})
             self._known.pop((row._table.name, row._values["id"]), None)
         self._deleted.clear()
-        dialect = self.connection.dialect
+        dialect, dbapi_connection = self.connection.dialect, self.connection.connection
         for row in self._new:
             values = {k: v for k, v in row._values.items() if k != "id"}
-            insert = _driver_write("insert", row._table, dialect, tuple(values))
-            row._values["id"] = insert.run(self.connection, values)
+            insert = driver_sql.compiled(_statements(row._table).insert, dialect, tuple(values))
+            row._values["id"] = insert.rows(dbapi_connection, values)[0][0]
             row._changed.clear()
             self._known[(row._table.name, row._values["id"])] = row
         self._new.clear()
@@ -166,6 +128,6 @@ class PaperTx:
             if row._changed:
                 columns = tuple(sorted(row._changed))
                 changes = {name: row._values[name] for name in columns}
-                _driver_write("update", row._table, dialect, columns).run(
-                    self.connection, {"row_id": row._values["id"], **changes})
+                driver_sql.compiled(_statements(row._table).update, dialect, columns).rows(
+                    dbapi_connection, {"row_id": row._values["id"], **changes})
                 row._changed.clear()
