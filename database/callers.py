@@ -31,12 +31,8 @@ def caller_by_digest(digest: str, setting: str) -> Any:
     """user_id, username, `setting_value` (the JSON text of the user's setting `setting`, or None),
     `session_id` (None without a broker-session row) and the broker-session columns of
     `broker_sessions.live_columns`; None when no key has this digest."""
-    # on a pooled connection of its own, not the request's session: an order request then never opens
-    # the session at all (the paper engine and the journal write on their own connections)
-    engine = db.engine
-    connection = engine.raw_connection()
-    try:
-        return driver_sql.compiled(_CALLER_BY_DIGEST, engine.dialect).first(
-            connection, {"digest": digest, "setting": setting})
-    finally:
-        connection.close()   # back to the pool, its read transaction (PostgreSQL) rolled back
+    # on the request session's connection: the request's later reads share its one pool checkout (a
+    # connection of its own cost PostgreSQL a pre-ping and a rollback round trip more per request)
+    connection = db.session.connection()
+    return driver_sql.compiled(_CALLER_BY_DIGEST, connection.dialect).first(
+        connection.connection, {"digest": digest, "setting": setting})

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import functools
 from collections import namedtuple
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
@@ -73,6 +74,19 @@ class DriverStatement:
         finally:
             cursor.close()
 
+    def execute_many(self, dbapi_connection: Any, rows: list[dict[str, Any]]) -> None:
+        """A write for each of `rows` (one plain execute for one row)."""
+        cursor = dbapi_connection.cursor()
+        try:
+            if len(rows) == 1:
+                cursor.execute(self.sql, self._parameters(rows[0]))
+            else:
+                cursor.executemany(self.sql, [self._parameters(row) for row in rows])
+        except self.error as exc:
+            raise DBAPIError.instance(self.sql, rows, exc, self.error) from exc
+        finally:
+            cursor.close()
+
     def mappings(self, dbapi_connection: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row)) for row in self.rows(dbapi_connection, params)]
 
@@ -80,6 +94,17 @@ class DriverStatement:
         """The first row as a named tuple (columns as attributes), or None."""
         found = self.rows(dbapi_connection, params)
         return _row_type(self.columns)(*found[0]) if found else None
+
+
+@contextmanager
+def pooled_connection(engine: Engine) -> Iterator[Any]:
+    """A DB-API connection from the engine's pool, returned to it afterwards (what was not committed is
+    rolled back then)."""
+    connection = engine.raw_connection()
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 @functools.lru_cache(maxsize=256)
