@@ -40,6 +40,7 @@ CAPABILITIES = CapabilityMap(
     streaming_modes=frozenset(),      # TODO: {1, 2, 3} for LTP, quote, depth
     max_batch_quotes=0,               # TODO: symbols per batch-quote call, from the broker's docs
     symbols_per_connection=0,         # TODO: streaming cap per WebSocket connection, from the broker's docs
+    order_updates="none",             # TODO: "push" (set BrokerPlugin.order_feed) or "poll" (order_book diffed)
 )
 
 

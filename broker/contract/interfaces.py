@@ -16,9 +16,9 @@ from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from broker.contract.manifest import CapabilityMap, Manifest
-from broker.contract.models import (CandleSeries, Depth, Funds, Holding, HistoryRequest, Instrument, Margin,
-                                    MarginLeg, ModifyRequest, Order, OrderAck, OrderRequest, Position, Quote,
-                                    Tick, Trade)
+from broker.contract.models import (CandleSeries, Depth, Funds, Gtt, GttAck, GttRequest, Holding,
+                                    HistoryRequest, Instrument, Margin, MarginLeg, ModifyRequest, Order, OrderAck,
+                                    OrderEvent, OrderRequest, Position, Quote, Tick, Trade)
 from broker.errors import NotSupported
 from utils.constants import ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING
 
@@ -179,6 +179,29 @@ class FundsAdapter:
         raise _unsupported("margin")
 
 
+class GttAdapter:
+    """GTT (good-till-triggered) orders kept by the broker: a price trigger that places an order when
+    LTP crosses it (API_CONTRACT.md §16). The default raises NotSupported for every call, which the API
+    answers with 501; a plugin that overrides these lists "place_gtt", "modify_gtt", "cancel_gtt" and
+    "gtt_book" in its capability map."""
+
+    def place_gtt(self, session: BrokerSession, request: GttRequest) -> GttAck:
+        raise _unsupported("place_gtt")
+
+    def modify_gtt(self, session: BrokerSession, trigger_id: str, request: GttRequest) -> GttAck:
+        """Replace every field of the active trigger `trigger_id` (symbol, exchange, action and trigger
+        type stay as placed; the service checks that). Raises OrderNotFound for an unknown trigger."""
+        raise _unsupported("modify_gtt")
+
+    def cancel_gtt(self, session: BrokerSession, trigger_id: str) -> GttAck:
+        """Cancel an active trigger (both legs of an OCO). Raises OrderNotFound for an unknown trigger."""
+        raise _unsupported("cancel_gtt")
+
+    def gtt_book(self, session: BrokerSession) -> list[Gtt]:
+        """Every trigger the broker still lists for the user, whatever its status."""
+        raise _unsupported("gtt_book")
+
+
 class MasterContractLoader:
     """Downloads the broker's instrument list in the unified format (OpenAlgo symbols built with
     utils/symbols.py). Rows are yielded so 100k-instrument lists never sit twice in memory; the
@@ -206,6 +229,23 @@ class StreamingAdapter(Protocol):
 
 StreamingFactory = Callable[[BrokerSession, Callable[[Tick], None]], StreamingAdapter]
 
+OrderEmit = Callable[[OrderEvent], None]
+
+
+class OrderFeed(Protocol):
+    """One upstream order-update connection for one user (capability `order_updates == "push"`), owned
+    by the WebSocket proxy process like a market feed: the proxy builds it with
+    `plugin.order_feed(session, emit)`, calls `connect()` once and `close()` when the user's last
+    subscriber leaves or the session ends. The adapter calls `emit(event)` for every order change the
+    broker pushes, in the broker's order, from any thread; `emit` never blocks and never raises."""
+
+    def connect(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+OrderFeedFactory = Callable[[BrokerSession, OrderEmit], OrderFeed]
+
 
 @dataclass(frozen=True, kw_only=True)
 class BrokerPlugin:
@@ -218,6 +258,10 @@ class BrokerPlugin:
     funds: FundsAdapter
     master_contract: MasterContractLoader
     streaming: StreamingFactory | None = None
+    # order_updates == "push": builds the user's order-update feed (see OrderFeed); None otherwise
+    order_feed: OrderFeedFactory | None = None
+    # GTT orders; the default adapter raises NotSupported (the capability map lists no GTT operation)
+    gtt: GttAdapter = field(default_factory=GttAdapter)
 
     @property
     def name(self) -> str:
@@ -235,6 +279,7 @@ OPERATION_ADAPTERS: dict[str, str] = {
                                "close_all_positions")},
     **{op: "data" for op in ("quote", "quotes", "depth", "history")},
     "funds": "funds", "margin": "funds",
+    **{op: "gtt" for op in ("place_gtt", "modify_gtt", "cancel_gtt", "gtt_book")},
 }
 ADAPTER_BASES: dict[str, type] = {"auth": AuthAdapter, "orders": OrderAdapter, "data": DataAdapter,
-                                  "funds": FundsAdapter, "master_contract": MasterContractLoader}
+                                  "funds": FundsAdapter, "gtt": GttAdapter, "master_contract": MasterContractLoader}

@@ -21,8 +21,17 @@ ORDER_OPERATIONS = ("place_order", "modify_order", "cancel_order", "cancel_all_o
                     "close_all_positions")
 DATA_OPERATIONS = ("quote", "quotes", "depth", "history")
 FUNDS_OPERATIONS = ("funds", "margin")
+GTT_OPERATIONS = ("place_gtt", "modify_gtt", "cancel_gtt", "gtt_book")
 OTHER_OPERATIONS = ("master_contract", "streaming")
-OPERATIONS: tuple[str, ...] = ORDER_OPERATIONS + DATA_OPERATIONS + FUNDS_OPERATIONS + OTHER_OPERATIONS
+OPERATIONS: tuple[str, ...] = (ORDER_OPERATIONS + DATA_OPERATIONS + FUNDS_OPERATIONS + GTT_OPERATIONS
+                               + OTHER_OPERATIONS)
+
+# How the server learns that a user's orders changed outside a request (fills of resting orders,
+# cancellations by the exchange): "push" — the plugin's `order_feed` emits OrderEvents as the broker
+# reports them; "poll" — the server polls `orders.order_book` and emits the differences; "none" — only
+# the changes the server itself makes (its own acknowledgements) produce events.
+OrderUpdates = Literal["push", "poll", "none"]
+ORDER_UPDATE_MODES: tuple[str, ...] = ("push", "poll", "none")
 
 # API_CONTRACT.md §2.3
 # Outgoing budgets when a plugin declares none (API_CONTRACT.md §1.8: history ~3/s). Buckets:
@@ -69,6 +78,7 @@ class CapabilityMap:
     symbols_per_connection: int = 0              # streaming cap per upstream connection; 0 = unlimited
     max_streaming_connections: int = 1
     amo: bool = False                            # after-market orders accepted
+    order_updates: OrderUpdates = "none"         # see ORDER_UPDATE_MODES; "push" needs BrokerPlugin.order_feed
     # outgoing call budgets per bucket, in the `limits` syntax, from the broker's documented limits
     rate_limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     extras: dict[str, object] = field(default_factory=dict)  # broker-specific facts, documented by the plugin
@@ -110,5 +120,6 @@ class CapabilityMap:
             "max_streaming_connections": self.max_streaming_connections,
             "margin_calculator": self.margin_calculator,
             "amo": self.amo,
+            "order_updates": self.order_updates,
             "rate_limits": {**DEFAULT_RATE_LIMITS, **self.rate_limits},
         }

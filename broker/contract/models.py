@@ -19,6 +19,12 @@ Product = Literal["CNC", "NRML", "MIS"]
 PriceType = Literal["MARKET", "LIMIT", "SL", "SL-M"]
 OrderStatus = str  # one of utils.constants.ORDER_STATUSES; brokers may add e.g. "expired"
 Quantity = int | float
+GttTriggerType = Literal["SINGLE", "OCO"]
+GttLegRole = Literal["single", "stoploss", "target"]
+# A GTT's life: "active" until LTP crosses a leg's trigger ("triggered": the leg's order was placed),
+# the user cancels it, it reaches `expires_at` ("expired"), or the broker refuses it ("rejected").
+GttStatus = Literal["active", "triggered", "cancelled", "expired", "rejected"]
+GTT_STATUSES: tuple[str, ...] = ("active", "triggered", "cancelled", "expired", "rejected")
 
 
 def _raw() -> Any:
@@ -289,3 +295,104 @@ class Tick:
     quote: Quote | None = None
     depth: Depth | None = None
     raw: Any = _raw()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderEvent:
+    """One change of one order, as it happens (placed, modified, filled in part or whole, cancelled,
+    rejected): what order-update feeds emit and the WebSocket proxy turns into `order_update` messages
+    (API_CONTRACT.md §16) for the order's owner only.
+
+    `status` is the unified order status (utils.constants.ORDER_STATUSES); `exchange_timestamp` is the
+    broker's own text for when the exchange saw the change ("" when it does not say); `strategy` is the
+    strategy tag when the broker carries one back. Quantities follow `Order`.
+    """
+    order_id: str
+    symbol: str
+    exchange: str
+    action: Action
+    quantity: Quantity
+    status: OrderStatus
+    pricetype: PriceType = "MARKET"
+    product: Product = "MIS"
+    filled_quantity: Quantity = 0
+    pending_quantity: Quantity = 0
+    average_price: float = 0.0
+    price: float = 0.0
+    trigger_price: float = 0.0
+    rejection_reason: str = ""
+    exchange_timestamp: str = ""
+    strategy: str = ""
+    raw: Any = _raw()
+
+    @classmethod
+    def from_order(cls, order: Order, *, strategy: str = "") -> "OrderEvent":
+        """The event saying `order` is now as the order book shows it (poll-and-diff, snapshots)."""
+        return cls(order_id=order.order_id, symbol=order.symbol, exchange=order.exchange, action=order.action,
+                   quantity=order.quantity, status=order.status, pricetype=order.pricetype, product=order.product,
+                   filled_quantity=order.filled_quantity, pending_quantity=order.pending_quantity,
+                   average_price=order.average_price, price=order.price, trigger_price=order.trigger_price,
+                   rejection_reason=order.rejection_reason, exchange_timestamp=order.timestamp,
+                   strategy=strategy, raw=order.raw)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GttLeg:
+    """One trigger of a GTT and the order placed when LTP crosses it.
+
+    SINGLE has one leg (role "single"); OCO has two, the stop-loss leg (trigger below LTP) first and the
+    target leg (trigger above LTP) second. `price` is the child order's limit price (0 with MARKET)."""
+    trigger_price: float
+    price: float = 0.0
+    pricetype: PriceType = "LIMIT"
+    role: GttLegRole = "single"
+    order_id: str = ""             # the order placed when this leg triggered ("" until then)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GttRequest:
+    """A new GTT, or the full replacement of an active one (modify replaces every field), validated by
+    the service: SINGLE has exactly one leg, OCO a stop-loss leg below `last_price` and a target above it.
+    Action, quantity and product apply to every leg."""
+    instrument: Instrument
+    trigger_type: GttTriggerType
+    action: Action
+    quantity: Quantity
+    product: Product
+    legs: tuple[GttLeg, ...]
+    last_price: float              # LTP when the request was made (brokers such as Kite require it)
+    strategy: str = ""
+    expires_at: datetime | None = None   # None: the broker's default validity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GttAck:
+    """The broker accepted a GTT request (place, modify or cancel) and named the trigger."""
+    trigger_id: str
+    message: str = ""
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gtt:
+    """A row of the GTT book."""
+    trigger_id: str
+    symbol: str
+    exchange: str
+    trigger_type: GttTriggerType
+    status: GttStatus
+    action: Action
+    quantity: Quantity
+    product: Product
+    legs: tuple[GttLeg, ...]       # stop-loss first for OCO
+    last_price: float = 0.0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    expires_at: datetime | None = None
+    strategy: str = ""
+    rejection_reason: str = ""
+    raw: Any = _raw()
+
+    @property
+    def trigger_prices(self) -> list[float]:
+        return sorted(leg.trigger_price for leg in self.legs)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from broker.contract.interfaces import (ADAPTER_BASES, OPERATION_ADAPTERS, BrokerPlugin, DataAdapter,
+from broker.contract.interfaces import (ADAPTER_BASES, OPERATION_ADAPTERS, BrokerPlugin, DataAdapter, GttAdapter,
                                         MasterContractLoader, OrderAdapter)
-from broker.contract.manifest import AUTH_TYPES, INTERVALS, OPERATIONS, RATE_LIMIT_BUCKETS
+from broker.contract.manifest import (AUTH_TYPES, GTT_OPERATIONS, INTERVALS, OPERATIONS, ORDER_UPDATE_MODES,
+                                      RATE_LIMIT_BUCKETS)
 from utils.constants import EXCHANGES, MODE_LABELS, PRICE_TYPES, PRODUCTS
 
 # Operations with a default built from others: declared is fine when their building blocks are.
@@ -69,13 +70,43 @@ def validate_plugin(plugin: object, expected_name: str | None = None) -> list[st
         problems.append("capabilities.intervals is empty but history is declared")
     if "streaming" in caps.operations and (plugin.streaming is None or not caps.streaming_modes):
         problems.append("streaming is declared but there is no streaming factory or no streaming mode")
+    problems += _order_update_problems(plugin)
     for attribute, base in ADAPTER_BASES.items():
         if not isinstance(getattr(plugin, attribute), base):
             problems.append(f"{attribute} must be an instance of {base.__name__}")
     if problems:
         return problems
     problems += _declared_operations_implemented(plugin)
+    problems += _gtt_problems(plugin)
     return problems
+
+
+def _order_update_problems(plugin: BrokerPlugin) -> list[str]:
+    """`order_updates` and the plugin agree: "push" has an order feed, "poll" an order book to diff,
+    and an order feed is only given with "push" (it would never run otherwise)."""
+    mode, declared = plugin.capabilities.order_updates, plugin.capabilities.operations
+    if mode not in ORDER_UPDATE_MODES:
+        return [f"capabilities.order_updates {mode!r} must be one of {', '.join(ORDER_UPDATE_MODES)}"]
+    if mode == "push" and not callable(plugin.order_feed):
+        return ['order_updates is "push" but there is no order_feed factory']
+    if mode != "push" and plugin.order_feed is not None:
+        return [f'order_feed is set but order_updates is {mode!r} (declare "push")']
+    if mode == "poll" and "order_book" not in declared:
+        return ['order_updates is "poll" but order_book is not declared']
+    return []
+
+
+def _gtt_problems(plugin: BrokerPlugin) -> list[str]:
+    """GTT is all or nothing: the four operations are declared together, and an adapter that implements
+    GTT has them declared (else the API would answer 501 for a working adapter)."""
+    declared = [op for op in GTT_OPERATIONS if op in plugin.capabilities.operations]
+    if declared and len(declared) != len(GTT_OPERATIONS):
+        missing = [op for op in GTT_OPERATIONS if op not in declared]
+        return [f"GTT operations are declared together; missing: {', '.join(missing)}"]
+    implemented = [op for op in GTT_OPERATIONS if overrides(plugin.gtt, GttAdapter, op)]
+    if implemented and not declared:
+        return [f"gtt implements {', '.join(implemented)} but the capability map declares no GTT operation"]
+    return []
 
 
 def _declared_operations_implemented(plugin: BrokerPlugin) -> list[str]:

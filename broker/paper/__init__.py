@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Callable
 
 from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, PluginConfig, SettingSpec, Tick
-from broker.contract.manifest import INTERVALS, OPERATIONS
+from broker.contract.manifest import GTT_OPERATIONS, INTERVALS, OPERATIONS
 from broker.paper.adapters import PaperAuth, PaperData, PaperFunds, PaperMasterContract, PaperOrders
 from broker.paper.engine import EngineSettings, PaperEngine
 from broker.paper.matcher import BackgroundMatcher
@@ -46,7 +46,7 @@ MANIFEST = Manifest(
 )
 
 CAPABILITIES = CapabilityMap(
-    operations=frozenset(OPERATIONS),
+    operations=frozenset(OPERATIONS) - frozenset(GTT_OPERATIONS),  # GTT: next (issue 18)
     streaming_modes=frozenset({1, 2, 3}),
     exchanges=frozenset({"NSE", "BSE", "NFO", "BFO", "MCX", "NSE_INDEX", "BSE_INDEX"}),
     intervals=INTERVALS,

@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 import pytest
 
-from broker.contract import (OPERATIONS, BrokerPlugin, CandleSeries, Depth, Funds, Holding, HistoryRequest, Instrument,
+from broker.contract import (OPERATIONS, BrokerPlugin, CandleSeries, Depth, Funds, GttLeg, GttRequest, Holding,
+                             HistoryRequest, Instrument,
                              Margin, MarginLeg, ModifyRequest, Order, OrderAck, OrderRequest, Position, Quote, Trade,
                              validate_plugin)
 from broker.contract.interfaces import OPERATION_ADAPTERS
@@ -232,6 +233,8 @@ def _calls(connected: Connected) -> dict[str, Callable[[], Any]]:
         symbol="SBIN", brsymbol="SBIN-EQ", name="SBIN", exchange="NSE", brexchange="NSE", token="1")
     order = OrderRequest(instrument=instrument, action="BUY", quantity=1)
     leg = MarginLeg(instrument=instrument, action="BUY", quantity=1, product="MIS", pricetype="MARKET")
+    gtt = GttRequest(instrument=instrument, trigger_type="SINGLE", action="BUY", quantity=1, product="CNC",
+                     legs=(GttLeg(trigger_price=1.0, price=1.0),), last_price=2.0)
     orders, data = plugin.orders, plugin.data
     return {
         "place_order": lambda: orders.place_order(session, order),
@@ -253,6 +256,10 @@ def _calls(connected: Connected) -> dict[str, Callable[[], Any]]:
                                                                 start=date.today(), end=date.today())),
         "funds": lambda: plugin.funds.funds(session),
         "margin": lambda: plugin.funds.margin(session, [leg]),
+        "place_gtt": lambda: plugin.gtt.place_gtt(session, gtt),
+        "modify_gtt": lambda: plugin.gtt.modify_gtt(session, "1", gtt),
+        "cancel_gtt": lambda: plugin.gtt.cancel_gtt(session, "1"),
+        "gtt_book": lambda: plugin.gtt.gtt_book(session),
         "master_contract": lambda: list(plugin.master_contract.download(session, lambda message: None)),
         "streaming": lambda: plugin.require("streaming"),
     }
