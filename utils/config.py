@@ -278,7 +278,7 @@ class Settings:
     PAPER_SQUAREOFF_TIME: str = _setting("15:15", _hhmm, "time of day (IST, HH:MM) when open paper MIS positions are squared off")
     PAPER_TICK_INTERVAL_MS: int = _setting("250", _int_between(50, 60000), "milliseconds between the paper broker's streamed ticks")
     PAPER_SEED: int = _setting("0", _int_between(0, 2**31 - 1), "seed of the paper price process; every process with the same seed sees the same prices")
-    PAPER_REPLAY_FILE: str = _setting("", _optional_file, "CSV of recorded NIFTY ticks (timestamp,last_price) replayed each paper day, e.g. ../shared/fixtures/market/nifty50_ticks_2022-07-01.csv; empty: off")
+    PAPER_REPLAY_FILE: str = _setting("", _optional_file, "CSV of recorded NIFTY ticks (timestamp,last_price) replayed each paper day, e.g. broker/paper/data/nifty50_ticks_2022-07-01.csv; empty: off")
     # CORS for the REST API
     CORS_ENABLED: bool = _setting("false", _bool, "answer cross-origin requests to /api/v1/*")
     CORS_ALLOWED_ORIGINS: tuple = _setting("", _csv, "comma-separated origins allowed to call the API, e.g. https://example.com")

@@ -1,7 +1,7 @@
 """Replaying recorded ticks in the paper market (PAPER_REPLAY_FILE).
 
 A CSV of recorded index ticks (columns `timestamp` as `YYYY-MM-DD HH:MM:SS[.fff]` IST and
-`last_price`, e.g. ../shared/fixtures/market/nifty50_ticks_2022-07-01.csv) gives NIFTY its real
+`last_price`, e.g. broker/paper/data/nifty50_ticks_2022-07-01.csv) gives NIFTY its real
 intraday moves: every simulated day, from the recorded time of day to the last recorded tick, the
 index follows the recorded path scaled to that day's level (so the shape is real and the level stays
 the simulation's). After the window the simulated path resumes, bent smoothly so the day still ends at

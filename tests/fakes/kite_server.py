@@ -1,5 +1,5 @@
 """A fake Kite Connect v3 REST server: a real HTTP server on a free local port, fed from the recorded
-responses in ../shared/fixtures/kite.
+responses in tests/fixtures/zerodha.
 
 It speaks the documented protocol: `X-Kite-Version: 3` and `Authorization: token api_key:access_token`
 on every call, form-encoded bodies, `{"status": "error", "error_type": ..., "message": ...}` errors. It

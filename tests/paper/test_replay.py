@@ -1,4 +1,4 @@
-"""Replaying the recorded NIFTY ticks of ../shared/fixtures/market (PAPER_REPLAY_FILE)."""
+"""Replaying the recorded NIFTY ticks of tests/fixtures/market (PAPER_REPLAY_FILE)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -9,11 +9,10 @@ from broker.paper import prices, replay
 from broker.paper.calendar import IST
 from broker.paper.instruments import catalog
 from services.brokers import registry
-from utils.config import PROJECT_ROOT
+from tests.fakes.fixtures import fixture_path
 
-TICKS = PROJECT_ROOT.parent / "shared" / "fixtures" / "market" / "nifty50_ticks_2022-07-01.csv"
+TICKS = fixture_path("market", "nifty50_ticks_2022-07-01.csv")
 DAY = date(2026, 11, 25)
-pytestmark = pytest.mark.skipif(not TICKS.is_file(), reason=f"fixture {TICKS} not present")
 
 
 @pytest.fixture
