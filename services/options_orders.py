@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from broker.errors import BrokerError
-from services import broker_session, master_contract, options, order_target, orders, split
+from services import broker_session, master_contract, options, order_flow, order_target, orders, split
 from services.broker_session import LiveBroker
 from services.latency import LatencyTimer
 from services.order_flow import Outcome
@@ -81,8 +81,9 @@ def options_multi_order(user_id: int, data: Mapping[str, Any], timer: LatencyTim
     with broker_session.expire_on_token_error(user_id):
         _, _, quote = options.underlying_quote(live, base)
     ordered = [pair for pair in legs if pair[1]["action"] == "BUY"] + [pair for pair in legs if pair[1]["action"] != "BUY"]
-    results = [_leg_result(user_id, number, leg, live, base, quote.ltp, data, data.get("strike_int"))
-               for number, leg in ordered]
+    with order_flow.serialized(user_id):   # no other order path of the user runs between the legs
+        results = [_leg_result(user_id, number, leg, live, base, quote.ltp, data, data.get("strike_int"))
+                   for number, leg in ordered]
     body: dict[str, Any] = {"status": "success", "underlying": data["underlying"], "underlying_ltp": quote.ltp,
                             "results": sorted(results, key=lambda r: r["leg"])}
     if order_target.mode_of(user_id) == order_target.MODE_ANALYZE:

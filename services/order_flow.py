@@ -7,11 +7,13 @@ error envelope and journals the outcome either way.
 """
 from __future__ import annotations
 
-from contextlib import nullcontext
-from typing import Any, Callable, Mapping
+from contextlib import contextmanager, nullcontext
+from typing import Any, Callable, Iterator, Mapping
 
 from broker.contract import OrderRequest
 from broker.errors import BrokerError, TokenExpired
+from database.core import db
+from database.order_locks import LOCK_WAIT_SECONDS, OrderLockTimeout, order_lock
 from services import broker_session, order_journal, order_target
 from services.latency import LatencyTimer
 from services.order_target import Target
@@ -63,6 +65,19 @@ def run(user_id: int, action: str, request: Mapping[str, Any], work: Callable[[T
         order_journal.record(user_id=user_id, action=action, request=request, response=body, http_status=status,
                              mode=mode, broker=target.broker if target else None, timer=timer)
     return body, status
+
+
+@contextmanager
+def serialized(user_id: int, symbol: str | None = None, exchange: str = "", product: str = "") -> Iterator[None]:
+    """Hold the user's order lock (database/order_locks.py) for one symbol, or for the whole user when
+    `symbol` is None, around a read-decide-write step: the read and the orders it decides both inside."""
+    try:
+        with order_lock(db.engine, user_id, symbol, exchange, product):
+            yield
+    except OrderLockTimeout:
+        scope = f"{symbol} ({exchange}, {product})" if symbol is not None else "this account"
+        raise ApiError(503, f"Another order for {scope} is still being processed after {LOCK_WAIT_SECONDS} s; "
+                            "try again.") from None
 
 
 def _verb(action: str) -> str:

@@ -64,7 +64,7 @@ def cancel_all_orders(user_id: int, data: Mapping[str, Any], timer: LatencyTimer
         target.plugin.require("order_book")
         target.plugin.require("cancel_order")
         strategy = data.get("strategy")
-        with timer.stage("broker"):
+        with order_flow.serialized(user_id), timer.stage("broker"):
             pending = [o for o in target.plugin.orders.order_book(target.session) if o.status in PENDING_STATUSES]
             by_strategy = bool(strategy) and all(_strategy_of(o) is not None for o in pending)
             if by_strategy:

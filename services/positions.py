@@ -17,7 +17,7 @@ from services.order_target import Target
 def close_position(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         target.plugin.require("close_all_positions")
-        with timer.stage("broker"):
+        with order_flow.serialized(user_id), timer.stage("broker"):
             acks = target.plugin.orders.close_all_positions(
                 target.session, lambda symbol, exchange: order_target.instrument(target, symbol, exchange))
         scope = "all strategies: positions are netted per symbol, not per strategy"

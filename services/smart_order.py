@@ -4,13 +4,12 @@ With cur = current net quantity of (symbol, exchange, product) and tgt = positio
   * tgt = 0 and cur = 0: place the request's action for `quantity` if it is > 0, otherwise nothing;
   * tgt = cur ≠ 0: nothing ("Positions Already Matched. No Action needed.");
   * otherwise: BUY tgt−cur when positive, SELL |tgt−cur| when negative (request action/quantity ignored).
-Requests for the same (user, symbol, exchange, product) are serialised by an in-process lock so each
-reads the position left by the previous one.
+Requests for the same (user, symbol, exchange, product) are serialised by the order lock
+(database/order_locks.py: across threads, worker processes and machines), taken before the position is
+read and held until the order is placed, so each reads the position left by the previous one.
 """
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
 from typing import Any, Mapping
 
 from services import order_flow
@@ -21,15 +20,6 @@ from services.order_target import Target
 MATCHED = "Positions Already Matched. No Action needed."
 NOTHING_TO_EXIT = "No OpenPosition Found. Not placing Exit order."
 
-_locks: defaultdict[tuple, threading.Lock] = defaultdict(threading.Lock)
-_locks_guard = threading.Lock()
-
-
-def _lock(key: tuple) -> threading.Lock:
-    with _locks_guard:
-        return _locks[key]
-
-
 def place_smart_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None,
                       tag: str = "") -> Outcome:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
@@ -39,7 +29,7 @@ def place_smart_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer
         quantity = order_flow.whole_quantity(data["quantity"], exchange, allow_zero=True)
         target.plugin.require("place_order")
         target.plugin.require("open_position")
-        with _lock((user_id, data["symbol"], exchange, product)):
+        with order_flow.serialized(user_id, data["symbol"], exchange, product):
             with timer.stage("broker"):
                 current = target.plugin.orders.open_position(target.session, data["symbol"], exchange, product)
             if target_qty == 0 and current == 0:
