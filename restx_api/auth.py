@@ -2,8 +2,8 @@
 
 The key is read from the JSON body field `apikey` (what the openalgo client sends), else the `apikey`
 query parameter (GET endpoints), else the X-API-KEY header. A missing key is a 400 naming the field; an
-unknown or revoked key is the contract's 403 `Invalid openalgo apikey`. An IP that keeps sending invalid
-keys gets 429 before its key is even looked at. The resource method receives the `ApiPrincipal`:
+unknown or revoked key is the contract's 403 `Invalid openalgo apikey`; once an IP has sent too many
+invalid keys, further invalid keys get 429 saying so, while a valid key from that IP is still served. The resource method receives the `ApiPrincipal`:
 
     @ns.route("")
     class Funds(Resource):
@@ -38,10 +38,9 @@ def api_key_required(method: Callable | None = None, *, invalid_status: int = 40
                                       "(or as the apikey query parameter for GET requests)")
             if not isinstance(key, str):
                 return error_response(400, "apikey must be a string")
-            limiter.check_invalid_key_budget()
             principal = verify_api_key(key)
             if principal is None:
-                limiter.count_invalid_key()
+                limiter.refuse_invalid_key()   # 429 once the IP sent too many invalid keys
                 return error_response(invalid_status, invalid_message)
             return resource_method(self, principal, *args, **kwargs)
         return authenticated

@@ -2,8 +2,9 @@
 
 - REST API (`/api/v1/*`): API_RATE_LIMIT per API key (per IP for requests without one), applied to the
   whole API blueprint; `enforce_order_limit` adds ORDER_RATE_LIMIT for order endpoints.
-- Repeated invalid API keys from one IP: INVALID_APIKEY_RATE_LIMIT (`check_invalid_key_budget` /
-  `count_invalid_key`), so keys cannot be guessed at speed.
+- Repeated invalid API keys from one IP: INVALID_APIKEY_RATE_LIMIT (`refuse_invalid_key`), so keys
+  cannot be guessed at speed. Only invalid keys are counted and refused: a valid key from that IP is
+  always served (a script still sending a rotated key must not lock out the new one).
 - Login and password reset: LOGIN_RATE_LIMIT_MIN and LOGIN_RATE_LIMIT_HOUR per IP and per username.
 - Webhooks: WEBHOOK_RATE_LIMIT per webhook id (`enforce_webhook_limit`).
 
@@ -33,9 +34,12 @@ log = get_logger(__name__)
 
 
 class RateLimited(TooManyRequests):
-    def __init__(self, retry_after: int):
-        super().__init__(description=f"Too many attempts. Try again in {retry_after} seconds.")
+    """`reason`, when given, replaces the generic API message: it says which limit was hit and why."""
+
+    def __init__(self, retry_after: int, reason: str | None = None):
+        super().__init__(description=reason or f"Too many attempts. Try again in {retry_after} seconds.")
         self.retry_after = retry_after
+        self.reason = reason
 
 
 def client_ip() -> str:
@@ -100,16 +104,18 @@ def enforce_login_limit(username: str) -> None:
     _hit_all(limits, "login-user", _digest(username.strip().lower()))
 
 
-def check_invalid_key_budget() -> None:
-    """Refuse (429) an IP that sent too many invalid keys recently, before its key is even checked."""
-    _hit_all(_settings().INVALID_APIKEY_RATE_LIMIT, "bad-apikey", client_ip(), test_only=True)
-
-
-def count_invalid_key() -> None:
+def refuse_invalid_key() -> None:
+    """Count an invalid API key against the client IP's INVALID_APIKEY_RATE_LIMIT; over the limit, raise
+    RateLimited (429) saying so, else return (the caller answers 403). Called only after the key was
+    found invalid, so a valid key is never refused for the wrong keys sent before it."""
+    limit = _settings().INVALID_APIKEY_RATE_LIMIT
     try:
-        _hit_all(_settings().INVALID_APIKEY_RATE_LIMIT, "bad-apikey", client_ip())
-    except RateLimited:
-        pass  # this request already gets 403; the next one from this IP gets 429
+        _hit_all(limit, "bad-apikey", client_ip())
+    except RateLimited as exc:
+        raise RateLimited(exc.retry_after, (
+            f"Too many requests with an invalid API key from this IP address (limit {limit}); this key is not "
+            f"valid. Requests with a valid API key are still served. Try again in {exc.retry_after} seconds.")
+                          ) from None
 
 
 def enforce_order_limit() -> None:

@@ -53,6 +53,7 @@ def http_error_response(exc: HTTPException) -> Response:
         message = exc.description
     elif status == 429:
         extra["retry_after"] = _retry_after_seconds(exc)
+        message = getattr(exc, "reason", None) or message
     response = error_response(status, message, **extra)
     if status == 405 and (allow := exc.get_response().headers.get("Allow")):
         response.headers["Allow"] = allow

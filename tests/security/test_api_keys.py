@@ -51,8 +51,14 @@ def test_repeated_invalid_keys_from_one_ip_are_rate_limited(make_security_app):
     client = app.test_client()
     statuses = [client.post("/api/v1/ping", json={"apikey": f"guess-{n}"}).status_code for n in range(4)]
     assert statuses == [403, 403, 403, 429]
-    blocked = client.post("/api/v1/ping", json={"apikey": key})  # even a right key: no oracle for guessers
-    assert blocked.status_code == 429 and blocked.get_json()["retry_after"] >= 1
+    blocked = client.post("/api/v1/ping", json={"apikey": "guess-again"})
+    body = blocked.get_json()
+    assert blocked.status_code == 429 and body["retry_after"] >= 1
+    assert "invalid API key from this IP address" in body["message"] and "valid API key are still served" in \
+        body["message"]
+    # issue 17.2: a script still sending its rotated-out key must not lock out the new, valid key
+    assert [client.post("/api/v1/ping", json={"apikey": key}).status_code for _ in range(3)] == [200] * 3
+    assert client.post("/api/v1/ping", json={"apikey": "guess-more"}).status_code == 429
     other_ip = app.test_client()
     other_ip.environ_base["REMOTE_ADDR"] = "10.9.9.9"
     assert other_ip.post("/api/v1/ping", json={"apikey": key}).status_code == 200
