@@ -8,6 +8,7 @@ of Flask or the database (the app wiring is services/brokers.py).
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 import traceback
@@ -81,7 +82,8 @@ class BrokerRegistry:
                  rate_limit_storage: str = "memory://",
                  symbols_for: Callable[[str], SymbolLookup | None] | None = None,
                  http_timeout: tuple[float, float] | None = None, http_retries: int | None = None,
-                 on_order_update: Callable[[int], None] | None = None):
+                 on_order_update: Callable[[int], None] | None = None,
+                 on_order_event: Callable[[str, int, Any], None] | None = None):
         self.settings = dict(settings)
         self.valid_brokers = {name.lower() for name in valid_brokers} | set(ALWAYS_ALLOWED)
         self.rate_limit_storage = rate_limit_storage
@@ -89,6 +91,7 @@ class BrokerRegistry:
         self.http_timeout = http_timeout
         self.http_retries = http_retries
         self.on_order_update = on_order_update
+        self.on_order_event = on_order_event   # (broker, user_id, OrderEvent); each plugin gets its own partial
         self.entries: dict[str, PluginEntry] = {}
 
     # ------------------------------------------------------------------------------ discovery
@@ -126,7 +129,9 @@ class BrokerRegistry:
         http_options = {"timeout": self.http_timeout} if self.http_timeout else {}
         http = BrokerHttp(name, session=session, rate_limiter=limiter, **http_options)
         return PluginConfig(settings=self.settings, http=http, rate_limiter=limiter,
-                            symbols=self.symbols_for(name), on_order_update=self.on_order_update), limiter
+                            symbols=self.symbols_for(name), on_order_update=self.on_order_update,
+                            on_order_event=functools.partial(self.on_order_event, name) if self.on_order_event else None
+                            ), limiter
 
     @staticmethod
     def _reject(entry: PluginEntry, reason: str) -> PluginEntry:

@@ -69,6 +69,9 @@ class PaperTx:
         self._known: dict[tuple[str, int], PaperRow] = {}
         self._new: list[PaperRow] = []
         self._deleted: list[PaperRow] = []
+        # rows this call wrote, in first-write order, with the columns written ({"*"} for a new row):
+        # what the engine turns into order-update events after the transaction commits
+        self.written: dict[tuple[str, int], tuple[PaperRow, set[str]]] = {}
 
     # ------------------------------------------------------------------------------------- reads
     def rows(self, table: Table, statement: Executable, params: dict[str, Any] | None = None) -> list[PaperRow]:
@@ -122,7 +125,9 @@ class PaperTx:
             insert = driver_sql.compiled(_statements(row._table).insert, dialect, tuple(values))
             row._values["id"] = insert.rows(dbapi_connection, values)[0][0]
             row._changed.clear()
-            self._known[(row._table.name, row._values["id"])] = row
+            key = (row._table.name, row._values["id"])
+            self._known[key] = row
+            self.written[key] = (row, {"*"})
         self._new.clear()
         for row in self._known.values():
             if row._changed:
@@ -130,4 +135,6 @@ class PaperTx:
                 changes = {name: row._values[name] for name in columns}
                 driver_sql.compiled(_statements(row._table).update, dialect, columns).rows(
                     dbapi_connection, {"row_id": row._values["id"], **changes})
+                key = (row._table.name, row._values["id"])
+                self.written.setdefault(key, (row, set()))[1].update(columns)
                 row._changed.clear()

@@ -9,21 +9,25 @@ from broker.http import DEFAULT_CONNECT_TIMEOUT
 from broker.registry import BrokerRegistry
 from services import events
 from services.instrument_cache import cache_for
+from services.order_events import OrderEventSink
 from utils.config import Settings
 
 _EXTENSION = "openalgo.brokers"
+_ORDER_EVENTS = "openalgo.order_events"
 # Flask config key (tests add packages of test plugins); not a user setting.
 PLUGIN_PACKAGES_KEY = "BROKER_PLUGIN_PACKAGES"
 
 
 def init_app(app: Flask, settings: Settings) -> BrokerRegistry:
+    sink = OrderEventSink(f"tcp://{settings.ZMQ_HOST}:{settings.ZMQ_PORT}", on_change=events.book_changed)
+    app.extensions[_ORDER_EVENTS] = sink
     values = {f.name: getattr(settings, f.name) for f in fields(settings)}
     registry = BrokerRegistry(values, valid_brokers=settings.VALID_BROKERS,
                               rate_limit_storage=settings.RATELIMIT_STORAGE_URI,
                               symbols_for=lambda name: cache_for(name, app),
                               http_timeout=(DEFAULT_CONNECT_TIMEOUT, settings.BROKER_HTTP_TIMEOUT),
                               http_retries=settings.BROKER_HTTP_RETRIES,
-                              on_order_update=events.book_changed)
+                              on_order_update=events.book_changed, on_order_event=sink.publish)
     registry.discover(app.config.get(PLUGIN_PACKAGES_KEY, ("broker",)))
     app.extensions[_EXTENSION] = registry
     return registry
@@ -31,3 +35,8 @@ def init_app(app: Flask, settings: Settings) -> BrokerRegistry:
 
 def registry(app: Flask | None = None) -> BrokerRegistry:
     return (app or current_app).extensions[_EXTENSION]
+
+
+def order_events(app: Flask | None = None) -> OrderEventSink:
+    """This process's order-event sink (see services/order_events.py)."""
+    return (app or current_app).extensions[_ORDER_EVENTS]

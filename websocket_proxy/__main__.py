@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     wiring = ProductionWiring(settings)
     wiring.app()   # build the app (database engine) now, not during the first client's authentication
     server = ProxyServer(ProxyConfig.from_settings(settings), wiring.authenticate, wiring.adapter_factory,
-                         wiring.lookup_symbol, wiring.brokers)
+                         wiring.lookup_symbol, wiring.brokers, order_snapshot=wiring.order_snapshot,
+                         order_feed_factory=wiring.order_feed_factory)
     try:
         asyncio.run(serve(server, args.parent_pid))
     except BusError as exc:

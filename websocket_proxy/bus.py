@@ -15,10 +15,12 @@ from typing import Callable
 
 import zmq
 
+from broker import order_updates
 from utils.logging import get_logger
 
 log = get_logger("websocket_proxy.bus")
 
+ORDER_TOPIC_PREFIX = order_updates.ORDER_TOPIC_PREFIX.encode()   # per-user order events, never conflated
 _BATCH = 128   # messages handled per turn before other tasks (client messages, pings) get the loop
 _OVERLOAD_READ = 50_000
 MAX_LAG = 1.0   # seconds the bus queue may stay non-empty before old ticks are skipped
@@ -58,6 +60,12 @@ class TickSubscriber:
         self._loop = asyncio.get_running_loop()
         self._loop.add_reader(self._socket.getsockopt(zmq.FD), self._drain)
         self._loop.call_soon(self._drain)
+
+    def want_prefix(self, prefix: bytes) -> None:
+        """Every message whose topic starts with `prefix`, for as long as the socket lives (not counted
+        in `topics`, which are the ones clients asked for)."""
+        self._socket.setsockopt(zmq.SUBSCRIBE, prefix)
+        self._kick()
 
     def want(self, topic: bytes) -> None:
         self.topics.add(topic)
@@ -108,16 +116,20 @@ class TickSubscriber:
     def _skip_backlog(self, batch: list[list[bytes]]) -> list[list[bytes]]:
         """The queue has not been empty for MAX_LAG seconds: we are overloaded and what is queued is
         getting old. Keep the newest batch in order, plus the newest tick of every other queued topic,
-        and skip the rest — old ticks make way for new ones, never the reverse."""
+        and skip the rest — old ticks make way for new ones, never the reverse. Order events are never
+        skipped (each is a change its client must see), and keep their order."""
         queued = batch + self._read(_OVERLOAD_READ)
         tail = queued[-_BATCH:]
         recent = {frames[0] for frames in tail}
         latest: dict[bytes, list[bytes]] = {}
+        orders: list[list[bytes]] = []
         for frames in queued[:-_BATCH]:
-            if frames[0] not in recent:
+            if frames[0].startswith(ORDER_TOPIC_PREFIX):
+                orders.append(frames)
+            elif frames[0] not in recent:
                 latest[frames[0]] = frames
-        self.conflated += len(queued) - len(tail) - len(latest)
-        return [*latest.values(), *tail]
+        self.conflated += len(queued) - len(tail) - len(latest) - len(orders)
+        return [*orders, *latest.values(), *tail]
 
     def close(self) -> None:
         if self._loop is not None and not self._socket.closed:

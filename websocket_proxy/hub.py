@@ -7,6 +7,11 @@ so memory is bounded by its subscription count and a new tick always replaces an
 flusher task writes them when the socket drains. A client whose socket does not drain at all for
 `slow_timeout` seconds is closed with code 4008; one that reads slowly keeps getting the latest values.
 Nothing here ever awaits one client's socket on behalf of the others.
+
+Order-update topics (`orders.<user_id>`) are never coalesced: each event is a change the client must
+see, in order. A client behind on them keeps a queue of its own (bounded by `MAX_ORDER_BACKLOG`; past
+it, or after `slow_timeout` without draining, it is closed like a slow market-data client), written
+before its coalesced ticks when its socket drains.
 """
 from __future__ import annotations
 
@@ -21,6 +26,9 @@ from websockets.protocol import State
 
 from utils.logging import get_logger
 from websocket_proxy.protocol import SLOW_CLIENT_CODE
+
+from websocket_proxy.bus import ORDER_TOPIC_PREFIX
+MAX_ORDER_BACKLOG = 10_000   # order events queued for one client that does not read
 
 log = get_logger("websocket_proxy.hub")
 
@@ -40,7 +48,7 @@ class ClientSession:
     """One WebSocket client: who it is, what it subscribed, and its coalescing backlog."""
 
     __slots__ = ("conn", "transport", "principal", "feed", "subscriptions", "pending", "behind_since",
-                 "flusher", "closing", "auth_timer", "peer")
+                 "flusher", "closing", "auth_timer", "peer", "orders_topic", "order_hold", "order_backlog")
 
     def __init__(self, conn: ServerConnection):
         self.conn = conn
@@ -54,6 +62,9 @@ class ClientSession:
         self.closing = False
         self.auth_timer: asyncio.TimerHandle | None = None
         self.peer = conn.remote_address
+        self.orders_topic: bytes | None = None        # set while subscribed to its user's order events
+        self.order_hold: list[bytes] | None = None   # events held while the subscribe snapshot is sent
+        self.order_backlog: list[bytes] = []          # events waiting for the socket to drain, in order
 
 
 class Hub:
@@ -97,6 +108,10 @@ class Hub:
         if not clients:
             self.stats.drops["no_subscriber"] += 1
             return
+        if topic.startswith(ORDER_TOPIC_PREFIX):
+            for session in clients:
+                self.send_ordered(session, payload)
+            return
         limit = self.send_buffer
         ready = []
         for session in clients:
@@ -108,11 +123,31 @@ class Hub:
             broadcast(ready, payload, text=True)
             self.stats.messages_out += len(ready)
 
-    def _coalesce(self, session: ClientSession, topic: bytes, payload: bytes) -> None:
+    def send_ordered(self, session: ClientSession, payload: bytes) -> None:
+        """Deliver one order event to one client: never dropped or reordered while it is connected."""
+        if session.closing:
+            return
+        if session.order_hold is not None:
+            session.order_hold.append(payload)
+            return
+        if session.pending is None and session.transport.get_write_buffer_size() <= self.send_buffer:
+            broadcast((session.conn,), payload, text=True)
+            self.stats.messages_out += 1
+            return
+        self._start_backlog(session)
+        session.order_backlog.append(payload)
+        if len(session.order_backlog) > MAX_ORDER_BACKLOG:
+            self.disconnect_slow(session)
+
+    def _start_backlog(self, session: ClientSession) -> None:
         if session.pending is None:
             session.pending = {}
             session.behind_since = time.monotonic()
             session.flusher = asyncio.get_running_loop().create_task(self._flush(session))
+
+    def _coalesce(self, session: ClientSession, topic: bytes, payload: bytes) -> None:
+        if session.pending is None:
+            self._start_backlog(session)
         elif topic in session.pending:
             self.stats.drops["coalesced"] += 1
         session.pending[topic] = payload
@@ -121,7 +156,7 @@ class Hub:
         """Wait for the client's socket to drain, then write its latest value per topic."""
         conn = session.conn
         try:
-            while session.pending and not session.closing:
+            while (session.pending or session.order_backlog) and not session.closing:
                 try:
                     async with asyncio.timeout_at(session.behind_since + self.slow_timeout):
                         await conn.drain()   # returns once the buffer fell below its low-water mark
@@ -131,10 +166,11 @@ class Hub:
                 if conn.state is not State.OPEN:
                     return
                 session.behind_since = time.monotonic()   # it made progress: the clock restarts
+                orders, session.order_backlog = session.order_backlog, []
                 batch, session.pending = session.pending, {}
-                for payload in batch.values():
+                for payload in (*orders, *batch.values()):
                     broadcast((conn,), payload, text=True)
-                self.stats.messages_out += len(batch)
+                self.stats.messages_out += len(orders) + len(batch)
             if not session.closing:
                 session.pending = None   # caught up: back to direct writes
         except OSError:
@@ -147,7 +183,8 @@ class Hub:
         if session.closing:
             return
         session.closing = True
-        self.stats.drops["slow_client"] += len(session.pending or ())
+        self.stats.drops["slow_client"] += len(session.pending or ()) + len(session.order_backlog)
+        session.order_backlog = []
         self.stats.events["slow_disconnects"] += 1
         session.pending = {}
         log.warning("Closing feed client %s: it read nothing for %.0f s while updates were waiting",

@@ -149,3 +149,8 @@ def pong(message: dict[str, Any]) -> dict[str, Any]:
     if "timestamp" in message:
         reply["client_timestamp"] = message["timestamp"]
     return reply
+
+
+def orders_ack(action: str, broker: str, message: str) -> dict[str, Any]:
+    """The answer to subscribe_orders / unsubscribe_orders (the 2.x client reads `type` and `status`)."""
+    return {"type": action, "status": "success", "message": message, "broker": broker}

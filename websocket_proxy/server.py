@@ -25,8 +25,10 @@ from broker.streaming import Instrument, Subscription, TickPublisher
 from broker.ticks import DEPTH, MODE_LABELS, topic_for
 from utils.logging import get_logger
 from websocket_proxy import protocol as wire
-from websocket_proxy.bus import TickSubscriber, endpoint
+from broker.order_updates import topic_for_user
+from websocket_proxy.bus import ORDER_TOPIC_PREFIX, TickSubscriber, endpoint
 from websocket_proxy.hub import ClientSession, Hub, Stats
+from websocket_proxy.order_feeds import OrderFeedFactory, OrderFeeds
 from websocket_proxy.protocol import AUTH_TIMEOUT_CODE, Item, ProtocolError
 from websocket_proxy.upstream import AdapterFactory, AdapterUnavailable, Principal, UpstreamManager
 
@@ -35,6 +37,9 @@ log = get_logger("websocket_proxy")
 Authenticator = Callable[[str], Awaitable["Principal | None"]]
 # (symbol, exchange, broker) → falsy when unknown, else True or the master-contract record
 SymbolLookup = Callable[[str, str, str], Awaitable[Any]]
+# principal → the encoded `order_update` messages of the user's current orders (sent on subscribe_orders)
+OrderSnapshot = Callable[[Principal], Awaitable[list[bytes]]]
+SNAPSHOT_TIMEOUT = 5.0
 
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
@@ -70,8 +75,11 @@ class ProxyConfig:
 
 class ProxyServer:
     def __init__(self, config: ProxyConfig, authenticate: Authenticator, adapter_factory: AdapterFactory,
-                 lookup_symbol: SymbolLookup = accept_any_symbol, supported_brokers: tuple[str, ...] = ()):
+                 lookup_symbol: SymbolLookup = accept_any_symbol, supported_brokers: tuple[str, ...] = (),
+                 order_snapshot: OrderSnapshot | None = None, order_feed_factory: OrderFeedFactory | None = None):
         self.config = config
+        self._order_snapshot = order_snapshot
+        self.order_feeds = OrderFeeds(order_feed_factory, self._dispatch)
         self._authenticate = authenticate
         self._lookup_symbol = lookup_symbol
         self._factory = adapter_factory
@@ -98,6 +106,9 @@ class ProxyServer:
         sub_port = cfg.bus_port if bind else cfg.forwarder_port
         self.subscriber = TickSubscriber(endpoint(cfg.bus_host, sub_port), bind=bind, dispatch=self._dispatch)
         self.hub = Hub(self.stats, cfg.send_buffer, cfg.slow_timeout, self.subscriber.want, self.subscriber.unwant)
+        # every order event comes in at once (few, and a subscription must not miss the first one while
+        # it travels to the publishers); the hub hands each only to its user's subscribed connections
+        self.subscriber.want_prefix(ORDER_TOPIC_PREFIX)
         self.publisher = TickPublisher(endpoint(cfg.bus_host, cfg.bus_port))
         self.upstream = UpstreamManager(self._factory, self.publisher, cfg.upstream_grace)
         try:
@@ -126,6 +137,7 @@ class ProxyServer:
             await self._server.wait_closed()
         if self.upstream is not None:
             await self.upstream.close()
+        await self.order_feeds.close()
         for part in (self.subscriber, self.publisher):
             if part is not None:
                 part.close()
@@ -163,6 +175,7 @@ class ProxyServer:
             session.auth_timer.cancel()
         for topic in list(session.subscriptions):
             self._drop(session, topic)
+        self._drop_orders(session)
         if session.feed is not None:
             self.upstream.detach(session.feed)
             session.feed = None
@@ -302,9 +315,46 @@ class ProxyServer:
         return {"type": "supported_brokers", "status": "success", "brokers": list(self.supported_brokers),
                 "count": len(self.supported_brokers)}
 
-    async def _on_orders(self, session: ClientSession, message: dict[str, Any]) -> dict[str, Any]:
-        self._require_auth(session)
-        raise ProtocolError("NOT_SUPPORTED", "Order updates are not available on this feed yet")
+    async def _on_orders(self, session: ClientSession, message: dict[str, Any]) -> dict[str, Any] | None:
+        """subscribe_orders: this connection gets its user's order events from now on, starting with the
+        current state of each order of the day (`"snapshot": true`), so a reconnect misses nothing;
+        events arriving meanwhile are held and follow the snapshot. unsubscribe_orders stops them."""
+        principal = self._require_auth(session)
+        action = message.get("action", message.get("type"))
+        if action == "unsubscribe_orders":
+            self._drop_orders(session)
+            return wire.orders_ack(action, principal.broker, "Unsubscribed from order updates")
+        if session.orders_topic is not None:
+            return wire.orders_ack(action, principal.broker, "Already subscribed to order updates")
+        session.orders_topic = topic_for_user(principal.user_id).encode()
+        session.order_hold = []
+        self.hub.add(session, session.orders_topic)
+        await self.order_feeds.acquire(principal)
+        try:
+            await session.conn.send(wire.dumps(wire.orders_ack(action, principal.broker, "Subscribed to order updates")))
+            for payload in await self._snapshot(principal):
+                await session.conn.send(payload.decode())
+        finally:
+            held, session.order_hold = session.order_hold or [], None
+            for payload in held:
+                self.hub.send_ordered(session, payload)
+        return None
+
+    async def _snapshot(self, principal: Principal) -> list[bytes]:
+        if self._order_snapshot is None:
+            return []
+        try:
+            return await asyncio.wait_for(self._order_snapshot(principal), SNAPSHOT_TIMEOUT)
+        except Exception as exc:   # the live events still flow; only the catch-up is missing
+            log.warning("order snapshot for user %s failed: %s", principal.user_id, exc)
+            return []
+
+    def _drop_orders(self, session: ClientSession) -> None:
+        if session.orders_topic is None:
+            return
+        self.hub.remove(session, session.orders_topic)
+        session.orders_topic, session.order_hold, session.order_backlog = None, None, []
+        self.order_feeds.release(session.principal)
 
     # ------------------------------------------------------------------ stats endpoint
     def _http(self, conn: ServerConnection, request: Request) -> Response | None:
@@ -335,4 +385,5 @@ class ProxyServer:
             "bus": {"address": self.subscriber.address, "subscribed_topics": len(self.subscriber.topics),
                     "published_by_adapters": self.publisher.published},
             "upstreams": self.upstream.status(),
+            "order_feeds": self.order_feeds.status(),
         }

@@ -100,5 +100,22 @@ class ProductionWiring:
         create = getattr(module, "create_adapter", None)
         return create(principal, publisher, self.settings) if create else None
 
+    # ------------------------------------------------------------------ order updates
+    async def order_snapshot(self, principal: Principal) -> list[bytes]:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._snapshot_sync, principal)
+
+    def _snapshot_sync(self, principal: Principal) -> list[bytes]:
+        from services import order_feed
+
+        with self.app().app_context():
+            return order_feed.snapshot(principal.user_id)
+
+    def order_feed_factory(self, principal: Principal, emit: Any) -> Any:
+        """The user's upstream order feed ("push": the plugin's, "poll": poll-and-diff), or None."""
+        from services import order_feed
+
+        with self.app().app_context():
+            return order_feed.upstream_feed(principal.user_id, emit)
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -74,6 +74,9 @@ class PluginConfig:
     # Called with a user id when the broker changed that user's orders outside a request (a resting
     # order filled, a broker's order-update push), so open pages refresh at once.
     on_order_update: Callable[[int], None] | None = None
+    # Called with (user_id, event) for every order change the plugin learns of in the app's processes
+    # (the paper engine's own changes, a broker's postback): sent to the user's order-update subscribers.
+    on_order_event: Callable[[int, OrderEvent], None] | None = None
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.settings.get(name, default)

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, PluginConfig, SettingSpec, Tick
+from broker.contract import (BrokerPlugin, BrokerSession, CapabilityMap, Manifest, OrderEvent, PluginConfig, SettingSpec,
+                             Tick)
 from broker.contract.manifest import GTT_OPERATIONS, INTERVALS, OPERATIONS
 from broker.paper.adapters import PaperAuth, PaperData, PaperFunds, PaperMasterContract, PaperOrders
 from broker.paper.engine import EngineSettings, PaperEngine
@@ -51,6 +52,7 @@ CAPABILITIES = CapabilityMap(
     exchanges=frozenset({"NSE", "BSE", "NFO", "BFO", "MCX", "NSE_INDEX", "BSE_INDEX"}),
     intervals=INTERVALS,
     depth_levels=(5,),
+    order_updates="push",
     rate_limits={"orders": "1000/second", "quotes": "1000/second", "history": "100/second"},
     # history_max_days: the longest range one history call serves, by interval unit (market.MAX_DAYS)
     extras={"simulated": True, "sessions": ("always", "exchange"), "history_max_days": dict(market.MAX_DAYS)},
@@ -67,11 +69,26 @@ def streaming_factory(config: PluginConfig) -> Callable[[BrokerSession, Callable
     return create
 
 
+class EngineOrderFeed:
+    """The paper broker's order feed has no upstream connection: the engine itself emits an event for
+    every order it places, changes, fills or ends, in whichever process runs it, through
+    `PluginConfig.on_order_event` onto the bus. So the proxy's feed for a paper user has nothing to do."""
+
+    def __init__(self, session: BrokerSession, emit: Callable[[OrderEvent], None]):
+        self.session = session
+
+    def connect(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
     replay_file = config.get("PAPER_REPLAY_FILE") or ""
     replay.install(replay.load(PROJECT_ROOT / replay_file) if replay_file else None)
-    engine = PaperEngine(EngineSettings.from_settings(config.settings))
+    engine = PaperEngine(EngineSettings.from_settings(config.settings), on_event=config.on_order_event)
     return BrokerPlugin(manifest=MANIFEST, capabilities=CAPABILITIES, auth=PaperAuth(),
                         orders=PaperOrders(engine, BackgroundMatcher(engine, on_change=config.on_order_update)), data=PaperData(engine),
                         funds=PaperFunds(engine), master_contract=PaperMasterContract(engine),
-                        streaming=streaming_factory(config))
+                        streaming=streaming_factory(config), order_feed=EngineOrderFeed)

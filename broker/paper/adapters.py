@@ -14,14 +14,13 @@ from broker.contract import (AuthAdapter, AuthResult, BrokerSession, Candle, Can
                              MarginLeg, MasterContractLoader, ModifyRequest, Order, OrderAck, OrderAdapter,
                              OrderRequest, Position, Quote, Trade)
 from broker.paper import market
-from broker.paper.calendar import IST
+from broker.paper.calendar import ist_stamp as _stamp
 from broker.paper.engine import PaperEngine
 from broker.paper.instruments import PaperInstrument
 from broker.paper.margins import position_margin
 from broker.paper.matcher import BackgroundMatcher
 from utils.symbols import parse_master_expiry
 
-TIMESTAMP_FORMAT = "%d-%b-%Y %H:%M:%S"   # API_CONTRACT §14 D18, IST
 
 
 def to_instrument(inst: PaperInstrument) -> Instrument:
@@ -29,11 +28,6 @@ def to_instrument(inst: PaperInstrument) -> Instrument:
                       brexchange=inst.brexchange, token=inst.token, expiry=parse_master_expiry(inst.expiry),
                       strike=inst.strike, lotsize=inst.lotsize, tick_size=inst.tick_size,
                       instrumenttype=inst.instrumenttype, raw=inst)
-
-
-def _stamp(at: datetime) -> str:
-    aware = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-    return aware.astimezone(IST).strftime(TIMESTAMP_FORMAT)
 
 
 def to_order(row) -> Order:  # noqa: ANN001 (a database.paper.PaperOrder)

@@ -5,7 +5,7 @@
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from utils.constants import IST_ZONE
@@ -20,6 +20,15 @@ from utils import market_calendar
 
 def ist_now(now: datetime) -> datetime:
     return now.astimezone(IST)
+
+
+TIMESTAMP_FORMAT = "%d-%b-%Y %H:%M:%S"   # API_CONTRACT §14 D18, IST
+
+
+def ist_stamp(at: datetime) -> str:
+    """A stored instant (naive values are UTC: SQLite keeps no offset) as the books show it, in IST."""
+    aware = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return aware.astimezone(IST).strftime(TIMESTAMP_FORMAT)
 
 
 def is_trading_day(day: date, exchange: str = "NSE") -> bool:

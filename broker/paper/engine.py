@@ -23,9 +23,10 @@ from typing import Any, Callable, Iterator, Mapping
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from broker.contract import OrderEvent
 from broker.errors import InsufficientFunds, InvalidOrder, OrderNotFound, OrderRejected, UnknownSymbol
 from broker.paper import housekeeping, market
-from broker.paper.calendar import ist_now
+from broker.paper.calendar import ist_now, ist_stamp
 from broker.paper.fills import (fill_order, get_holding, get_position, load_positions, new_id, note_resting,
                                order_events)
 from broker.paper.housekeeping import RESTING, slipped
@@ -118,16 +119,38 @@ def _retry_id_clash(method: Callable) -> Callable:
 
 
 _ID_ATTEMPTS = 3
+# an order row written with one of these changed is news for its owner (checked_at, margin are not)
+_EVENT_COLUMNS = frozenset({"status", "quantity", "filled_quantity", "average_price", "price", "trigger_price",
+                            "pricetype", "rejection_reason"})
+
+
+def order_event(row: PaperRow) -> OrderEvent:
+    """A stored paper order as an order-update event (its time is the order's last change, IST)."""
+    return OrderEvent(order_id=row.orderid, symbol=row.symbol, exchange=row.exchange, action=row.action,
+                      quantity=row.quantity, status=row.status, pricetype=row.pricetype, product=row.product,
+                      filled_quantity=row.filled_quantity, pending_quantity=row.quantity - row.filled_quantity,
+                      average_price=round(row.average_price, 2), price=round(row.price, 2),
+                      trigger_price=round(row.trigger_price, 2), rejection_reason=row.rejection_reason or "",
+                      exchange_timestamp=ist_stamp(row.updated_at), strategy=row.strategy or "")
 
 
 class PaperEngine:
     def __init__(self, settings: EngineSettings | None = None, clock: Callable[[], datetime] = utc_now,
-                 bind: Any = None):
+                 bind: Any = None, on_event: Callable[[int, OrderEvent], None] | None = None):
         """`bind`: a SQLAlchemy engine to use outside a Flask app context (the background matcher);
-        by default the app's database engine."""
+        by default the app's database engine. `on_event(user_id, event)`: told of every order a call
+        placed, changed, filled or ended, after its transaction committed (PluginConfig.on_order_event)."""
         self.settings = settings or EngineSettings()
         self.clock = clock
         self.bind = bind
+        self.on_event = on_event
+
+    def _emit(self, user_id: int, tx: PaperTx) -> None:
+        if self.on_event is None:
+            return
+        for row, columns in tx.written.values():
+            if row._table is ORDERS and ("*" in columns or not columns.isdisjoint(_EVENT_COLUMNS)):
+                self.on_event(user_id, order_event(row))
 
     # ------------------------------------------------------------------------------------- market
     def now(self) -> datetime:
@@ -159,7 +182,9 @@ class PaperEngine:
                 if locked.account is not None:
                     self._catch_up(locked.tx, locked.account, now, locked.has_resting)
                     yield locked.tx, locked.account, now
-                    return
+            if locked.account is not None:   # committed: tell subscribers what changed
+                self._emit(user_id, locked.tx)
+                return
             store.ensure_account(user_id, self.settings.capital, ist_now(now).date(), now, self.bind)
         raise RuntimeError(f"paper account of user {user_id} could not be created")
 

@@ -44,7 +44,7 @@ class BackgroundMatcher:
             if self.running:
                 return
             bind = self.bind_provider()
-            worker = PaperEngine(self.engine.settings, clock=self.engine.clock, bind=bind)
+            worker = PaperEngine(self.engine.settings, clock=self.engine.clock, bind=bind, on_event=self.engine.on_event)
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, args=(worker, bind), name="paper-matcher",
                                             daemon=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.foundation.test_server import _env_file, _start, _stop
-from tests.support.net import free_port, wait_for_http
+from tests.support.net import free_port, wait_for_http, wait_for_port
 from utils.config import PROJECT_ROOT
 
 USERNAME, PASSWORD = "scripter", "correct-horse-42"
@@ -26,9 +26,23 @@ class Server:
     def host(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def ws_port(self) -> int | None:
+        """The WebSocket proxy's port when the env file enables it (WEBSOCKET_PORT), else None."""
+        settings = dict(line.split("=", 1) for line in self.env_file.read_text().splitlines() if "=" in line)
+        if settings.get("WEBSOCKET_PROXY_ENABLED", "").strip("'").lower() != "true":
+            return None
+        return int(settings["WEBSOCKET_PORT"].strip("'"))
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.ws_port}"
+
     def start(self) -> None:
         self.process = _start([sys.executable, "app.py"], self.env_file)
         wait_for_http(f"{self.host}/health", process=self.process)
+        if self.ws_port:
+            wait_for_port(self.ws_port)
 
     def stop(self) -> str:
         return _stop(self.process) if self.process else ""

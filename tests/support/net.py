@@ -54,3 +54,16 @@ def wait_for_http(url: str, timeout: float = 30.0, process=None) -> requests.Res
             last_error = exc
             time.sleep(0.1)
     raise AssertionError(f"{url} did not answer within {timeout} s: {last_error}")
+
+
+def wait_for_port(port: int, timeout: float = 30.0, host: str = "127.0.0.1") -> None:
+    """Until something accepts TCP connections on `port` (e.g. the WebSocket proxy the app starts)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing listens on {host}:{port} after {timeout:g} s") from None
+            time.sleep(0.1)
