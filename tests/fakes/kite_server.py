@@ -19,7 +19,6 @@ import csv
 import hashlib
 import itertools
 import threading
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.serving import make_server
 
 from tests.fakes.fixtures import KITE, kite_json
+from tests.fakes.recording import Failure, SeenRequest
 from tests.support.net import free_port
 
 API_KEY, API_SECRET = "kiteapikey", "kitesecret"
@@ -36,25 +36,6 @@ HISTORY_LIMITS = {"minute": 60, "3minute": 100, "5minute": 100, "10minute": 100,
                   "30minute": 200, "60minute": 400, "day": 2000}
 ORDER_TYPES = ("MARKET", "LIMIT", "SL", "SL-M")
 VARIETIES = ("regular", "amo", "co", "iceberg", "auction")
-
-
-@dataclass
-class SeenRequest:
-    method: str
-    path: str
-    args: dict[str, list[str]]
-    form: dict[str, str]
-    headers: dict[str, str]
-    json: Any = None
-
-
-@dataclass
-class _Failure:
-    status: int
-    error_type: str | None
-    message: str
-    times: int
-    paths: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _known_instruments() -> set[str]:
@@ -98,7 +79,7 @@ class KiteServer:
         self.requests: list[SeenRequest] = []
         self.orders: dict[str, dict[str, Any]] = {}       # orders placed through this server
         self.trades: list[dict[str, Any]] = []
-        self._failures: list[_Failure] = []
+        self._failures: list[Failure] = []
         self.known = _known_instruments()
         self._ids = itertools.count(251124000000001)
         self._lock = threading.Lock()
@@ -124,7 +105,7 @@ class KiteServer:
     def fail_next(self, status: int, error_type: str | None = None, message: str = "Simulated failure",
                   times: int = 1, paths: tuple[str, ...] = ()) -> None:
         """The next `times` requests (to `paths` prefixes, or any) get this error answer."""
-        self._failures.append(_Failure(status, error_type, message, times, paths))
+        self._failures.append(Failure(status, error_type, message, times, paths))
 
     def expire_token(self) -> None:
         self.token_valid = False
@@ -172,8 +153,7 @@ class KiteServer:
                                          request.form.to_dict(), dict(request.headers),
                                          request.get_json(silent=True)))
         for failure in self._failures:
-            if failure.times > 0 and (not failure.paths or request.path.startswith(failure.paths)):
-                failure.times -= 1
+            if failure.claims(request.path):
                 return _error(failure.status, failure.error_type, failure.message)
         if request.headers.get("X-Kite-Version") != "3":
             return _error(400, "InputException", "Missing or invalid X-Kite-Version header")
