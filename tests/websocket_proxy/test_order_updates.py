@@ -29,6 +29,7 @@ def _orders_client(url: str, key: str):
 
 def _publisher(proxy):
     socket = zmq.Context.instance().socket(zmq.PUB)
+    socket.setsockopt(zmq.SNDHWM, 100_000)   # as services/order_events.py: the test's burst is never dropped
     socket.connect(f"tcp://127.0.0.1:{proxy.server.config.bus_port}")
     time.sleep(0.3)
     return socket
