@@ -1,0 +1,82 @@
+"""Angel One (SmartAPI) broker plugin: manifest, capability map and `create_plugin`.
+
+Read top to bottom: mapping.py (pure field translations and the error table), client.py (the REST caller,
+its headers and rate budgets), auth.py (client code + PIN + TOTP login), orders.py, data.py (quotes,
+depth, candles, funds, margin calculator), master_contract.py (the JSON scrip master), smartstream.py
+(the SmartStream 2.0 binary packets) and streaming.py (the market feed).
+
+Settings: ANGEL_API_KEY (the API key of an app created at smartapi.angelone.in); ANGEL_CLIENT_PUBLIC_IP
+(the static IP registered for the app, sent as X-ClientPublicIP). The base URLs are settings too
+(ANGEL_API_URL, ANGEL_WS_URL, ANGEL_MASTER_URL), empty meaning Angel's real endpoints; tests point them at
+the fake servers of tests/fakes/angel/. Users connect with their client code, PIN and current TOTP.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from broker.angel.auth import LOGIN_FIELDS, AngelAuth
+from broker.angel.client import API_URL, RATE_LIMITS, SmartApiClient
+from broker.angel.data import ANGEL_INTERVALS, MAX_QUOTES_PER_CALL, AngelData, AngelFunds
+from broker.angel.mapping import ERROR_TABLE, UNIFIED_EXCHANGES  # noqa: F401  (ERROR_TABLE: the contract suite reads it here)
+from broker.angel.master_contract import MASTER_URL, AngelMasterContract
+from broker.angel.orders import AngelOrders, SymbolNames
+from broker.angel.streaming import (MAX_CONNECTIONS, MAX_TOKENS_PER_CONNECTION, STREAM_URL, AngelStreaming,
+                                    credentials_from)
+from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, PluginConfig, SettingSpec, Tick
+from broker.http import BrokerHttp
+from broker.threaded_stream import ThreadedStream
+
+MANIFEST = Manifest(
+    name="angel", display_name="Angel One", auth_type="totp",
+    settings=(SettingSpec(name="ANGEL_API_KEY", label="SmartAPI app API key", secret=True,
+                          help="create an app at https://smartapi.angelone.in (Trading APIs) and copy its API key"),
+              SettingSpec(name="ANGEL_CLIENT_PUBLIC_IP", label="Static public IP registered for the app",
+                          required=False, help="sent as X-ClientPublicIP; empty: this machine's address"),
+              SettingSpec(name="ANGEL_API_URL", label="SmartAPI REST base URL", required=False,
+                          help=f"empty: {API_URL}"),
+              SettingSpec(name="ANGEL_WS_URL", label="SmartStream 2.0 WebSocket URL", required=False,
+                          help=f"empty: {STREAM_URL}"),
+              SettingSpec(name="ANGEL_MASTER_URL", label="Scrip master URL", required=False,
+                          help=f"empty: {MASTER_URL}")),
+    login_fields=LOGIN_FIELDS,
+    description="Angel One through SmartAPI (REST, SmartStream 2.0 binary WebSocket)",
+    homepage="https://smartapi.angelbroking.com/docs")
+
+CAPABILITIES = CapabilityMap(
+    operations=frozenset({"place_order", "modify_order", "cancel_order", "cancel_all_orders", "order_book",
+                          "order_status", "trade_book", "positions", "holdings", "open_position",
+                          "close_all_positions", "quote", "quotes", "depth", "history", "funds", "margin",
+                          "master_contract", "streaming"}),
+    exchanges=frozenset(UNIFIED_EXCHANGES),
+    intervals=tuple(ANGEL_INTERVALS),
+    streaming_modes=frozenset({1, 2, 3}),
+    depth_levels=(5,),
+    max_batch_quotes=MAX_QUOTES_PER_CALL,
+    symbols_per_connection=MAX_TOKENS_PER_CONNECTION,
+    max_streaming_connections=MAX_CONNECTIONS,
+    amo=True,
+    order_updates="poll",
+    rate_limits=RATE_LIMITS,
+    extras={"session_expiry": "daily login (treated as ending at midnight IST)",
+            "varieties": "NORMAL, STOPLOSS (SL / SL-M), AMO outside market hours"},
+)
+
+
+def streaming_factory(config: PluginConfig) -> Callable[[BrokerSession, Callable[[Tick], None]], ThreadedStream]:
+    """The contract's streaming factory: SmartStream ticks handed to a callback."""
+    def create(session: BrokerSession, on_tick: Callable[[Tick], None]) -> ThreadedStream:
+        credentials = credentials_from(session, config.get("ANGEL_API_KEY", ""), config.get("ANGEL_WS_URL") or "")
+        return ThreadedStream(lambda publisher: AngelStreaming(publisher, credentials), on_tick)
+    return create
+
+
+def create_plugin(config: PluginConfig) -> BrokerPlugin:
+    http = config.http or BrokerHttp("angel", rate_limiter=config.rate_limiter)
+    client = SmartApiClient(http, config.get("ANGEL_API_KEY") or "", base_url=config.get("ANGEL_API_URL") or API_URL,
+                            public_ip=config.get("ANGEL_CLIENT_PUBLIC_IP") or "")
+    return BrokerPlugin(
+        manifest=MANIFEST, capabilities=CAPABILITIES, auth=AngelAuth(client),
+        orders=AngelOrders(client, SymbolNames(config.symbols)),
+        data=AngelData(client), funds=AngelFunds(client),
+        master_contract=AngelMasterContract(client, config.get("ANGEL_MASTER_URL") or MASTER_URL),
+        streaming=streaming_factory(config))
