@@ -160,12 +160,16 @@ ERROR_CODES: dict[str, type[BrokerError]] = {
     "AB1013": OrderNotFound,       # Order not found
     "AB1017": OrderRejected,       # Position conversion failed
     "AB2002": OrderRejected,       # ROBO order is block
-    "AB2000": BrokerError,         # Error not specified
 }
+# AB2000 ("Error not specified") carries the real reason in its message, so it is left to the patterns below
+# and otherwise falls to the default (BrokerError).
 # SmartAPI throttles with HTTP 403 + "Access denied because of exceeding access rate" (not 429): the
 # message decides before the status, so a throttle is never read as an ended session.
 MESSAGE_HINTS = ((r"exceeding access rate|too many requests|rate limit", RateLimited),
                  (r"insufficient|shortfall|margin exceed", InsufficientFunds),
+                 (r"lot size|multiple of|invalid (price|quantity|triggerprice|ordertype|duration)|tick size",
+                  InvalidOrder),
+                 (r"cannot be (changed|modified|cancell?ed)|not allowed", OrderRejected),
                  (r"invalid totp|totp", AuthError),
                  (r"order not found|invalid order ?id", OrderNotFound),
                  (r"invalid (symbol|symboltoken|trading ?symbol)", UnknownSymbol),

@@ -53,9 +53,9 @@ def synthetic_master(rows: int) -> Iterator[dict[str, Any]]:
     """`rows` scrip-master rows shaped like the real file: equities, futures and options mixed."""
     months = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
     for i in range(rows):
-        name = f"STK{i // 40:05d}"
-        month = months[i % 12]
-        expiry = f"{(i % 27) + 1:02d}{month}2031"
+        name = f"STK{i // 4:06d}"
+        month = months[(i // 4) % 12]
+        expiry = f"{(i // 4) % 27 + 1:02d}{month}2031"
         kind = i % 4
         if kind == 0:
             yield {"token": str(100000 + i), "symbol": f"{name}-EQ", "name": name, "expiry": "",
@@ -66,7 +66,7 @@ def synthetic_master(rows: int) -> Iterator[dict[str, Any]]:
                    "expiry": expiry, "strike": "-1.000000", "lotsize": "500", "instrumenttype": "FUTSTK",
                    "exch_seg": "NFO", "tick_size": "10.000000"}
         else:
-            strike = 100 + i % 300 * 5
+            strike = 100 + (i // 4) % 300 * 5
             side = "CE" if kind == 2 else "PE"
             yield {"token": str(100000 + i), "symbol": f"{name}{expiry[:5]}{expiry[-2:]}{strike}{side}",
                    "name": name, "expiry": expiry, "strike": f"{strike * 100:.6f}", "lotsize": "500",
