@@ -10,11 +10,12 @@ from `POST margin/v1/batch` (the margin calculator).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable, Sequence
+from datetime import date, datetime, time, timezone
+from typing import Any, Sequence
 
 from broker.angel.client import SECURE, SmartApiClient
 from broker.angel.mapping import CANDLE_REQUEST_FORMAT, PRODUCTS, parse_angel_time, to_angel_exchange
+from broker.candles import day_windows, stitch
 from broker.contract import (BrokerSession, Candle, CandleSeries, DataAdapter, Depth, DepthLevel, Funds,
                              FundsAdapter, HistoryRequest, Instrument, Margin, MarginLeg, Quote)
 from broker.errors import NotSupported, UnknownSymbol
@@ -29,14 +30,9 @@ CandleValues = tuple[int, float, float, float, float, int, int]
 
 def windows(interval: str, start: date, end: date) -> list[tuple[str, str]]:
     """`fromdate` / `todate` (IST, `yyyy-MM-dd HH:mm`) covering [start, end] in spans Angel accepts."""
-    span = timedelta(days=RANGE_LIMIT_DAYS[ANGEL_INTERVALS[interval]])
-    result, day = [], start
-    while day <= end:
-        last = min(end, day + span - timedelta(days=1))
-        result.append((datetime.combine(day, time(0, 0)).strftime(CANDLE_REQUEST_FORMAT),
-                       datetime.combine(last, time(23, 59)).strftime(CANDLE_REQUEST_FORMAT)))
-        day = last + timedelta(days=1)
-    return result
+    return [(datetime.combine(first, time(0, 0)).strftime(CANDLE_REQUEST_FORMAT),
+             datetime.combine(last, time(23, 59)).strftime(CANDLE_REQUEST_FORMAT))
+            for first, last in day_windows(start, end, RANGE_LIMIT_DAYS[ANGEL_INTERVALS[interval]])]
 
 
 def candle_values(row: list[Any], daily: bool) -> CandleValues:
@@ -48,15 +44,6 @@ def candle_values(row: list[Any], daily: bool) -> CandleValues:
     epoch = (int(datetime.combine(moment.date(), time.min, tzinfo=timezone.utc).timestamp()) if daily
              else int(moment.timestamp()))
     return epoch, float(row[1]), float(row[2]), float(row[3]), float(row[4]), int(row[5]), 0
-
-
-def stitch(parts: Iterable[list[CandleValues]]) -> list[CandleValues]:
-    """Windows' candles → one ascending series, one candle per timestamp (the later window wins)."""
-    by_time: dict[int, CandleValues] = {}
-    for part in parts:
-        for candle in part:
-            by_time[candle[0]] = candle
-    return [by_time[key] for key in sorted(by_time)]
 
 
 def _levels(rows: list[dict[str, Any]]) -> tuple[DepthLevel, ...]:

@@ -13,7 +13,8 @@ from broker.contract import (BrokerSession, Candle, CandleSeries, DataAdapter, D
                              FundsAdapter, HistoryRequest, Instrument, Margin, MarginLeg, Quote)
 from broker.errors import NotSupported, UnknownSymbol
 from broker.zerodha.client import KiteClient
-from broker.zerodha.history import KITE_INTERVALS, candle_values, stitch, windows
+from broker.candles import stitch
+from broker.zerodha.history import KITE_INTERVALS, candle_values, windows
 from broker.zerodha.mapping import instrument_key, parse_kite_time
 
 MAX_QUOTES_PER_CALL = 500

@@ -9,9 +9,10 @@ daily bars (API_CONTRACT.md §6.4).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable
+from datetime import date, datetime, time, timezone
+from typing import Any
 
+from broker.candles import day_windows
 from broker.zerodha.mapping import parse_kite_time
 
 # unified interval → Kite's name
@@ -24,16 +25,9 @@ KITE_DATETIME = "%Y-%m-%d %H:%M:%S"
 
 def windows(interval: str, start: date, end: date) -> list[tuple[str, str]]:
     """`from` / `to` parameters (IST wall-clock text) covering [start, end] in windows Kite accepts."""
-    kite_interval = KITE_INTERVALS[interval]
-    span = timedelta(days=RANGE_LIMIT_DAYS[kite_interval])
-    result = []
-    day = start
-    while day <= end:
-        last = min(end, day + span - timedelta(days=1))
-        result.append((datetime.combine(day, time.min).strftime(KITE_DATETIME),
-                       datetime.combine(last, time(23, 59, 59)).strftime(KITE_DATETIME)))
-        day = last + timedelta(days=1)
-    return result
+    return [(datetime.combine(first, time.min).strftime(KITE_DATETIME),
+             datetime.combine(last, time(23, 59, 59)).strftime(KITE_DATETIME))
+            for first, last in day_windows(start, end, RANGE_LIMIT_DAYS[KITE_INTERVALS[interval]])]
 
 
 def candle_epoch(text: str, daily: bool) -> int:
@@ -50,13 +44,3 @@ def candle_values(row: list[Any], daily: bool) -> tuple[int, float, float, float
     oi = int(row[6]) if len(row) > 6 else 0
     return (candle_epoch(row[0], daily), float(row[1]), float(row[2]), float(row[3]), float(row[4]),
             int(row[5]), oi)
-
-
-def stitch(parts: Iterable[list[tuple[int, float, float, float, float, int, int]]]
-           ) -> list[tuple[int, float, float, float, float, int, int]]:
-    """Windows' candles → one ascending series, one candle per timestamp (the later window wins)."""
-    by_time: dict[int, tuple[int, float, float, float, float, int, int]] = {}
-    for part in parts:
-        for candle in part:
-            by_time[candle[0]] = candle
-    return [by_time[key] for key in sorted(by_time)]
