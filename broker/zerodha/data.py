@@ -11,9 +11,9 @@ from typing import Any, Sequence
 
 from broker.contract import (BrokerSession, Candle, CandleSeries, DataAdapter, Depth, DepthLevel, Funds,
                              FundsAdapter, HistoryRequest, Instrument, Margin, MarginLeg, Quote)
+from broker.candles import stitch
 from broker.errors import NotSupported, UnknownSymbol
 from broker.zerodha.client import KiteClient
-from broker.candles import stitch
 from broker.zerodha.history import KITE_INTERVALS, candle_values, windows
 from broker.zerodha.mapping import instrument_key, parse_kite_time
 

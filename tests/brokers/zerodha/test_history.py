@@ -5,7 +5,8 @@ from datetime import date, datetime
 
 import pytest
 
-from broker.zerodha.history import KITE_INTERVALS, candle_values, stitch, windows
+from broker.candles import stitch
+from broker.zerodha.history import KITE_INTERVALS, candle_values, windows
 from tests.fakes.fixtures import kite_json
 
 
