@@ -24,7 +24,7 @@ import itertools
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -34,6 +34,7 @@ from werkzeug.serving import make_server
 
 from tests.fakes.angel.data import (API_KEY, CLIENT_CODE, FIXTURES, PIN, TOTP_SECRET, Scrip, base_price, fixture,
                                     scrips)
+from tests.fakes.recording import Failure, SeenRequest
 from tests.support.net import free_port
 
 SECURE = "/rest/secure/angelbroking"
@@ -55,20 +56,7 @@ _FINAL = ("complete", "cancelled", "rejected")
 
 
 @dataclass
-class SeenRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    json: Any = None
-
-
-@dataclass
-class _Failure:
-    status: int
-    errorcode: str
-    message: str
-    times: int
-    paths: tuple[str, ...] = ()
+class _Failure(Failure):
     body: str | None = None          # a raw (malformed) body instead of the envelope
 
 
@@ -195,17 +183,17 @@ class AngelServer:
         return app
 
     def _before(self) -> Response | None:
-        self.requests.append(SeenRequest(request.method, request.path, dict(request.headers),
+        self.requests.append(SeenRequest(request.method, request.path, request.args.to_dict(flat=False),
+                                         request.form.to_dict(), dict(request.headers),
                                          request.get_json(silent=True)))
         for seconds, paths in self._slow:
             if not paths or request.path.startswith(paths):
                 time.sleep(seconds)
         for failure in self._failures:
-            if failure.times > 0 and (not failure.paths or request.path.startswith(failure.paths)):
-                failure.times -= 1
+            if failure.claims(request.path):
                 if failure.body is not None:
                     return Response(failure.body, status=failure.status, mimetype="text/plain")
-                return _refusal(failure.message, failure.errorcode, failure.status)
+                return _refusal(failure.message, failure.error_type or "", failure.status)
         if request.path == MASTER_PATH:
             return None                     # a public file, no headers needed
         headers = request.headers
