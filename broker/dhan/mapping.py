@@ -27,6 +27,10 @@ _FROM_SEGMENT = {segment: exchange for exchange, segment in SEGMENTS.items() if 
 SEGMENT_CODES = {"IDX_I": 0, "NSE_EQ": 1, "NSE_FNO": 2, "NSE_CURRENCY": 3, "BSE_EQ": 4, "MCX_COMM": 5,
                  "BSE_CURRENCY": 7, "BSE_FNO": 8}
 SEGMENT_NAMES = {code: name for name, code in SEGMENT_CODES.items()}
+# (exchange, segment letter) as the scrip master and order updates write them → exchange segment
+SEGMENT_LETTERS = {("NSE", "E"): "NSE_EQ", ("BSE", "E"): "BSE_EQ", ("NSE", "D"): "NSE_FNO", ("BSE", "D"): "BSE_FNO",
+                   ("NSE", "C"): "NSE_CURRENCY", ("BSE", "C"): "BSE_CURRENCY", ("MCX", "M"): "MCX_COMM",
+                   ("NSE", "I"): "IDX_I", ("BSE", "I"): "IDX_I"}
 
 # products: MARGIN is Dhan's carry-forward for F&O, MTF its margin-funded delivery; CO / BO are intraday
 _TO_PRODUCT = {"CNC": "CNC", "MIS": "INTRADAY", "NRML": "MARGIN"}

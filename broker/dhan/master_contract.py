@@ -3,8 +3,8 @@
 Columns used: SEM_EXM_EXCH_ID (NSE / BSE / MCX) with SEM_SEGMENT (E equity, D derivatives, C currency,
 M commodity, I index) give the exchange segment; SEM_SMST_SECURITY_ID is the security id every order,
 quote, chart and feed request takes (kept as `token`); SEM_INSTRUMENT_NAME (EQUITY, INDEX, FUTIDX,
-OPTIDX, FUTSTK, OPTSTK, FUTCOM, OPTFUT, FUTCUR, OPTCUR) is kept as `instrumenttype` because the chart
-endpoints need it; SEM_TRADING_SYMBOL is Dhan's symbol (`NIFTY-Dec2024-24000-CE`); SEM_EXPIRY_DATE is
+OPTIDX, FUTSTK, OPTSTK, FUTCOM, OPTFUT, FUTCUR, OPTCUR) is kept as `instrumenttype` (EQUITY as the
+usual EQ) because the chart endpoints need it; SEM_TRADING_SYMBOL is Dhan's symbol (`NIFTY-Dec2024-24000-CE`); SEM_EXPIRY_DATE is
 `YYYY-MM-DD HH:MM:SS`; SEM_TICK_SIZE is in paise. Symbols are built only through utils/symbols.py:
 equities keep their trading symbol, futures are `NAMEDDMMMYYFUT`, options `NAMEDDMMMYYSTRIKECE/PE`
 (the underlying is the trading symbol's first part), indices go to NSE_INDEX / BSE_INDEX with short
@@ -21,17 +21,12 @@ from typing import Callable, Iterable, Iterator
 from broker.contract import BrokerSession, Instrument, MasterContractLoader
 from broker.errors import BrokerError
 from broker.dhan.client import DhanClient
+from broker.dhan.mapping import SEGMENT_LETTERS, to_unified_exchange
 from utils.symbols import future_symbol, option_symbol
 
 CSV_COLUMNS = ("SEM_EXM_EXCH_ID", "SEM_SEGMENT", "SEM_SMST_SECURITY_ID", "SEM_INSTRUMENT_NAME",
                "SEM_TRADING_SYMBOL", "SEM_LOT_UNITS", "SEM_EXPIRY_DATE", "SEM_STRIKE_PRICE", "SEM_OPTION_TYPE",
                "SEM_TICK_SIZE", "SM_SYMBOL_NAME")
-# (exchange, segment letter) → (Dhan exchange segment, unified exchange)
-_SEGMENTS = {("NSE", "E"): ("NSE_EQ", "NSE"), ("BSE", "E"): ("BSE_EQ", "BSE"),
-             ("NSE", "D"): ("NSE_FNO", "NFO"), ("BSE", "D"): ("BSE_FNO", "BFO"),
-             ("NSE", "C"): ("NSE_CURRENCY", "CDS"), ("BSE", "C"): ("BSE_CURRENCY", "BCD"),
-             ("MCX", "M"): ("MCX_COMM", "MCX"),
-             ("NSE", "I"): ("IDX_I", "NSE_INDEX"), ("BSE", "I"): ("IDX_I", "BSE_INDEX")}
 FUTURES = frozenset({"FUTIDX", "FUTSTK", "FUTCOM", "FUTCUR"})
 OPTIONS = frozenset({"OPTIDX", "OPTSTK", "OPTFUT", "OPTCUR"})
 # Dhan's index trading symbols → the names the OpenAlgo API uses for them
@@ -72,10 +67,10 @@ def _tick(paise: str) -> float:
 def convert_row(row: dict[str, str]) -> Instrument | None:
     """One CSV row → a unified row; None for rows we do not offer."""
     exchange, letter = (row.get("SEM_EXM_EXCH_ID") or "").strip(), (row.get("SEM_SEGMENT") or "").strip()
-    segments = _SEGMENTS.get((exchange, letter))
-    if segments is None:
+    segment = SEGMENT_LETTERS.get((exchange, letter))
+    if segment is None:
         return None
-    segment, unified_exchange = segments
+    unified_exchange = to_unified_exchange(segment, exchange)
     kind = (row.get("SEM_INSTRUMENT_NAME") or "").strip().upper()
     trading_symbol = (row.get("SEM_TRADING_SYMBOL") or "").strip()
     security_id = (row.get("SEM_SMST_SECURITY_ID") or "").strip()
@@ -111,7 +106,7 @@ def convert_row(row: dict[str, str]) -> Instrument | None:
     return Instrument(symbol=symbol, brsymbol=trading_symbol, name=name or symbol, exchange=unified_exchange,
                       brexchange=segment, token=security_id, expiry=expiry, strike=strike,
                       lotsize=max(int(float(row.get("SEM_LOT_UNITS") or 1)), 1), tick_size=_tick(row.get("SEM_TICK_SIZE") or ""),
-                      instrumenttype=kind)
+                      instrumenttype="EQ" if kind == "EQUITY" else kind)
 
 
 def _rows(lines: Iterable[str]) -> csv.DictReader:

@@ -9,21 +9,17 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from broker.contract import (BrokerSession, Candle, CandleSeries, DataAdapter, Depth, DepthLevel, Funds,
+from broker.contract import (BrokerSession, Candle, CandleSeries, DataAdapter, Depth, Funds,
                              FundsAdapter, HistoryRequest, Instrument, Margin, MarginLeg, Quote)
 from broker.candles import stitch
 from broker.errors import NotSupported, UnknownSymbol
+from broker.quote_rows import depth_from_row, quote_from_row
 from broker.zerodha.client import KiteClient
 from broker.zerodha.history import KITE_INTERVALS, candle_values, windows
 from broker.zerodha.mapping import instrument_key, parse_kite_time
 
 MAX_QUOTES_PER_CALL = 500
 _DERIVATIVE_TYPES = ("FUT", "CE", "PE")
-
-
-def _levels(rows: list[dict[str, Any]]) -> tuple[DepthLevel, ...]:
-    return Depth.pad([DepthLevel(float(r.get("price") or 0), int(r.get("quantity") or 0), int(r.get("orders") or 0))
-                      for r in rows])
 
 
 class ZerodhaData(DataAdapter):
@@ -61,28 +57,11 @@ class ZerodhaData(DataAdapter):
 
     def depth(self, session: BrokerSession, instrument: Instrument) -> Depth:
         row = self._one(session, instrument)
-        ohlc, book = row.get("ohlc") or {}, row.get("depth") or {}
-        return Depth(symbol=instrument.symbol, exchange=instrument.exchange, ltp=float(row.get("last_price") or 0),
-                     bids=_levels(book.get("buy", [])), asks=_levels(book.get("sell", [])),
-                     ltq=int(row.get("last_quantity") or 0), open=float(ohlc.get("open") or 0),
-                     high=float(ohlc.get("high") or 0), low=float(ohlc.get("low") or 0),
-                     prev_close=float(ohlc.get("close") or 0), volume=int(row.get("volume") or 0),
-                     oi=int(row.get("oi") or 0), total_buy_qty=int(row.get("buy_quantity") or 0),
-                     total_sell_qty=int(row.get("sell_quantity") or 0),
-                     timestamp=parse_kite_time(row.get("timestamp")), raw=row)
+        return depth_from_row(instrument, row, parse_kite_time(row.get("timestamp")))
 
     @staticmethod
     def to_quote(instrument: Instrument, row: dict[str, Any]) -> Quote:
-        ohlc, book = row.get("ohlc") or {}, row.get("depth") or {}
-        bid = (book.get("buy") or [{}])[0]
-        ask = (book.get("sell") or [{}])[0]
-        return Quote(symbol=instrument.symbol, exchange=instrument.exchange, ltp=float(row.get("last_price") or 0),
-                     open=float(ohlc.get("open") or 0), high=float(ohlc.get("high") or 0),
-                     low=float(ohlc.get("low") or 0), prev_close=float(ohlc.get("close") or 0),
-                     volume=int(row.get("volume") or 0), bid=float(bid.get("price") or 0),
-                     ask=float(ask.get("price") or 0), bid_qty=int(bid.get("quantity") or 0),
-                     ask_qty=int(ask.get("quantity") or 0), oi=int(row.get("oi") or 0),
-                     timestamp=parse_kite_time(row.get("timestamp")), raw=row)
+        return quote_from_row(instrument, row, parse_kite_time(row.get("timestamp")))
 
     def history(self, session: BrokerSession, request: HistoryRequest) -> CandleSeries:
         kite_interval = KITE_INTERVALS.get(request.interval)

@@ -12,7 +12,7 @@ ROWS = {(r.exchange, r.symbol): r for r in parse_scrip_master((FIXTURES / "scrip
 
 
 @pytest.mark.parametrize("exchange, symbol, brexchange, token, kind", [
-    ("NSE", "HDFCBANK", "NSE_EQ", "1333", "EQUITY"), ("BSE", "HDFCBANK", "BSE_EQ", "500180", "EQUITY"),
+    ("NSE", "HDFCBANK", "NSE_EQ", "1333", "EQ"), ("BSE", "HDFCBANK", "BSE_EQ", "500180", "EQ"),
     ("NSE_INDEX", "NIFTY", "IDX_I", "13", "INDEX"), ("NSE_INDEX", "INDIAVIX", "IDX_I", "21", "INDEX"),
     ("BSE_INDEX", "SENSEX", "IDX_I", "51", "INDEX"),
     ("NFO", "NIFTY26DEC24FUT", "NSE_FNO", "35001", "FUTIDX"),

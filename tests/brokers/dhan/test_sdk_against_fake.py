@@ -125,7 +125,7 @@ def test_daily_and_intraday_charts_come_as_column_arrays(api):
 def test_forever_orders(api):
     placed = ok(api.place_forever("1333", api.NSE, api.BUY, api.CNC, api.LIMIT, 10, 1400.0, 1401.0))
     order_id = placed["orderId"]
-    ok(api.modify_forever(order_id, "SINGLE", api.LIMIT, "ENTRY_LEG", 12, 1395.0, 1396.0, 0, api.DAY))
+    ok(api.modify_forever(order_id, "SINGLE", api.LIMIT, "TARGET_LEG", 12, 1395.0, 1396.0, 0, api.DAY))
     rows = [r for r in ok(api.get_forever()) if r["orderId"] == order_id]
     assert [(r["quantity"], r["price"], r["triggerPrice"]) for r in rows] == [(12, 1395.0, 1396.0)]
     oco = ok(api.place_forever("11536", api.NSE, api.SELL, api.CNC, api.LIMIT, 3, 4200.0, 4195.0, order_flag="OCO",

@@ -594,7 +594,7 @@ class DhanServer:
                 "productType": body["productType"], "orderType": body["orderFlag"],
                 "tradingSymbol": row["SEM_TRADING_SYMBOL"], "securityId": str(body["securityId"]),
                 "quantity": body["quantity"], "price": float(body["price"]), "triggerPrice": float(body["triggerPrice"]),
-                "legName": "ENTRY_LEG" if body["orderFlag"] == "SINGLE" else "TARGET_LEG",
+                "legName": "TARGET_LEG",
                 "createTime": entry["created"], "updateTime": entry["created"], "exchangeTime": "0001-01-01 00:00:00",
                 "drvExpiryDate": row["SEM_EXPIRY_DATE"] or "0001-01-01 00:00:00", "drvOptionType": "NA",
                 "drvStrikePrice": 0.0}
