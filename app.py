@@ -21,7 +21,7 @@ from blueprints import (account, analyzer_page, auth, books, broker_pages, dashb
                         layout, market, strategies, web_security, webhooks)
 from database import migrate
 from services import brokers, order_journal, strategy_worker
-from utils import limiter
+from utils import json_body, limiter
 from utils.config import DEFAULT_ENV_FILE, ConfigError, Settings, load_settings
 from utils.logging import configure_logging, get_logger, print_banner
 
@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_logging(settings)
 
     app = Flask(__name__)
+    json_body.install(app)   # strict JSON: depth, huge numbers and lone surrogates are 400s, not 500s
     app.config.update(
         SECRET_KEY=settings.APP_KEY,
         MAX_CONTENT_LENGTH=settings.MAX_CONTENT_LENGTH,

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import importlib
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 from flask_restx import Api, apidoc
 from werkzeug.exceptions import HTTPException
 
 from broker.errors import BrokerError
 from services.request_errors import RequestError
-from utils import limiter
+from utils import json_body, limiter
 from utils.logging import get_logger
 from utils.responses import ApiError, broker_error_response, error_response, http_error_response
 
@@ -63,6 +63,9 @@ def init_app(app: Flask) -> OpenAlgoApi:
     app.config.setdefault("RESTX_ERROR_404_HELP", False)
     app.config.setdefault("RESTX_MASK_SWAGGER", False)
     blueprint, api = create_api()
+    # the body is parsed once, strictly, before the rate limit and the API-key check read it: a body
+    # that is not acceptable JSON is a 400 saying why, not "apikey is required"
+    blueprint.before_request(lambda: json_body.check_request_json(request))
     limiter.limit_api(app, blueprint)  # API_RATE_LIMIT per API key on every endpoint
     app.register_blueprint(blueprint)
     # Registering the API also registered Flask-RESTX's Swagger UI assets: served locally, no CDN.

@@ -17,6 +17,7 @@ from database.order_locks import LOCK_WAIT_SECONDS, OrderLockTimeout, order_lock
 from services import broker_session, order_journal, order_target
 from services.latency import LatencyTimer
 from services.order_target import Target
+from services.request_errors import RequestError
 from utils.constants import CASH_EXCHANGES, FNO_EXCHANGES, FRACTIONAL_QUANTITY_EXCHANGES
 from utils.logging import get_logger
 from utils.responses import ApiError
@@ -30,6 +31,9 @@ def error_body(exc: Exception) -> Outcome:
     """The contract's envelope and status for an ApiError or a unified broker error."""
     if isinstance(exc, ApiError):
         return {"status": "error", "message": exc.message, **exc.extra}, exc.status
+    if isinstance(exc, RequestError):
+        errors = {"errors": {exc.field: [exc.message]}} if exc.field else {}
+        return {"status": "error", "message": exc.message, **errors}, exc.status
     if isinstance(exc, TokenExpired):
         message = exc.message if isinstance(exc, broker_session.BrokerSessionExpired) else \
             broker_session.expired_message(exc.message)
@@ -53,7 +57,7 @@ def run(user_id: int, action: str, request: Mapping[str, Any], work: Callable[[T
         # broker call); the paper engine of analyzer mode has no token
         with nullcontext() if target.analyze else broker_session.expire_on_token_error(user_id):
             body, status = work(target, timer), 200
-    except (ApiError, BrokerError) as exc:
+    except (ApiError, BrokerError, RequestError) as exc:
         body, status = error_body(exc)
     except Exception:  # noqa: BLE001 — the client must get the contract's 500, the journal the outcome
         log.exception("%s failed for user %s", action, user_id)

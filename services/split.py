@@ -9,7 +9,7 @@ from services import order_flow
 from services.latency import LatencyTimer
 from services.order_flow import Outcome
 from services.order_target import Target
-from utils.responses import ApiError
+from services.request_errors import RequestError
 
 MAX_CHILDREN = 100
 
@@ -17,13 +17,17 @@ MAX_CHILDREN = 100
 def child_sizes(total: int, size: int) -> list[int]:
     count = total // size + (1 if total % size else 0)
     if count > MAX_CHILDREN:  # checked before building the list: quantity can be astronomically large
-        raise ApiError(400, f"Total number of orders would exceed maximum limit of {MAX_CHILDREN}")
+        raise RequestError(f"Total number of orders would exceed maximum limit of {MAX_CHILDREN} "
+                           f"({total} in children of {size}): raise splitsize", field="splitsize")
     return [size] * (total // size) + ([total % size] if total % size else [])
 
 
 def split_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         total = order_flow.whole_quantity(data["quantity"], data["exchange"])
+        if total != int(total) or total < 1:   # fractional (CRYPTO) quantities are placed whole, not split
+            raise RequestError(f"quantity must be a whole number of at least 1 to split (got {total:g}); place "
+                               "a fractional quantity with placeorder", field="quantity")
         sizes = child_sizes(int(total), int(data["splitsize"]))
         target.plugin.require("place_order")
         order_flow.order_request(target, data, quantity=sizes[0])  # whole-request validation before any child

@@ -13,6 +13,12 @@ FNO_EXCHANGES = ("NFO", "BFO", "MCX", "CDS", "NCO", "BCD", "NCDEX", "CRYPTO")
 SDK_INSTRUMENT_EXCHANGES = ("NSE", "BSE", "NFO", "BFO", "MCX", "CDS", "BCD", "NSE_INDEX", "BSE_INDEX")
 FRACTIONAL_QUANTITY_EXCHANGES = ("CRYPTO",)
 
+# Documented request limits (README "Limits"): beyond them a request is refused with a 400 naming the field.
+# Far above any real order (exchange freeze quantities are thousands of units), and far below what the
+# databases' 64-bit integers and the margin arithmetic (quantity x price) can hold.
+MAX_ORDER_QUANTITY = 1_000_000_000
+MAX_PRICE = 1_000_000_000.0
+
 ACTIONS = ("BUY", "SELL")
 PRODUCTS = ("CNC", "NRML", "MIS")
 PRICE_TYPES = ("MARKET", "LIMIT", "SL", "SL-M")

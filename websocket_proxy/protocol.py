@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from broker.ticks import DEFAULT_DEPTH, MODE_LABELS, parse_mode
+from utils import json_body
 
 AUTH_TIMEOUT_CODE = 4401
 SLOW_CLIENT_CODE = 4008
@@ -47,7 +48,9 @@ def error(code: str, message: str) -> dict[str, Any]:
 def parse_frame(raw: str | bytes) -> tuple[str, dict[str, Any]]:
     """(action, message); `type` is accepted in place of `action`, `auth` as `authenticate`."""
     try:
-        message = json.loads(raw)
+        message = json_body.loads(raw)
+    except json_body.JSONBodyError as exc:
+        raise ProtocolError("INVALID_JSON", f"Invalid JSON message: {exc}") from None
     except (ValueError, UnicodeDecodeError):
         raise ProtocolError("INVALID_JSON", "Invalid JSON message") from None
     if not isinstance(message, dict):

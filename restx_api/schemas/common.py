@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
-from utils.constants import ACTIONS, EXCHANGES, PRICE_TYPES, PRODUCTS
+from utils.constants import ACTIONS, EXCHANGES, MAX_ORDER_QUANTITY, MAX_PRICE, PRICE_TYPES, PRODUCTS
 
 
 class RequestSchema(Schema):
@@ -39,21 +39,37 @@ def action() -> fields.String:
     return fields.String(required=True, validate=_one_of(list(ACTIONS) + [a.lower() for a in ACTIONS]))
 
 
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def bounded(low: float, high: float, *, low_inclusive: bool = True, low_error: str | None = None) -> list[validate.Range]:
+    """Both ends of a number's allowed range, each with a message saying what is allowed (a number beyond
+    the limit is a 400 naming its field, never an overflow further down)."""
+    word = "greater than or equal to" if low_inclusive else "greater than"
+    return [validate.Range(min=low, min_inclusive=low_inclusive, error=low_error or f"Must be {word} {_number(low)}."),
+            validate.Range(max=high, error=f"Must be at most {_number(high)}.")]
+
+
 def quantity(*, allow_zero: bool = False) -> fields.Float:
-    bound = validate.Range(min=0, min_inclusive=allow_zero,
-                           error="Must be greater than or equal to 0." if allow_zero else "Must be greater than 0.")
-    return fields.Float(required=True, validate=bound, allow_nan=False,
-                        metadata={"description": "number or numeric string; whole unless CRYPTO"})
+    return fields.Float(required=True, validate=bounded(0, MAX_ORDER_QUANTITY, low_inclusive=allow_zero),
+                        allow_nan=False, metadata={"description": f"number or numeric string; whole unless CRYPTO; "
+                                                                  f"at most {MAX_ORDER_QUANTITY}"})
 
 
-def price_field(name: str) -> fields.Float:
-    return fields.Float(load_default=0.0, validate=validate.Range(min=0, error="Must be greater than or equal to 0."),
-                        allow_nan=False, metadata={"description": f"{name}; number or numeric string"})
+def price_field(name: str, *, required: bool = False) -> fields.Float:
+    options = {"required": True} if required else {"load_default": 0.0}
+    return fields.Float(validate=bounded(0, MAX_PRICE), allow_nan=False, **options,
+                        metadata={"description": f"{name}; number or numeric string; at most {MAX_PRICE:g}"})
 
 
 def non_negative_int(default: int = 0) -> fields.Integer:
-    return fields.Integer(load_default=default, strict=False,
-                          validate=validate.Range(min=0, error="Must be greater than or equal to 0."))
+    return fields.Integer(load_default=default, strict=False, validate=bounded(0, MAX_ORDER_QUANTITY))
+
+
+def order_count(low: int = 1) -> fields.Integer:
+    """A whole number of units (option lots' quantity, split sizes), at most MAX_ORDER_QUANTITY."""
+    return fields.Integer(required=True, strict=False, validate=bounded(low, MAX_ORDER_QUANTITY))
 
 
 class UppercaseAction(RequestSchema):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from marshmallow import fields, post_load, validate
 
-from restx_api.schemas.common import (RequestSchema, UppercaseAction, _one_of, action, apikey, exchange,
-                                      non_negative_int, price_field, strategy, symbol)
-from utils.constants import EXCHANGES, FNO_EXCHANGES, OPTION_TYPES, PRICE_TYPES, PRODUCTS
+from restx_api.schemas.common import (RequestSchema, UppercaseAction, _one_of, action, apikey, bounded, exchange,
+                                      non_negative_int, order_count, price_field, strategy, symbol)
+from utils.constants import EXCHANGES, FNO_EXCHANGES, MAX_ORDER_QUANTITY, MAX_PRICE, OPTION_TYPES, PRICE_TYPES, PRODUCTS
 
 
 def underlying() -> fields.String:
@@ -43,7 +43,7 @@ class OptionSymbolSchema(_OptionTypeUpper):
         error="Offset must be ATM, ITM1-ITM50, or OTM1-OTM50"))
     option_type = fields.String(required=True, validate=_one_of(list(OPTION_TYPES) + ["ce", "pe"]))
     strike_int = fields.Integer(load_default=None, allow_none=True, strict=False,
-                                validate=validate.Range(min=1, error="Must be at least 1."))
+                                validate=bounded(1, MAX_PRICE))
     strategy = fields.String(load_default=None, allow_none=True)
 
 
@@ -64,7 +64,7 @@ class OptionGreeksSchema(RequestSchema):
     exchange = fields.String(required=True, validate=_one_of(FNO_EXCHANGES))
     interest_rate = rate()
     forward_price = fields.Float(load_default=None, allow_none=True, allow_nan=False,
-                                 validate=validate.Range(min=0, min_inclusive=False, error="Must be greater than 0."))
+                                 validate=bounded(0, MAX_PRICE, low_inclusive=False))
     underlying_symbol = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     underlying_exchange = fields.String(load_default=None, allow_none=True, validate=_one_of(EXCHANGES))
     expiry_time = fields.String(load_default=None, allow_none=True,
@@ -82,8 +82,8 @@ class MarginPositionSchema(UppercaseAction):
     symbol = fields.String(required=True, validate=validate.Length(min=1, max=50))
     exchange = exchange()
     action = action()
-    quantity = fields.Integer(required=True, strict=False,
-                              validate=validate.Range(min=1, error="Quantity must be a positive number"))
+    quantity = fields.Integer(required=True, strict=False, validate=bounded(
+        1, MAX_ORDER_QUANTITY, low_error="Quantity must be a positive number"))
     product = fields.String(required=True, validate=_one_of(PRODUCTS))
     pricetype = fields.String(required=True, validate=_one_of(PRICE_TYPES))
     price = price_field("limit price")
@@ -139,11 +139,11 @@ class OptionsOrderSchema(_OptionLegFields):
     underlying = underlying()
     exchange = exchange()
     strike_int = OptionSymbolSchema._declared_fields["strike_int"]
-    quantity = fields.Integer(required=True, strict=False, validate=validate.Range(min=1, error="Must be at least 1."))
+    quantity = order_count()
 
 
 class OptionLegSchema(_OptionLegFields):
-    quantity = fields.Integer(required=True, strict=False, validate=validate.Range(min=1, error="Must be at least 1."))
+    quantity = order_count()
 
 
 class OptionsMultiOrderSchema(RequestSchema):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from restx_api.schemas.common import (OrderFields, RequestSchema, UppercaseAction, _one_of, action, apikey, exchange,
-                                      non_negative_int, price_field, quantity, strategy, symbol)
-from utils.constants import PRICE_TYPES, PRODUCTS
+from restx_api.schemas.common import (OrderFields, RequestSchema, UppercaseAction, _one_of, action, apikey, bounded,
+                                      exchange, non_negative_int, order_count, price_field, quantity, strategy, symbol)
+from utils.constants import MAX_ORDER_QUANTITY, PRICE_TYPES, PRODUCTS
 
 
 class PlaceOrderSchema(OrderFields):
@@ -15,7 +15,7 @@ class PlaceOrderSchema(OrderFields):
 
 class SmartOrderSchema(PlaceOrderSchema):
     quantity = quantity(allow_zero=True)
-    position_size = fields.Float(required=True, allow_nan=False,
+    position_size = fields.Float(required=True, allow_nan=False, validate=bounded(-MAX_ORDER_QUANTITY, MAX_ORDER_QUANTITY),
                                  metadata={"description": "target net position after execution (signed)"})
 
 
@@ -27,8 +27,7 @@ class BasketSchema(RequestSchema):
 
 
 class SplitOrderSchema(PlaceOrderSchema):
-    splitsize = fields.Integer(required=True, strict=False,
-                               validate=validate.Range(min=1, error="Must be greater than or equal to 1."))
+    splitsize = order_count()
 
 
 class ModifyOrderSchema(UppercaseAction):
@@ -42,7 +41,7 @@ class ModifyOrderSchema(UppercaseAction):
     action = action()
     product = fields.String(required=True, validate=_one_of(PRODUCTS))
     pricetype = fields.String(required=True, validate=_one_of(PRICE_TYPES))
-    price = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0))
+    price = price_field("limit price", required=True)
     quantity = quantity()
     disclosed_quantity = non_negative_int()
     trigger_price = price_field("trigger price")
