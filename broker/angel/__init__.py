@@ -3,11 +3,11 @@
 Read top to bottom: mapping.py (pure field translations and the error table), client.py (the REST caller,
 its headers and rate budgets), auth.py (client code + PIN + TOTP login), orders.py, data.py (quotes,
 depth, candles, funds, margin calculator), master_contract.py (the JSON scrip master), smartstream.py
-(the SmartStream 2.0 binary packets) and streaming.py (the market feed).
+(the SmartStream 2.0 binary packets), streaming.py (the market feed) and order_feed.py (order-status pushes).
 
 Settings: ANGEL_API_KEY (the API key of an app created at smartapi.angelone.in); ANGEL_CLIENT_PUBLIC_IP
 (the static IP registered for the app, sent as X-ClientPublicIP). The base URLs are settings too
-(ANGEL_API_URL, ANGEL_WS_URL, ANGEL_MASTER_URL), empty meaning Angel's real endpoints; tests point them at
+(ANGEL_API_URL, ANGEL_WS_URL, ANGEL_ORDER_WS_URL, ANGEL_MASTER_URL), empty meaning Angel's real endpoints; tests point them at
 the fake servers of tests/fakes/angel/. Users connect with their client code, PIN and current TOTP.
 """
 from __future__ import annotations
@@ -19,10 +19,12 @@ from broker.angel.client import API_URL, RATE_LIMITS, SmartApiClient
 from broker.angel.data import ANGEL_INTERVALS, MAX_QUOTES_PER_CALL, AngelData, AngelFunds
 from broker.angel.mapping import ERROR_TABLE, UNIFIED_EXCHANGES  # noqa: F401  (ERROR_TABLE: the contract suite reads it here)
 from broker.angel.master_contract import MASTER_URL, AngelMasterContract
+from broker.angel.order_feed import ORDER_WS_URL, AngelOrderFeed
 from broker.angel.orders import AngelOrders, SymbolNames
 from broker.angel.streaming import (MAX_CONNECTIONS, MAX_TOKENS_PER_CONNECTION, STREAM_URL, AngelStreaming,
                                     credentials_from)
-from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, PluginConfig, SettingSpec, Tick
+from broker.contract import (BrokerPlugin, BrokerSession, CapabilityMap, Manifest, OrderEmit, PluginConfig,
+                             SettingSpec, Tick)
 from broker.http import BrokerHttp
 from broker.threaded_stream import ThreadedStream
 
@@ -36,6 +38,8 @@ MANIFEST = Manifest(
                           help=f"empty: {API_URL}"),
               SettingSpec(name="ANGEL_WS_URL", label="SmartStream 2.0 WebSocket URL", required=False,
                           help=f"empty: {STREAM_URL}"),
+              SettingSpec(name="ANGEL_ORDER_WS_URL", label="Order-status WebSocket URL", required=False,
+                          help=f"empty: {ORDER_WS_URL}"),
               SettingSpec(name="ANGEL_MASTER_URL", label="Scrip master URL", required=False,
                           help=f"empty: {MASTER_URL}")),
     login_fields=LOGIN_FIELDS,
@@ -55,7 +59,7 @@ CAPABILITIES = CapabilityMap(
     symbols_per_connection=MAX_TOKENS_PER_CONNECTION,
     max_streaming_connections=MAX_CONNECTIONS,
     amo=True,
-    order_updates="poll",
+    order_updates="push",
     rate_limits=RATE_LIMITS,
     extras={"session_expiry": "daily login (treated as ending at midnight IST)",
             "varieties": "NORMAL, STOPLOSS (SL / SL-M), AMO outside market hours"},
@@ -70,13 +74,20 @@ def streaming_factory(config: PluginConfig) -> Callable[[BrokerSession, Callable
     return create
 
 
+def order_feed_factory(config: PluginConfig, orders: AngelOrders) -> Callable[[BrokerSession, OrderEmit], AngelOrderFeed]:
+    """The contract's order-feed factory: Angel's order-status WebSocket for one user's session."""
+    def create(session: BrokerSession, emit: OrderEmit) -> AngelOrderFeed:
+        return AngelOrderFeed(session, emit, orders, config.get("ANGEL_ORDER_WS_URL") or ORDER_WS_URL)
+    return create
+
+
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
     http = config.http or BrokerHttp("angel", rate_limiter=config.rate_limiter)
     client = SmartApiClient(http, config.get("ANGEL_API_KEY") or "", base_url=config.get("ANGEL_API_URL") or API_URL,
                             public_ip=config.get("ANGEL_CLIENT_PUBLIC_IP") or "")
+    orders = AngelOrders(client, SymbolNames(config.symbols))
     return BrokerPlugin(
-        manifest=MANIFEST, capabilities=CAPABILITIES, auth=AngelAuth(client),
-        orders=AngelOrders(client, SymbolNames(config.symbols)),
+        manifest=MANIFEST, capabilities=CAPABILITIES, auth=AngelAuth(client), orders=orders,
         data=AngelData(client), funds=AngelFunds(client),
         master_contract=AngelMasterContract(client, config.get("ANGEL_MASTER_URL") or MASTER_URL),
-        streaming=streaming_factory(config))
+        streaming=streaming_factory(config), order_feed=order_feed_factory(config, orders))
