@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from broker.angel.client import SmartApiClient
@@ -41,8 +42,18 @@ def _strike(row: dict[str, Any], exchange: str) -> float:
     return round(raw / (10_000_000 if exchange == "CDS" else 100), 4)
 
 
+_NOT_SYMBOL_CHARS = re.compile(r"[^A-Z0-9&]")
+
+
+@lru_cache(maxsize=8192)
 def _expiry(text: str) -> date | None:
+    """`26DEC2024` → date; cached: a 100k-row master has a few hundred distinct expiries."""
     return datetime.strptime(text.strip().upper(), "%d%b%Y").date() if text and text.strip() else None
+
+
+@lru_cache(maxsize=65536)
+def _underlying(name: str) -> str:
+    return _NOT_SYMBOL_CHARS.sub("", name.upper())
 
 
 def index_symbol(row: dict[str, Any]) -> str:
@@ -50,7 +61,7 @@ def index_symbol(row: dict[str, Any]) -> str:
         known = INDEX_NAMES.get(candidate.strip().upper())
         if known:
             return known
-    return re.sub(r"[^A-Z0-9&]", "", (row.get("symbol") or row.get("name") or "").upper())
+    return _underlying(row.get("symbol") or row.get("name") or "")
 
 
 def convert_row(row: dict[str, Any]) -> Instrument | None:
@@ -60,7 +71,7 @@ def convert_row(row: dict[str, Any]) -> Instrument | None:
     if exchange not in SUPPORTED_EXCHANGES:
         return None
     trading_symbol = str(row["symbol"]).strip()
-    name = re.sub(r"[^A-Z0-9&]", "", str(row.get("name") or "").upper())
+    name = _underlying(str(row.get("name") or ""))
     expiry = _expiry(str(row.get("expiry") or ""))
     strike = 0.0
     unified_exchange = exchange
