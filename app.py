@@ -73,6 +73,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             migrate.upgrade(database.db.engine)
     # queued webhook alerts run in every serving process (not in CLI commands; tests start it on demand)
     strategy_worker.init_app(app, start=not app.testing and not _run_by_flask_cli())
+    if not app.testing and not _run_by_flask_cli() and app.config.get("STRATEGY_WORKER", True):  # serving
+        brokers.watch_paper(app)   # resting paper orders and GTTs left by the last run keep being matched
     return app
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Iterator
 
-from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, or_,
+from sqlalchemy import (Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, or_,
                         Table, UniqueConstraint, bindparam, delete, exists, func, select)
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import ColumnElement
@@ -133,7 +133,33 @@ class PaperLedgerEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-USER_TABLES = (PaperOrder, PaperTrade, PaperPosition, PaperHolding, PaperLedgerEntry)
+class PaperGtt(db.Model):
+    """A GTT trigger of the paper broker: it waits, across restarts, until the simulated price crosses a
+    leg's trigger, then places that leg's order (broker/paper/gtt.py)."""
+    __tablename__ = "paper_gtt"
+    __table_args__ = (Index("ix_paper_gtt_user_id_status", "user_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    trigger_id: Mapped[str] = mapped_column(String(24), unique=True)
+    trigger_type: Mapped[str] = mapped_column(String(8))       # SINGLE / OCO
+    status: Mapped[str] = mapped_column(String(16))            # active / triggered / cancelled / expired / rejected
+    strategy: Mapped[str] = mapped_column(String(100), default="")
+    symbol: Mapped[str] = mapped_column(String(64))
+    exchange: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(4))
+    quantity: Mapped[int] = mapped_column(Integer)
+    product: Mapped[str] = mapped_column(String(8))
+    legs: Mapped[str] = mapped_column(Text)                    # JSON list of legs, stop-loss first
+    last_price: Mapped[float] = mapped_column(Money, default=0.0)
+    rejection_reason: Mapped[str] = mapped_column(String(255), default="")
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))   # prices scanned up to here
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+USER_TABLES = (PaperOrder, PaperTrade, PaperPosition, PaperHolding, PaperLedgerEntry, PaperGtt)
 
 # The tables as SQLAlchemy Core sees them: the engine's transaction (database/paper_tx.py) uses these.
 ACCOUNTS: Table = PaperAccount.__table__
@@ -142,6 +168,8 @@ TRADES: Table = PaperTrade.__table__
 POSITIONS: Table = PaperPosition.__table__
 HOLDINGS: Table = PaperHolding.__table__
 LEDGER: Table = PaperLedgerEntry.__table__
+GTTS: Table = PaperGtt.__table__
+GTT_ACTIVE = "active"
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -163,6 +191,7 @@ class LockedAccount:
     tx: PaperTx
     account: PaperRow | None
     has_resting: bool
+    has_gtt: bool = False        # an active GTT waits for its trigger
 
 
 RESTING_STATUSES = ("open", "trigger pending")
@@ -179,7 +208,8 @@ def is_resting(status: Any) -> ColumnElement[bool]:
 _LOCK_AND_READ = (
     select(ACCOUNTS, exists().where(ORDERS.c.user_id == ACCOUNTS.c.user_id,
                                     is_resting(ORDERS.c.status))
-           .label("has_resting"))
+           .label("has_resting"),
+           exists().where(GTTS.c.user_id == ACCOUNTS.c.user_id, GTTS.c.status == GTT_ACTIVE).label("has_gtt"))
     .where(ACCOUNTS.c.user_id == bindparam("uid")).with_for_update(of=ACCOUNTS))
 
 
@@ -209,8 +239,8 @@ def locked_account(user_id: int, bind: Engine | None = None) -> Iterator[LockedA
             yield LockedAccount(tx, None, False)
             return
         values = dict(found)
-        has_resting = bool(values.pop("has_resting"))
-        yield LockedAccount(tx, tx.adopt(ACCOUNTS, values), has_resting)
+        has_resting, has_gtt = bool(values.pop("has_resting")), bool(values.pop("has_gtt"))
+        yield LockedAccount(tx, tx.adopt(ACCOUNTS, values), has_resting, has_gtt)
         tx.flush()
 
 
@@ -238,8 +268,8 @@ def wipe_user(tx: PaperTx, user_id: int) -> None:
 
 
 def users_with_resting_orders(bind: Engine | None = None) -> list[int]:
-    """Users that have open or trigger-pending paper orders (for the background matcher)."""
+    """Users that have open or trigger-pending paper orders or active GTTs (for the background matcher)."""
     with Session(bind or db.engine) as session:
-        rows = session.scalars(select(PaperOrder.user_id).where(
-            is_resting(PaperOrder.status)).distinct())
+        rows = session.scalars(select(PaperOrder.user_id).where(is_resting(PaperOrder.status))
+                               .union(select(PaperGtt.user_id).where(PaperGtt.status == GTT_ACTIVE)))
         return list(rows)

@@ -20,7 +20,7 @@ from utils.responses import ApiError, broker_error_response, error_response, htt
 log = get_logger(__name__)
 
 API_PREFIX = "/api/v1"
-NAMESPACE_MODULES: list[str] = ["ping", "order_management", "account", "analyzer", "market_data", "symbols", "options",
+NAMESPACE_MODULES: list[str] = ["ping", "order_management", "gtt", "account", "analyzer", "market_data", "symbols", "options",
                                 "utilities"]
 
 

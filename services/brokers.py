@@ -40,3 +40,16 @@ def registry(app: Flask | None = None) -> BrokerRegistry:
 def order_events(app: Flask | None = None) -> OrderEventSink:
     """This process's order-event sink (see services/order_events.py)."""
     return (app or current_app).extensions[_ORDER_EVENTS]
+
+
+def watch_paper(app: Flask) -> None:
+    """Start the paper broker's background matcher when orders rest or GTTs wait from an earlier run
+    (otherwise it starts with the first resting order), so they fill and trigger without a request."""
+    from database.paper import users_with_resting_orders
+
+    entry = registry(app).entries.get("paper")
+    if entry is None or entry.plugin is None:
+        return
+    with app.app_context():
+        if users_with_resting_orders():
+            entry.plugin.orders.matcher.ensure_started()

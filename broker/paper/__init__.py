@@ -25,8 +25,8 @@ from typing import Callable
 
 from broker.contract import (BrokerPlugin, BrokerSession, CapabilityMap, Manifest, OrderEvent, PluginConfig, SettingSpec,
                              Tick)
-from broker.contract.manifest import GTT_OPERATIONS, INTERVALS, OPERATIONS
-from broker.paper.adapters import PaperAuth, PaperData, PaperFunds, PaperMasterContract, PaperOrders
+from broker.contract.manifest import INTERVALS, OPERATIONS
+from broker.paper.adapters import PaperAuth, PaperData, PaperFunds, PaperGtt, PaperMasterContract, PaperOrders
 from broker.paper.engine import EngineSettings, PaperEngine
 from broker.paper.matcher import BackgroundMatcher
 from broker.paper import market, replay
@@ -47,7 +47,7 @@ MANIFEST = Manifest(
 )
 
 CAPABILITIES = CapabilityMap(
-    operations=frozenset(OPERATIONS) - frozenset(GTT_OPERATIONS),  # GTT: next (issue 18)
+    operations=frozenset(OPERATIONS),
     streaming_modes=frozenset({1, 2, 3}),
     exchanges=frozenset({"NSE", "BSE", "NFO", "BFO", "MCX", "NSE_INDEX", "BSE_INDEX"}),
     intervals=INTERVALS,
@@ -88,7 +88,8 @@ def create_plugin(config: PluginConfig) -> BrokerPlugin:
     replay_file = config.get("PAPER_REPLAY_FILE") or ""
     replay.install(replay.load(PROJECT_ROOT / replay_file) if replay_file else None)
     engine = PaperEngine(EngineSettings.from_settings(config.settings), on_event=config.on_order_event)
+    matcher = BackgroundMatcher(engine, on_change=config.on_order_update)
     return BrokerPlugin(manifest=MANIFEST, capabilities=CAPABILITIES, auth=PaperAuth(),
-                        orders=PaperOrders(engine, BackgroundMatcher(engine, on_change=config.on_order_update)), data=PaperData(engine),
+                        orders=PaperOrders(engine, matcher), data=PaperData(engine),
                         funds=PaperFunds(engine), master_contract=PaperMasterContract(engine),
-                        streaming=streaming_factory(config), order_feed=EngineOrderFeed)
+                        streaming=streaming_factory(config), order_feed=EngineOrderFeed, gtt=PaperGtt(engine, matcher))

@@ -12,13 +12,14 @@ from typing import Callable, Iterator, Mapping, Sequence
 from broker.contract import (AuthAdapter, AuthResult, BrokerSession, Candle, CandleSeries, DataAdapter, Depth,
                              DepthLevel, Funds, FundsAdapter, Holding, HistoryRequest, Instrument, Margin,
                              MarginLeg, MasterContractLoader, ModifyRequest, Order, OrderAck, OrderAdapter,
-                             OrderRequest, Position, Quote, Trade)
-from broker.paper import market
+                             OrderRequest, Position, Quote, Trade, Gtt, GttAck, GttAdapter, GttLeg, GttRequest)
+from broker.paper import gtt, market
 from broker.paper.calendar import ist_stamp as _stamp
 from broker.paper.engine import PaperEngine
 from broker.paper.instruments import PaperInstrument
 from broker.paper.margins import position_margin
 from broker.paper.matcher import BackgroundMatcher
+from database.paper import aware
 from utils.symbols import parse_master_expiry
 
 
@@ -102,6 +103,53 @@ class PaperOrders(OrderAdapter):
     def close_all_positions(self, session: BrokerSession, resolve: Callable[[str, str], Instrument]) -> list[OrderAck]:
         return [OrderAck(order_id=row.orderid, message="Position squared off", raw=_acknowledged(row))
                 for row in self.engine.close_all(session.user_id)]
+
+
+def to_gtt(row) -> Gtt:  # noqa: ANN001 (a paper_gtt row)
+    legs = tuple(GttLeg(trigger_price=leg["trigger_price"], price=leg["price"], pricetype=leg["pricetype"],
+                        role=leg["role"], order_id=leg["order_id"]) for leg in gtt.legs_of(row))
+    return Gtt(trigger_id=row.trigger_id, symbol=row.symbol, exchange=row.exchange, trigger_type=row.trigger_type,
+               status=row.status, action=row.action, quantity=row.quantity, product=row.product, legs=legs,
+               last_price=round(row.last_price, 2), created_at=aware(row.created_at),
+               updated_at=aware(row.updated_at), expires_at=aware(row.expires_at), strategy=row.strategy,
+               rejection_reason=row.rejection_reason)
+
+
+class PaperGtt(GttAdapter):
+    """GTT triggers kept by the engine (broker/paper/gtt.py); the background matcher watches them."""
+
+    def __init__(self, engine: PaperEngine, matcher: BackgroundMatcher):
+        self.engine = engine
+        self.matcher = matcher
+
+    @staticmethod
+    def _legs(request: GttRequest) -> list[dict]:
+        return [{"role": leg.role, "trigger_price": leg.trigger_price, "price": leg.price, "pricetype": leg.pricetype}
+                for leg in request.legs]
+
+    def place_gtt(self, session: BrokerSession, request: GttRequest) -> GttAck:
+        row = self.engine.place_gtt(session.user_id, symbol=request.instrument.symbol,
+                                    exchange=request.instrument.exchange, trigger_type=request.trigger_type,
+                                    action=request.action, quantity=int(request.quantity), product=request.product,
+                                    legs=self._legs(request), strategy=request.strategy, expires_at=request.expires_at)
+        self.matcher.ensure_started()
+        return GttAck(trigger_id=row.trigger_id, message="GTT placed")
+
+    def modify_gtt(self, session: BrokerSession, trigger_id: str, request: GttRequest) -> GttAck:
+        row = self.engine.modify_gtt(session.user_id, trigger_id, quantity=int(request.quantity),
+                                     product=request.product, legs=self._legs(request), strategy=request.strategy)
+        self.matcher.ensure_started()
+        return GttAck(trigger_id=row.trigger_id, message="GTT modified")
+
+    def cancel_gtt(self, session: BrokerSession, trigger_id: str) -> GttAck:
+        return GttAck(trigger_id=self.engine.cancel_gtt(session.user_id, trigger_id).trigger_id,
+                      message="GTT cancelled")
+
+    def gtt_book(self, session: BrokerSession) -> list[Gtt]:
+        rows = self.engine.gtts(session.user_id)
+        if any(row.status == "active" for row in rows):
+            self.matcher.ensure_started()   # e.g. after a restart
+        return [to_gtt(row) for row in rows]
 
 
 class PaperData(DataAdapter):

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from broker.contract import OrderEvent
 from broker.errors import InsufficientFunds, InvalidOrder, OrderNotFound, OrderRejected, UnknownSymbol
-from broker.paper import housekeeping, market
+from broker.paper import gtt, housekeeping, market
 from broker.paper.calendar import ist_now, ist_stamp
 from broker.paper.fills import (fill_order, get_holding, get_position, load_positions, new_id, note_resting,
                                order_events)
@@ -35,7 +35,7 @@ from broker.paper.margins import incremental_margin
 from broker.paper.portfolio import Snapshot, build_snapshot, used_margin
 from broker.paper.rules import OrderTerms, check_instrument, check_prices, check_quantity, check_session
 from database import paper as store
-from database.paper import LEDGER, ORDERS, TRADES, is_resting
+from database.paper import GTT_ACTIVE, LEDGER, ORDERS, TRADES, is_resting
 from database.paper_tx import PaperRow, PaperTx
 from utils.constants import ORDER_STATUS_CANCELLED, ORDER_STATUS_OPEN, ORDER_STATUS_REJECTED, \
     ORDER_STATUS_TRIGGER_PENDING
@@ -180,7 +180,7 @@ class PaperEngine:
         for _attempt in range(2):
             with store.locked_account(user_id, self.bind) as locked:
                 if locked.account is not None:
-                    self._catch_up(locked.tx, locked.account, now, locked.has_resting)
+                    self._catch_up(locked.tx, locked.account, now, locked.has_resting, locked.has_gtt)
                     yield locked.tx, locked.account, now
             if locked.account is not None:   # committed: tell subscribers what changed
                 self._emit(user_id, locked.tx)
@@ -188,7 +188,8 @@ class PaperEngine:
             store.ensure_account(user_id, self.settings.capital, ist_now(now).date(), now, self.bind)
         raise RuntimeError(f"paper account of user {user_id} could not be created")
 
-    def _catch_up(self, tx: PaperTx, account: PaperRow, now: datetime, has_resting: bool) -> None:
+    def _catch_up(self, tx: PaperTx, account: PaperRow, now: datetime, has_resting: bool,
+                  has_gtt: bool = False) -> None:
         today = ist_now(now).date()
         lookup = lambda symbol, exchange: self.lookup(symbol, exchange, now)  # noqa: E731
         load_positions(tx, account.user_id, has_resting)
@@ -202,6 +203,10 @@ class PaperEngine:
             housekeeping.cancel_stale_mis_orders(tx, account.user_id, now, self.settings.squareoff)
         else:
             housekeeping.settle_new_day(tx, account, today, now)
+        if has_gtt:
+            gtt.check(tx, account.user_id, now, lookup, self.settings.seed,
+                      lambda row, leg, at: self._gtt_order(tx, account, row, leg, at),
+                      exchange_hours=self.settings.session == "exchange")
         open_positions = housekeeping.open_positions(tx)
         housekeeping.settle_expired_positions(tx, account, open_positions, now, lookup, self.settings.seed)
         for position in housekeeping.due_for_squareoff(open_positions, now, self.settings.squareoff):
@@ -227,18 +232,32 @@ class PaperEngine:
         terms = OrderTerms(action.upper(), int(quantity), product, pricetype, float(price or 0), float(trigger_price or 0))
         rejection = None
         with self._account(user_id) as (tx, account, now):
-            order = tx.add(ORDERS, user_id=user_id, orderid=new_id(now), strategy=strategy[:100], tag=tag[:20],
-                           symbol=symbol, exchange=exchange, action=terms.action, quantity=terms.quantity,
-                           price=terms.price if pricetype != "MARKET" else 0.0, trigger_price=terms.trigger_price,
-                           pricetype=pricetype, product=product, status=ORDER_STATUS_OPEN, filled_quantity=0,
-                           average_price=0.0, margin_blocked=0.0, rejection_reason="", triggered=False,
-                           checked_at=now, created_at=now, updated_at=now)
-            reason = self._admit(tx, account, order, inst, terms, now)
+            order, reason = self._new_order(tx, account, inst, terms, now, strategy=strategy, tag=tag)
             if reason:
-                order.status, order.rejection_reason = ORDER_STATUS_REJECTED, reason[:255]
                 rejection = _Rejection(reason, order.orderid)
         if rejection:
             raise rejection.error()
+        return order
+
+    def _new_order(self, tx: PaperTx, account: PaperRow, inst: PaperInstrument, terms: OrderTerms, now: datetime,
+                   *, strategy: str = "", tag: str = "") -> tuple[PaperRow, str | None]:
+        """Store a new order, check and match it; a refused one is stored as rejected (reason returned)."""
+        order = tx.add(ORDERS, user_id=account.user_id, orderid=new_id(now), strategy=strategy[:100], tag=tag[:20],
+                       symbol=inst.symbol, exchange=inst.exchange, action=terms.action, quantity=terms.quantity,
+                       price=terms.price if terms.pricetype != "MARKET" else 0.0, trigger_price=terms.trigger_price,
+                       pricetype=terms.pricetype, product=terms.product, status=ORDER_STATUS_OPEN, filled_quantity=0,
+                       average_price=0.0, margin_blocked=0.0, rejection_reason="", triggered=False,
+                       checked_at=now, created_at=now, updated_at=now)
+        reason = self._admit(tx, account, order, inst, terms, now)
+        if reason:
+            order.status, order.rejection_reason = ORDER_STATUS_REJECTED, reason[:255]
+        return order, reason
+
+    def _gtt_order(self, tx: PaperTx, account: PaperRow, row: PaperRow, leg: dict, at: datetime) -> PaperRow:
+        """The order of a GTT leg whose trigger the price crossed at `at`."""
+        inst = self.lookup(row.symbol, row.exchange, at)
+        terms = OrderTerms(row.action, int(row.quantity), row.product, leg["pricetype"], float(leg["price"] or 0), 0.0)
+        order, _reason = self._new_order(tx, account, inst, terms, at, strategy=row.strategy, tag=row.trigger_id)
         return order
 
     def _admit(self, tx: PaperTx, account: PaperRow, order: PaperRow, inst: PaperInstrument,
@@ -371,6 +390,72 @@ class PaperEngine:
         fill_order(tx, account, order, inst, slipped(touch, action, self.settings.slippage, inst.tick_size),
                    now, ist_now(now).date())
         return order
+
+    # ------------------------------------------------------------------------------------- GTT
+    @_retry_id_clash
+    def place_gtt(self, user_id: int, *, symbol: str, exchange: str, trigger_type: str, action: str, quantity: int,
+                  product: str, legs: list[dict], strategy: str = "", expires_at: datetime | None = None) -> PaperRow:
+        """Store an active GTT (legs: role, trigger_price, price, pricetype; stop-loss first); raises
+        InvalidOrder when a trigger is already crossed at the current price."""
+        inst = self.instrument(symbol, exchange)
+        with self._account(user_id) as (tx, account, now):
+            ltp = self.quote(inst, now)["ltp"]
+            self._check_gtt(inst, trigger_type, int(quantity), legs, ltp)
+            return tx.add(gtt.GTTS, user_id=user_id, trigger_id=f"GTT-{new_id(now)}", trigger_type=trigger_type,
+                          status=GTT_ACTIVE, strategy=strategy[:100], symbol=symbol, exchange=exchange,
+                          action=action.upper(), quantity=int(quantity), product=product, legs=gtt.dump(legs),
+                          last_price=ltp, rejection_reason="", checked_at=now, created_at=now, updated_at=now,
+                          expires_at=(expires_at or now + gtt.VALIDITY).astimezone(timezone.utc))
+
+    @_retry_id_clash
+    def modify_gtt(self, user_id: int, trigger_id: str, *, quantity: int, product: str, legs: list[dict],
+                   strategy: str = "") -> PaperRow:
+        """Replace an active GTT's quantity, product and legs (its symbol, side and type stay)."""
+        with self._account(user_id) as (tx, account, now):
+            row = self._active_gtt(tx, user_id, trigger_id)
+            inst = self.instrument(row.symbol, row.exchange)
+            ltp = self.quote(inst, now)["ltp"]
+            self._check_gtt(inst, row.trigger_type, int(quantity), legs, ltp)
+            row.quantity, row.product, row.legs, row.last_price = int(quantity), product, gtt.dump(legs), ltp
+            row.strategy, row.checked_at, row.updated_at = strategy[:100] or row.strategy, now, now
+            return row
+
+    @_retry_id_clash
+    def cancel_gtt(self, user_id: int, trigger_id: str) -> PaperRow:
+        with self._account(user_id) as (tx, account, now):
+            row = self._active_gtt(tx, user_id, trigger_id)
+            row.status, row.updated_at = gtt.CANCELLED, now
+            return row
+
+    @_retry_id_clash
+    def gtts(self, user_id: int) -> list[PaperRow]:
+        """Every GTT of the user (brought up to now first, so due ones show as triggered)."""
+        with self._account(user_id) as (tx, account, now):
+            return gtt.every(tx, user_id)
+
+    @staticmethod
+    def _active_gtt(tx: PaperTx, user_id: int, trigger_id: str) -> PaperRow:
+        row = gtt.by_id(tx, user_id, trigger_id)
+        if row is None:
+            raise OrderNotFound(f"GTT {trigger_id} not found", broker="paper")
+        if row.status != GTT_ACTIVE:
+            raise OrderRejected(f"GTT {trigger_id} is {row.status} and cannot be changed", broker="paper")
+        return row
+
+    @staticmethod
+    def _check_gtt(inst: PaperInstrument, trigger_type: str, quantity: int, legs: list[dict], ltp: float) -> None:
+        if inst.lotsize > 1 and quantity % inst.lotsize:
+            raise InvalidOrder(f"Quantity {quantity} of {inst.symbol} is not a multiple of the lot size "
+                               f"{inst.lotsize}", broker="paper")
+        if trigger_type == "OCO":
+            stoploss, target = (float(leg["trigger_price"]) for leg in legs)
+            if not stoploss < ltp < target:
+                raise InvalidOrder(f"OCO triggers must be on both sides of the last price {ltp:.2f}: stop-loss "
+                                   f"trigger {stoploss:g} below it, target trigger {target:g} above it",
+                                   broker="paper")
+        elif float(legs[0]["trigger_price"]) == ltp:
+            raise InvalidOrder(f"The trigger price equals the last price {ltp:.2f}; place an order instead",
+                               broker="paper")
 
     # ------------------------------------------------------------------------------------- reads
     @_retry_id_clash
