@@ -15,7 +15,8 @@ from typing import Any, Sequence
 from broker.contract import (BrokerSession, Candle, CandleSeries, DataAdapter, Depth, Funds,
                              FundsAdapter, HistoryRequest, Instrument, Margin, MarginLeg, Quote)
 from broker.dhan.client import DhanClient
-from broker.dhan.history import DHAN_INTERVALS, candles_from_columns, daily_range, intraday_windows, stitch
+from broker.candles import stitch
+from broker.dhan.history import DHAN_INTERVALS, candles_from_columns, daily_range, intraday_windows
 from broker.dhan.mapping import IST, to_dhan_product
 from broker.errors import NotSupported, UnknownSymbol
 from broker.quote_rows import depth_from_row, quote_from_row

@@ -12,8 +12,9 @@ not an OpenAlgo interval, so they are not offered.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 
+from broker.candles import day_windows
 from broker.dhan.mapping import IST
 
 # unified interval → Dhan's minutes (None: the daily endpoint)
@@ -25,13 +26,9 @@ CandleValues = tuple[int, float, float, float, float, int, int]
 
 def intraday_windows(start: date, end: date) -> list[tuple[str, str]]:
     """`fromDate` / `toDate` covering [start, end] (whole days) in windows under Dhan's 90-day limit."""
-    result, day = [], start
-    while day <= end:
-        last = min(end, day + timedelta(days=INTRADAY_RANGE_DAYS - 1))
-        result.append((datetime.combine(day, time.min).strftime(DHAN_DATETIME),
-                       datetime.combine(last, time(23, 59, 59)).strftime(DHAN_DATETIME)))
-        day = last + timedelta(days=1)
-    return result
+    return [(datetime.combine(first, time.min).strftime(DHAN_DATETIME),
+             datetime.combine(last, time(23, 59, 59)).strftime(DHAN_DATETIME))
+            for first, last in day_windows(start, end, INTRADAY_RANGE_DAYS)]
 
 
 def daily_range(start: date, end: date) -> tuple[str, str]:
@@ -59,8 +56,3 @@ def candles_from_columns(answer: dict[str, Any] | None, daily: bool) -> list[Can
                      float(columns[2][index]), float(columns[3][index]), int(columns[4][index] or 0),
                      int(interest[index] or 0) if index < len(interest) else 0))
     return rows
-
-
-def stitch(parts: Iterable[list[CandleValues]]) -> list[CandleValues]:
-    """Windows' candles → one ascending series, one candle per timestamp (the later window wins)."""
-    return sorted({candle[0]: candle for part in parts for candle in part}.values())
