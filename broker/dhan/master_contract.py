@@ -15,8 +15,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime
-from typing import Callable, Iterable, Iterator
+from datetime import date
+from functools import lru_cache
+from typing import Callable, Iterator
 
 from broker.contract import BrokerSession, Instrument, MasterContractLoader
 from broker.errors import BrokerError
@@ -46,16 +47,15 @@ def index_symbol(trading_symbol: str) -> str:
     return INDEX_NAMES.get(name) or re.sub(r"[^A-Z0-9&]", "", name)
 
 
+@lru_cache(maxsize=4096)      # a 100k-row master has a few hundred distinct expiries and ticks
 def _expiry(text: str) -> date | None:
-    text = (text or "").strip()
-    if not text:
-        return None
     try:
-        return datetime.strptime(text[:10], "%Y-%m-%d").date()
+        return date.fromisoformat(text.strip()[:10]) if text.strip() else None
     except ValueError:
         return None
 
 
+@lru_cache(maxsize=1024)
 def _tick(paise: str) -> float:
     try:
         value = float(paise or 0) / 100
@@ -65,63 +65,77 @@ def _tick(paise: str) -> float:
 
 
 def convert_row(row: dict[str, str]) -> Instrument | None:
-    """One CSV row → a unified row; None for rows we do not offer."""
-    exchange, letter = (row.get("SEM_EXM_EXCH_ID") or "").strip(), (row.get("SEM_SEGMENT") or "").strip()
+    """One CSV row (as a dict of its columns) → a unified row; None for rows we do not offer."""
+    return _convert([row.get(column) or "" for column in CSV_COLUMNS])
+
+
+# positions in CSV_COLUMNS, for the per-row converter
+(_EXCH, _SEG, _ID, _KIND, _SYMBOL, _LOT, _EXPIRY, _STRIKE, _OPTION, _TICK, _NAME) = range(len(CSV_COLUMNS))
+
+
+def _convert(values: list[str]) -> Instrument | None:
+    exchange, letter = values[_EXCH], values[_SEG]
     segment = SEGMENT_LETTERS.get((exchange, letter))
-    if segment is None:
+    trading_symbol, security_id = values[_SYMBOL].strip(), values[_ID].strip()
+    if segment is None or not trading_symbol or not security_id:
         return None
-    unified_exchange = to_unified_exchange(segment, exchange)
-    kind = (row.get("SEM_INSTRUMENT_NAME") or "").strip().upper()
-    trading_symbol = (row.get("SEM_TRADING_SYMBOL") or "").strip()
-    security_id = (row.get("SEM_SMST_SECURITY_ID") or "").strip()
-    if not trading_symbol or not security_id:
-        return None
-    name = (row.get("SM_SYMBOL_NAME") or "").strip()
-    expiry, strike = None, 0.0
+    kind = values[_KIND].upper()
+    name, expiry, strike = values[_NAME].strip(), None, 0.0
     if letter == "I":
         if kind != "INDEX":
             return None
         symbol = index_symbol(trading_symbol)
     elif kind == "EQUITY":
-        symbol = trading_symbol.upper()
+        symbol, kind = trading_symbol.upper(), "EQ"
     elif kind in FUTURES or kind in OPTIONS:
         match = _DERIVATIVE.match(trading_symbol)
-        expiry = _expiry(row.get("SEM_EXPIRY_DATE") or "")
-        if match is None or expiry is None:
+        expiry = _expiry(values[_EXPIRY])
+        if match is None or expiry is None or (kind in FUTURES) == bool(match["strike"]):
             return None
-        base = match["base"]
+        name = match["base"]
         if kind in FUTURES:
-            if match["strike"]:
-                return None
-            symbol = future_symbol(base, expiry)
+            symbol = future_symbol(name, expiry)
         else:
-            option_type = (row.get("SEM_OPTION_TYPE") or "").strip().upper()
-            if option_type not in ("CE", "PE") or not match["strike"]:
+            option_type = values[_OPTION].upper()
+            if option_type not in ("CE", "PE"):
                 return None
-            strike = float(row.get("SEM_STRIKE_PRICE") or match["strike"])
-            symbol = option_symbol(base, expiry, strike, option_type)
-        name = base
+            strike = float(values[_STRIKE] or match["strike"])
+            symbol = option_symbol(name, expiry, strike, option_type)
     else:
         return None
-    return Instrument(symbol=symbol, brsymbol=trading_symbol, name=name or symbol, exchange=unified_exchange,
-                      brexchange=segment, token=security_id, expiry=expiry, strike=strike,
-                      lotsize=max(int(float(row.get("SEM_LOT_UNITS") or 1)), 1), tick_size=_tick(row.get("SEM_TICK_SIZE") or ""),
-                      instrumenttype="EQ" if kind == "EQUITY" else kind)
+    return Instrument(symbol=symbol, brsymbol=trading_symbol, name=name or symbol,
+                      exchange=to_unified_exchange(segment, exchange), brexchange=segment, token=security_id,
+                      expiry=expiry, strike=strike, lotsize=_lot(values[_LOT]), tick_size=_tick(values[_TICK]),
+                      instrumenttype=kind)
 
 
-def _rows(lines: Iterable[str]) -> csv.DictReader:
-    reader = csv.DictReader(lines)
-    missing = set(CSV_COLUMNS) - set(reader.fieldnames or ())
+@lru_cache(maxsize=4096)
+def _lot(text: str) -> int:
+    try:
+        return max(int(float(text or 1)), 1)
+    except ValueError:
+        return 1
+
+
+def _rows(text: str) -> Iterator[list[str]]:
+    """The CSV's rows as lists in CSV_COLUMNS order, whatever order Dhan writes the columns in."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    missing = set(CSV_COLUMNS) - set(header)
     if missing:
         raise ContractFormatError(f"Dhan scrip master lacks the columns {sorted(missing)}", broker="dhan")
-    return reader
+    positions = [header.index(column) for column in CSV_COLUMNS]
+    width = max(positions) + 1
+    for values in reader:
+        if len(values) >= width:
+            yield [values[i] for i in positions]
 
 
 def parse_scrip_master(text: str) -> Iterator[Instrument]:
     """Stream unified rows; every (exchange, symbol) stays unique (the first row wins — for equities
     listed in several series the EQ row comes first in Dhan's file)."""
     seen: set[tuple[str, str]] = set()
-    for row in filter(None, map(convert_row, _rows(io.StringIO(text)))):
+    for row in filter(None, map(_convert, _rows(text))):
         key = (row.exchange, row.symbol)
         if key in seen:
             continue
