@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 from dataclasses import fields
-from typing import Any, Mapping
+from typing import Any, Mapping, NoReturn
 
 from flask import Flask
 
@@ -37,12 +37,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auto_migrate = overrides.pop("AUTO_MIGRATE", True)
     flask_config = {key: overrides.pop(key) for key in list(overrides) if key not in _SETTING_NAMES}
     try:
-        settings = load_settings(overrides, env_file=env_file)
+        # every override is a source: broker plugins read their own settings (ZERODHA_API_KEY, ...) from it
+        settings = load_settings({**overrides, **flask_config}, env_file=env_file)
     except ConfigError as exc:
-        if _run_by_flask_cli():
-            _print_config_error(exc)
-            sys.exit(2)
-        raise
+        _config_error(exc)
     configure_logging(settings)
 
     app = Flask(__name__)
@@ -56,7 +54,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["openalgo.settings"] = settings
 
     database.init_app(app, settings)
-    brokers.init_app(app, settings)
+    try:
+        brokers.init_app(app, settings)
+    except ConfigError as exc:   # an enabled broker's own setting is invalid
+        _config_error(exc)
     errors.register(app)
     limiter.init_app(app)
     web_security.register(app)
@@ -80,6 +81,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _run_by_flask_cli() -> bool:
     return os.path.basename(sys.argv[0]) in ("flask", "flask.exe") or sys.argv[0].endswith("flask/__main__.py")
+
+
+def _config_error(exc: ConfigError) -> NoReturn:
+    if _run_by_flask_cli():
+        _print_config_error(exc)
+        sys.exit(2)
+    raise exc
 
 
 def _print_config_error(exc: ConfigError) -> None:

@@ -97,12 +97,12 @@ async def serve_floor(port: int, bus: int) -> None:
 async def serve_proxy(port: int, bus: int) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from broker.streaming import StreamingAdapter
+    from broker.streaming import FeedAdapter
     from utils.crypto import keyed_digest
     from websocket_proxy.server import ProxyConfig, ProxyServer
     from websocket_proxy.upstream import Principal
 
-    class ExternalFeed(StreamingAdapter):
+    class ExternalFeed(FeedAdapter):
         """Ticks come from the benchmark's publisher on the bus, not from an upstream of ours."""
         broker = BROKER
 

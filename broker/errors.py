@@ -96,6 +96,14 @@ ERROR_TYPES: tuple[type[BrokerError], ...] = (
     UnknownSymbol, NotSupported, TransientError, NetworkError, RateLimited, BrokerUnavailable)
 
 
+# The status each unified error answers with, as documented above (API_CONTRACT.md §1.5); the contract
+# suite checks every entry of every plugin's error table against it.
+DOCUMENTED_HTTP_STATUS: dict[type[BrokerError], int] = {
+    BrokerError: 500, AuthError: 403, TokenExpired: 403, OrderRejected: 400, InsufficientFunds: 400,
+    InvalidOrder: 400, OrderNotFound: 404, UnknownSymbol: 400, NotSupported: 501, TransientError: 500,
+    NetworkError: 500, RateLimited: 429, BrokerUnavailable: 500}
+
+
 def error_for_http_status(status: int) -> type[BrokerError]:
     """The error a bare HTTP status implies when the body says nothing more specific."""
     if status == 401:
@@ -128,6 +136,11 @@ class ErrorTable:
         self.codes = dict(codes or {})
         self.messages = [(re.compile(pattern, re.IGNORECASE), kind) for pattern, kind in messages]
         self.default = default
+
+    def entries(self) -> list[tuple[str, str, type[BrokerError]]]:
+        """(source, key, error type) of every entry: ("code", code, ...) and ("message", pattern, ...)."""
+        return ([("code", code, kind) for code, kind in self.codes.items()]
+                + [("message", pattern.pattern, kind) for pattern, kind in self.messages])
 
     def classify(self, *, code: str = "", message: str = "", http_status: int | None = None) -> type[BrokerError]:
         if code and code in self.codes:

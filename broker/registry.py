@@ -1,8 +1,11 @@
 """Plugin discovery: every package under `broker/` (except `contract` and names starting with "_") is
 a plugin exposing `create_plugin(config) -> BrokerPlugin`.
 
-A plugin that fails to import, to build, or to keep the contract is logged, listed as unavailable
-with the reason, and skipped: one broken broker never stops the server. VALID_BROKERS limits which
+A plugin's own settings are declared by its module-level `MANIFEST` (read before `create_plugin`) and
+resolved from the app's setting sources (`settings` here: every value read, unparsed); the plugin gets
+only those (broker/contract/settings.py). A plugin that fails to import, to build, to keep the contract,
+or whose settings are invalid is logged, listed as unavailable with the reason, and skipped: one broken
+broker never stops the server. VALID_BROKERS limits which
 available plugins users may connect; the paper broker is always allowed. This module knows nothing
 of Flask or the database (the app wiring is services/brokers.py).
 """
@@ -15,10 +18,11 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from broker.contract import BrokerPlugin, PluginConfig, SymbolLookup, validate_plugin
+from broker.contract import BrokerPlugin, Manifest, PluginConfig, SettingSpec, SymbolLookup, validate_plugin
+from broker.contract.settings import resolve_settings, secret_values, shown
 from broker.http import BrokerHttp, make_session
 from broker.rate_limit import RateLimiter
-from utils.logging import get_logger
+from utils.logging import get_logger, register_secrets
 
 log = get_logger("broker.registry")
 
@@ -51,6 +55,10 @@ class PluginEntry:
     plugin: BrokerPlugin | None = None
     allowed: bool = False
     missing_settings: list[str] = field(default_factory=list)  # required settings that are empty
+    specs: tuple[SettingSpec, ...] = ()                          # the settings its MANIFEST declares
+    setting_values: dict[str, Any] = field(default_factory=dict, repr=False)
+    setting_problems: list[str] = field(default_factory=list)   # invalid values (the plugin is then unavailable)
+    aliases_used: dict[str, str] = field(default_factory=dict)  # declared name → legacy name it was read from
     rate_limiter: RateLimiter | None = None
 
     @property
@@ -60,6 +68,16 @@ class PluginEntry:
     @property
     def configured(self) -> bool:
         return not self.missing_settings
+
+    def settings_table(self) -> list[tuple[str, str, str]]:
+        """(name, printable value, description) of each declared setting, secrets masked (config check)."""
+        rows = []
+        for spec in self.specs:
+            note = spec.description or spec.label
+            if spec.name in self.aliases_used:
+                note += f" (read from the legacy name {self.aliases_used[spec.name]})"
+            rows.append((spec.name, shown(spec, self.setting_values.get(spec.name)), note))
+        return rows
 
     def describe(self) -> dict[str, Any]:
         info: dict[str, Any] = {"name": self.name, "status": self.status, "allowed": self.allowed,
@@ -108,27 +126,36 @@ class BrokerRegistry:
             create = getattr(module, "create_plugin", None)
             if not callable(create):
                 return self._reject(entry, "has no create_plugin(config) function")
-            config, limiter = self._config_for(name)
+            declared = getattr(module, "MANIFEST", None)
+            entry.specs = tuple(declared.settings) if isinstance(declared, Manifest) else ()
+            resolved = resolve_settings(entry.specs, self.settings)
+            entry.setting_values, entry.setting_problems = resolved.values, resolved.problems
+            entry.missing_settings, entry.aliases_used = resolved.missing, resolved.given_as
+            if resolved.problems:
+                return self._reject(entry, "invalid settings: " + "; ".join(resolved.problems))
+            register_secrets(secret_values(entry.specs, resolved.values))
+            config, limiter = self._config_for(name, resolved.values)
             plugin = create(config)
         except Exception as exc:  # any failure inside a plugin is that plugin's problem only
             log.debug("plugin %s failed:\n%s", name, traceback.format_exc())
             return self._reject(entry, f"failed to load: {type(exc).__name__}: {exc}")
         problems = validate_plugin(plugin, expected_name=name)
+        if isinstance(plugin, BrokerPlugin) and plugin.manifest.settings != entry.specs:
+            problems.append("the module's MANIFEST must be the manifest create_plugin returns (its settings are "
+                            "read before the plugin is built)")
         if problems:
             return self._reject(entry, "breaks the contract: " + "; ".join(problems))
         limiter.set_budgets(plugin.capabilities.rate_limits)
         entry.plugin, entry.status, entry.rate_limiter = plugin, AVAILABLE, limiter
-        entry.missing_settings = [spec.name for spec in plugin.manifest.settings
-                                  if spec.required and not self.settings.get(spec.name)]
         log.debug("broker plugin %s available%s", name, "" if entry.allowed else " (not in VALID_BROKERS)")
         return entry
 
-    def _config_for(self, name: str) -> tuple[PluginConfig, RateLimiter]:
+    def _config_for(self, name: str, settings: Mapping[str, Any]) -> tuple[PluginConfig, RateLimiter]:
         limiter = RateLimiter(name, storage=self.rate_limit_storage)
         session = make_session() if self.http_retries is None else make_session(retries=self.http_retries)
         http_options = {"timeout": self.http_timeout} if self.http_timeout else {}
         http = BrokerHttp(name, session=session, rate_limiter=limiter, **http_options)
-        return PluginConfig(settings=self.settings, http=http, rate_limiter=limiter,
+        return PluginConfig(settings=dict(settings), http=http, rate_limiter=limiter,
                             symbols=self.symbols_for(name), on_order_update=self.on_order_update,
                             on_order_event=functools.partial(self.on_order_event, name) if self.on_order_event else None
                             ), limiter

@@ -1,6 +1,6 @@
 """The common base of every broker's streaming adapter (live ticks → ZeroMQ).
 
-A broker plugin streams by subclassing `StreamingAdapter` (or `WebSocketStreamingAdapter` when the broker
+A broker plugin streams by subclassing `FeedAdapter` (or `WebSocketFeedAdapter` when the broker
 feed is a WebSocket) and filling in a few hooks; the base does the rest:
 
 * keeps the *wanted* subscriptions (instrument × mode × depth) and reconciles each upstream connection
@@ -9,25 +9,25 @@ feed is a WebSocket) and filling in a few hooks; the base does the rest:
   (`max_symbols_per_connection`, from the plugin's capability map);
 * detects dead links (no frame for `stall_timeout` seconds while something is subscribed, or a failed
   `send_heartbeat`) and reconnects with exponential back-off and jitter;
-* turns decoded `Tick`s into the contract's messages, one encoding per tick and mode, and publishes them
+* turns decoded `FeedTick`s into the contract's messages, one encoding per tick and mode, and publishes them
   on the ZeroMQ bus under `BROKER_EXCHANGE_SYMBOL_MODE` for each mode somebody wants.
 
 How to write one. A feed computed in-process (the paper broker, `broker/paper/streaming.py`)::
 
-    class PaperStreaming(TimerStreamingAdapter):
+    class PaperStreaming(TimerFeedAdapter):
         broker = "paper"
         def generate(self, instruments):            # called every `interval` seconds
-            return [Tick(i.exchange, i.symbol, ltp=..., mode=DEPTH, bids=..., asks=...) for i in instruments]
+            return [FeedTick(i.exchange, i.symbol, ltp=..., mode=DEPTH, bids=..., asks=...) for i in instruments]
 
     def create_adapter(principal, publisher):      # what the proxy looks up
         return PaperStreaming(publisher, interval=PAPER_TICK_INTERVAL_MS / 1000)
 
-A broker WebSocket feed: subclass `WebSocketStreamingAdapter`, set `max_symbols_per_connection`,
+A broker WebSocket feed: subclass `WebSocketFeedAdapter`, set `max_symbols_per_connection`,
 `depth_levels` and `supported_modes` from the capability map, and implement `upstream_url`,
 `send_subscribe(conn, subs)` / `send_unsubscribe(conn, subs)` (list[Subscription]; `wanted_modes` tells
-whether another mode of an instrument is still wanted) and `decode(frame) -> Iterable[Tick]` with the
-OpenAlgo exchange/symbol the client subscribed (keep a token → Instrument map from `subscription.instrument.info`).
-Other transports subclass `StreamingAdapter` itself (`open_upstream`, `read_upstream`, `close_upstream`,
+whether another mode of an instrument is still wanted) and `decode(frame) -> Iterable[FeedTick]` with the
+OpenAlgo exchange/symbol the client subscribed (keep a token → FeedInstrument map from `subscription.instrument.info`).
+Other transports subclass `FeedAdapter` itself (`open_upstream`, `read_upstream`, `close_upstream`,
 `send_heartbeat`).
 
 Adapters run on the proxy's event loop: hooks must not block (run blocking SDK calls in a thread).
@@ -42,7 +42,7 @@ from typing import Any, ClassVar, Iterable
 
 import zmq
 
-from broker.ticks import DEFAULT_DEPTH, DEPTH, MODE_LABELS, Tick, encode, market_data, topic_for
+from broker.ticks import DEFAULT_DEPTH, DEPTH, MODE_LABELS, FeedTick, encode, market_data, topic_for
 from utils.logging import get_logger
 
 log = get_logger("broker.streaming")
@@ -53,7 +53,7 @@ class StallError(ConnectionError):
 
 
 @dataclass(frozen=True, slots=True)
-class Instrument:
+class FeedInstrument:
     """An instrument as the client named it; `info` is what the master-contract lookup returned (token,
     broker symbol, ...) for adapters that need it."""
 
@@ -68,7 +68,7 @@ class Instrument:
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    instrument: Instrument
+    instrument: FeedInstrument
     mode: int
     depth: int = DEFAULT_DEPTH
 
@@ -107,7 +107,7 @@ class _Link:
         self.reconnects = 0
 
 
-class StreamingAdapter(ABC):
+class FeedAdapter(ABC):
     """Base streaming adapter; see the module docstring for how to subclass it."""
 
     broker: ClassVar[str] = ""
@@ -148,7 +148,7 @@ class StreamingAdapter(ABC):
     async def send_unsubscribe(self, conn: Any, subs: list[Subscription]) -> None: ...
 
     @abstractmethod
-    def decode(self, frame: Any) -> Iterable[Tick]:
+    def decode(self, frame: Any) -> Iterable[FeedTick]:
         """Broker frame → ticks whose exchange/symbol are the OpenAlgo names used to subscribe."""
 
     async def close_upstream(self, conn: Any) -> None:
@@ -158,14 +158,14 @@ class StreamingAdapter(ABC):
         """Prove the link is alive; raise when it is not (default: nothing; frames prove it)."""
 
     # ------------------------------------------------------------------ public API (used by the proxy)
-    def subscribe(self, instrument: Instrument, mode: int, depth: int = DEFAULT_DEPTH) -> None:
+    def subscribe(self, instrument: FeedInstrument, mode: int, depth: int = DEFAULT_DEPTH) -> None:
         """Want ticks of `instrument` at `mode`; returns at once, the link sends when connected."""
         self._modes.setdefault(instrument.key, {})[mode] = depth
         link = self._link_for(instrument.key)
         link.wanted.setdefault(instrument.key, {})[mode] = Subscription(instrument, mode, depth)
         link.changed.set()
 
-    def unsubscribe(self, instrument: Instrument, mode: int) -> None:
+    def unsubscribe(self, instrument: FeedInstrument, mode: int) -> None:
         modes = self._modes.get(instrument.key)
         if not modes or modes.pop(mode, None) is None:
             return
@@ -180,7 +180,7 @@ class StreamingAdapter(ABC):
                 if not link.wanted and link.index > 0:
                     self._drop_link(link)
 
-    def wanted_modes(self, instrument: Instrument) -> dict[int, int]:
+    def wanted_modes(self, instrument: FeedInstrument) -> dict[int, int]:
         """{mode: depth} still wanted for `instrument`; brokers that subscribe per instrument (not per
         mode) use it to skip an unsubscribe while another mode is still wanted, or to pick the
         richest mode."""
@@ -300,7 +300,7 @@ class StreamingAdapter(ABC):
             await asyncio.sleep(self.heartbeat_interval)
             await self.send_heartbeat(conn)
 
-    def publish(self, tick: Tick) -> None:
+    def publish(self, tick: FeedTick) -> None:
         """Publish `tick` once for each wanted mode it can serve (a Depth tick also feeds LTP/Quote)."""
         modes = self._modes.get((tick.exchange, tick.symbol))
         if not modes:
@@ -311,7 +311,7 @@ class StreamingAdapter(ABC):
                 self.publisher.publish(topic_for(self.broker, tick.exchange, tick.symbol, mode), encode(message))
 
 
-class WebSocketStreamingAdapter(StreamingAdapter):
+class WebSocketFeedAdapter(FeedAdapter):
     """Base for brokers whose feed is a WebSocket: implement `upstream_url`, `send_subscribe`,
     `send_unsubscribe` and `decode`; heartbeats are WebSocket pings answered within `stall_timeout`."""
 
@@ -347,10 +347,10 @@ class _LocalFeed:
     """The 'connection' of a locally computed feed: just what is subscribed."""
 
     def __init__(self) -> None:
-        self.instruments: dict[tuple[str, str], Instrument] = {}
+        self.instruments: dict[tuple[str, str], FeedInstrument] = {}
 
 
-class TimerStreamingAdapter(StreamingAdapter):
+class TimerFeedAdapter(FeedAdapter):
     """Base for feeds computed in-process (the paper broker's simulator, replays of recorded ticks):
     every `interval` seconds `generate` gets the subscribed instruments and returns their ticks (make
     them DEPTH-rich when the model has a book: each wanted mode is served from them). Set `interval`
@@ -359,7 +359,7 @@ class TimerStreamingAdapter(StreamingAdapter):
     interval: ClassVar[float] = 0.25
 
     @abstractmethod
-    def generate(self, instruments: list[Instrument]) -> Iterable[Tick]:
+    def generate(self, instruments: list[FeedInstrument]) -> Iterable[FeedTick]:
         """Ticks for `instruments` now; called on the event loop, so keep it quick."""
 
     async def open_upstream(self) -> Any:
@@ -379,5 +379,5 @@ class TimerStreamingAdapter(StreamingAdapter):
         await asyncio.sleep(self.interval - asyncio.get_running_loop().time() % self.interval)
         return list(conn.instruments.values())
 
-    def decode(self, frame: Any) -> Iterable[Tick]:
+    def decode(self, frame: Any) -> Iterable[FeedTick]:
         return self.generate(frame) if frame else ()

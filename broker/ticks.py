@@ -1,6 +1,6 @@
 """Normalized market-data ticks and their one wire form (API contract §13.5).
 
-Every streaming adapter turns its broker's frames into `Tick` objects; this module turns a tick into the
+Every streaming adapter turns its broker's frames into `FeedTick` objects; this module turns a tick into the
 exact `market_data` message the `openalgo` client reads (SDK field names, integer `mode`) and names the
 ZeroMQ topic it travels on. The message is encoded here once per tick and mode, so the proxy forwards
 bytes and never re-encodes per recipient.
@@ -46,7 +46,7 @@ def now_ms() -> int:
 
 
 @dataclass(slots=True)
-class Tick:
+class FeedTick:
     """One update for one instrument, in unified fields. `mode` is how rich it is: a DEPTH tick carries
     the book (and usually the quote), so it also serves LTP and Quote subscribers."""
 
@@ -78,7 +78,7 @@ def _levels(levels: list[tuple[float, int, int]], count: int) -> list[dict[str, 
     return rows
 
 
-def _quote_fields(tick: Tick) -> dict[str, Any]:
+def _quote_fields(tick: FeedTick) -> dict[str, Any]:
     change = round(tick.ltp - tick.close, 4) if tick.close else 0.0
     data: dict[str, Any] = {
         "ltp": tick.ltp, "open": tick.open, "high": tick.high, "low": tick.low, "close": tick.close,
@@ -94,7 +94,7 @@ def _quote_fields(tick: Tick) -> dict[str, Any]:
     return data
 
 
-def market_data(tick: Tick, mode: int, broker: str, depth: int = DEFAULT_DEPTH) -> dict[str, Any]:
+def market_data(tick: FeedTick, mode: int, broker: str, depth: int = DEFAULT_DEPTH) -> dict[str, Any]:
     """The contract's `market_data` message for `tick` as seen by a `mode` subscriber."""
     if not tick.timestamp:
         tick.timestamp = now_ms()

@@ -116,8 +116,12 @@ def live_session(user_id: int) -> LiveBroker:
         row = live_columns(user_id)
     if row is None or row.state == STATE_DISCONNECTED:
         raise NoBrokerSession()
-    plugin = registry().get(row.broker)
+    brokers = registry()
+    plugin = brokers.get(row.broker)
     name = plugin.manifest.display_name
+    if not brokers.entries[row.broker].allowed:   # taken out of VALID_BROKERS since the user connected
+        raise NoBrokerSession(f"{name} is not enabled on this server (VALID_BROKERS). Connect another broker "
+                              "or ask the administrator to enable it.")
     if row.state == STATE_EXPIRED or _expired(row):
         raise BrokerSessionExpired(f"Your {name} session has expired. Reconnect {name} and try again.",
                                    broker=row.broker)

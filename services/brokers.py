@@ -1,8 +1,6 @@
 """The app's broker registry: discovered once per app at start, reachable from services and the CLI."""
 from __future__ import annotations
 
-from dataclasses import fields
-
 from flask import Flask, current_app
 
 from broker.http import DEFAULT_CONNECT_TIMEOUT
@@ -10,7 +8,7 @@ from broker.registry import BrokerRegistry
 from services import events
 from services.instrument_cache import cache_for
 from services.order_events import OrderEventSink
-from utils.config import Settings
+from utils.config import ConfigError, Settings
 
 _EXTENSION = "openalgo.brokers"
 _ORDER_EVENTS = "openalgo.order_events"
@@ -19,16 +17,20 @@ PLUGIN_PACKAGES_KEY = "BROKER_PLUGIN_PACKAGES"
 
 
 def init_app(app: Flask, settings: Settings) -> BrokerRegistry:
+    """Discover the plugins. Each reads only its own declared settings from the app's sources; an invalid
+    value of an enabled broker (VALID_BROKERS, or paper) stops the start like an invalid app setting."""
     sink = OrderEventSink(f"tcp://{settings.ZMQ_HOST}:{settings.ZMQ_PORT}", on_change=events.book_changed)
     app.extensions[_ORDER_EVENTS] = sink
-    values = {f.name: getattr(settings, f.name) for f in fields(settings)}
-    registry = BrokerRegistry(values, valid_brokers=settings.VALID_BROKERS,
+    registry = BrokerRegistry(settings.source_values(), valid_brokers=settings.VALID_BROKERS,
                               rate_limit_storage=settings.RATELIMIT_STORAGE_URI,
                               symbols_for=lambda name: cache_for(name, app),
                               http_timeout=(DEFAULT_CONNECT_TIMEOUT, settings.BROKER_HTTP_TIMEOUT),
                               http_retries=settings.BROKER_HTTP_RETRIES,
                               on_order_update=events.book_changed, on_order_event=sink.publish)
     registry.discover(app.config.get(PLUGIN_PACKAGES_KEY, ("broker",)))
+    problems = [problem for entry in registry.list() if entry.allowed for problem in entry.setting_problems]
+    if problems:
+        raise ConfigError(problems)
     app.extensions[_EXTENSION] = registry
     return registry
 

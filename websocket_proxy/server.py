@@ -21,7 +21,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from broker.streaming import Instrument, Subscription, TickPublisher
+from broker.streaming import FeedInstrument, Subscription, TickPublisher
 from broker.ticks import DEPTH, MODE_LABELS, topic_for
 from utils.logging import get_logger
 from websocket_proxy import protocol as wire
@@ -257,7 +257,7 @@ class ProxyServer:
             return wire.item_error(item, broker, f"Unknown symbol {item.symbol} on exchange {item.exchange}")
         if session.closing:
             return wire.item_error(item, broker, "Connection closing")
-        sub = Subscription(Instrument(item.exchange, item.symbol, None if info is True else info), item.mode, depth)
+        sub = Subscription(FeedInstrument(item.exchange, item.symbol, None if info is True else info), item.mode, depth)
         session.subscriptions[topic] = sub
         self.upstream.acquire(session.feed, topic, sub)
         self.hub.add(session, topic)

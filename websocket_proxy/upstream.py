@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from broker.streaming import StreamingAdapter, Subscription, TickPublisher
+from broker.streaming import FeedAdapter, Subscription, TickPublisher
 from utils.logging import get_logger
 
 log = get_logger("websocket_proxy.upstream")
@@ -31,7 +31,7 @@ class Principal:
     credentials: Any = field(default=None, repr=False, compare=False)   # broker auth/feed token
 
 
-AdapterFactory = Callable[[Principal, TickPublisher], "StreamingAdapter | None"]
+AdapterFactory = Callable[[Principal, TickPublisher], "FeedAdapter | None"]
 
 
 class AdapterUnavailable(Exception):
@@ -45,7 +45,7 @@ class AdapterUnavailable(Exception):
 class UserFeed:
     """One user's adapter and the topics that user's clients hold."""
 
-    def __init__(self, principal: Principal, adapter: StreamingAdapter):
+    def __init__(self, principal: Principal, adapter: FeedAdapter):
         self.principal = principal
         self.key = (principal.user_id, principal.broker)
         self.adapter = adapter

@@ -8,8 +8,9 @@ code base (and may be missing in a partial install, which is logged once, clearl
   session (`services.broker_session`) decides which broker streams to them (paper when none is live),
   called in an app context on a small thread pool: indexed look-ups, never run on the event loop.
 * Master contract: `services.instrument_cache.find_instrument(broker, symbol, exchange)`.
-* Streaming adapters: each broker plugin's `broker/<name>/streaming.py` defines
-  `create_adapter(principal, publisher) -> StreamingAdapter` (see broker/streaming.py).
+* Feed adapters: the broker plugin, taken from the app's broker registry (services.brokers) like every
+  other use of a broker, builds one with `BrokerPlugin.feed(session, publisher)`. Only brokers users may
+  connect (VALID_BROKERS, and paper) stream: disabling a broker there removes it from the proxy too.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ import importlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from broker.streaming import StreamingAdapter, TickPublisher
+from broker.contract import BrokerSession
+from broker.streaming import FeedAdapter, TickPublisher
 from utils.config import Settings
 from utils.logging import get_logger
 from websocket_proxy.upstream import Principal
@@ -40,7 +42,6 @@ class ProductionWiring:
 
     def __init__(self, settings: Settings, app: Any = None):
         self.settings = settings
-        self.brokers = tuple(dict.fromkeys((DEFAULT_BROKER, *settings.VALID_BROKERS)))
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="feed-lookup")
         self._app = app
         self._verify = _optional("services.auth", "verify_api_key")
@@ -92,13 +93,30 @@ class ProductionWiring:
         with self.app().app_context():
             return self._find(broker, symbol, exchange)
 
-    def adapter_factory(self, principal: Principal, publisher: TickPublisher) -> StreamingAdapter | None:
+    @property
+    def brokers(self) -> tuple[str, ...]:
+        """What `get_supported_brokers` answers: the brokers users may connect on this server."""
+        return tuple(dict.fromkeys((DEFAULT_BROKER, *self.registry().connectable())))
+
+    def registry(self) -> Any:
+        from services.brokers import registry
+
+        return registry(self.app())
+
+    def adapter_factory(self, principal: Principal, publisher: TickPublisher) -> FeedAdapter | None:
+        """The user's feed from their broker's plugin; None (the client is told) when the broker is not
+        enabled here or has no feed."""
+        from broker.registry import UnknownBroker
+
         try:
-            module = importlib.import_module(f"broker.{principal.broker}.streaming")
-        except ModuleNotFoundError:
+            plugin = self.registry().get_connectable(principal.broker)
+        except UnknownBroker as exc:
+            log.warning("No feed for user %s: %s", principal.user_id, exc)
             return None
-        create = getattr(module, "create_adapter", None)
-        return create(principal, publisher, self.settings) if create else None
+        if plugin.feed is None:
+            return None
+        session = principal.credentials or BrokerSession(user_id=principal.user_id, broker=principal.broker)
+        return plugin.feed(session, publisher)
 
     # ------------------------------------------------------------------ order updates
     async def order_snapshot(self, principal: Principal) -> list[bytes]:

@@ -21,14 +21,17 @@ from __future__ import annotations
 
 from broker.contract import (AuthAdapter, BrokerPlugin, CapabilityMap, DataAdapter, FundsAdapter, Manifest,
                              MasterContractLoader, OrderAdapter, PluginConfig, SettingSpec)
+from broker.errors import ErrorTable
+
+ERROR_TABLE = ErrorTable("template")  # TODO: the broker's error codes and messages → broker.errors types
 
 MANIFEST = Manifest(
     name="template",                  # TODO: the folder name, e.g. "zerodha"
     display_name="Template broker",   # TODO: e.g. "Zerodha"
     auth_type="oauth",                # TODO: oauth / form / totp / none
-    settings=(                        # TODO: app settings the plugin reads (secrets marked)
-        SettingSpec(name="BROKER_API_KEY", label="API key", secret=True),
-        SettingSpec(name="BROKER_API_SECRET", label="API secret", secret=True),
+    settings=(                        # TODO: your settings, named <NAME>_..., base URLs defaulting to the real ones
+        SettingSpec(name="TEMPLATE_API_KEY", label="API key", secret=True),
+        SettingSpec(name="TEMPLATE_API_SECRET", label="API secret", secret=True),
     ),
     login_fields=(),                  # TODO: form / totp brokers: e.g. client id, password, TOTP code
 )
@@ -67,4 +70,4 @@ class TemplateMasterContract(MasterContractLoader):
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
     return BrokerPlugin(manifest=MANIFEST, capabilities=CAPABILITIES, auth=TemplateAuth(),
                         orders=TemplateOrders(), data=TemplateData(), funds=TemplateFunds(),
-                        master_contract=TemplateMasterContract())
+                        master_contract=TemplateMasterContract(), error_table=ERROR_TABLE)

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Protocol, Sequence
 
 from broker.contract.manifest import CapabilityMap, Manifest
 from broker.contract.models import (CandleSeries, Depth, Funds, Gtt, GttAck, GttRequest, Holding,
                                     HistoryRequest, Instrument, Margin, MarginLeg, ModifyRequest, Order, OrderAck,
-                                    OrderEvent, OrderRequest, Position, Quote, Tick, Trade)
-from broker.errors import NotSupported
+                                    OrderEvent, OrderRequest, Position, Quote, Trade)
+from broker.errors import ErrorTable, NotSupported
 from utils.constants import ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING
+
+if TYPE_CHECKING:  # the feed base lives with the proxy's event loop; plugins import it themselves
+    from broker.streaming import FeedAdapter, TickPublisher
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,8 +69,8 @@ class SymbolLookup(Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class PluginConfig:
-    """Everything a plugin gets from the app: settings, its HTTP session, its rate limiter, lookups."""
-    settings: Mapping[str, Any]          # app settings by name (BROKER_API_KEY, PAPER_CAPITAL, ...)
+    """Everything a plugin gets from the app: its own settings, its HTTP session, its rate limiter, lookups."""
+    settings: Mapping[str, Any]          # ONLY the settings its manifest declares, parsed (ZERODHA_API_KEY, ...)
     http: Any = None                     # broker.http.BrokerHttp for this broker (pooled, timeouts, retries)
     rate_limiter: Any = None             # broker.rate_limit.RateLimiter for this broker
     symbols: SymbolLookup | None = None  # master contract of this broker
@@ -214,23 +217,12 @@ class MasterContractLoader:
         raise _unsupported("master_contract")
 
 
-class StreamingAdapter(Protocol):
-    """One upstream market-data connection for one user, owned by the WebSocket proxy process.
-
-    The common base adapter (reconnect with back-off, resubscribe, stall detection, splitting across
-    connections by `symbols_per_connection`, ZeroMQ publishing) lives with the proxy; a plugin fills
-    in connect / subscribe / unsubscribe / close and calls `publish(tick)` for each normalized tick."""
-
-    def connect(self) -> None: ...
-
-    def subscribe(self, instruments: Iterable[Instrument], mode: int) -> None: ...
-
-    def unsubscribe(self, instruments: Iterable[Instrument], mode: int) -> None: ...
-
-    def close(self) -> None: ...
-
-
-StreamingFactory = Callable[[BrokerSession, Callable[[Tick], None]], StreamingAdapter]
+# A plugin's market feed: given a user's live session and the proxy's tick publisher, the adapter that
+# streams that user's subscriptions (a subclass of broker.streaming.FeedAdapter), or None when the
+# broker has no feed for this session. The plugin's create_plugin closes over its own settings (feed
+# URL, api key), so nothing but the session and the publisher is passed here. Called by the WebSocket
+# proxy only, on its event loop: build the object, do no I/O (the base connects on first subscribe).
+FeedFactory = Callable[[BrokerSession, "TickPublisher"], "FeedAdapter | None"]
 
 OrderEmit = Callable[[OrderEvent], None]
 
@@ -260,11 +252,13 @@ class BrokerPlugin:
     data: DataAdapter
     funds: FundsAdapter
     master_contract: MasterContractLoader
-    streaming: StreamingFactory | None = None
+    feed: FeedFactory | None = None          # required when capabilities declare "streaming"
     # order_updates == "push": builds the user's order-update feed (see OrderFeed); None otherwise
     order_feed: OrderFeedFactory | None = None
     # GTT orders; the default adapter raises NotSupported (the capability map lists no GTT operation)
     gtt: GttAdapter = field(default_factory=GttAdapter)
+    # the broker's error codes/messages → broker.errors types; required when manifest.live
+    error_table: ErrorTable | None = None
 
     @property
     def name(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from broker.contract.settings import SettingSpec
 from broker.errors import NotSupported
 
 AuthType = Literal["oauth", "form", "totp", "none"]
@@ -44,24 +45,17 @@ INTERVALS: tuple[str, ...] = ("1s", "5s", "10s", "15s", "30s", "45s", "1m", "2m"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SettingSpec:
-    """A value the plugin needs: an app setting (e.g. BROKER_API_KEY) or a login-form field."""
-    name: str
-    label: str
-    secret: bool = False
-    required: bool = True
-    help: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Manifest:
     name: str                      # the broker id stored in the database and used in URLs, e.g. "zerodha"
     display_name: str              # shown to people, e.g. "Zerodha"
     auth_type: AuthType
-    settings: tuple[SettingSpec, ...] = ()       # app settings the plugin reads (secrets marked)
+    settings: tuple[SettingSpec, ...] = ()       # the plugin's own settings, names prefixed NAME_ (see settings.py)
     login_fields: tuple[SettingSpec, ...] = ()   # what the user types to connect (form / totp brokers)
     description: str = ""
     homepage: str = ""
+    # False only for a simulator whose "exchange" is our own code (the paper broker): it raises the
+    # unified errors itself, so it needs no error table. Every live broker must provide one.
+    live: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

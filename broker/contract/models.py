@@ -285,19 +285,6 @@ class CandleSeries:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Tick:
-    """A normalized streaming update; which fields are set depends on the mode (1 LTP, 2 quote, 3 depth)."""
-    symbol: str
-    exchange: str
-    mode: int
-    ltp: float
-    timestamp_ms: int
-    quote: Quote | None = None
-    depth: Depth | None = None
-    raw: Any = _raw()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderEvent:
     """One change of one order, as it happens (placed, modified, filled in part or whole, cancelled,
     rejected): what order-update feeds emit and the WebSocket proxy turns into `order_update` messages

@@ -8,6 +8,8 @@ from broker.contract.interfaces import (ADAPTER_BASES, OPERATION_ADAPTERS, Broke
                                         MasterContractLoader, OrderAdapter)
 from broker.contract.manifest import (AUTH_TYPES, GTT_OPERATIONS, INTERVALS, OPERATIONS, ORDER_UPDATE_MODES,
                                       RATE_LIMIT_BUCKETS)
+from broker.contract.settings import SettingSpec
+from broker.errors import ErrorTable
 from utils.constants import EXCHANGES, MODE_LABELS, PRICE_TYPES, PRODUCTS
 
 # Operations with a default built from others: declared is fine when their building blocks are.
@@ -43,6 +45,17 @@ def _check_rate_limits(problems: list[str], budgets: dict[str, str]) -> None:
             problems.append(f"capabilities.rate_limits[{bucket!r}] = {text!r} is not a rate such as '10/second'")
 
 
+def _check_settings(problems: list[str], manifest) -> None:  # noqa: ANN001
+    prefix = f"{(manifest.name or '').upper()}_"
+    for spec in manifest.settings:
+        if not isinstance(spec, SettingSpec):
+            problems.append(f"manifest.settings must hold SettingSpec objects, got {type(spec).__name__}")
+        elif not spec.name.startswith(prefix) or not re.fullmatch(r"[A-Z][A-Z0-9_]*", spec.name):
+            problems.append(f"setting {spec.name!r} must be UPPER_CASE and start with {prefix!r}")
+        elif not spec.label:
+            problems.append(f"setting {spec.name} needs a label")
+
+
 def validate_plugin(plugin: object, expected_name: str | None = None) -> list[str]:
     """Every way `plugin` breaks the contract, as sentences; empty when it keeps it."""
     if not isinstance(plugin, BrokerPlugin):
@@ -68,8 +81,11 @@ def validate_plugin(plugin: object, expected_name: str | None = None) -> list[st
     _check_rate_limits(problems, caps.rate_limits)
     if "history" in caps.operations and not caps.intervals:
         problems.append("capabilities.intervals is empty but history is declared")
-    if "streaming" in caps.operations and (plugin.streaming is None or not caps.streaming_modes):
-        problems.append("streaming is declared but there is no streaming factory or no streaming mode")
+    if "streaming" in caps.operations and (not callable(plugin.feed) or not caps.streaming_modes):
+        problems.append("streaming is declared but there is no feed (BrokerPlugin.feed) or no streaming mode")
+    if manifest.live and not isinstance(plugin.error_table, ErrorTable):
+        problems.append("a live broker must provide its error table (BrokerPlugin.error_table, a broker.errors.ErrorTable)")
+    _check_settings(problems, manifest)
     problems += _order_update_problems(plugin)
     for attribute, base in ADAPTER_BASES.items():
         if not isinstance(getattr(plugin, attribute), base):

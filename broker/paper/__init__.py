@@ -23,27 +23,45 @@ from __future__ import annotations
 
 from typing import Callable
 
-from broker.contract import (BrokerPlugin, BrokerSession, CapabilityMap, Manifest, OrderEvent, PluginConfig, SettingSpec,
-                             Tick)
+from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, OrderEvent, PluginConfig, SettingSpec
 from broker.contract.manifest import INTERVALS, OPERATIONS
 from broker.paper.adapters import PaperAuth, PaperData, PaperFunds, PaperGtt, PaperMasterContract, PaperOrders
 from broker.paper.engine import EngineSettings, PaperEngine
 from broker.paper.matcher import BackgroundMatcher
 from broker.paper import market, replay
 from broker.paper.streaming import PaperStreaming
-from broker.threaded_stream import ThreadedStream
+from broker.streaming import TickPublisher
+from utils import setting_types as parse
 from utils.config import PROJECT_ROOT
+
+
+def _setting(name: str, label: str, default: str, parser, description: str) -> SettingSpec:  # noqa: ANN001
+    return SettingSpec(name=name, label=label, required=False, default=default, parse=parser, description=description)
+
 
 MANIFEST = Manifest(
     name="paper",
     display_name="Paper trading - simulated market",
     auth_type="none",
-    settings=tuple(SettingSpec(name=name, label=label, required=False) for name, label in (
-        ("PAPER_CAPITAL", "Virtual capital (INR)"), ("PAPER_SLIPPAGE", "Market-order slippage"),
-        ("PAPER_SESSION", "Market hours: always or exchange"), ("PAPER_SQUAREOFF_TIME", "MIS square-off time"),
-        ("PAPER_TICK_INTERVAL_MS", "Streaming tick interval (ms)"), ("PAPER_SEED", "Price process seed"),
-        ("PAPER_REPLAY_FILE", "Recorded NIFTY ticks to replay"))),
+    settings=(
+        _setting("PAPER_CAPITAL", "Virtual capital (INR)", "10000000", parse.float_between(1000, 1e12),
+                 "virtual capital of each paper account in INR (default one crore)"),
+        _setting("PAPER_SLIPPAGE", "Market-order slippage", "0.0005", parse.float_between(0, 0.05),
+                 "paper MARKET orders fill this fraction beyond the touch (0.0005 = 0.05%)"),
+        _setting("PAPER_SESSION", "Market hours", "always", parse.choice("always", "exchange"),
+                 "always: a simulated market open around the clock; exchange: real NSE/BSE/MCX hours"),
+        _setting("PAPER_SQUAREOFF_TIME", "MIS square-off time", "15:15", parse.hhmm,
+                 "time of day (IST, HH:MM) when open paper MIS positions are squared off"),
+        _setting("PAPER_TICK_INTERVAL_MS", "Streaming tick interval (ms)", "250", parse.int_between(50, 60000),
+                 "milliseconds between the paper broker's streamed ticks"),
+        _setting("PAPER_SEED", "Price process seed", "0", parse.int_between(0, 2**31 - 1),
+                 "seed of the paper price process; every process with the same seed sees the same prices"),
+        _setting("PAPER_REPLAY_FILE", "Recorded NIFTY ticks to replay", "", parse.optional_file,
+                 "CSV of recorded NIFTY ticks (timestamp,last_price) replayed each paper day, e.g. "
+                 "broker/paper/data/nifty50_ticks_2022-07-01.csv; empty: off"),
+    ),
     description="Built-in simulator: seeded prices, real lot and tick sizes, margins and P&L; no credentials.",
+    live=False,   # our own engine raises the unified errors itself: no broker error table to translate
 )
 
 CAPABILITIES = CapabilityMap(
@@ -59,14 +77,14 @@ CAPABILITIES = CapabilityMap(
 )
 
 
-def streaming_factory(config: PluginConfig) -> Callable[[BrokerSession, Callable[[Tick], None]], ThreadedStream]:
-    """The contract's streaming factory: simulated ticks every PAPER_TICK_INTERVAL_MS to a callback."""
-    interval = float(config.get("PAPER_TICK_INTERVAL_MS") or 1000) / 1000
+def feed_factory(config: PluginConfig):  # noqa: ANN201  (FeedFactory)
+    """BrokerPlugin.feed: simulated ticks every PAPER_TICK_INTERVAL_MS, the same for every user."""
+    interval = float(config.get("PAPER_TICK_INTERVAL_MS") or 250) / 1000
     seed = int(config.get("PAPER_SEED") or 0)
 
-    def create(session: BrokerSession, on_tick: Callable[[Tick], None]) -> ThreadedStream:
-        return ThreadedStream(lambda publisher: PaperStreaming(publisher, interval=interval, seed=seed), on_tick)
-    return create
+    def feed(session: BrokerSession, publisher: TickPublisher) -> PaperStreaming:
+        return PaperStreaming(publisher, interval=interval, seed=seed)
+    return feed
 
 
 class EngineOrderFeed:
@@ -92,4 +110,4 @@ def create_plugin(config: PluginConfig) -> BrokerPlugin:
     return BrokerPlugin(manifest=MANIFEST, capabilities=CAPABILITIES, auth=PaperAuth(),
                         orders=PaperOrders(engine, matcher), data=PaperData(engine),
                         funds=PaperFunds(engine), master_contract=PaperMasterContract(engine),
-                        streaming=streaming_factory(config), order_feed=EngineOrderFeed, gtt=PaperGtt(engine, matcher))
+                        feed=feed_factory(config), order_feed=EngineOrderFeed, gtt=PaperGtt(engine, matcher))

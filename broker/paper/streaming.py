@@ -1,27 +1,27 @@
 """The paper broker's live feed: simulated ticks every PAPER_TICK_INTERVAL_MS for what clients watch.
 
-Built on `TimerStreamingAdapter`: each interval every subscribed instrument gets one DEPTH-rich tick
+Built on `TimerFeedAdapter`: each interval every subscribed instrument gets one DEPTH-rich tick
 from `broker.paper.ticks.tick`, which the base adapter serves to LTP, Quote and Depth subscribers. The
 values are a pure function of the instant, so they agree with /quotes, /depth and /history.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, ClassVar, Iterable
+from typing import ClassVar, Iterable
 
 from broker.paper import calendar
 from broker.paper.instruments import catalog
 from broker.paper.ticks import tick
-from broker.streaming import Instrument, TickPublisher, TimerStreamingAdapter
-from broker.ticks import Tick
+from broker.streaming import FeedInstrument, TimerFeedAdapter
+from broker.ticks import FeedTick
 from utils.constants import MODE_DEPTH
 
 
-class PaperStreaming(TimerStreamingAdapter):
+class PaperStreaming(TimerFeedAdapter):
     broker = "paper"
     seed: ClassVar[int] = 0
 
-    def generate(self, instruments: list[Instrument]) -> Iterable[Tick]:
+    def generate(self, instruments: list[FeedInstrument]) -> Iterable[FeedTick]:
         now = datetime.now(timezone.utc)
         known = catalog(calendar.ist_now(now).date(), self.seed)
         for wanted in instruments:
@@ -30,7 +30,7 @@ class PaperStreaming(TimerStreamingAdapter):
                 continue
             data = tick(inst, now, MODE_DEPTH, self.seed)
             depth = data["depth"]
-            yield Tick(exchange=wanted.exchange, symbol=wanted.symbol, ltp=data["ltp"], mode=MODE_DEPTH,
+            yield FeedTick(exchange=wanted.exchange, symbol=wanted.symbol, ltp=data["ltp"], mode=MODE_DEPTH,
                        timestamp=data["timestamp"], ltt=data["ltt"], open=data["open"], high=data["high"],
                        low=data["low"], close=data["close"], volume=data["volume"],
                        last_trade_quantity=data["last_trade_quantity"], avg_trade_price=data["avg_trade_price"],
@@ -38,11 +38,3 @@ class PaperStreaming(TimerStreamingAdapter):
                        total_sell_quantity=data["total_sell_quantity"],
                        bids=[(lvl["price"], lvl["quantity"], lvl["orders"]) for lvl in depth["buy"]],
                        asks=[(lvl["price"], lvl["quantity"], lvl["orders"]) for lvl in depth["sell"]])
-
-
-def create_adapter(principal: Any, publisher: TickPublisher, settings: Any = None) -> PaperStreaming:
-    """The proxy's factory hook; the paper feed needs no credentials."""
-    options = {}
-    if settings is not None:
-        options = {"interval": settings.PAPER_TICK_INTERVAL_MS / 1000, "seed": settings.PAPER_SEED}
-    return PaperStreaming(publisher, **options)

@@ -1,36 +1,48 @@
-"""Zerodha (Kite Connect v3) broker plugin: manifest, capability map and `create_plugin`.
+"""Zerodha (Kite Connect v3) broker plugin: manifest, settings, capability map and `create_plugin`.
 
 Read top to bottom: client.py (the REST caller and its rate budgets), mapping.py (pure field
 translations and the error table), auth.py, orders.py, data.py (quotes, depth, history, funds),
 history.py, master_contract.py, ticker_decoder.py and streaming.py (the binary WebSocket ticker).
 
-Settings: BROKER_API_KEY, BROKER_API_SECRET and REDIRECT_URL (e.g. http://127.0.0.1:5000/zerodha/callback,
-registered in the Kite developer console). For tests only, the settings `ZERODHA_API_URL` and
-`ZERODHA_TICKER_URL` point it at local fake servers (tests/fakes/kite_server.py, kite_ticker.py);
-production leaves them empty.
+Settings (declared in MANIFEST, listed by `flask --app app config check` and .env.sample):
+ZERODHA_API_KEY, ZERODHA_API_SECRET, ZERODHA_REDIRECT_URL (e.g. http://127.0.0.1:5000/zerodha/callback,
+registered in the Kite developer console); the older names BROKER_API_KEY, BROKER_API_SECRET and
+REDIRECT_URL are still read. ZERODHA_API_URL, ZERODHA_LOGIN_URL and ZERODHA_TICKER_URL default to Kite's
+real addresses; tests point them at local fakes (tests/fakes/kite_server.py, kite_ticker.py).
 """
 from __future__ import annotations
 
-from typing import Callable
-
-from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, PluginConfig, SettingSpec, Tick
-from broker.zerodha.auth import ZerodhaAuth
+from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, PluginConfig, SettingSpec
 from broker.http import BrokerHttp
+from broker.streaming import TickPublisher
+from broker.zerodha.auth import LOGIN_URL, ZerodhaAuth
 from broker.zerodha.client import API_URL, RATE_LIMITS, KiteClient
 from broker.zerodha.data import MAX_QUOTES_PER_CALL, ZerodhaData, ZerodhaFunds
 from broker.zerodha.history import KITE_INTERVALS
-from broker.zerodha.mapping import ERROR_TABLE, UNIFIED_EXCHANGES  # noqa: F401  (ERROR_TABLE: the contract suite reads it here)
+from broker.zerodha.mapping import ERROR_TABLE, UNIFIED_EXCHANGES
 from broker.zerodha.master_contract import ZerodhaMasterContract
 from broker.zerodha.orders import SymbolNames, ZerodhaOrders
-from broker.threaded_stream import ThreadedStream
 from broker.zerodha.streaming import MAX_INSTRUMENTS_PER_CONNECTION, TICKER_URL, TickerCredentials, ZerodhaStreaming
+from utils import setting_types
 
 MANIFEST = Manifest(
     name="zerodha", display_name="Zerodha", auth_type="oauth",
-    settings=(SettingSpec(name="BROKER_API_KEY", label="Kite Connect API key", secret=True),
-              SettingSpec(name="BROKER_API_SECRET", label="Kite Connect API secret", secret=True),
-              SettingSpec(name="REDIRECT_URL", label="Redirect URL registered with Kite",
-                          help="http://127.0.0.1:5000/zerodha/callback")),
+    settings=(
+        SettingSpec(name="ZERODHA_API_KEY", label="Kite Connect API key", secret=True, aliases=("BROKER_API_KEY",),
+                    description="API key of your Kite Connect app (developers.kite.trade)"),
+        SettingSpec(name="ZERODHA_API_SECRET", label="Kite Connect API secret", secret=True,
+                    aliases=("BROKER_API_SECRET",), description="API secret of your Kite Connect app"),
+        SettingSpec(name="ZERODHA_REDIRECT_URL", label="Redirect URL registered with Kite", aliases=("REDIRECT_URL",),
+                    parse=setting_types.http_url,
+                    description="the app's redirect URL in the Kite developer console, e.g. "
+                                "http://127.0.0.1:5000/zerodha/callback"),
+        SettingSpec(name="ZERODHA_API_URL", label="Kite REST base URL", required=False, default=API_URL,
+                    parse=setting_types.http_url, description="Kite Connect REST API (change only to test against a fake)"),
+        SettingSpec(name="ZERODHA_LOGIN_URL", label="Kite login page", required=False, default=LOGIN_URL,
+                    parse=setting_types.http_url, description="where users log in to Kite (change only to test)"),
+        SettingSpec(name="ZERODHA_TICKER_URL", label="Kite ticker WebSocket URL", required=False, default=TICKER_URL,
+                    parse=setting_types.ws_url, description="Kite's streaming WebSocket (change only to test against a fake)"),
+    ),
     description="Zerodha through Kite Connect v3 (REST and the binary WebSocket ticker)",
     homepage="https://kite.trade/docs/connect/v3/")
 
@@ -53,27 +65,26 @@ CAPABILITIES = CapabilityMap(
 )
 
 
-def ticker_credentials(config: PluginConfig, session: BrokerSession) -> TickerCredentials:
-    return TickerCredentials(config.get("BROKER_API_KEY", ""), session.auth_token,
-                             config.get("ZERODHA_TICKER_URL") or TICKER_URL)
+def feed_factory(config: PluginConfig):  # noqa: ANN201  (FeedFactory)
+    """BrokerPlugin.feed: the Kite ticker for a user's live session; the api key and the ticker URL
+    come from this plugin's settings, never from the stored session."""
+    api_key, ticker_url = config.get("ZERODHA_API_KEY", ""), config.get("ZERODHA_TICKER_URL") or TICKER_URL
 
-
-def streaming_factory(config: PluginConfig) -> Callable[[BrokerSession, Callable[[Tick], None]], ThreadedStream]:
-    """The contract's streaming factory: the Kite ticker adapter, ticks handed to a callback."""
-    def create(session: BrokerSession, on_tick: Callable[[Tick], None]) -> ThreadedStream:
-        credentials = ticker_credentials(config, session)
-        return ThreadedStream(lambda publisher: ZerodhaStreaming(publisher, credentials), on_tick)
-    return create
+    def feed(session: BrokerSession, publisher: TickPublisher) -> ZerodhaStreaming:
+        if not session.auth_token:
+            raise ValueError("the Zerodha feed needs the access token of a live broker session")
+        return ZerodhaStreaming(publisher, TickerCredentials(api_key, session.auth_token, ticker_url))
+    return feed
 
 
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
     http = config.http or BrokerHttp("zerodha", rate_limiter=config.rate_limiter)
-    client = KiteClient(http, config.get("BROKER_API_KEY", ""), base_url=config.get("ZERODHA_API_URL") or API_URL)
+    client = KiteClient(http, config.get("ZERODHA_API_KEY", ""), base_url=config.get("ZERODHA_API_URL") or API_URL)
     return BrokerPlugin(
         manifest=MANIFEST, capabilities=CAPABILITIES,
-        auth=ZerodhaAuth(client, config.get("BROKER_API_SECRET", ""),
-                         ticker_url=config.get("ZERODHA_TICKER_URL") or ""),
+        auth=ZerodhaAuth(client, config.get("ZERODHA_API_SECRET", ""),
+                         login_base=config.get("ZERODHA_LOGIN_URL") or LOGIN_URL),
         orders=ZerodhaOrders(client, SymbolNames(config.symbols)),
         data=ZerodhaData(client), funds=ZerodhaFunds(client),
         master_contract=ZerodhaMasterContract(client),
-        streaming=streaming_factory(config))
+        feed=feed_factory(config), error_table=ERROR_TABLE)

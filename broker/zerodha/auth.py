@@ -41,11 +41,10 @@ class ZerodhaAuth(AuthAdapter):
     """The OAuth-style flow above, on the plugin's Kite client."""
 
     def __init__(self, client: KiteClient, api_secret: str, login_base: str = LOGIN_URL,
-                 clock: Callable[[], datetime] | None = None, ticker_url: str = ""):
+                 clock: Callable[[], datetime] | None = None):
         self.client = client
         self._api_secret = api_secret
         self.login_base = login_base
-        self.ticker_url = ticker_url    # test-only override, handed to the streaming adapter
         self.clock = clock or (lambda: datetime.now(IST))
 
     def login_url(self, state: str) -> str:
@@ -59,7 +58,7 @@ class ZerodhaAuth(AuthAdapter):
             status = credentials.get("status") or "no request_token"
             raise AuthError(f"Zerodha login did not complete ({status}); please log in again", broker="zerodha")
         if not self.client.api_key or not self._api_secret:
-            raise AuthError("BROKER_API_KEY and BROKER_API_SECRET must be set to connect Zerodha", broker="zerodha")
+            raise AuthError("ZERODHA_API_KEY and ZERODHA_API_SECRET must be set to connect Zerodha", broker="zerodha")
         form = {"api_key": self.client.api_key, "request_token": request_token,
                 "checksum": session_checksum(self.client.api_key, request_token, self._api_secret)}
         try:
@@ -70,9 +69,9 @@ class ZerodhaAuth(AuthAdapter):
                           broker_user_id=data.get("user_id") or "",
                           # in UTC: storage without time zones (SQLite) keeps UTC wall-clock values
                           expires_at=session_expiry(self.clock()).astimezone(timezone.utc),
-                          # the feed (run by the proxy process) connects with the api key and token
-                          extra={"user_name": data.get("user_name") or "", "api_key": self.client.api_key,
-                                 **({"ticker_url": self.ticker_url} if self.ticker_url else {})},
+                          # the feed takes the api key and ticker URL from the plugin's settings, so
+                          # neither (nor any test address) is stored in the user's session
+                          extra={"user_name": data.get("user_name") or ""},
                           raw={k: v for k, v in data.items() if k not in _SECRET_FIELDS})
 
     def logout(self, session: BrokerSession) -> None:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 from urllib.parse import urlencode
 
-from broker.streaming import Instrument, Subscription, TickPublisher, WebSocketStreamingAdapter
-from broker.ticks import DEPTH, LTP, QUOTE, Tick
+from broker.streaming import FeedInstrument, Subscription, TickPublisher, WebSocketFeedAdapter
+from broker.ticks import DEPTH, LTP, QUOTE, FeedTick
 from broker.zerodha.ticker_decoder import decode_frame, to_tick
 from utils.logging import get_logger
 
@@ -30,13 +30,13 @@ MAX_INSTRUMENTS_PER_CONNECTION = 3000
 class TickerCredentials:
     api_key: str
     access_token: str
-    ticker_url: str = TICKER_URL     # test-only override (a local fake ticker)
+    ticker_url: str = TICKER_URL     # the plugin's ZERODHA_TICKER_URL setting
 
     def __repr__(self) -> str:       # never show the token
         return f"TickerCredentials(api_key={self.api_key!r}, ticker_url={self.ticker_url!r})"
 
 
-def instrument_token(instrument: Instrument) -> int | None:
+def instrument_token(instrument: FeedInstrument) -> int | None:
     """The Kite token from the master-contract record the proxy looked up (attribute or key `token`)."""
     info = instrument.info
     token = info.get("token") if isinstance(info, dict) else getattr(info, "token", None)
@@ -46,7 +46,7 @@ def instrument_token(instrument: Instrument) -> int | None:
         return None
 
 
-class ZerodhaStreaming(WebSocketStreamingAdapter):
+class ZerodhaStreaming(WebSocketFeedAdapter):
     broker = "zerodha"
     depth_levels = (5,)
     max_symbols_per_connection = MAX_INSTRUMENTS_PER_CONNECTION
@@ -60,7 +60,7 @@ class ZerodhaStreaming(WebSocketStreamingAdapter):
         creds: TickerCredentials = self.credentials
         return f"{creds.ticker_url}?{urlencode({'api_key': creds.api_key, 'access_token': creds.access_token})}"
 
-    def _richest_mode(self, instrument: Instrument) -> int | None:
+    def _richest_mode(self, instrument: FeedInstrument) -> int | None:
         wanted = self.wanted_modes(instrument)
         return max(wanted) if wanted else None
 
@@ -104,7 +104,7 @@ class ZerodhaStreaming(WebSocketStreamingAdapter):
         for mode, group in sorted(self._tokens_by_mode(downgraded).items()):
             await conn.send(json.dumps({"a": "mode", "v": [KITE_MODES[mode], group]}))
 
-    def decode(self, frame: Any) -> Iterable[Tick]:
+    def decode(self, frame: Any) -> Iterable[FeedTick]:
         if isinstance(frame, str):
             self._on_text(frame)
             return
@@ -120,21 +120,3 @@ class ZerodhaStreaming(WebSocketStreamingAdapter):
             return
         if message.get("type") == "error":
             log.warning("Kite ticker error: %s", message.get("data"))
-
-
-def credentials_from(value: Any) -> TickerCredentials:
-    """TickerCredentials from a live BrokerSession (api key and ticker URL kept in its `extra` at login),
-    a dict of the same fields, or TickerCredentials themselves."""
-    if isinstance(value, TickerCredentials):
-        return value
-    if isinstance(value, dict):
-        return TickerCredentials(**value)
-    extra = getattr(value, "extra", None) or {}
-    if getattr(value, "auth_token", "") and extra.get("api_key"):
-        return TickerCredentials(extra["api_key"], value.auth_token, extra.get("ticker_url") or TICKER_URL)
-    raise ValueError("zerodha streaming needs the api key and access token of a live broker session")
-
-
-def create_adapter(principal: Any, publisher: TickPublisher, settings: Any = None) -> ZerodhaStreaming:
-    """The proxy's factory hook: `principal.credentials` is the user's live broker session."""
-    return ZerodhaStreaming(publisher, credentials_from(principal.credentials))

@@ -14,7 +14,7 @@ all integers big-endian. The packet length tells the mode:
 Prices arrive as integers: paise (/100), except currency derivatives (CDS: /10 000 000, BCD: /10 000).
 The segment is the low byte of the instrument token. A 1-byte message is the heartbeat. The decoded
 packets use Kite's own field names (what the recorded `ticker_*.json` fixtures hold); `to_tick` turns one
-into the unified `Tick` the streaming base publishes.
+into the unified `FeedTick` the streaming base publishes.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import struct
 from datetime import datetime
 from typing import Any
 
-from broker.ticks import DEPTH, LTP, QUOTE, Tick
+from broker.ticks import DEPTH, LTP, QUOTE, FeedTick
 from broker.zerodha.mapping import IST
 
 # the segment codes carried in the token's low byte
@@ -106,14 +106,14 @@ def _epoch_ms(moment: datetime | None) -> int | None:
     return int(moment.timestamp() * 1000) if moment else None
 
 
-def to_tick(packet: dict[str, Any], exchange: str, symbol: str) -> Tick:
+def to_tick(packet: dict[str, Any], exchange: str, symbol: str) -> FeedTick:
     """A decoded packet → the unified tick, named as the client subscribed (`exchange`, `symbol`)."""
     mode = {"ltp": LTP, "quote": QUOTE, "full": DEPTH}[packet["mode"]]
     ohlc = packet.get("ohlc", {})
     depth = packet.get("depth")
     if mode == DEPTH and depth is None:
         mode = QUOTE    # an index "full" packet has no book
-    return Tick(
+    return FeedTick(
         exchange=exchange, symbol=symbol, ltp=packet["last_price"], mode=mode,
         timestamp=_epoch_ms(packet.get("timestamp")) or 0, ltt=_epoch_ms(packet.get("last_trade_time")),
         open=ohlc.get("open", 0.0), high=ohlc.get("high", 0.0), low=ohlc.get("low", 0.0),

@@ -13,7 +13,7 @@ from broker.errors import NotSupported
 
 
 def _plugin(operations: set[str], data: DataAdapter | None = None, **caps) -> BrokerPlugin:  # noqa: ANN003
-    return BrokerPlugin(manifest=Manifest(name="demo", display_name="Demo", auth_type="none"),
+    return BrokerPlugin(manifest=Manifest(name="demo", display_name="Demo", auth_type="none", live=False),
                         capabilities=CapabilityMap(operations=frozenset(operations), exchanges=frozenset({"NSE"}),
                                                    **caps),
                         auth=AuthAdapter(), orders=OrderAdapter(), data=data or DataAdapter(), funds=FundsAdapter(),

@@ -38,13 +38,45 @@ def test_valid_brokers_limits_what_users_may_connect_and_paper_is_always_allowed
 
 
 def test_plugin_with_empty_required_settings_cannot_be_connected():
-    brokers = BrokerRegistry({"BROKER_API_KEY": ""}, valid_brokers=["needs_settings"]).discover(PACKAGES)
+    brokers = BrokerRegistry({"NEEDS_SETTINGS_API_KEY": ""}, valid_brokers=["needs_settings"]).discover(PACKAGES)
     entry = brokers.entries["needs_settings"]
-    assert entry.available and entry.missing_settings == ["BROKER_API_KEY"]
-    with pytest.raises(UnknownBroker, match="BROKER_API_KEY"):
+    assert entry.available and entry.missing_settings == ["NEEDS_SETTINGS_API_KEY"]
+    with pytest.raises(UnknownBroker, match="NEEDS_SETTINGS_API_KEY"):
         brokers.get_connectable("needs_settings")
-    configured = BrokerRegistry({"BROKER_API_KEY": "k" * 32}, valid_brokers=["needs_settings"]).discover(PACKAGES)
+    configured = BrokerRegistry({"NEEDS_SETTINGS_API_KEY": "k" * 32}, valid_brokers=["needs_settings"]).discover(PACKAGES)
     assert configured.get_connectable("needs_settings").name == "needs_settings"
+
+
+def test_a_plugin_receives_only_its_own_declared_settings_parsed_with_defaults():
+    sources = {"NEEDS_SETTINGS_API_KEY": "k" * 32, "APP_KEY": "a" * 64, "API_KEY_PEPPER": "p" * 64,
+               "DATABASE_URL": "postgresql://u:secret@db/x", "ZERODHA_API_KEY": "z" * 16, "PAPER_CAPITAL": "5000"}
+    sample = importlib.import_module("tests.broker.sample_plugins.needs_settings")
+    sample.SEEN.clear()
+    BrokerRegistry(sources, valid_brokers=["needs_settings"]).discover(("tests.broker.sample_plugins",))
+    assert sample.SEEN == [{"NEEDS_SETTINGS_API_KEY": "k" * 32, "NEEDS_SETTINGS_API_URL": "https://api.example.com"}]
+
+
+def test_an_invalid_plugin_setting_makes_the_plugin_unavailable_naming_the_setting():
+    brokers = BrokerRegistry({"NEEDS_SETTINGS_API_URL": "ftp://nope"}, valid_brokers=["needs_settings"]).discover(PACKAGES)
+    entry = brokers.entries["needs_settings"]
+    assert not entry.available and entry.setting_problems == [
+        "NEEDS_SETTINGS_API_URL must be an http:// or https:// URL, got 'ftp://nope'"]
+    assert "invalid settings: NEEDS_SETTINGS_API_URL" in entry.reason
+
+
+def test_an_invalid_setting_of_an_enabled_broker_stops_the_app_like_an_app_setting(make_app):
+    from utils.config import ConfigError
+
+    with pytest.raises(ConfigError, match="NEEDS_SETTINGS_API_URL must be an http"):
+        make_app(BROKER_PLUGIN_PACKAGES=PACKAGES, VALID_BROKERS="needs_settings", NEEDS_SETTINGS_API_URL="nope")
+    app = make_app(BROKER_PLUGIN_PACKAGES=PACKAGES, VALID_BROKERS="fakebroker", NEEDS_SETTINGS_API_URL="nope")
+    assert not registry(app).entries["needs_settings"].available   # not enabled: listed, the app still starts
+
+
+def test_secret_plugin_settings_are_masked_in_the_settings_table():
+    entry = BrokerRegistry({"NEEDS_SETTINGS_API_KEY": "k" * 32}).discover(PACKAGES).entries["needs_settings"]
+    assert entry.settings_table() == [("NEEDS_SETTINGS_API_KEY", "(set)", "API key"),
+                                      ("NEEDS_SETTINGS_API_URL", "https://api.example.com", "API base URL")]
 
 
 def test_plugin_rate_limits_reach_its_limiter():

@@ -1,35 +1,33 @@
-"""The paper plugin's contract streaming face: simulated ticks reach the caller's callback."""
+"""The paper plugin's feed (`BrokerPlugin.feed`): simulated ticks for what is subscribed, every
+PAPER_TICK_INTERVAL_MS, until the adapter is closed."""
 from __future__ import annotations
 
-import threading
+import asyncio
 from datetime import datetime, timezone
 
 from broker.contract import BrokerSession, PluginConfig
 from broker.paper import create_plugin
-from broker.paper.adapters import to_instrument
 from broker.paper.calendar import ist_now
 from broker.paper.instruments import catalog
+from broker.streaming import FeedInstrument
+from broker.ticks import LTP
+from tests.websocket_proxy.test_streaming_adapter import Bus, bus  # noqa: F401  (the ZeroMQ bus fixture)
 
 
-def test_subscribed_instruments_tick_to_the_callback_until_closed():
-    plugin = create_plugin(PluginConfig(settings={"PAPER_TICK_INTERVAL_MS": "50"}))
-    sbin = to_instrument(catalog(ist_now(datetime.now(timezone.utc)).date(), 0).lookup("SBIN", "NSE"))
-    ticks, arrived = [], threading.Event()
+def test_subscribed_instruments_tick_on_the_bus_until_closed(bus):
+    plugin = create_plugin(PluginConfig(settings={"PAPER_TICK_INTERVAL_MS": 50}))
+    assert catalog(ist_now(datetime.now(timezone.utc)).date(), 0).lookup("SBIN", "NSE") is not None
 
-    def on_tick(tick) -> None:  # noqa: ANN001
-        ticks.append(tick)
-        if len(ticks) >= 3:
-            arrived.set()
+    async def scenario():
+        adapter = plugin.feed(BrokerSession(user_id=1, broker="paper"), bus.publisher)
+        adapter.subscribe(FeedInstrument("NSE", "SBIN"), LTP)
+        got = await bus.collect(0.6)
+        await adapter.close()
+        after = await bus.collect(0.3)
+        return got, after
 
-    stream = plugin.streaming(BrokerSession(user_id=1, broker="paper", auth_token="paper"), on_tick)
-    stream.connect()
-    stream.subscribe([sbin], 1)
-    try:
-        assert arrived.wait(5), "no ticks from the paper feed within 5 s"
-    finally:
-        stream.close()
-    assert {(t.symbol, t.exchange, t.mode) for t in ticks} == {("SBIN", "NSE", 1)}
-    assert all(t.ltp > 0 and t.timestamp_ms > 0 for t in ticks)
-    count = len(ticks)
-    threading.Event().wait(0.3)
-    assert len(ticks) == count, "ticks kept arriving after close()"
+    got, after = asyncio.run(scenario())
+    assert len(got) >= 3, "the paper feed should tick every 50 ms"
+    assert {topic for topic, _ in got} == {"paper_NSE_SBIN_LTP"}
+    assert all(m["data"]["ltp"] > 0 and m["data"]["timestamp"] > 0 for _, m in got)
+    assert after == [], "ticks kept arriving after close()"

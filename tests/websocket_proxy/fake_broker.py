@@ -14,8 +14,8 @@ from typing import Any, ClassVar, Iterable
 
 from websockets.asyncio.server import ServerConnection, serve
 
-from broker.streaming import Subscription, WebSocketStreamingAdapter
-from broker.ticks import DEPTH, Tick
+from broker.streaming import Subscription, WebSocketFeedAdapter
+from broker.ticks import DEPTH, FeedTick
 
 
 class FakeBrokerServer:
@@ -94,7 +94,7 @@ class FakeBrokerServer:
                     "s": [[p + 0.05 * i, 20 * i, i] for i in range(1, 6)]}))
 
 
-class FakeBrokerAdapter(WebSocketStreamingAdapter):
+class FakeBrokerAdapter(WebSocketFeedAdapter):
     broker = "fakebroker"
     depth_levels = (5, 20)
     url: ClassVar[str] = ""
@@ -111,9 +111,9 @@ class FakeBrokerAdapter(WebSocketStreamingAdapter):
         if keys:
             await conn.send(json.dumps({"a": "unsub", "k": sorted(keys)}))
 
-    def decode(self, frame: Any) -> Iterable[Tick]:
+    def decode(self, frame: Any) -> Iterable[FeedTick]:
         f = json.loads(frame)
         exchange, symbol = f["k"].split("|")
-        yield Tick(exchange=exchange, symbol=symbol, ltp=f["lp"], mode=DEPTH, open=f["o"], high=f["h"],
+        yield FeedTick(exchange=exchange, symbol=symbol, ltp=f["lp"], mode=DEPTH, open=f["o"], high=f["h"],
                    low=f["l"], close=f["c"], volume=f["v"], last_trade_quantity=f["ltq"],
                    avg_trade_price=f["atp"], bids=[tuple(x) for x in f["b"]], asks=[tuple(x) for x in f["s"]])

@@ -89,7 +89,7 @@ def test_two_proxies_share_one_bus_through_the_forwarder(tmp_path: Path, make_pr
 
     import zmq
 
-    from broker.ticks import LTP, Tick, encode, market_data, topic_for
+    from broker.ticks import LTP, FeedTick, encode, market_data, topic_for
     from tests.websocket_proxy.test_protocol import authed
 
     fake_broker.frozen = True
@@ -104,7 +104,7 @@ def test_two_proxies_share_one_bus_through_the_forwarder(tmp_path: Path, make_pr
         for client in clients:
             client.ask({"action": "subscribe", "symbol": "TCS", "exchange": "NSE", "mode": 1}, "subscribe")
         publisher.connect(f"tcp://127.0.0.1:{bus_port}")
-        payload = encode(market_data(Tick("NSE", "TCS", 4321.5), LTP, "fakebroker"))
+        payload = encode(market_data(FeedTick("NSE", "TCS", 4321.5), LTP, "fakebroker"))
         topic = topic_for("fakebroker", "NSE", "TCS", LTP).encode()
         for client in clients:
             def got() -> bool:

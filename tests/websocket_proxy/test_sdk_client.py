@@ -8,7 +8,7 @@ import pytest
 import zmq
 from openalgo import api
 
-from broker.ticks import LTP, Tick, encode, market_data, topic_for
+from broker.ticks import LTP, FeedTick, encode, market_data, topic_for
 from tests.websocket_proxy.conftest import wait_until
 
 pytestmark = pytest.mark.xdist_group("websocket_proxy")
@@ -72,7 +72,7 @@ def test_sdk_receives_ticks_published_on_the_bus_by_another_adapter(proxy):
         prices: list[float] = []
         client.subscribe_ltp([{"exchange": "NSE", "symbol": "RELIANCE"}],
                              on_data_received=lambda m: prices.append(m["data"]["ltp"]))
-        tick = Tick("NSE", "RELIANCE", 2890.5, timestamp=1767069312482, ltt=1767069312000)
+        tick = FeedTick("NSE", "RELIANCE", 2890.5, timestamp=1767069312482, ltt=1767069312000)
         payload = encode(market_data(tick, LTP, "fakebroker"))
 
         def published() -> bool:

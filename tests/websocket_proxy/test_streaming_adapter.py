@@ -9,8 +9,8 @@ import time
 import pytest
 import zmq
 
-from broker.streaming import Instrument, TickPublisher, TimerStreamingAdapter
-from broker.ticks import DEPTH, LTP, QUOTE, Tick, market_data
+from broker.streaming import FeedInstrument, TickPublisher, TimerFeedAdapter
+from broker.ticks import DEPTH, LTP, QUOTE, FeedTick, market_data
 from tests.support.net import free_port
 from tests.websocket_proxy.fake_broker import FakeBrokerAdapter, FakeBrokerServer
 from tests.websocket_proxy.test_protocol import authed
@@ -59,7 +59,7 @@ def adapter_for(fake: FakeBrokerServer, bus: Bus, **options) -> FakeBrokerAdapte
 def test_depth_tick_feeds_each_wanted_mode_under_its_topic(fake_broker, bus):
     async def scenario():
         adapter = adapter_for(fake_broker, bus)
-        sbin = Instrument("NSE", "SBIN")
+        sbin = FeedInstrument("NSE", "SBIN")
         adapter.subscribe(sbin, LTP)
         adapter.subscribe(sbin, DEPTH, 5)
         got = await bus.collect(0.5)
@@ -76,7 +76,7 @@ def test_depth_tick_feeds_each_wanted_mode_under_its_topic(fake_broker, bus):
 
 
 def test_quote_normalization_uses_sdk_field_names():
-    tick = Tick("NSE", "INFY", 1543.6, mode=QUOTE, timestamp=1, open=1530, high=1549.9, low=1527.2,
+    tick = FeedTick("NSE", "INFY", 1543.6, mode=QUOTE, timestamp=1, open=1530, high=1549.9, low=1527.2,
                 close=1528.4, volume=10, last_trade_quantity=15, avg_trade_price=1539.82, oi=7)
     data = market_data(tick, QUOTE, "x")["data"]
     assert data["change"] == pytest.approx(15.2) and data["change_percent"] == pytest.approx(0.9945, abs=1e-4)
@@ -86,8 +86,8 @@ def test_quote_normalization_uses_sdk_field_names():
 def test_killed_upstream_reconnects_and_resubscribes(fake_broker, bus):
     async def scenario():
         adapter = adapter_for(fake_broker, bus)
-        adapter.subscribe(Instrument("NSE", "SBIN"), LTP)
-        adapter.subscribe(Instrument("NSE", "INFY"), QUOTE)
+        adapter.subscribe(FeedInstrument("NSE", "SBIN"), LTP)
+        adapter.subscribe(FeedInstrument("NSE", "INFY"), QUOTE)
         before = await bus.collect(0.3)
         await asyncio.to_thread(fake_broker.kill)
         seen = len(fake_broker.subscribe_log)
@@ -110,7 +110,7 @@ def test_killed_upstream_reconnects_and_resubscribes(fake_broker, bus):
 def test_stalled_upstream_is_detected_and_replaced(fake_broker, bus):
     async def scenario():
         adapter = adapter_for(fake_broker, bus, stall_timeout=0.3)
-        adapter.subscribe(Instrument("NSE", "SBIN"), LTP)
+        adapter.subscribe(FeedInstrument("NSE", "SBIN"), LTP)
         await bus.collect(0.2)
         fake_broker.frozen = True
         await asyncio.sleep(0.6)
@@ -131,10 +131,10 @@ def test_symbols_are_split_across_connections_at_the_broker_cap(bus):
             adapter = adapter_for(fake, bus, max_symbols_per_connection=2)
             names = ["SBIN", "INFY", "TCS", "RELIANCE", "ITC"]
             for name in names:
-                adapter.subscribe(Instrument("NSE", name), LTP)
+                adapter.subscribe(FeedInstrument("NSE", name), LTP)
             got = await bus.collect(0.5)
             status = adapter.status()
-            adapter.unsubscribe(Instrument("NSE", "ITC"), LTP)
+            adapter.unsubscribe(FeedInstrument("NSE", "ITC"), LTP)
             await asyncio.sleep(0.1)
             after = adapter.status()
             await adapter.close()
@@ -160,21 +160,21 @@ def test_clients_see_data_resume_after_upstream_dies(proxy, fake_broker):
     assert proxy.snapshot()["upstreams"][0]["adapter"]["connections"][0]["reconnects"] == 1
 
 
-class CountingFeed(TimerStreamingAdapter):
+class CountingFeed(TimerFeedAdapter):
     """A locally computed feed, like the paper broker's: one DEPTH-rich tick per instrument per interval."""
 
     broker = "sim"
 
     def generate(self, instruments):
         self.rounds = getattr(self, "rounds", 0) + 1
-        return [Tick(i.exchange, i.symbol, 100.0 + self.rounds, mode=DEPTH, close=100.0,
+        return [FeedTick(i.exchange, i.symbol, 100.0 + self.rounds, mode=DEPTH, close=100.0,
                      bids=[(99.5, 10, 1)], asks=[(100.5, 20, 2)]) for i in instruments]
 
 
 def test_timer_feed_ticks_every_interval_per_instrument_and_stops_on_unsubscribe(bus):
     async def scenario():
         feed = CountingFeed(bus.publisher, interval=0.05)
-        sbin, nifty = Instrument("NSE", "SBIN"), Instrument("NSE_INDEX", "NIFTY")
+        sbin, nifty = FeedInstrument("NSE", "SBIN"), FeedInstrument("NSE_INDEX", "NIFTY")
         feed.subscribe(sbin, QUOTE)
         feed.subscribe(nifty, LTP)
         got = await bus.collect(0.5)

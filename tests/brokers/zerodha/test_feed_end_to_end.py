@@ -10,7 +10,8 @@ import pytest
 from openalgo import api
 
 from broker.contract import BrokerSession, Instrument
-from broker.zerodha.streaming import create_adapter
+from broker.contract import PluginConfig
+from broker.zerodha import create_plugin
 from tests.fakes.kite_ticker import KiteTickerServer
 from tests.support.net import free_port
 from tests.websocket_proxy.conftest import wait_until
@@ -25,8 +26,8 @@ INFY = Instrument(symbol="INFY", brsymbol="INFY", name="INFOSYS", exchange="NSE"
 @pytest.fixture
 def proxy_url() -> Iterator[str]:
     ticker = KiteTickerServer()
-    session = BrokerSession(user_id=7, broker="zerodha", auth_token=ticker.access_token,
-                            extra={"api_key": ticker.api_key, "ticker_url": ticker.url})
+    plugin = create_plugin(PluginConfig(settings={"ZERODHA_API_KEY": ticker.api_key, "ZERODHA_TICKER_URL": ticker.url}))
+    session = BrokerSession(user_id=7, broker="zerodha", auth_token=ticker.access_token)
 
     async def authenticate(key: str) -> Principal | None:
         return Principal(7, "trader", "zerodha", session) if key == API_KEY else None
@@ -38,7 +39,10 @@ def proxy_url() -> Iterator[str]:
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     config = ProxyConfig(port=0, bus_port=free_port(), auth_timeout=2.0, upstream_grace=0.3)
-    server = ProxyServer(config, authenticate, create_adapter, lookup, supported_brokers=("zerodha",))
+    def feed(principal: Principal, publisher):  # noqa: ANN001, ANN202  (what the production wiring does)
+        return plugin.feed(principal.credentials, publisher)
+
+    server = ProxyServer(config, authenticate, feed, lookup, supported_brokers=("zerodha",))
     asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
     yield f"ws://127.0.0.1:{server.port}"
     asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)

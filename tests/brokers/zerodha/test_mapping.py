@@ -70,3 +70,25 @@ def test_only_gateway_and_throttle_answers_are_retryable():
     assert m.error_class(429, None).retryable and m.error_class(503, None).retryable
     assert not m.error_class(403, "TokenException").retryable
     assert not m.error_class(400, "OrderException", "margin exceeds").retryable
+
+
+# Kite Connect v3 docs, "Exceptions and errors": every documented `error_type`, the unified error it is,
+# and so the HTTP status a client of this server sees.
+KITE_EXCEPTIONS = {
+    "TokenException": (errors.TokenExpired, 403), "UserException": (errors.AuthError, 403),
+    "PermissionException": (errors.AuthError, 403), "InputException": (errors.InvalidOrder, 400),
+    "OrderException": (errors.OrderRejected, 400), "MarginException": (errors.InsufficientFunds, 400),
+    "HoldingException": (errors.OrderRejected, 400), "NetworkException": (errors.BrokerUnavailable, 500),
+    "DataException": (errors.BrokerUnavailable, 500), "GeneralException": (errors.BrokerError, 500),
+}
+
+
+def test_the_plugins_error_table_covers_every_documented_kite_exception():
+    from broker.contract import PluginConfig
+    from broker.zerodha import create_plugin
+
+    table = create_plugin(PluginConfig(settings={})).error_table
+    assert set(table.codes) == set(KITE_EXCEPTIONS)
+    for error_type, (kind, status) in KITE_EXCEPTIONS.items():
+        error = table.error(code=error_type, message="from Kite")
+        assert type(error) is kind and error.http_status == status, error_type

@@ -3,16 +3,14 @@ contract's messages, modes map to Kite's, reconnect resubscribes, and the 3000-i
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
-from broker.streaming import Instrument
+from broker.streaming import FeedInstrument
 from broker.ticks import DEPTH, LTP, QUOTE
-from broker.zerodha.streaming import TickerCredentials, ZerodhaStreaming, create_adapter
+from broker.zerodha.streaming import TickerCredentials, ZerodhaStreaming
 from tests.fakes.kite_ticker import INFY, KiteTickerServer
 from tests.websocket_proxy.test_streaming_adapter import Bus, bus  # noqa: F401  (the ZeroMQ bus fixture)
-from websocket_proxy.upstream import Principal
 
 
 @pytest.fixture
@@ -27,7 +25,7 @@ def adapter_for(ticker: KiteTickerServer, bus: Bus, token: str = "kiteaccesstoke
     return ZerodhaStreaming(bus.publisher, creds, backoff_initial=0.05, backoff_max=0.2, **options)
 
 
-INFY_NSE = Instrument("NSE", "INFY", {"token": "408065"})
+INFY_NSE = FeedInstrument("NSE", "INFY", {"token": "408065"})
 
 
 def test_recorded_full_frame_reaches_depth_and_ltp_subscribers(ticker, bus):
@@ -70,7 +68,7 @@ def test_modes_map_to_kite_and_fall_back_when_the_richer_one_goes(ticker, bus):
 
 
 def test_index_quotes_come_from_the_short_index_packets(ticker, bus):
-    nifty = Instrument("NSE_INDEX", "NIFTY", {"token": 256265})
+    nifty = FeedInstrument("NSE_INDEX", "NIFTY", {"token": 256265})
 
     async def scenario():
         adapter = adapter_for(ticker, bus)
@@ -105,7 +103,7 @@ def test_instruments_beyond_the_cap_go_to_another_connection(ticker, bus):
     async def scenario():
         adapter = adapter_for(ticker, bus, max_symbols_per_connection=2)
         for index in range(5):
-            adapter.subscribe(Instrument("NSE", f"S{index}", {"token": 1000 + 256 * index + 1}), LTP)
+            adapter.subscribe(FeedInstrument("NSE", f"S{index}", {"token": 1000 + 256 * index + 1}), LTP)
         got = await bus.collect(0.5)
         connections = sorted(len(c) for c in ticker.connections)
         await adapter.close()
@@ -129,31 +127,33 @@ def test_a_wrong_token_is_refused_and_retried_without_publishing(ticker, bus):
     assert got == [] and state == "reconnecting" and ticker.accepted == 0
 
 
-def test_proxy_factory_takes_the_live_broker_session_and_hides_the_token(bus):
-    from broker.contract import BrokerSession
-
-    live = BrokerSession(user_id=1, broker="zerodha", auth_token="secret-token",
-                         extra={"api_key": "k", "user_name": "X"})
-    adapter = create_adapter(Principal(1, "alice", "zerodha", live), bus.publisher)
-    assert adapter.credentials.api_key == "k" and adapter.credentials.access_token == "secret-token"
-    assert adapter.credentials.ticker_url == "wss://ws.kite.trade" and "secret-token" not in repr(adapter.credentials)
-    with pytest.raises(ValueError, match="live broker session"):
-        create_adapter(Principal(1, "alice", "zerodha"), bus.publisher)
-
-
-def test_the_plugins_streaming_factory_hands_recorded_ticks_to_a_callback(ticker):
-    from broker.contract import BrokerSession, Instrument as ContractInstrument, PluginConfig
+def test_the_plugins_feed_streams_a_live_session_with_the_settings_key_and_url(ticker, bus):
+    from broker.contract import BrokerSession, PluginConfig
     from broker.zerodha import create_plugin
 
-    plugin = create_plugin(PluginConfig(settings={"BROKER_API_KEY": "kiteapikey", "ZERODHA_TICKER_URL": ticker.url}))
-    ticks = []
-    stream = plugin.streaming(BrokerSession(user_id=1, broker="zerodha", auth_token="kiteaccesstoken"), ticks.append)
-    stream.connect()
-    stream.subscribe([ContractInstrument(symbol="INFY", brsymbol="INFY", name="INFOSYS", exchange="NSE",
-                                         brexchange="NSE", token="408065")], DEPTH)
-    deadline = time.monotonic() + 5
-    while not ticks and time.monotonic() < deadline:
-        time.sleep(0.02)
-    stream.close()
-    assert ticks and (ticks[0].symbol, ticks[0].exchange, ticks[0].mode, ticks[0].ltp) == ("INFY", "NSE", DEPTH, 1573.7)
-    assert ticks[0].raw["data"]["depth"]["buy"][0] == {"price": 1573.4, "quantity": 5, "orders": 1}
+    plugin = create_plugin(PluginConfig(settings={"ZERODHA_API_KEY": "kiteapikey", "ZERODHA_TICKER_URL": ticker.url}))
+    session = BrokerSession(user_id=1, broker="zerodha", auth_token="kiteaccesstoken")
+
+    async def scenario():
+        adapter = plugin.feed(session, bus.publisher)
+        adapter.subscribe(INFY_NSE, DEPTH, 5)
+        got = await bus.collect(0.5)
+        await adapter.close()
+        return adapter, got
+
+    adapter, got = asyncio.run(scenario())
+    assert isinstance(adapter, ZerodhaStreaming) and "kiteaccesstoken" not in repr(adapter.credentials)
+    depth = [message for topic, message in got if topic == "zerodha_NSE_INFY_DEPTH"]
+    assert depth and depth[0]["data"]["ltp"] == 1573.7
+    assert depth[0]["data"]["depth"]["buy"][0] == {"price": 1573.4, "quantity": 5, "orders": 1}
+    with pytest.raises(ValueError, match="live broker session"):
+        plugin.feed(BrokerSession(user_id=1, broker="zerodha"), bus.publisher)
+
+
+def test_through_the_registry_the_feed_defaults_to_kites_real_ticker_and_reads_the_legacy_key(bus):
+    from broker.contract import BrokerSession
+    from broker.registry import BrokerRegistry
+
+    plugin = BrokerRegistry({"BROKER_API_KEY": "legacykey"}, valid_brokers=["zerodha"]).discover().get("zerodha")
+    adapter = plugin.feed(BrokerSession(user_id=1, broker="zerodha", auth_token="t"), bus.publisher)
+    assert adapter.credentials.ticker_url == "wss://ws.kite.trade" and adapter.credentials.api_key == "legacykey"

@@ -7,9 +7,9 @@ from tests.fakes.kite_server import API_KEY, API_SECRET, REQUEST_TOKEN, KiteServ
 _SERVER = KiteServer(live_positions=True).__enter__()   # lives as long as the test process
 
 SETTINGS = {
-    "BROKER_API_KEY": API_KEY,
-    "BROKER_API_SECRET": API_SECRET,
-    "REDIRECT_URL": "http://127.0.0.1:5000/zerodha/callback",
+    "ZERODHA_API_KEY": API_KEY,
+    "ZERODHA_API_SECRET": API_SECRET,
+    "ZERODHA_REDIRECT_URL": "http://127.0.0.1:5000/zerodha/callback",
     "ZERODHA_API_URL": _SERVER.url,
 }
 

@@ -191,4 +191,5 @@ class FakeMasterContract(MasterContractLoader):
 
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
     return BrokerPlugin(manifest=MANIFEST, capabilities=CAPABILITIES, auth=FakeAuth(), orders=FakeOrders(),
-                        data=FakeData(), funds=FakeFunds(), master_contract=FakeMasterContract())
+                        data=FakeData(), funds=FakeFunds(), master_contract=FakeMasterContract(),
+                        error_table=ERROR_TABLE)

@@ -6,12 +6,12 @@ from typing import Mapping
 
 from broker.contract import (AuthAdapter, AuthResult, BrokerPlugin, CapabilityMap, DataAdapter, FundsAdapter,
                              Manifest, MasterContractLoader, OrderAdapter, PluginConfig, SettingSpec)
-from broker.errors import AuthError
+from broker.errors import AuthError, ErrorTable
 
 MANIFEST = Manifest(name="totpbroker", display_name="TOTP Broker", auth_type="totp",
                     login_fields=(SettingSpec(name="client_id", label="Client ID"),
                                   SettingSpec(name="password", label="Password", secret=True),
-                                  SettingSpec(name="totp", label="TOTP code", help="6 digits from your app")))
+                                  SettingSpec(name="totp", label="TOTP code", description="6 digits from your app")))
 
 
 class _Auth(AuthAdapter):
@@ -25,4 +25,4 @@ class _Auth(AuthAdapter):
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
     return BrokerPlugin(manifest=MANIFEST, capabilities=CapabilityMap(operations=frozenset(), exchanges=frozenset({"NSE"})),
                         auth=_Auth(), orders=OrderAdapter(), data=DataAdapter(), funds=FundsAdapter(),
-                        master_contract=MasterContractLoader())
+                        master_contract=MasterContractLoader(), error_table=ErrorTable("totpbroker"))
