@@ -19,14 +19,14 @@ How to write one. A feed computed in-process (the paper broker, `broker/paper/st
         def generate(self, instruments):            # called every `interval` seconds
             return [FeedTick(i.exchange, i.symbol, ltp=..., mode=DEPTH, bids=..., asks=...) for i in instruments]
 
-    def create_adapter(principal, publisher):      # what the proxy looks up
-        return PaperStreaming(publisher, interval=PAPER_TICK_INTERVAL_MS / 1000)
+    # in create_plugin: BrokerPlugin(..., feed=lambda session, publisher: PaperStreaming(publisher, interval=...))
+    # — the proxy gets the plugin from the registry and calls plugin.feed(session, publisher)
 
 A broker WebSocket feed: subclass `WebSocketFeedAdapter`, set `max_symbols_per_connection`,
 `depth_levels` and `supported_modes` from the capability map, and implement `upstream_url`,
 `send_subscribe(conn, subs)` / `send_unsubscribe(conn, subs)` (list[Subscription]; `wanted_modes` tells
 whether another mode of an instrument is still wanted) and `decode(frame) -> Iterable[FeedTick]` with the
-OpenAlgo exchange/symbol the client subscribed (keep a token → FeedInstrument map from `subscription.instrument.info`).
+OpenAlgo exchange/symbol the client subscribed (keep a token → name map from `subscription.instrument.info`).
 Other transports subclass `FeedAdapter` itself (`open_upstream`, `read_upstream`, `close_upstream`,
 `send_heartbeat`).
 

@@ -60,6 +60,16 @@ def test_postgres_urls_use_psycopg3():
     assert settings.DATABASE_URL == "postgresql+psycopg://u:p@db.example:5432/oa"
 
 
+def _plugin_settings() -> list:
+    """Every setting each broker shipped under broker/ declares in its MANIFEST."""
+    import importlib
+
+    from broker.registry import find_plugin_modules
+
+    return [spec for _, module in find_plugin_modules(("broker",))
+            for spec in importlib.import_module(module).MANIFEST.settings]
+
+
 def test_env_sample_documents_every_setting_with_a_comment():
     lines = (PROJECT_ROOT / ".env.sample").read_text().splitlines()
     documented = {}
@@ -67,7 +77,7 @@ def test_env_sample_documents_every_setting_with_a_comment():
         match = re.match(r"^([A-Z][A-Z0-9_]*)=", line)
         if match:
             documented[match[1]] = lines[index - 1].startswith("# ")
-    names = [name for name, *_ in setting_specs()]
+    names = [name for name, *_ in setting_specs()] + [spec.name for spec in _plugin_settings()]
     assert sorted(documented) == sorted(names)
     assert all(documented.values()), [n for n, ok in documented.items() if not ok]
 
@@ -79,6 +89,15 @@ def test_env_sample_defaults_match_the_code():
     for name, default, _, _ in setting_specs():
         if default is not None:
             assert sample[name] == default, name
+    for spec in _plugin_settings():
+        assert sample[spec.name] == spec.default, spec.name
+
+
+def test_no_broker_setting_or_test_url_is_an_app_setting():
+    app_settings = {name for name, *_ in setting_specs()}
+    assert not app_settings & {spec.name for spec in _plugin_settings()}
+    assert not {"BROKER_API_KEY", "BROKER_API_SECRET", "REDIRECT_URL"} & app_settings
+    assert not [name for name in app_settings if name.startswith(("ZERODHA_", "PAPER_"))]
 
 
 def _run(args: list[str], env_file: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -107,6 +126,18 @@ def test_config_check_command(tmp_path: Path):
     assert "Configuration OK" in ok.stdout
     assert TEST_SECRETS["APP_KEY"] not in ok.stdout + ok.stderr
     assert re.search(r"APP_KEY\s+\(set\)", ok.stdout)
+    # each installed broker's own settings are listed too, secrets masked, base URLs with their defaults
+    assert "# broker zerodha" in ok.stdout and "# broker paper" in ok.stdout
+    assert re.search(r"ZERODHA_API_KEY\s+\(empty\)", ok.stdout)
+    assert re.search(r"ZERODHA_TICKER_URL\s+wss://ws.kite.trade", ok.stdout)
+
+    legacy = tmp_path / "legacy.env"
+    legacy.write_text(good.read_text() + "BROKER_API_KEY='kite-key-from-the-old-name'\nZERODHA_API_URL='not a url'\n")
+    checked = _run([flask, "--app", "app", "config", "check"], legacy)
+    assert checked.returncode == 2   # zerodha is not enabled, so the app starts, but the check fails
+    assert re.search(r"ZERODHA_API_KEY\s+\(set\).*legacy name BROKER_API_KEY", checked.stdout)
+    assert "kite-key-from-the-old-name" not in checked.stdout + checked.stderr
+    assert "ZERODHA_API_URL must be an http:// or https:// URL" in checked.stderr
 
     bad = tmp_path / "bad.env"
     bad.write_text("FLASK_PORT=99999\n")

@@ -23,8 +23,8 @@ def kite() -> Iterator[KiteServer]:
 @pytest.fixture
 def plugin(kite: KiteServer) -> BrokerPlugin:
     """Loaded the way the server loads it: discovery, the shared HTTP set-up and rate limiter."""
-    settings = {"BROKER_API_KEY": API_KEY, "BROKER_API_SECRET": API_SECRET, "ZERODHA_API_URL": kite.url,
-                "REDIRECT_URL": "http://127.0.0.1:5000/zerodha/callback"}
+    settings = {"ZERODHA_API_KEY": API_KEY, "ZERODHA_API_SECRET": API_SECRET, "ZERODHA_API_URL": kite.url,
+                "ZERODHA_REDIRECT_URL": "http://127.0.0.1:5000/zerodha/callback"}
     registry = BrokerRegistry(settings, valid_brokers=["zerodha"])
     entry = registry.load("zerodha", "broker.zerodha")
     assert entry.available, entry.reason
