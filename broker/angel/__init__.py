@@ -7,41 +7,43 @@ depth, candles, funds, margin calculator), master_contract.py (the JSON scrip ma
 
 Settings: ANGEL_API_KEY (the API key of an app created at smartapi.angelone.in); ANGEL_CLIENT_PUBLIC_IP
 (the static IP registered for the app, sent as X-ClientPublicIP). The base URLs are settings too
-(ANGEL_API_URL, ANGEL_WS_URL, ANGEL_ORDER_WS_URL, ANGEL_MASTER_URL), empty meaning Angel's real endpoints; tests point them at
-the fake servers of tests/fakes/angel/. Users connect with their client code, PIN and current TOTP.
+(ANGEL_API_URL, ANGEL_WS_URL, ANGEL_ORDER_WS_URL, ANGEL_MASTER_URL), defaulting to Angel's real endpoints; tests
+point them at the fake servers of tests/fakes/angel/. Users connect with their client code, PIN and current TOTP.
 """
 from __future__ import annotations
 
 from typing import Callable
 
+from utils import setting_types
 from broker.angel.auth import LOGIN_FIELDS, AngelAuth
 from broker.angel.client import API_URL, RATE_LIMITS, SmartApiClient
 from broker.angel.data import ANGEL_INTERVALS, MAX_QUOTES_PER_CALL, AngelData, AngelFunds
-from broker.angel.mapping import ERROR_TABLE, UNIFIED_EXCHANGES  # noqa: F401  (ERROR_TABLE: the contract suite reads it here)
+from broker.angel.mapping import ERROR_TABLE, UNIFIED_EXCHANGES
 from broker.angel.master_contract import MASTER_URL, AngelMasterContract
 from broker.angel.order_feed import ORDER_WS_URL, AngelOrderFeed
 from broker.angel.orders import AngelOrders, SymbolNames
 from broker.angel.streaming import (MAX_CONNECTIONS, MAX_TOKENS_PER_CONNECTION, STREAM_URL, AngelStreaming,
                                     credentials_from)
-from broker.contract import (BrokerPlugin, BrokerSession, CapabilityMap, Manifest, OrderEmit, PluginConfig,
-                             SettingSpec, Tick)
+from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, OrderEmit, PluginConfig, SettingSpec
 from broker.http import BrokerHttp
-from broker.threaded_stream import ThreadedStream
+from broker.streaming import TickPublisher
 
 MANIFEST = Manifest(
     name="angel", display_name="Angel One", auth_type="totp",
     settings=(SettingSpec(name="ANGEL_API_KEY", label="SmartAPI app API key", secret=True,
-                          help="create an app at https://smartapi.angelone.in (Trading APIs) and copy its API key"),
+                          description="create an app at https://smartapi.angelone.in (Trading APIs) and copy its API key"),
               SettingSpec(name="ANGEL_CLIENT_PUBLIC_IP", label="Static public IP registered for the app",
-                          required=False, help="sent as X-ClientPublicIP; empty: this machine's address"),
-              SettingSpec(name="ANGEL_API_URL", label="SmartAPI REST base URL", required=False,
-                          help=f"empty: {API_URL}"),
+                          required=False, description="sent as X-ClientPublicIP; empty: this machine's address"),
+              SettingSpec(name="ANGEL_API_URL", label="SmartAPI REST base URL", required=False, default=API_URL,
+                          parse=setting_types.http_url, description="SmartAPI REST (change only to test against a fake)"),
               SettingSpec(name="ANGEL_WS_URL", label="SmartStream 2.0 WebSocket URL", required=False,
-                          help=f"empty: {STREAM_URL}"),
+                          default=STREAM_URL, parse=setting_types.ws_url,
+                          description="SmartStream market feed (change only to test against a fake)"),
               SettingSpec(name="ANGEL_ORDER_WS_URL", label="Order-status WebSocket URL", required=False,
-                          help=f"empty: {ORDER_WS_URL}"),
-              SettingSpec(name="ANGEL_MASTER_URL", label="Scrip master URL", required=False,
-                          help=f"empty: {MASTER_URL}")),
+                          default=ORDER_WS_URL, parse=setting_types.ws_url,
+                          description="order-status pushes (change only to test against a fake)"),
+              SettingSpec(name="ANGEL_MASTER_URL", label="Scrip master URL", required=False, default=MASTER_URL,
+                          parse=setting_types.http_url, description="the JSON scrip master (change only to test)")),
     login_fields=LOGIN_FIELDS,
     description="Angel One through SmartAPI (REST, SmartStream 2.0 binary WebSocket)",
     homepage="https://smartapi.angelbroking.com/docs")
@@ -66,12 +68,13 @@ CAPABILITIES = CapabilityMap(
 )
 
 
-def streaming_factory(config: PluginConfig) -> Callable[[BrokerSession, Callable[[Tick], None]], ThreadedStream]:
-    """The contract's streaming factory: SmartStream ticks handed to a callback."""
-    def create(session: BrokerSession, on_tick: Callable[[Tick], None]) -> ThreadedStream:
-        credentials = credentials_from(session, config.get("ANGEL_API_KEY", ""), config.get("ANGEL_WS_URL") or "")
-        return ThreadedStream(lambda publisher: AngelStreaming(publisher, credentials), on_tick)
-    return create
+def feed_factory(config: PluginConfig):  # noqa: ANN201  (FeedFactory)
+    """BrokerPlugin.feed: SmartStream for a user's live session, with this plugin's API key and URL."""
+    api_key, url = config.get("ANGEL_API_KEY", ""), config.get("ANGEL_WS_URL") or STREAM_URL
+
+    def feed(session: BrokerSession, publisher: TickPublisher) -> AngelStreaming:
+        return AngelStreaming(publisher, credentials_from(session, api_key, url))
+    return feed
 
 
 def order_feed_factory(config: PluginConfig, orders: AngelOrders) -> Callable[[BrokerSession, OrderEmit], AngelOrderFeed]:
@@ -90,4 +93,4 @@ def create_plugin(config: PluginConfig) -> BrokerPlugin:
         manifest=MANIFEST, capabilities=CAPABILITIES, auth=AngelAuth(client), orders=orders,
         data=AngelData(client), funds=AngelFunds(client),
         master_contract=AngelMasterContract(client, config.get("ANGEL_MASTER_URL") or MASTER_URL),
-        streaming=streaming_factory(config), order_feed=order_feed_factory(config, orders))
+        feed=feed_factory(config), order_feed=order_feed_factory(config, orders), error_table=ERROR_TABLE)

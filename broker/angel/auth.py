@@ -18,10 +18,10 @@ from broker.contract import AuthAdapter, AuthResult, BrokerSession, SettingSpec
 from broker.errors import AuthError, BrokerError, TokenExpired
 
 LOGIN_FIELDS = (
-    SettingSpec(name="client_code", label="Angel One client code", help="e.g. A123456"),
-    SettingSpec(name="pin", label="Angel One login PIN", secret=True, help="the 4-digit MPIN"),
+    SettingSpec(name="client_code", label="Angel One client code", description="e.g. A123456"),
+    SettingSpec(name="pin", label="Angel One login PIN", secret=True, description="the 4-digit MPIN"),
     SettingSpec(name="totp", label="TOTP code", secret=True,
-                help="the 6-digit code of the authenticator app enabled at smartapi.angelone.in/enable-totp"),
+                description="the 6-digit code of the authenticator app enabled at smartapi.angelone.in/enable-totp"),
 )
 
 

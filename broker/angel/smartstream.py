@@ -23,7 +23,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from broker.ticks import DEPTH, LTP, QUOTE, Tick
+from broker.ticks import DEPTH, LTP, QUOTE, FeedTick
 
 MODE_LTP, MODE_QUOTE, MODE_SNAP_QUOTE = 1, 2, 3
 PACKET_SIZES = {MODE_LTP: 51, MODE_QUOTE: 123, MODE_SNAP_QUOTE: 379}
@@ -102,12 +102,12 @@ def _levels(levels: list[dict[str, Any]], divisor: int) -> list[tuple[float, int
 _TICK_MODE = {MODE_LTP: LTP, MODE_QUOTE: QUOTE, MODE_SNAP_QUOTE: DEPTH}
 
 
-def to_tick(packet: dict[str, Any], exchange: str, symbol: str) -> Tick:
+def to_tick(packet: dict[str, Any], exchange: str, symbol: str) -> FeedTick:
     """A decoded packet → the unified tick for the OpenAlgo (exchange, symbol) that subscribed it."""
     divisor = price_divisor(packet["exchange_type"])
     price = {name: packet[name] / divisor for name in _PRICE_FIELDS if name in packet}
     mode = packet["mode"]
-    tick = Tick(exchange=exchange, symbol=symbol, ltp=price["last_traded_price"], mode=_TICK_MODE[mode],
+    tick = FeedTick(exchange=exchange, symbol=symbol, ltp=price["last_traded_price"], mode=_TICK_MODE[mode],
                 ltt=packet.get("last_traded_timestamp") or packet["exchange_timestamp"] or None)
     if mode >= MODE_QUOTE:
         tick.open, tick.high, tick.low, tick.close = price["open"], price["high"], price["low"], price["close"]

@@ -17,8 +17,8 @@ from typing import Any, Iterable
 
 from broker.angel.mapping import exchange_type
 from broker.angel.smartstream import PacketError, decode_packet, to_tick
-from broker.streaming import Instrument, Subscription, TickPublisher, WebSocketStreamingAdapter
-from broker.ticks import DEPTH, LTP, QUOTE, Tick
+from broker.streaming import FeedInstrument, Subscription, WebSocketFeedAdapter
+from broker.ticks import DEPTH, LTP, QUOTE, FeedTick
 from utils.logging import get_logger
 
 log = get_logger("broker.angel.streaming")
@@ -42,7 +42,7 @@ class StreamCredentials:
         return f"StreamCredentials(client_code={self.client_code!r}, url={self.url!r})"
 
 
-def instrument_key(instrument: Instrument) -> _Key | None:
+def instrument_key(instrument: FeedInstrument) -> _Key | None:
     """(exchange type, token) from the master-contract record the proxy looked up."""
     info = instrument.info
     token = info.get("token") if isinstance(info, dict) else getattr(info, "token", None)
@@ -52,7 +52,7 @@ def instrument_key(instrument: Instrument) -> _Key | None:
         return None
 
 
-class AngelStreaming(WebSocketStreamingAdapter):
+class AngelStreaming(WebSocketFeedAdapter):
     broker = "angel"
     depth_levels = (5,)
     max_symbols_per_connection = MAX_TOKENS_PER_CONNECTION
@@ -122,7 +122,7 @@ class AngelStreaming(WebSocketStreamingAdapter):
     async def send_unsubscribe(self, conn: Any, subs: list[Subscription]) -> None:
         await self._apply(conn, subs)
 
-    def decode(self, frame: Any) -> Iterable[Tick]:
+    def decode(self, frame: Any) -> Iterable[FeedTick]:
         if isinstance(frame, str):
             self._on_text(frame)
             return
@@ -154,16 +154,3 @@ def credentials_from(session: Any, api_key: str, url: str = "") -> StreamCredent
     if not (getattr(session, "auth_token", "") and getattr(session, "feed_token", "") and client_code and api_key):
         raise ValueError("angel streaming needs the API key and a live session's JWT, feed token and client code")
     return StreamCredentials(api_key, client_code, session.auth_token, session.feed_token, url or STREAM_URL)
-
-
-def _setting(settings: Any, name: str) -> str:
-    if settings is None:
-        return ""
-    value = settings.get(name) if hasattr(settings, "get") else getattr(settings, name, "")
-    return str(value or "")
-
-
-def create_adapter(principal: Any, publisher: TickPublisher, settings: Any = None) -> AngelStreaming:
-    """The proxy's factory hook: `principal.credentials` is the user's live broker session."""
-    return AngelStreaming(publisher, credentials_from(principal.credentials, _setting(settings, "ANGEL_API_KEY"),
-                                                      _setting(settings, "ANGEL_WS_URL")))

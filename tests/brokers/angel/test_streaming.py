@@ -4,21 +4,19 @@ subscriptions, the 1000-token cap split across connections, refused credentials.
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
-from broker.angel.streaming import AngelStreaming, StreamCredentials, create_adapter
-from broker.streaming import Instrument
+from broker.angel.streaming import AngelStreaming, StreamCredentials
+from broker.streaming import FeedInstrument
 from broker.ticks import DEPTH, LTP, QUOTE
 from tests.fakes.angel import API_KEY, CLIENT_CODE, AngelServer, SmartStreamServer
 from tests.fakes.angel.data import base_price
 from tests.websocket_proxy.test_streaming_adapter import Bus, bus  # noqa: F401  (the ZeroMQ bus fixture)
-from websocket_proxy.upstream import Principal
 
-SBIN = Instrument("NSE", "SBIN", {"token": "3045"})
-NIFTY_FUT = Instrument("NFO", "NIFTY26DEC24FUT", {"token": "35014"})
-NIFTY = Instrument("NSE_INDEX", "NIFTY", {"token": "99926000"})
+SBIN = FeedInstrument("NSE", "SBIN", {"token": "3045"})
+NIFTY_FUT = FeedInstrument("NFO", "NIFTY26DEC24FUT", {"token": "35014"})
+NIFTY = FeedInstrument("NSE_INDEX", "NIFTY", {"token": "99926000"})
 
 
 @pytest.fixture
@@ -130,7 +128,7 @@ def test_tokens_beyond_the_cap_go_to_another_connection(angel, stream, bus):
     async def scenario():
         adapter = adapter_for(angel, stream, bus, max_symbols_per_connection=2)
         for index in range(5):
-            adapter.subscribe(Instrument("NSE", f"S{index}", {"token": str(5000 + index)}), LTP)
+            adapter.subscribe(FeedInstrument("NSE", f"S{index}", {"token": str(5000 + index)}), LTP)
         got = await bus.collect(0.5)
         connections = sorted(len(c) for c in stream.connections)
         await adapter.close()
@@ -154,34 +152,35 @@ def test_a_wrong_feed_token_is_refused_and_nothing_is_published(angel, stream, b
     assert got == [] and state == "reconnecting" and stream.accepted == 0
 
 
-def test_proxy_factory_takes_the_live_session_and_hides_the_tokens(bus):
-    from broker.contract import BrokerSession
+def test_the_plugins_feed_takes_the_live_session_and_hides_the_tokens(bus):
+    from broker.angel import create_plugin
+    from broker.contract import BrokerSession, PluginConfig
 
+    plugin = create_plugin(PluginConfig(settings={"ANGEL_API_KEY": "k"}))
     live = BrokerSession(user_id=1, broker="angel", auth_token="secret-jwt", feed_token="secret-feed",
                          broker_user_id=CLIENT_CODE, extra={"client_code": CLIENT_CODE})
-    adapter = create_adapter(Principal(1, "alice", "angel", live), bus.publisher, {"ANGEL_API_KEY": "k"})
+    adapter = plugin.feed(live, bus.publisher)
     creds = adapter.credentials
     assert (creds.api_key, creds.client_code, creds.jwt, creds.feed_token) == ("k", CLIENT_CODE, "secret-jwt", "secret-feed")
     assert creds.url == "wss://smartapisocket.angelone.in/smart-stream" and "secret" not in repr(creds)
     with pytest.raises(ValueError, match="live session"):
-        create_adapter(Principal(1, "alice", "angel"), bus.publisher, {"ANGEL_API_KEY": "k"})
+        plugin.feed(BrokerSession(user_id=1, broker="angel"), bus.publisher)
 
 
-def test_the_plugins_streaming_factory_hands_ticks_to_a_callback(angel, stream):
+def test_the_plugins_feed_publishes_smartstream_ticks(angel, stream, bus):
     from broker.angel import create_plugin
-    from broker.contract import BrokerSession, Instrument as ContractInstrument, PluginConfig
+    from broker.contract import BrokerSession, PluginConfig
 
     plugin = create_plugin(PluginConfig(settings={"ANGEL_API_KEY": API_KEY, "ANGEL_WS_URL": stream.url}))
-    ticks = []
     live = BrokerSession(user_id=1, broker="angel", auth_token=angel.jwt, feed_token=angel.feed_token,
                          broker_user_id=CLIENT_CODE, extra={"client_code": CLIENT_CODE})
-    feed = plugin.streaming(live, ticks.append)
-    feed.connect()
-    feed.subscribe([ContractInstrument(symbol="SBIN", brsymbol="SBIN-EQ", name="SBIN", exchange="NSE",
-                                       brexchange="NSE", token="3045")], DEPTH)
-    deadline = time.monotonic() + 5
-    while not ticks and time.monotonic() < deadline:
-        time.sleep(0.02)
-    feed.close()
-    assert ticks and (ticks[0].symbol, ticks[0].exchange, ticks[0].mode) == ("SBIN", "NSE", DEPTH)
-    assert _near(ticks[0].ltp, "3045")
+
+    async def scenario():
+        adapter = plugin.feed(live, bus.publisher)
+        adapter.subscribe(SBIN, DEPTH, 5)
+        got = await bus.collect(1.0)
+        await adapter.close()
+        return got
+
+    depth = [message for topic, message in asyncio.run(scenario()) if topic == "angel_NSE_SBIN_DEPTH"]
+    assert depth and _near(depth[0]["data"]["ltp"], "3045")
