@@ -21,13 +21,13 @@ def test_subscribed_instruments_tick_on_the_bus_until_closed(bus):
     async def scenario():
         adapter = plugin.feed(BrokerSession(user_id=1, broker="paper"), bus.publisher)
         adapter.subscribe(FeedInstrument("NSE", "SBIN"), LTP)
-        got = await bus.collect(0.6)
+        got = await bus.collect(1.5)
         await adapter.close()
         after = await bus.collect(0.3)
         return got, after
 
     got, after = asyncio.run(scenario())
-    assert len(got) >= 3, "the paper feed should tick every 50 ms"
+    assert len(got) >= 3, "the paper feed should tick every 50 ms (at least 3 in 1.5 s, even on a loaded machine)"
     assert {topic for topic, _ in got} == {"paper_NSE_SBIN_LTP"}
     assert all(m["data"]["ltp"] > 0 and m["data"]["timestamp"] > 0 for _, m in got)
     assert after == [], "ticks kept arriving after close()"
