@@ -7,7 +7,8 @@ from flask_restx import Namespace
 
 from restx_api.auth import INVALID_KEY_MESSAGE, api_key_required
 from restx_api.endpoint import post_endpoint, read_endpoints
-from restx_api.schemas.options import (OptionChainSchema, OptionGreeksSchema, OptionsMultiOrderSchema, OptionsOrderSchema,
+from restx_api.schemas.options import (MultiOptionGreeksSchema, OptionChainSchema, OptionGreeksSchema, OptionsMultiOrderSchema,
+                                       OptionsOrderSchema,
                                        OptionSymbolSchema, SyntheticFutureSchema)
 from services import options, options_orders
 
@@ -17,6 +18,8 @@ namespaces: list[Namespace] = read_endpoints([
     ("syntheticfuture", SyntheticFutureSchema(), options.syntheticfuture, "Synthetic future from put-call parity"),
 ]) + read_endpoints([
     ("optiongreeks", OptionGreeksSchema(), options.optiongreeks, "Black-76 implied volatility and Greeks"),
+    ("multioptiongreeks", MultiOptionGreeksSchema(), options.multioptiongreeks,
+     "Implied volatility and Greeks of 1-50 options"),
 ], auth=api_key_required(invalid_status=401, invalid_message=INVALID_KEY_MESSAGE))
 
 for _name, _schema, _service, _summary in (

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from broker.contract import Instrument
-from broker.errors import BrokerError, TokenExpired
+from broker.errors import AuthError, BrokerError, TokenExpired
 from database import db
 from database.symtoken import SymToken
 from services import market_data
@@ -250,6 +250,24 @@ def optiongreeks(user_id: int, request: dict[str, Any]) -> dict[str, Any]:
     premium = market_data.fetch_quote(live, option).ltp
     return option_greeks(symbol, exchange, option_price=premium, underlying_price=forward,
                          interest_rate=request.get("interest_rate"), expiry_time=request.get("expiry_time"))
+
+
+def multioptiongreeks(user_id: int, request: dict[str, Any]) -> dict[str, Any]:
+    """optiongreeks for each item of `symbols` (the common interest_rate and expiry_time applied); an item
+    that fails answers its own error and the others still succeed (`summary` counts both)."""
+    common = {"interest_rate": request.get("interest_rate"), "expiry_time": request.get("expiry_time")}
+    data = []
+    for item in request["symbols"]:
+        try:
+            data.append(optiongreeks(user_id, {**item, **common}))
+        except (RequestError, BrokerError) as exc:
+            if isinstance(exc, AuthError):
+                raise   # no broker session: the whole request, not one symbol
+            data.append({"status": "error", "symbol": item["symbol"].upper(), "exchange": item["exchange"],
+                         "message": exc.message if isinstance(exc, BrokerError) else str(exc)})
+    succeeded = sum(1 for row in data if row["status"] == "success")
+    return {"status": "success", "data": data,
+            "summary": {"total": len(data), "success": succeeded, "failed": len(data) - succeeded}}
 
 
 def _default_forward(live: LiveBroker, parsed: Any, exchange: str) -> float:

@@ -20,6 +20,11 @@ def expiry_date(required: bool = False) -> fields.String:
                          metadata={"description": "DDMMMYY"})
 
 
+def expiry_time() -> fields.String:
+    return fields.String(load_default=None, allow_none=True,
+                         validate=validate.Regexp(r"^([01]?\d|2[0-3]):[0-5]\d$", error="Use HH:MM (IST)."))
+
+
 def rate() -> fields.Float:
     return fields.Float(load_default=0.0, allow_none=True, allow_nan=False, validate=validate.Range(
         min=0, max=100, error="Must be between 0 and 100."), metadata={"description": "annual %, 0-100"})
@@ -67,8 +72,26 @@ class OptionGreeksSchema(RequestSchema):
                                  validate=bounded(0, MAX_PRICE, low_inclusive=False))
     underlying_symbol = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     underlying_exchange = fields.String(load_default=None, allow_none=True, validate=_one_of(EXCHANGES))
-    expiry_time = fields.String(load_default=None, allow_none=True,
-                                validate=validate.Regexp(r"^([01]?\d|2[0-3]):[0-5]\d$", error="Use HH:MM (IST)."))
+    expiry_time = expiry_time()
+
+
+class GreeksItemSchema(RequestSchema):
+    symbol = symbol()
+    exchange = fields.String(required=True, validate=_one_of(FNO_EXCHANGES))
+    underlying_symbol = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    underlying_exchange = fields.String(load_default=None, allow_none=True, validate=_one_of(EXCHANGES))
+
+
+MAX_GREEKS_SYMBOLS = 50
+
+
+class MultiOptionGreeksSchema(RequestSchema):
+    """Greeks of 1-50 options in one request; `interest_rate` and `expiry_time` apply to every item."""
+    apikey = apikey()
+    symbols = fields.List(fields.Nested(GreeksItemSchema), required=True, validate=validate.Length(
+        min=1, max=MAX_GREEKS_SYMBOLS, error=f"Must contain between 1 and {MAX_GREEKS_SYMBOLS} options."))
+    interest_rate = rate()
+    expiry_time = expiry_time()
 
 
 class SyntheticFutureSchema(RequestSchema):
@@ -113,6 +136,27 @@ class TelegramNotifySchema(RequestSchema):
     username = fields.Raw(load_default=None, metadata={"description": "OpenAlgo login username"})
     message = fields.Raw(load_default=None, metadata={"description": "up to 4096 characters"})
     priority = fields.Raw(load_default=None, metadata={"description": "1-10, default 5; other values become 5"})
+
+
+_PHONE = validate.Regexp(r"^\d{8,15}$", error="Use the number's digits with the country code, e.g. 919876543210.")
+
+
+class WhatsAppNotifySchema(RequestSchema):
+    """Exactly one recipient form and at least one of message, image_path, document_path (checked by
+    services.whatsapp, which names the rule)."""
+    apikey = apikey()
+    self_ = fields.Boolean(data_key="self", attribute="self", load_default=False)
+    username = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    phone = fields.String(load_default=None, allow_none=True, validate=_PHONE)
+    phones = fields.List(fields.String(validate=_PHONE), load_default=None, allow_none=True,
+                         validate=validate.Length(min=1, max=5, error="Must contain between 1 and 5 numbers."))
+    message = fields.String(load_default=None, allow_none=True,
+                            validate=validate.Length(max=4096, error="Message must not exceed 4096 characters"))
+    image_path = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1024))
+    document_path = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1024))
+    caption = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1024))
+    filename = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
+    wait_for_delivery = fields.Boolean(load_default=False)
 
 
 def _options_product() -> fields.String:

@@ -99,3 +99,26 @@ def test_optiongreeks_default_forward_is_the_synthetic_future(client, expiry):
     assert reply["status"] == "success" and reply["option_type"] == "PE"
     assert reply["spot_price"] == pytest.approx(synthetic["synthetic_future_price"], rel=2e-3)
     assert -1 < reply["greeks"]["delta"] < 0
+
+
+def test_multioptiongreeks_answers_each_option_as_optiongreeks_does(server, client, expiry):
+    call = client.optionsymbol(underlying="NIFTY", exchange="NSE_INDEX", expiry_date=expiry, offset="ATM",
+                               option_type="CE")["symbol"]
+    put = client.optionsymbol(underlying="NIFTY", exchange="NSE_INDEX", expiry_date=expiry, offset="ATM",
+                              option_type="PE")["symbol"]
+    body = requests.post(f"{server.url}/api/v1/multioptiongreeks", json={
+        "apikey": server.apikey, "interest_rate": 0,
+        "symbols": [{"symbol": call, "exchange": "NFO"}, {"symbol": put, "exchange": "NFO"},
+                    {"symbol": "NIFTY01JAN2099000CE", "exchange": "NFO"}]}, timeout=30).json()
+    assert body["status"] == "success" and body["summary"] == {"total": 3, "success": 2, "failed": 1}
+    single = client.optiongreeks(symbol=call, exchange="NFO", interest_rate=0)
+    first, second, failed = body["data"]
+    assert first["symbol"] == call and first["implied_volatility"] == pytest.approx(single["implied_volatility"], abs=0.5)
+    assert 0 < first["greeks"]["delta"] < 1 and -1 < second["greeks"]["delta"] < 0
+    assert failed["status"] == "error" and failed["symbol"] == "NIFTY01JAN2099000CE" and failed["message"]
+    too_many = requests.post(f"{server.url}/api/v1/multioptiongreeks", json={
+        "apikey": server.apikey, "symbols": [{"symbol": call, "exchange": "NFO"}] * 51}, timeout=10)
+    assert too_many.status_code == 400 and "symbols" in too_many.json()["message"] + str(too_many.json())
+    bad_key = requests.post(f"{server.url}/api/v1/multioptiongreeks", json={
+        "apikey": "not-a-key", "symbols": [{"symbol": call, "exchange": "NFO"}]}, timeout=10)
+    assert bad_key.status_code == 401

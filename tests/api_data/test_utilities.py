@@ -37,3 +37,20 @@ def test_telegram_without_a_bot(client, server):
     assert client.telegram(username="nobody", message="hello")["code"] == 404
     missing_key = requests.post(f"{server.url}/api/v1/telegram/notify", json={"username": server.username}, timeout=10)
     assert missing_key.status_code == 401 and missing_key.json()["message"] == "Invalid or missing API key"
+
+
+def test_whatsapp_without_a_paired_device(server):
+    def notify(**body):
+        return requests.post(f"{server.url}/api/v1/whatsapp/notify", json={"apikey": server.apikey, **body}, timeout=10)
+
+    unpaired = notify(message="hello", wait_for_delivery=True, **{"self": True})   # the 2.x client's default call
+    assert unpaired.status_code == 409 and unpaired.json() == {"status": "error", "message": (
+        "WhatsApp is not paired or not connected. Pair the device first from the /whatsapp page in OpenAlgo "
+        "before sending.")}
+    assert notify(phone="919876543210", message="hi").status_code == 409
+    assert notify(message="hi").status_code == 400                                    # no recipient
+    assert notify(phone="919876543210").json()["message"].startswith("Provide at least one of")
+    assert notify(phones=["1"] * 6, message="hi").status_code == 400
+    assert notify(phone="919876543210", message="x" * 4097).status_code == 400
+    missing_key = requests.post(f"{server.url}/api/v1/whatsapp/notify", json={"message": "hi"}, timeout=10)
+    assert missing_key.status_code == 401 and missing_key.json()["message"] == "Invalid or missing API key"
