@@ -1,7 +1,7 @@
 """Angel One (SmartAPI) broker plugin: manifest, capability map and `create_plugin`.
 
 Read top to bottom: mapping.py (pure field translations and the error table), client.py (the REST caller,
-its headers and rate budgets), auth.py (client code + PIN + TOTP login), orders.py, data.py (quotes,
+its headers and rate budgets), auth.py (client code + PIN + TOTP login), orders.py, gtt.py (GTT rules), data.py (quotes,
 depth, candles, funds, margin calculator), master_contract.py (the JSON scrip master), smartstream.py
 (the SmartStream 2.0 binary packets), streaming.py (the market feed) and order_feed.py (order-status pushes).
 
@@ -19,6 +19,7 @@ from broker.angel.auth import LOGIN_FIELDS, AngelAuth
 from broker.angel.client import API_URL, RATE_LIMITS, SmartApiClient
 from broker.angel.data import ANGEL_INTERVALS, MAX_QUOTES_PER_CALL, AngelData, AngelFunds
 from broker.angel.mapping import ERROR_TABLE, UNIFIED_EXCHANGES
+from broker.angel.gtt import AngelGtt
 from broker.angel.master_contract import MASTER_URL, AngelMasterContract
 from broker.angel.order_feed import ORDER_WS_URL, AngelOrderFeed
 from broker.angel.orders import AngelOrders, SymbolNames
@@ -52,7 +53,7 @@ CAPABILITIES = CapabilityMap(
     operations=frozenset({"place_order", "modify_order", "cancel_order", "cancel_all_orders", "order_book",
                           "order_status", "trade_book", "positions", "holdings", "open_position",
                           "close_all_positions", "quote", "quotes", "depth", "history", "funds", "margin",
-                          "master_contract", "streaming"}),
+                          "place_gtt", "modify_gtt", "cancel_gtt", "gtt_book", "master_contract", "streaming"}),
     exchanges=frozenset(UNIFIED_EXCHANGES),
     intervals=tuple(ANGEL_INTERVALS),
     streaming_modes=frozenset({1, 2, 3}),
@@ -88,9 +89,11 @@ def create_plugin(config: PluginConfig) -> BrokerPlugin:
     http = config.http or BrokerHttp("angel", rate_limiter=config.rate_limiter)
     client = SmartApiClient(http, config.get("ANGEL_API_KEY") or "", base_url=config.get("ANGEL_API_URL") or API_URL,
                             public_ip=config.get("ANGEL_CLIENT_PUBLIC_IP") or "")
-    orders = AngelOrders(client, SymbolNames(config.symbols))
+    names = SymbolNames(config.symbols)
+    orders = AngelOrders(client, names)
     return BrokerPlugin(
         manifest=MANIFEST, capabilities=CAPABILITIES, auth=AngelAuth(client), orders=orders,
         data=AngelData(client), funds=AngelFunds(client),
         master_contract=AngelMasterContract(client, config.get("ANGEL_MASTER_URL") or MASTER_URL),
-        feed=feed_factory(config), order_feed=order_feed_factory(config, orders), error_table=ERROR_TABLE)
+        feed=feed_factory(config), order_feed=order_feed_factory(config, orders), error_table=ERROR_TABLE,
+        gtt=AngelGtt(client, names))

@@ -171,7 +171,7 @@ MESSAGE_HINTS = ((r"exceeding access rate|too many requests|rate limit", RateLim
                   InvalidOrder),
                  (r"cannot be (changed|modified|cancell?ed)|not allowed", OrderRejected),
                  (r"invalid totp|totp", AuthError),
-                 (r"order not found|invalid order ?id", OrderNotFound),
+                 (r"order not found|invalid order ?id|rule not found", OrderNotFound),
                  (r"invalid (symbol|symboltoken|trading ?symbol)", UnknownSymbol),
                  (r"invalid token|token expired|unauthori[sz]ed access", TokenExpired))
 ERROR_TABLE = ErrorTable("angel", codes=ERROR_CODES, messages=MESSAGE_HINTS)

@@ -194,3 +194,17 @@ def test_order_update_socket_pushes_order_changes(sdk: SmartConnect, angel: Ange
         feed.close()
     assert received[0]["order-status"] == "AB00"
     assert [m["order-status"] for m in received if m["orderData"]["orderid"] == order_id] == ["AB05"]
+
+
+def test_gtt_rules_with_the_sdk(sdk: SmartConnect, angel: AngelServer):
+    rule_id = sdk.gttCreateRule({"tradingsymbol": "SBIN-EQ", "symboltoken": "3045", "exchange": "NSE",
+                                 "producttype": "DELIVERY", "transactiontype": "BUY", "price": 190, "qty": 10,
+                                 "triggerprice": 191, "disclosedqty": 0, "timeperiod": 365})
+    assert rule_id in angel.gtts
+    assert sdk.gttModifyRule({"id": rule_id, "symboltoken": "3045", "exchange": "NSE", "price": 180, "qty": 5,
+                              "triggerprice": 181, "disclosedqty": 0, "timeperiod": 30}) == rule_id
+    details = sdk.gttDetails(rule_id)["data"]
+    assert (details["qty"], details["price"], details["status"]) == (5, 180.0, "NEW")
+    assert [r["id"] for r in sdk.gttLists(["NEW", "ACTIVE"], 1, 10)["data"]] == [rule_id]
+    assert sdk.gttCancelRule({"id": rule_id, "symboltoken": "3045", "exchange": "NSE"})["status"] is True
+    assert sdk.gttLists(["NEW"], 1, 10)["data"] == [] and angel.gtts[rule_id]["status"] == "CANCELLED"

@@ -39,6 +39,7 @@ from tests.support.net import free_port
 
 SECURE = "/rest/secure/angelbroking"
 AUTH = "/rest/auth/angelbroking"
+GTT_WRITE = "/gtt-service/rest/secure/angelbroking/gtt/v1"
 MASTER_PATH = "/OpenAPI_File/files/OpenAPIScripMaster.json"
 # getCandleData: the most days one request may span, per interval (SmartAPI docs, "Historical")
 CANDLE_DAY_LIMITS = {"ONE_MINUTE": 30, "THREE_MINUTE": 60, "FIVE_MINUTE": 100, "TEN_MINUTE": 100,
@@ -94,6 +95,8 @@ class AngelServer:
         self.requests: list[SeenRequest] = []
         self.orders: dict[str, dict[str, Any]] = {}        # orderid → order row (SmartAPI's shape)
         self.fills: list[dict[str, Any]] = []
+        self.gtts: dict[str, dict[str, Any]] = {}          # rule id → rule (SmartAPI's shape)
+        self._gtt_ids = itertools.count(1000014)
         self.ltp: dict[str, float] = {}                      # token → price override
         self.master_rows = master_rows
         self.stream_url = stream_url
@@ -176,6 +179,11 @@ class AngelServer:
             (f"{SECURE}/market/v1/quote", "POST", self._quote),
             (f"{SECURE}/historical/v1/getCandleData", "POST", self._candles),
             (f"{SECURE}/margin/v1/batch", "POST", self._margin),
+            (f"{GTT_WRITE}/createRule", "POST", self._gtt_create),
+            (f"{GTT_WRITE}/modifyRule", "POST", self._gtt_modify),
+            (f"{GTT_WRITE}/cancelRule", "POST", self._gtt_cancel),
+            (f"{SECURE}/gtt/v1/ruleDetails", "POST", self._gtt_details),
+            (f"{SECURE}/gtt/v1/ruleList", "POST", self._gtt_list),
             (MASTER_PATH, "GET", self._master),
         ]
         for path, method, view in routes:
@@ -206,7 +214,7 @@ class AngelServer:
             return _refusal(f"Missing header {missing[0]}", "AB2000", 400)
         if request.method == "POST" and not isinstance(request.get_json(silent=True), dict):
             return _refusal("Request body must be a JSON object", "AB2000", 400)
-        if request.path.startswith(SECURE):
+        if request.path.startswith((SECURE, GTT_WRITE)):
             if not self.jwt or headers.get("Authorization") != f"Bearer {self.jwt}":
                 return _gateway_refusal()
         return None
@@ -533,3 +541,71 @@ class AngelServer:
         if self.master_rows is not None:
             return jsonify(self.master_rows)
         return Response((FIXTURES / "scrip_master.json").read_bytes(), mimetype="application/json")
+
+    # ------------------------------------------------------------------ GTT rules
+    def _gtt_values(self, body: dict[str, Any]) -> dict[str, Any]:
+        price, trigger, quantity = (self._number(body, name) for name in ("price", "triggerprice", "qty"))
+        if price <= 0 or trigger <= 0:
+            raise AngelError("Invalid price or triggerprice", "AB2000")
+        if quantity <= 0 or quantity != int(quantity):
+            raise AngelError("Invalid qty", "AB2000")
+        days = int(self._number(body, "timeperiod") or 365)
+        if not 1 <= days <= 365:
+            raise AngelError("Invalid timeperiod", "AB2000")
+        now = datetime.utcnow().replace(microsecond=0)
+        return {"price": price, "triggerprice": trigger, "qty": int(quantity),
+                "disclosedqty": int(self._number(body, "disclosedqty")), "updateddate": now.isoformat() + "Z",
+                "expirydate": (now + timedelta(days=days)).isoformat() + "Z"}
+
+    def _gtt_create(self) -> Response:
+        body = request.get_json()
+        scrip = self._scrip(body)
+        if body.get("producttype") not in ("DELIVERY", "MARGIN"):
+            raise AngelError("Invalid producttype", "AB1012")
+        if body.get("transactiontype") not in ("BUY", "SELL"):
+            raise AngelError("Invalid transactiontype", "AB2000")
+        rule_id = str(next(self._gtt_ids))
+        values = self._gtt_values(body)
+        self.gtts[rule_id] = {"id": rule_id, "status": "NEW", "createddate": values["updateddate"], "clientid": "",
+                              "tradingsymbol": scrip.symbol, "symboltoken": scrip.token, "exchange": scrip.exchange,
+                              "producttype": body["producttype"], "transactiontype": body["transactiontype"],
+                              **values}
+        return _envelope({"id": rule_id})
+
+    def _gtt_rule(self, body: dict[str, Any], *, active: bool = False) -> dict[str, Any]:
+        rule = self.gtts.get(str(body.get("id") or ""))
+        if rule is None:
+            raise AngelError("GTT rule not found", "AB2000")
+        if active and rule["status"] not in ("NEW", "ACTIVE"):
+            raise AngelError(f"Rule is {rule['status'].lower()} and cannot be changed", "AB2000")
+        return rule
+
+    def _gtt_modify(self) -> Response:
+        body = request.get_json()
+        rule = self._gtt_rule(body, active=True)
+        if str(body.get("symboltoken")) != rule["symboltoken"] or body.get("exchange") != rule["exchange"]:
+            raise AngelError("Invalid symboltoken", "AB4006")
+        rule.update(self._gtt_values(body))
+        return _envelope({"id": rule["id"]})
+
+    def _gtt_cancel(self) -> Response:
+        body = request.get_json()
+        rule = self._gtt_rule(body, active=True)
+        if str(body.get("symboltoken")) != rule["symboltoken"] or body.get("exchange") != rule["exchange"]:
+            raise AngelError("Invalid symboltoken", "AB4006")
+        rule["status"] = "CANCELLED"
+        return _envelope({"id": rule["id"]})
+
+    def _gtt_details(self) -> Response:
+        rule = dict(self._gtt_rule(request.get_json()))
+        rule.pop("id")
+        return _envelope(rule)
+
+    def _gtt_list(self) -> Response:
+        body = request.get_json()
+        statuses, page, count = body.get("status"), body.get("page"), body.get("count")
+        if not isinstance(statuses, list) or not isinstance(page, int) or not isinstance(count, int) or page < 1 \
+                or not 1 <= count <= 500:
+            raise AngelError("status (a list), page and count are required", "AB2000")
+        rules = [copy.deepcopy(r) for r in self.gtts.values() if "FORALL" in statuses or r["status"] in statuses]
+        return _envelope(rules[(page - 1) * count:page * count])
