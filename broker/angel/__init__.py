@@ -1,9 +1,10 @@
 """Angel One (SmartAPI) broker plugin: manifest, capability map and `create_plugin`.
 
 Read top to bottom: mapping.py (pure field translations and the error table), client.py (the REST caller,
-its headers and rate budgets), auth.py (client code + PIN + TOTP login), orders.py, gtt.py (GTT rules), data.py (quotes,
-depth, candles, funds, margin calculator), master_contract.py (the JSON scrip master), smartstream.py
-(the SmartStream 2.0 binary packets), streaming.py (the market feed) and order_feed.py (order-status pushes).
+its headers and rate budgets), auth.py (client code + PIN + TOTP login), orders.py, gtt.py (GTT rules),
+data.py (quotes, depth, candles, funds, margin calculator), master_contract.py (the JSON scrip master),
+smartstream.py (the SmartStream 2.0 binary packets), streaming.py (the market feed) and order_feed.py
+(order-status pushes).
 
 Settings: ANGEL_API_KEY (the API key of an app created at smartapi.angelone.in); ANGEL_CLIENT_PUBLIC_IP
 (the static IP registered for the app, sent as X-ClientPublicIP). The base URLs are settings too
@@ -18,8 +19,8 @@ from utils import setting_types
 from broker.angel.auth import LOGIN_FIELDS, AngelAuth
 from broker.angel.client import API_URL, RATE_LIMITS, SmartApiClient
 from broker.angel.data import ANGEL_INTERVALS, MAX_QUOTES_PER_CALL, AngelData, AngelFunds
-from broker.angel.mapping import ERROR_TABLE, UNIFIED_EXCHANGES
 from broker.angel.gtt import AngelGtt
+from broker.angel.mapping import ERROR_TABLE, UNIFIED_EXCHANGES
 from broker.angel.master_contract import MASTER_URL, AngelMasterContract
 from broker.angel.order_feed import ORDER_WS_URL, AngelOrderFeed
 from broker.angel.orders import AngelOrders, SymbolNames

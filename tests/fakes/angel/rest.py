@@ -88,7 +88,7 @@ class AngelServer:
     """The fake server; see the module docstring."""
 
     def __init__(self, *, port: int | None = None, master_rows: list[dict[str, Any]] | None = None,
-                 stream_url: str = ""):
+                 recorded_orders: bool = True):
         self.api_key, self.client_code, self.pin, self.totp_secret = API_KEY, CLIENT_CODE, PIN, TOTP_SECRET
         self.jwt = self.refresh_token = self.feed_token = ""
         self.logins = 0
@@ -99,13 +99,13 @@ class AngelServer:
         self._gtt_ids = itertools.count(1000014)
         self.ltp: dict[str, float] = {}                      # token → price override
         self.master_rows = master_rows
-        self.stream_url = stream_url
         self.order_listeners: list[Callable[[dict[str, Any]], None]] = []   # the order-status feed hooks in
         self._failures: list[_Failure] = []
         self._slow: list[tuple[float, tuple[str, ...]]] = []
         self._ids = itertools.count(int(datetime.now().strftime("%y%m%d")) * 10**9 + 1)
         self._lock = threading.RLock()
-        self._seed_orders()
+        if recorded_orders:          # the recorded day's book (a fill included); False: a fresh account
+            self._seed_orders()
         self.app = self._build_app()
         self.port = port or free_port()
         self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
