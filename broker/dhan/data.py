@@ -17,7 +17,7 @@ from broker.contract import (BrokerSession, Candle, CandleSeries, DataAdapter, D
 from broker.dhan.client import DhanClient
 from broker.candles import stitch
 from broker.dhan.history import DHAN_INTERVALS, candles_from_columns, daily_range, intraday_windows
-from broker.dhan.mapping import IST, to_dhan_product
+from broker.dhan.mapping import IST, SEGMENT_CODES, SEGMENTS, to_dhan_product
 from broker.errors import NotSupported, UnknownSymbol
 from broker.quote_rows import depth_from_row, quote_from_row
 
@@ -42,6 +42,15 @@ def _quote_time(text: str | None) -> datetime | None:
     return moment if moment.year > 1980 else None
 
 
+def quote_key(instrument: Instrument) -> tuple[str, str]:
+    """(exchange segment, security id) as the quote endpoints take them; an instrument that has none (not
+    from Dhan's scrip master) is unknown to Dhan."""
+    segment = instrument.brexchange if instrument.brexchange in SEGMENT_CODES else SEGMENTS.get(instrument.exchange)
+    if segment is None or not str(instrument.token).isdigit():
+        raise _unknown(instrument)
+    return segment, str(instrument.token)
+
+
 def _unknown(instrument: Instrument) -> UnknownSymbol:
     return UnknownSymbol(f"Dhan has no quote for {instrument.symbol} on {instrument.exchange}", broker="dhan")
 
@@ -55,7 +64,8 @@ class DhanData(DataAdapter):
         for start in range(0, len(instruments), MAX_QUOTES_PER_CALL):
             body: dict[str, list[int]] = {}
             for instrument in instruments[start:start + MAX_QUOTES_PER_CALL]:
-                body.setdefault(instrument.brexchange, []).append(int(instrument.token))
+                segment, security_id = quote_key(instrument)
+                body.setdefault(segment, []).append(int(security_id))
             answer = self.client.call("POST", "/marketfeed/quote", session, bucket="quotes", json=body) or {}
             for segment, rows in (answer.get("data") or {}).items():
                 for security_id, row in (rows or {}).items():
@@ -63,7 +73,7 @@ class DhanData(DataAdapter):
         return answers
 
     def _one(self, session: BrokerSession, instrument: Instrument) -> dict[str, Any]:
-        row = self._full_quotes(session, [instrument]).get((instrument.brexchange, str(instrument.token)))
+        row = self._full_quotes(session, [instrument]).get(quote_key(instrument))
         if row is None:
             raise _unknown(instrument)
         return row
@@ -73,7 +83,7 @@ class DhanData(DataAdapter):
 
     def quotes(self, session: BrokerSession, instruments: Sequence[Instrument]) -> list[Quote]:
         answers = self._full_quotes(session, instruments)
-        keys = [(instrument.brexchange, str(instrument.token)) for instrument in instruments]
+        keys = [quote_key(instrument) for instrument in instruments]
         for instrument, key in zip(instruments, keys):
             if key not in answers:
                 raise _unknown(instrument)

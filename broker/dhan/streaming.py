@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 from broker.dhan.feed_decoder import decode_message, ltt_epoch
 from broker.dhan.mapping import SEGMENT_CODES, SEGMENT_NAMES
 from broker.errors import TokenExpired
-from broker.streaming import Instrument, Subscription, TickPublisher, WebSocketStreamingAdapter
-from broker.ticks import DEPTH, LTP, QUOTE, Tick
+from broker.streaming import FeedInstrument, Subscription, TickPublisher, WebSocketFeedAdapter
+from broker.ticks import DEPTH, LTP, QUOTE, FeedTick
 from utils.logging import get_logger
 
 log = get_logger("broker.dhan.streaming")
@@ -46,7 +46,7 @@ class FeedCredentials:
         return f"FeedCredentials(client_id={self.client_id!r}, feed_url={self.feed_url!r})"
 
 
-def feed_key(instrument: Instrument) -> tuple[int, str] | None:
+def feed_key(instrument: FeedInstrument) -> tuple[int, str] | None:
     """(segment code, security id) from the master-contract record the proxy looked up."""
     info = instrument.info
     get = info.get if isinstance(info, dict) else (lambda name, default=None: getattr(info, name, default))
@@ -56,7 +56,7 @@ def feed_key(instrument: Instrument) -> tuple[int, str] | None:
     return SEGMENT_CODES[segment], str(token)
 
 
-class DhanStreaming(WebSocketStreamingAdapter):
+class DhanStreaming(WebSocketFeedAdapter):
     broker = "dhan"
     depth_levels = (5,)
     max_symbols_per_connection = MAX_INSTRUMENTS_PER_CONNECTION
@@ -119,7 +119,7 @@ class DhanStreaming(WebSocketStreamingAdapter):
         await super().close_upstream(conn)
 
     # ------------------------------------------------------------------ answers
-    def decode(self, frame: Any) -> Iterable[Tick]:
+    def decode(self, frame: Any) -> Iterable[FeedTick]:
         if isinstance(frame, str):
             return          # Dhan sends no text frames on this feed
         for packet in decode_message(frame):
@@ -127,7 +127,7 @@ class DhanStreaming(WebSocketStreamingAdapter):
             if tick is not None:
                 yield tick
 
-    def _tick(self, packet: dict[str, Any]) -> Tick | None:
+    def _tick(self, packet: dict[str, Any]) -> FeedTick | None:
         kind = packet["type"]
         if kind == "disconnect":
             message = f"Dhan closed the market feed: {packet['reason']}"
@@ -149,7 +149,7 @@ class DhanStreaming(WebSocketStreamingAdapter):
         common = {"exchange": exchange, "symbol": symbol, "ltp": packet["ltp"],
                   "ltt": ltt * 1000 if ltt else None}
         if kind == "ticker":
-            return Tick(mode=LTP, **common)
+            return FeedTick(mode=LTP, **common)
         if "oi" in packet:
             self._oi[key] = packet["oi"]
         rich = {"open": packet["open"], "high": packet["high"], "low": packet["low"],
@@ -157,8 +157,8 @@ class DhanStreaming(WebSocketStreamingAdapter):
                 "last_trade_quantity": packet["ltq"], "avg_trade_price": packet["atp"], "oi": self._oi.get(key),
                 "total_buy_quantity": packet["total_buy_quantity"], "total_sell_quantity": packet["total_sell_quantity"]}
         if kind == "quote":
-            return Tick(mode=QUOTE, **common, **rich)
+            return FeedTick(mode=QUOTE, **common, **rich)
         levels = packet["depth"]
-        return Tick(mode=DEPTH, **common, **rich,
+        return FeedTick(mode=DEPTH, **common, **rich,
                     bids=[(l["bid_price"], l["bid_quantity"], l["bid_orders"]) for l in levels],
                     asks=[(l["ask_price"], l["ask_quantity"], l["ask_orders"]) for l in levels])

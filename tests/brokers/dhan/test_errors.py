@@ -25,11 +25,12 @@ def test_expired_token_mid_day_is_token_expired(plugin, session, dhan):
 
 
 def test_a_throttled_order_is_not_resent(plugin, session, dhan, instruments):
+    recorded = len(dhan.orders)
     dhan.fail_next(429, paths=("/orders",))
     with pytest.raises(RateLimited):
         plugin.orders.place_order(session, _buy(instruments))
     assert len(dhan.requests_to("/v2/orders", "POST")) == 1
-    assert not dhan.orders
+    assert len(dhan.orders) == recorded
 
 
 def test_a_throttled_read_is_retried_once_then_answers(plugin, session, dhan):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 
 from broker.dhan.streaming import DhanStreaming, FeedCredentials
-from broker.streaming import Instrument
+from broker.streaming import FeedInstrument
 from broker.ticks import DEPTH, LTP, QUOTE
 from tests.fakes.dhan import ACCESS_TOKEN, CLIENT_ID, DhanFeedServer
 from tests.websocket_proxy.test_streaming_adapter import Bus, bus  # noqa: F401  (the ZeroMQ bus fixture)
 
-HDFC = Instrument("NSE", "HDFCBANK", {"token": "1333", "brexchange": "NSE_EQ"})
-OPTION = Instrument("NFO", "NIFTY26DEC2424000CE", {"token": "43120", "brexchange": "NSE_FNO"})
-NIFTY = Instrument("NSE_INDEX", "NIFTY", {"token": "13", "brexchange": "IDX_I"})
+HDFC = FeedInstrument("NSE", "HDFCBANK", {"token": "1333", "brexchange": "NSE_EQ"})
+OPTION = FeedInstrument("NFO", "NIFTY26DEC2424000CE", {"token": "43120", "brexchange": "NSE_FNO"})
+NIFTY = FeedInstrument("NSE_INDEX", "NIFTY", {"token": "13", "brexchange": "IDX_I"})
 
 
 def adapter_for(feed, bus: Bus, token: str = ACCESS_TOKEN, **options) -> DhanStreaming:

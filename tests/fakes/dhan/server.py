@@ -125,7 +125,8 @@ class DhanServer:
         self.freeze_quantity = freeze_quantity
         self.master = load_master()
         self.requests: list[SeenRequest] = []
-        self.orders: dict[str, dict[str, Any]] = {}
+        # the recorded orders are part of the book: working ones can be modified and cancelled like new ones
+        self.orders: dict[str, dict[str, Any]] = {o["orderId"]: o for o in dhan_json("orders.json")}
         self.trades: list[dict[str, Any]] = []
         self.forever: dict[str, dict[str, Any]] = {}
         self.order_updates: Any = None          # an OrderUpdateServer, when a test attaches one
@@ -391,23 +392,17 @@ class DhanServer:
         if self.order_updates is not None:
             self.order_updates.publish(order)
 
-    def _recorded(self, order_id: str) -> dict[str, Any] | None:
-        if order_id in self.orders:
-            return copy.deepcopy(self.orders[order_id])
-        return next((o for o in dhan_json("orders.json") if o["orderId"] == order_id), None)
-
     def _order_book(self) -> Response:
-        return _ok(dhan_json("orders.json") + [copy.deepcopy(o) for o in self.orders.values()])
+        return _ok([copy.deepcopy(o) for o in self.orders.values()])
 
     def _order_by_id(self, order_id: str) -> Response:
-        order = self._recorded(order_id)
+        order = copy.deepcopy(self.orders.get(order_id))
         if order is None:
             raise DhanError(400, "DH-906", f"Order not found: {order_id}")
         return _ok(order)
 
     def _order_by_correlation(self, correlation_id: str) -> Response:
-        found = [o for o in list(self.orders.values()) + dhan_json("orders.json")
-                 if o["correlationId"] == correlation_id]
+        found = [o for o in self.orders.values() if o["correlationId"] == correlation_id]
         if not found:
             raise DhanError(400, "DH-906", f"Order not found for correlationId {correlation_id}")
         return _ok(copy.deepcopy(found[0]))
