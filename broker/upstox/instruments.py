@@ -19,9 +19,9 @@ import json
 import re
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-from broker.contract import Instrument
+from broker.contract import BrokerSession, Instrument, MasterContractLoader
 from broker.errors import BrokerError
 from broker.upstox.mapping import BROKER, IST, SEGMENT_TO_EXCHANGE
 from utils.symbols import equity_symbol, future_symbol, option_symbol
@@ -129,3 +129,20 @@ def parse_instruments(rows: Iterable[dict[str, Any]]) -> Iterator[Instrument]:
             continue          # a true duplicate in the file: the first one wins
         seen.add(key)
         yield row
+
+
+class UpstoxMasterContract(MasterContractLoader):
+    """The daily JSON file (no session needed) → unified rows."""
+
+    def __init__(self, client: Any, url: str = INSTRUMENTS_URL):
+        self.client = client
+        self.url = url
+
+    def download(self, session: BrokerSession | None, progress: Callable[[str], None]) -> Iterator[Instrument]:
+        progress("downloading the Upstox instrument file")
+        rows = read_master(self.client.content(self.url))
+        progress(f"converting {len(rows)} instruments")
+        count = 0
+        for count, row in enumerate(parse_instruments(rows), start=1):
+            yield row
+        progress(f"{count} instruments read")

@@ -192,7 +192,8 @@ ERROR_CODES: dict[str, type[BrokerError]] = {
 MESSAGE_HINTS = ((r"insufficient|margin exceed|add rs\.|required margin", InsufficientFunds),
                  (r"order not found|unknown order id|invalid order.?id", OrderNotFound),
                  (r"instrument.?(key|token)|invalid symbol", UnknownSymbol),
-                 (r"invalid token|token (is )?expired", TokenExpired))
+                 (r"invalid token|token (is )?expired", TokenExpired),
+                 (r"is required|is invalid|must be|cannot be|not allowed", InvalidOrder))
 ERROR_TABLE = ErrorTable(BROKER, codes=ERROR_CODES, messages=MESSAGE_HINTS)
 # whatever the body says, these statuses are the gateway or the throttle talking
 TRANSIENT_STATUSES: dict[int, type[BrokerError]] = {429: RateLimited, 500: BrokerUnavailable,

@@ -109,7 +109,8 @@ class UpstoxServer:
         self.access_token = access_token
         self.token_valid = True
         self.requests: list[SeenRequest] = []
-        self.orders: dict[str, dict[str, Any]] = {}
+        # the sample book's orders are part of the state, so its open order can be modified and cancelled
+        self.orders: dict[str, dict[str, Any]] = {o["order_id"]: o for o in fixture("order_book.json")["data"]}
         self.trades: list[dict[str, Any]] = []
         self.live_positions = False
         self.redirect_uris: list[str] = []
@@ -460,17 +461,14 @@ class UpstoxServer:
         return _ok({"order_ids": ids}, summary={"total": len(ids), "success": len(ids), "error": 0, "payload_error": 0})
 
     def _order_book(self) -> Response:
-        return _ok(fixture("order_book.json")["data"] + [copy.deepcopy(o) for o in self.orders.values()])
+        return _ok([copy.deepcopy(o) for o in self.orders.values()])
 
     def _find(self, order_id: str | None) -> dict[str, Any]:
         if not order_id:
             raise UpstoxError(400, "UDAPI100036", "order_id is required", "order_id", None)
-        if order_id in self.orders:
-            return copy.deepcopy(self.orders[order_id])
-        found = [o for o in fixture("order_book.json")["data"] if o["order_id"] == order_id]
-        if not found:
+        if order_id not in self.orders:
             raise UpstoxError(400, "UDAPI100010", "Unknown order id", "order_id", order_id)
-        return found[0]
+        return copy.deepcopy(self.orders[order_id])
 
     def _order_details(self) -> Response:
         return _ok(self._find(request.args.get("order_id")))

@@ -1,0 +1,128 @@
+"""The Upstox market-data adapter against the fake protobuf feed: authorize → connect → subscribe, modes,
+ticks on the bus, reconnect with a fresh URL and the same subscriptions, and an expired token."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from broker.contract import BrokerSession, Instrument as ContractInstrument
+from broker.streaming import Instrument
+from broker.ticks import DEPTH, LTP, QUOTE
+from broker.upstox import feed_access
+from broker.upstox.streaming import UpstoxStreaming
+from tests.fakes.upstox.feed import base_price
+from tests.websocket_proxy.test_streaming_adapter import Bus, bus  # noqa: F401  (the ZeroMQ bus fixture)
+
+RELIANCE = Instrument("NSE", "RELIANCE", {"token": "NSE_EQ|INE002A01018"})
+NIFTY = Instrument("NSE_INDEX", "NIFTY", {"token": "NSE_INDEX|Nifty 50"})
+
+
+def adapter_for(plugin, session: BrokerSession, bus: Bus, **options) -> UpstoxStreaming:
+    access = feed_access(plugin.orders.client, session, "/v3/feed/market-data-feed/authorize")
+    return UpstoxStreaming(bus.publisher, access, backoff_initial=0.05, backoff_max=0.2, **options)
+
+
+def test_full_frames_reach_depth_quote_and_ltp_subscribers(upstox, plugin, session, bus):
+    async def scenario():
+        adapter = adapter_for(plugin, session, bus)
+        adapter.subscribe(RELIANCE, LTP)
+        adapter.subscribe(RELIANCE, DEPTH, 5)
+        adapter.subscribe(NIFTY, QUOTE)
+        got = await bus.collect(0.6)
+        await adapter.close()
+        return got, adapter.market_status
+
+    got, status = asyncio.run(scenario())
+    topics = {topic for topic, _ in got}
+    assert {"upstox_NSE_RELIANCE_LTP", "upstox_NSE_RELIANCE_DEPTH", "upstox_NSE_INDEX_NIFTY_QUOTE"} <= topics
+    depth = next(m for t, m in got if t.endswith("RELIANCE_DEPTH"))["data"]
+    assert len(depth["depth"]["buy"]) == 5 and depth["depth"]["buy"][0]["price"] < depth["ltp"]
+    assert depth["close"] == base_price(RELIANCE.info["token"]) and depth["volume"] > 0
+    assert status["NSE_EQ"] == "NORMAL_OPEN"
+    subs = [r for r in upstox.feed.requests if r["method"] == "sub"]
+    # one mode per instrument: the richest wanted (depth → full), for the index too (quote → full)
+    assert all(r["data"]["mode"] == "full" for r in subs)
+    assert {k for r in subs for k in r["data"]["instrumentKeys"]} == {"NSE_EQ|INE002A01018", "NSE_INDEX|Nifty 50"}
+    assert len(upstox.requests_to("/v3/feed/market-data-feed/authorize")) == 1
+
+
+def test_dropping_the_richer_mode_falls_back_to_ltpc_and_the_last_one_unsubscribes(upstox, plugin, session, bus):
+    async def scenario():
+        adapter = adapter_for(plugin, session, bus)
+        adapter.subscribe(RELIANCE, LTP)
+        adapter.subscribe(RELIANCE, QUOTE)
+        await bus.collect(0.3)
+        adapter.unsubscribe(RELIANCE, QUOTE)
+        await bus.collect(0.2)
+        after_quote = dict(upstox.feed.subscriptions[0])
+        adapter.unsubscribe(RELIANCE, LTP)
+        await bus.collect(0.2)
+        left = dict(upstox.feed.subscriptions[0])
+        await adapter.close()
+        return after_quote, left
+
+    after_quote, left = asyncio.run(scenario())
+    assert after_quote == {"NSE_EQ|INE002A01018": "ltpc"} and left == {}
+    assert upstox.feed.requests[-1]["method"] == "unsub"
+
+
+def test_reconnect_gets_a_fresh_url_and_resubscribes_after_the_feed_drops(upstox, plugin, session, bus):
+    async def scenario():
+        adapter = adapter_for(plugin, session, bus)
+        adapter.subscribe(RELIANCE, QUOTE)
+        await bus.collect(0.3)
+        await asyncio.to_thread(upstox.feed.kill)
+        await asyncio.to_thread(upstox.feed.start)
+        got = await bus.collect(1.5)
+        await adapter.close()
+        return got
+
+    got = asyncio.run(scenario())
+    assert upstox.feed.accepted == 2 and got
+    assert len(upstox.requests_to("/v3/feed/market-data-feed/authorize")) == 2
+    assert upstox.feed.requests[-1]["data"]["instrumentKeys"] == ["NSE_EQ|INE002A01018"]
+
+
+def test_an_expired_token_publishes_nothing(upstox, plugin, session, bus):
+    upstox.expire_token()
+
+    async def scenario():
+        adapter = adapter_for(plugin, session, bus)
+        adapter.subscribe(RELIANCE, LTP)
+        got = await bus.collect(0.3)
+        await adapter.close()
+        return got
+
+    assert asyncio.run(scenario()) == [] and upstox.feed.accepted == 0
+
+
+def test_the_plugins_streaming_factory_hands_ticks_to_a_callback(upstox, plugin, session):
+    ticks = []
+    stream = plugin.streaming(session, ticks.append)
+    stream.connect()
+    stream.subscribe([ContractInstrument(symbol="RELIANCE", brsymbol="RELIANCE", name="RELIANCE", exchange="NSE",
+                                         brexchange="NSE_EQ", token="NSE_EQ|INE002A01018")], DEPTH)
+    deadline = time.monotonic() + 5
+    while not ticks and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stream.close()
+    assert ticks and (ticks[0].symbol, ticks[0].exchange, ticks[0].mode) == ("RELIANCE", "NSE", DEPTH)
+    assert ticks[0].ltp >= base_price("NSE_EQ|INE002A01018")
+
+
+@pytest.mark.parametrize("count", [1500])
+def test_the_declared_cap_fits_upstox_mixed_mode_limits(upstox, plugin, session, bus, count):
+    """1500 instruments in full mode plus LTP on one connection stays inside the combined limits."""
+    async def scenario():
+        adapter = adapter_for(plugin, session, bus)
+        for n in range(count):
+            adapter.subscribe(Instrument("NFO", f"X{n}", {"token": f"NSE_FO|{n}"}), DEPTH if n % 2 else LTP)
+        await bus.collect(0.5)
+        live = [dict(s) for s in upstox.feed.subscriptions]
+        await adapter.close()
+        return live
+
+    live = asyncio.run(scenario())
+    assert upstox.feed.closed_for_limit == [] and sum(len(s) for s in live) == count
