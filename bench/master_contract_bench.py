@@ -73,12 +73,12 @@ class _Loader(MasterContractLoader):
         return iter(self.rows)
 
 
-def plugin(rows: list[Instrument]) -> BrokerPlugin:
+def plugin(rows: list[Instrument], loader: MasterContractLoader | None = None) -> BrokerPlugin:
     return BrokerPlugin(manifest=Manifest(name="bench", display_name="Bench", auth_type="none"),
                         capabilities=CapabilityMap(operations=frozenset({"master_contract"}),
                                                    exchanges=frozenset({"NSE", "NFO"})),
                         auth=AuthAdapter(), orders=OrderAdapter(), data=DataAdapter(), funds=FundsAdapter(),
-                        master_contract=_Loader(rows))
+                        master_contract=loader or _Loader(rows))
 
 
 def raw_executemany_seconds(rows: list[Instrument]) -> float:
@@ -104,11 +104,13 @@ def raw_executemany_seconds(rows: list[Instrument]) -> float:
         raw.close()
 
 
-def measure(url: str, rows: list[Instrument]) -> dict[str, float]:
+def measure(url: str, rows: list[Instrument], loader: MasterContractLoader | None = None) -> dict[str, float]:
+    """`loader`: a broker's own loader (its file format through its parser) instead of the ready rows;
+    `rows` are then its expected output, for the floor."""
     app = create_app({**SECRETS, "ENV_FILE": None, "DATABASE_URL": url, "LOGS_DATABASE_URL": url,
                       "LOG_LEVEL": "WARNING"})
     with app.app_context():
-        bench_plugin = plugin(rows)
+        bench_plugin = plugin(rows, loader)
         first = master_contract.download("bench", bench_plugin, force=True)
         assert first.state == "success", first.message
         second = master_contract.download("bench", bench_plugin, force=True)  # replaces a full contract

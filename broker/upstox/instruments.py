@@ -18,6 +18,7 @@ import gzip
 import json
 import re
 from dataclasses import replace
+from functools import lru_cache
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Iterator
 
@@ -58,6 +59,7 @@ def read_master(data: bytes) -> list[dict[str, Any]]:
     return rows
 
 
+@lru_cache(maxsize=8192)     # a master has a few hundred distinct expiries across 100k rows
 def expiry_date(value: Any) -> date | None:
     """`expiry` is epoch milliseconds (the contract's last moment, IST) → its IST date."""
     try:
@@ -67,14 +69,18 @@ def expiry_date(value: Any) -> date | None:
     return datetime.fromtimestamp(millis / 1000, IST).date() if millis > 0 else None
 
 
+@lru_cache(maxsize=65536)
+def _symbol_part(text: str) -> str:
+    return _NOT_SYMBOL.sub("", text.upper())
+
+
 def index_symbol(row: dict[str, Any]) -> str:
     name = str(row.get("name") or "").strip().upper()
     return INDEX_NAMES.get(name) or _NOT_SYMBOL.sub("", str(row["trading_symbol"]).upper())
 
 
 def underlying(row: dict[str, Any]) -> str:
-    base = row.get("underlying_symbol") or row.get("asset_symbol") or row.get("name") or ""
-    return _NOT_SYMBOL.sub("", str(base).upper())
+    return _symbol_part(str(row.get("underlying_symbol") or row.get("asset_symbol") or row.get("name") or ""))
 
 
 def _number(value: Any, default: float) -> float:
@@ -110,7 +116,7 @@ def convert_row(row: dict[str, Any]) -> Instrument | None:
         exchange=exchange, brexchange=segment, token=str(key), expiry=expiry,
         strike=strike if kind in ("CE", "PE") else 0.0, lotsize=int(_number(row.get("lot_size"), 1)) or 1,
         tick_size=round(_number(row.get("tick_size"), 5.0) / 100, 4), instrumenttype=kind,
-        freeze_qty=int(freeze) if isinstance(freeze, (int, float)) and freeze > 0 else None, raw=row)
+        freeze_qty=int(freeze) if isinstance(freeze, (int, float)) and freeze > 0 else None)
 
 
 def parse_instruments(rows: Iterable[dict[str, Any]]) -> Iterator[Instrument]:
