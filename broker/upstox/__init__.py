@@ -13,33 +13,38 @@ default to Upstox's own hosts and exist so tests can point the plugin at a local
 """
 from __future__ import annotations
 
-from typing import Callable
-
-from broker.contract import (BrokerPlugin, BrokerSession, CapabilityMap, Manifest, OrderEvent, PluginConfig,
-                             SettingSpec, Tick)
+from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, OrderEmit, PluginConfig, SettingSpec
 from broker.contract.manifest import DATA_OPERATIONS, FUNDS_OPERATIONS, ORDER_OPERATIONS
 from broker.http import BrokerHttp
-from broker.threaded_stream import ThreadedStream
+from broker.streaming import TickPublisher
 from broker.upstox.auth import UpstoxAuth
 from broker.upstox.client import API_URL, ORDER_URL, RATE_LIMITS, UpstoxClient
 from broker.upstox.data import MAX_QUOTES_PER_CALL, UpstoxData, UpstoxFunds
 from broker.upstox.history import UPSTOX_INTERVALS
 from broker.upstox.instruments import INSTRUMENTS_URL, UpstoxMasterContract
-from broker.upstox.mapping import ERROR_TABLE, UNIFIED_EXCHANGES  # noqa: F401  (ERROR_TABLE: the contract suite reads it here)
+from broker.upstox.mapping import ERROR_TABLE, UNIFIED_EXCHANGES
 from broker.upstox.order_feed import UpstoxOrderFeed
 from broker.upstox.orders import SymbolNames, UpstoxOrders
 from broker.upstox.streaming import MAX_CONNECTIONS, MAX_INSTRUMENTS_PER_CONNECTION, FeedAccess, UpstoxStreaming
+from utils import setting_types
 
 MANIFEST = Manifest(
     name="upstox", display_name="Upstox", auth_type="oauth",
-    settings=(SettingSpec(name="UPSTOX_API_KEY", label="Upstox API key (client_id)", secret=True),
-              SettingSpec(name="UPSTOX_API_SECRET", label="Upstox API secret", secret=True),
+    settings=(SettingSpec(name="UPSTOX_API_KEY", label="Upstox API key (client_id)", secret=True,
+                          description="create an app at https://account.upstox.com/developer/apps and copy its API key"),
+              SettingSpec(name="UPSTOX_API_SECRET", label="Upstox API secret", secret=True,
+                          description="the API secret of the same app"),
               SettingSpec(name="UPSTOX_REDIRECT_URL", label="Redirect URL registered with the Upstox app",
-                          help="http://127.0.0.1:5000/upstox/callback"),
-              SettingSpec(name="UPSTOX_API_URL", label="Upstox API host", required=False, help=API_URL),
-              SettingSpec(name="UPSTOX_ORDER_URL", label="Upstox order host", required=False, help=ORDER_URL),
-              SettingSpec(name="UPSTOX_INSTRUMENTS_URL", label="Upstox instrument file", required=False,
-                          help=INSTRUMENTS_URL)),
+                          parse=setting_types.http_url,
+                          description="exactly as registered, e.g. http://127.0.0.1:5000/upstox/callback"),
+              SettingSpec(name="UPSTOX_API_URL", label="Upstox API base URL", required=False, default=API_URL,
+                          parse=setting_types.http_url, description="REST (change only to test against a fake)"),
+              SettingSpec(name="UPSTOX_ORDER_URL", label="Upstox order API base URL", required=False,
+                          default=ORDER_URL, parse=setting_types.http_url,
+                          description="order placement host (change only to test against a fake)"),
+              SettingSpec(name="UPSTOX_INSTRUMENTS_URL", label="Upstox instrument file URL", required=False,
+                          default=INSTRUMENTS_URL, parse=setting_types.http_url,
+                          description="the gzipped JSON instrument master (change only to test)")),
     description="Upstox through the Upstox Developer API (REST v2/v3, protobuf market-data feed V3, "
                 "portfolio stream)",
     homepage="https://upstox.com/developer/api-documentation/")
@@ -76,11 +81,12 @@ def create_plugin(config: PluginConfig) -> BrokerPlugin:
                           order_url=config.get("UPSTOX_ORDER_URL") or ORDER_URL)
     orders = UpstoxOrders(client, SymbolNames(config.symbols))
 
-    def streaming(session: BrokerSession, on_tick: Callable[[Tick], None]) -> ThreadedStream:
-        access = feed_access(client, session, "/v3/feed/market-data-feed/authorize")
-        return ThreadedStream(lambda publisher: UpstoxStreaming(publisher, access), on_tick)
+    def feed(session: BrokerSession, publisher: TickPublisher) -> UpstoxStreaming:
+        if not session.auth_token:
+            raise ValueError("the Upstox feed needs the access token of a live broker session")
+        return UpstoxStreaming(publisher, feed_access(client, session, "/v3/feed/market-data-feed/authorize"))
 
-    def order_feed(session: BrokerSession, emit: Callable[[OrderEvent], None]) -> UpstoxOrderFeed:
+    def order_feed(session: BrokerSession, emit: OrderEmit) -> UpstoxOrderFeed:
         access = feed_access(client, session, "/v2/feed/portfolio-stream-feed/authorize?update_types=order")
         return UpstoxOrderFeed(access.authorize, emit, orders)
 
@@ -91,4 +97,4 @@ def create_plugin(config: PluginConfig) -> BrokerPlugin:
                         redirect_url=config.get("UPSTOX_REDIRECT_URL", "")),
         orders=orders, data=UpstoxData(client), funds=UpstoxFunds(client),
         master_contract=UpstoxMasterContract(client, config.get("UPSTOX_INSTRUMENTS_URL") or INSTRUMENTS_URL),
-        streaming=streaming, order_feed=order_feed)
+        feed=feed, order_feed=order_feed, error_table=ERROR_TABLE)

@@ -20,8 +20,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from broker.streaming import Instrument, Subscription, TickPublisher, WebSocketStreamingAdapter
-from broker.ticks import DEPTH, LTP, QUOTE, Tick
+from broker.streaming import FeedInstrument, Subscription, TickPublisher, WebSocketFeedAdapter
+from broker.ticks import DEPTH, LTP, QUOTE, FeedTick
 from broker.upstox.feed_codec import FULL, LTPC, FeedFormatError, FeedQuote, decode
 from utils.logging import get_logger
 
@@ -42,17 +42,17 @@ class FeedAccess:
         return "FeedAccess(...)"
 
 
-def instrument_key(instrument: Instrument) -> str | None:
+def instrument_key(instrument: FeedInstrument) -> str | None:
     """The Upstox instrument key from the master-contract record the proxy looked up."""
     info = instrument.info
     token = info.get("token") if isinstance(info, dict) else getattr(info, "token", None)
     return str(token) if token else None
 
 
-def to_tick(quote: FeedQuote, exchange: str, symbol: str) -> Tick:
+def to_tick(quote: FeedQuote, exchange: str, symbol: str) -> FeedTick:
     day = quote.day_candle()
     mode = LTP if quote.mode == LTPC else (QUOTE if quote.is_index or not (quote.bids or quote.asks) else DEPTH)
-    return Tick(exchange=exchange, symbol=symbol, ltp=quote.ltp, mode=mode, ltt=quote.last_trade_time or None,
+    return FeedTick(exchange=exchange, symbol=symbol, ltp=quote.ltp, mode=mode, ltt=quote.last_trade_time or None,
                 open=day.open if day else 0.0, high=day.high if day else 0.0, low=day.low if day else 0.0,
                 close=quote.previous_close, volume=quote.volume, last_trade_quantity=quote.last_trade_quantity,
                 avg_trade_price=quote.average_price, oi=int(quote.oi) if quote.oi else None,
@@ -62,7 +62,7 @@ def to_tick(quote: FeedQuote, exchange: str, symbol: str) -> Tick:
                 asks=[(price, qty, 0) for price, qty in quote.asks])
 
 
-class UpstoxStreaming(WebSocketStreamingAdapter):
+class UpstoxStreaming(WebSocketFeedAdapter):
     broker = "upstox"
     depth_levels = (5,)
     max_symbols_per_connection = MAX_INSTRUMENTS_PER_CONNECTION
@@ -77,7 +77,7 @@ class UpstoxStreaming(WebSocketStreamingAdapter):
         access: FeedAccess = self.credentials
         return await asyncio.to_thread(access.authorize)
 
-    def _upstox_mode(self, instrument: Instrument, fallback: int) -> str:
+    def _upstox_mode(self, instrument: FeedInstrument, fallback: int) -> str:
         wanted = self.wanted_modes(instrument)
         return UPSTOX_MODES[max(wanted) if wanted else fallback]
 
@@ -121,7 +121,7 @@ class UpstoxStreaming(WebSocketStreamingAdapter):
         for mode, keys in sorted(self._keys_by_mode(still_wanted).items()):
             await self._send(conn, "change_mode", keys, mode)
 
-    def decode(self, frame: Any) -> Iterable[Tick]:
+    def decode(self, frame: Any) -> Iterable[FeedTick]:
         if isinstance(frame, str):
             log.warning("Upstox feed sent text: %s", frame[:200])
             return

@@ -3,12 +3,11 @@ ticks on the bus, reconnect with a fresh URL and the same subscriptions, and an 
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
-from broker.contract import BrokerSession, Instrument as ContractInstrument
-from broker.streaming import Instrument
+from broker.contract import BrokerSession
+from broker.streaming import FeedInstrument as Instrument
 from broker.ticks import DEPTH, LTP, QUOTE
 from broker.upstox import feed_access
 from broker.upstox.streaming import UpstoxStreaming
@@ -98,18 +97,20 @@ def test_an_expired_token_publishes_nothing(upstox, plugin, session, bus):
     assert asyncio.run(scenario()) == [] and upstox.feed.accepted == 0
 
 
-def test_the_plugins_streaming_factory_hands_ticks_to_a_callback(upstox, plugin, session):
-    ticks = []
-    stream = plugin.streaming(session, ticks.append)
-    stream.connect()
-    stream.subscribe([ContractInstrument(symbol="RELIANCE", brsymbol="RELIANCE", name="RELIANCE", exchange="NSE",
-                                         brexchange="NSE_EQ", token="NSE_EQ|INE002A01018")], DEPTH)
-    deadline = time.monotonic() + 5
-    while not ticks and time.monotonic() < deadline:
-        time.sleep(0.02)
-    stream.close()
-    assert ticks and (ticks[0].symbol, ticks[0].exchange, ticks[0].mode) == ("RELIANCE", "NSE", DEPTH)
-    assert ticks[0].ltp >= base_price("NSE_EQ|INE002A01018")
+def test_the_plugins_feed_streams_a_live_session(upstox, plugin, session, bus):
+    async def scenario():
+        adapter = plugin.feed(session, bus.publisher)
+        adapter.subscribe(RELIANCE, DEPTH, 5)
+        got = await bus.collect(0.5)
+        await adapter.close()
+        return adapter, got
+
+    adapter, got = asyncio.run(scenario())
+    assert isinstance(adapter, UpstoxStreaming) and upstox.access_token not in repr(adapter.credentials)
+    depth = [message for topic, message in got if topic == "upstox_NSE_RELIANCE_DEPTH"]
+    assert depth and depth[0]["data"]["ltp"] >= base_price("NSE_EQ|INE002A01018")
+    with pytest.raises(ValueError, match="live broker session"):
+        plugin.feed(BrokerSession(user_id=1, broker="upstox"), bus.publisher)
 
 
 @pytest.mark.parametrize("count", [1500])
