@@ -128,3 +128,14 @@ def test_an_empty_book_is_an_empty_list(plugin, angel, session):
     angel.fills.clear()
     assert plugin.orders.order_book(session) == [] and plugin.orders.trade_book(session) == []
     assert plugin.orders.positions(session) == []
+
+
+def test_known_orders_are_looked_up_by_unique_id_not_the_book(plugin, angel, session):
+    ack = plugin.orders.place_order(session, _far_limit())
+    books = len(angel.requests_to("/rest/secure/angelbroking/order/v1/getOrderBook"))
+    plugin.orders.modify_order(session, ModifyRequest(order_id=ack.order_id, instrument=SBIN, action="BUY", quantity=2,
+                                                      product="MIS", pricetype="LIMIT", price=_far_limit().price))
+    plugin.orders.cancel_order(session, ack.order_id)
+    assert plugin.orders.order_status(session, ack.order_id).status == "cancelled"
+    assert len(angel.requests_to("/rest/secure/angelbroking/order/v1/getOrderBook")) == books     # Angel: 1 call/s
+    assert len(angel.requests_to("/rest/secure/angelbroking/order/v1/details/")) == 3
