@@ -9,6 +9,12 @@ feed is a WebSocket) and filling in a few hooks; the base does the rest:
   (`max_symbols_per_connection`, from the plugin's capability map);
 * detects dead links (no frame for `stall_timeout` seconds while something is subscribed, or a failed
   `send_heartbeat`) and reconnects with exponential back-off and jitter;
+* knows a dead token from a dead network: when a hook raises `broker.errors.TokenExpired` (a
+  WebSocket handshake answered 401/403 does so by default; a broker that reports it in-band raises it
+  from `decode`), the adapter stops reconnecting, its state becomes "rejected" and it calls
+  `on_token_rejected(reason)` once — the proxy injects that callback to expire the user's broker
+  session and tell their clients (this module knows nothing of Flask or the database). A rejected
+  adapter is finished: the proxy builds a new one when the user reconnects the broker;
 * turns decoded `FeedTick`s into the contract's messages, one encoding per tick and mode, and publishes them
   on the ZeroMQ bus under `BROKER_EXCHANGE_SYMBOL_MODE` for each mode somebody wants.
 
@@ -38,10 +44,11 @@ import asyncio
 import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterable
+from typing import Any, Callable, ClassVar, Iterable
 
 import zmq
 
+from broker.errors import TokenExpired
 from broker.ticks import DEFAULT_DEPTH, DEPTH, MODE_LABELS, FeedTick, encode, market_data, topic_for
 from utils.logging import get_logger
 
@@ -131,6 +138,9 @@ class FeedAdapter(ABC):
         self._modes: dict[tuple[str, str], dict[int, int]] = {}   # instrument → {mode: depth}
         self._closed = False
         self.ticks_in = 0
+        self.rejected: str = ""        # why the broker refused the token; "" while it has not
+        # called once with that reason when the broker refuses the token (the proxy sets it)
+        self.on_token_rejected: Callable[[str], None] | None = None
 
     # ------------------------------------------------------------------ hooks for subclasses
     @abstractmethod
@@ -199,6 +209,8 @@ class FeedAdapter(ABC):
         states = {link.state for link in self._links}
         if self._closed:
             return "closed"
+        if self.rejected:
+            return "rejected"
         if not states:
             return "idle"
         return "connected" if states == {"connected"} else sorted(states - {"connected"})[0]
@@ -220,7 +232,7 @@ class FeedAdapter(ABC):
                 return link
         link = _Link(len(self._links))
         self._links.append(link)
-        if not self._closed:
+        if not self._closed and not self.rejected:
             link.task = asyncio.get_running_loop().create_task(self._run_link(link))
         return link
 
@@ -231,13 +243,16 @@ class FeedAdapter(ABC):
 
     async def _run_link(self, link: _Link) -> None:
         attempt = 0
-        while not self._closed:
+        while not self._closed and not self.rejected:
             link.state = "connecting" if attempt == 0 else "reconnecting"
             try:
                 async with asyncio.timeout(self.connect_timeout):   # unlike wait_for, never eats a cancel
                     conn = await self.open_upstream()
             except asyncio.CancelledError:
                 raise
+            except TokenExpired as exc:
+                self._token_rejected(link, exc)
+                return
             except Exception as exc:
                 log.warning("%s feed connection %d failed: %s", self.broker, link.index, exc or type(exc).__name__)
             else:
@@ -246,20 +261,27 @@ class FeedAdapter(ABC):
                     return
                 link.state = "connected"
                 attempt = 0
-                await self._serve_link(link, conn)
+                rejection = await self._serve_link(link, conn)
+                if rejection is not None:
+                    self._token_rejected(link, rejection)
+                    return
                 link.reconnects += 1
             attempt += 1
             link.state = "reconnecting"
             delay = min(self.backoff_max, self.backoff_initial * 2 ** (attempt - 1))
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))
 
-    async def _serve_link(self, link: _Link, conn: Any) -> None:
+    async def _serve_link(self, link: _Link, conn: Any) -> TokenExpired | None:
+        """Run one connection until it breaks; the TokenExpired that broke it, if that was the cause."""
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._sync(link, conn))
                 group.create_task(self._read(link, conn))
                 group.create_task(self._heartbeat(conn))
         except ExceptionGroup as errors:   # cancellation (a BaseException) passes through untouched
+            rejected, _ = errors.split(TokenExpired)
+            if rejected is not None:
+                return rejected.exceptions[0]
             log.warning("%s feed connection %d lost (%s); reconnecting and resubscribing", self.broker,
                         link.index, "; ".join(str(e) or type(e).__name__ for e in errors.exceptions))
         finally:
@@ -267,6 +289,25 @@ class FeedAdapter(ABC):
                 await asyncio.shield(self.close_upstream(conn))
             except Exception:  # already broken; the reconnect is what matters
                 pass
+        return None
+
+    def _token_rejected(self, link: _Link, error: TokenExpired) -> None:
+        """The broker refused the token: a reconnect cannot help, so every link stops and the owner of
+        the adapter is told once (it marks the session expired and tells the user)."""
+        if self.rejected:
+            return
+        self.rejected = str(error) or "the broker refused the feed's token"
+        log.warning("%s feed stopped: %s (no reconnect until the user reconnects the broker)", self.broker,
+                    self.rejected)
+        for other in self._links:
+            other.state = "rejected"
+            if other is not link and other.task is not None:
+                other.task.cancel()
+        if self.on_token_rejected is not None:
+            try:
+                self.on_token_rejected(self.rejected)
+            except Exception:   # the owner's problem; the adapter has stopped either way
+                log.exception("on_token_rejected callback failed")
 
     async def _sync(self, link: _Link, conn: Any) -> None:
         """Send the difference between what is wanted and what this connection has subscribed."""
@@ -321,12 +362,23 @@ class WebSocketFeedAdapter(FeedAdapter):
     async def upstream_headers(self) -> dict[str, str]:
         return {}
 
+    # handshake answers that mean "this token is refused" rather than "try again later"
+    token_rejected_statuses: ClassVar[frozenset[int]] = frozenset({401, 403})
+
     async def open_upstream(self) -> Any:
         from websockets.asyncio.client import connect
+        from websockets.exceptions import InvalidStatus
 
-        return await connect(await self.upstream_url(), additional_headers=await self.upstream_headers(),
-                             ping_interval=None, open_timeout=self.connect_timeout, close_timeout=2,
-                             max_size=2 ** 22)
+        try:
+            return await connect(await self.upstream_url(), additional_headers=await self.upstream_headers(),
+                                 ping_interval=None, open_timeout=self.connect_timeout, close_timeout=2,
+                                 max_size=2 ** 22)
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            if status in self.token_rejected_statuses:
+                raise TokenExpired(f"{self.broker or 'the broker'} refused the feed's token (HTTP {status})",
+                                   broker=self.broker, code=str(status)) from None
+            raise
 
     async def read_upstream(self, conn: Any) -> Any:
         return await conn.recv()

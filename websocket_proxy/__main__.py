@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     wiring.app()   # build the app (database engine) now, not during the first client's authentication
     server = ProxyServer(ProxyConfig.from_settings(settings), wiring.authenticate, wiring.adapter_factory,
                          wiring.lookup_symbol, wiring.brokers, order_snapshot=wiring.order_snapshot,
-                         order_feed_factory=wiring.order_feed_factory)
+                         order_feed_factory=wiring.order_feed_factory, session_rejected=wiring.session_rejected,
+                         recheck_principal=wiring.recheck_principal)
     try:
         asyncio.run(serve(server, args.parent_pid))
     except BusError as exc:

@@ -45,6 +45,18 @@ def error(code: str, message: str) -> dict[str, Any]:
     return {"status": "error", "code": code, "message": message}
 
 
+def broker_session_expired(broker: str, reason: str) -> dict[str, Any]:
+    """Pushed to a user's clients when the broker refused their feed's token: nothing streams from that
+    broker until the user reconnects it (the feed then resumes by itself, see `broker_feed_resumed`)."""
+    return {"type": "error", "status": "error", "code": "BROKER_SESSION_EXPIRED", "broker": broker,
+            "message": f"Your {broker} session has expired ({reason}). Reconnect {broker} to resume the feed."}
+
+
+def broker_feed_resumed(broker: str) -> dict[str, Any]:
+    return {"type": "broker_status", "status": "success", "code": "BROKER_FEED_RESUMED", "broker": broker,
+            "message": f"The {broker} session is live again; subscriptions resumed."}
+
+
 def parse_frame(raw: str | bytes) -> tuple[str, dict[str, Any]]:
     """(action, message); `type` is accepted in place of `action`, `auth` as `authenticate`."""
     try:

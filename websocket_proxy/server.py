@@ -30,13 +30,16 @@ from websocket_proxy.bus import ORDER_TOPIC_PREFIX, TickSubscriber, endpoint
 from websocket_proxy.hub import ClientSession, Hub, Stats
 from websocket_proxy.order_feeds import OrderFeedFactory, OrderFeeds
 from websocket_proxy.protocol import AUTH_TIMEOUT_CODE, Item, ProtocolError
-from websocket_proxy.upstream import AdapterFactory, AdapterUnavailable, Principal, UpstreamManager
+from websocket_proxy.upstream import (AdapterFactory, AdapterUnavailable, Principal, PrincipalCheck, UpstreamManager,
+                                      UserFeed)
 
 log = get_logger("websocket_proxy")
 
 Authenticator = Callable[[str], Awaitable["Principal | None"]]
+# (principal, reason) → marks the user's broker session expired (the production wiring; tests record it)
+SessionRejected = Callable[[Principal, str], Awaitable[None]]
 # (symbol, exchange, broker) → falsy when unknown, else True or the master-contract record
-SymbolLookup = Callable[[str, str, str], Awaitable[Any]]
+SymbolCheck = Callable[[str, str, str], Awaitable[Any]]
 # principal → the encoded `order_update` messages of the user's current orders (sent on subscribe_orders)
 OrderSnapshot = Callable[[Principal], Awaitable[list[bytes]]]
 SNAPSHOT_TIMEOUT = 5.0
@@ -62,6 +65,7 @@ class ProxyConfig:
     upstream_grace: float = 5.0
     max_subscriptions: int = 1000
     ping_interval: float = 20.0
+    session_recheck: float = 5.0     # seconds between looks for a reconnected broker after a refused token
 
     @classmethod
     def from_settings(cls, settings: Any) -> "ProxyConfig":
@@ -75,9 +79,13 @@ class ProxyConfig:
 
 class ProxyServer:
     def __init__(self, config: ProxyConfig, authenticate: Authenticator, adapter_factory: AdapterFactory,
-                 lookup_symbol: SymbolLookup = accept_any_symbol, supported_brokers: tuple[str, ...] = (),
-                 order_snapshot: OrderSnapshot | None = None, order_feed_factory: OrderFeedFactory | None = None):
+                 lookup_symbol: SymbolCheck = accept_any_symbol, supported_brokers: tuple[str, ...] = (),
+                 order_snapshot: OrderSnapshot | None = None, order_feed_factory: OrderFeedFactory | None = None,
+                 session_rejected: SessionRejected | None = None, recheck_principal: PrincipalCheck | None = None):
         self.config = config
+        self._session_rejected = session_rejected
+        self._recheck_principal = recheck_principal
+        self._background: set[asyncio.Task] = set()
         self._order_snapshot = order_snapshot
         self.order_feeds = OrderFeeds(order_feed_factory, self._dispatch)
         self._authenticate = authenticate
@@ -110,7 +118,9 @@ class ProxyServer:
         # it travels to the publishers); the hub hands each only to its user's subscribed connections
         self.subscriber.want_prefix(ORDER_TOPIC_PREFIX)
         self.publisher = TickPublisher(endpoint(cfg.bus_host, cfg.bus_port))
-        self.upstream = UpstreamManager(self._factory, self.publisher, cfg.upstream_grace)
+        self.upstream = UpstreamManager(self._factory, self.publisher, cfg.upstream_grace,
+                                        on_rejected=self._feed_rejected, on_resumed=self._feed_resumed,
+                                        recheck=self._recheck_principal, recheck_interval=cfg.session_recheck)
         try:
             self._server = await serve(self._handle, cfg.host, cfg.port, process_request=self._http,
                                        ping_interval=cfg.ping_interval, ping_timeout=cfg.ping_interval,
@@ -126,6 +136,46 @@ class ProxyServer:
 
     def _dispatch(self, topic: bytes, payload: bytes) -> None:
         self.hub.dispatch(topic, payload)
+
+    # ------------------------------------------------------------------ refused broker tokens
+    def _feed_rejected(self, feed: UserFeed, reason: str) -> None:
+        """The broker refused the user's token: expire their broker session and tell their clients."""
+        self.stats.events["broker_tokens_rejected"] += 1
+        principal = feed.principal
+
+        async def expire_then_tell() -> None:
+            # expired first, so a script that reacts to the message finds the session already ended
+            if self._session_rejected is not None:
+                try:
+                    await asyncio.wait_for(self._session_rejected(principal, reason), 10)
+                except Exception as exc:
+                    log.warning("Expiring the %s session of user %s failed: %s", principal.broker,
+                                principal.user_id, exc)
+            self._tell_clients(feed, wire.broker_session_expired(principal.broker, reason))
+
+        self._in_background(expire_then_tell(), "handling a refused broker token")
+
+    def _feed_resumed(self, feed: UserFeed) -> None:
+        self._tell_clients(feed, wire.broker_feed_resumed(feed.principal.broker))
+
+    def _tell_clients(self, feed: UserFeed, message: dict[str, Any]) -> None:
+        text = wire.dumps(message)
+        for session in list(self.sessions):
+            if session.feed is feed and not session.closing:
+                self._in_background(session.conn.send(text), "telling a client")
+
+    def _in_background(self, job: Awaitable[Any], what: str) -> None:
+        async def run() -> None:
+            try:
+                await job
+            except ConnectionClosed:
+                pass
+            except Exception as exc:
+                log.warning("%s failed: %s", what, exc)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     @property
     def port(self) -> int:

@@ -118,6 +118,34 @@ class ProductionWiring:
         session = principal.credentials or BrokerSession(user_id=principal.user_id, broker=principal.broker)
         return plugin.feed(session, publisher)
 
+    # ------------------------------------------------------------------ refused broker tokens
+    async def session_rejected(self, principal: Principal, reason: str) -> None:
+        """The broker refused the feed's token: the user's broker session is expired (the dashboard then
+        offers the reconnect path and the REST API answers 403) unless they reconnected meanwhile."""
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._expire_sync, principal, reason)
+
+    def _expire_sync(self, principal: Principal, reason: str) -> None:
+        from broker.errors import AuthError
+        from services import broker_session
+
+        with self.app().app_context():
+            try:
+                live = broker_session.live_session(principal.user_id)
+            except AuthError:
+                return   # already expired or disconnected
+            rejected = getattr(principal.credentials, "auth_token", None)
+            if live.plugin.name == principal.broker and live.session.auth_token == rejected:
+                broker_session.mark_expired(principal.user_id, f"the {principal.broker} feed was refused: {reason}")
+
+    async def recheck_principal(self, principal: Principal) -> Principal | None:
+        """Who the user streams as now (after a refused token: is their broker live again?)."""
+        def check() -> Principal:
+            with self.app().app_context():
+                broker, credentials = self._feed_of(principal.user_id)
+            return Principal(principal.user_id, principal.username, broker, credentials)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, check)
+
     # ------------------------------------------------------------------ order updates
     async def order_snapshot(self, principal: Principal) -> list[bytes]:
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._snapshot_sync, principal)

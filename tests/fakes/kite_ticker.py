@@ -36,6 +36,7 @@ class KiteTickerServer(FakeBrokerServer):
         self.api_key, self.access_token = api_key, access_token
         self.max_instruments = max_instruments
         self.messages: list[dict[str, Any]] = []         # every text message received
+        self.refused = 0                                  # handshakes answered 403 (wrong key or token)
         super().__init__(free_port(), interval)
         self.connections: list[dict[int, str]] = []     # token → mode, per live connection
 
@@ -51,6 +52,7 @@ class KiteTickerServer(FakeBrokerServer):
     def _check(self, conn: ServerConnection, req: Any) -> Response | None:
         query = parse_qs(urlparse(req.path).query)
         if query.get("api_key") != [self.api_key] or query.get("access_token") != [self.access_token]:
+            self.refused += 1
             return Response(403, "Forbidden", Headers(), b"invalid api_key or access_token")
         return None
 

@@ -61,3 +61,28 @@ def test_valid_brokers_decides_for_the_app_and_the_proxy_alike(make_app, enabled
         assert isinstance(paper, FeedAdapter) and paper.broker == "paper"
     finally:
         wiring.close()
+
+
+def test_a_refused_feed_token_expires_that_session_only(make_app):
+    import asyncio
+
+    from broker.contract import BrokerSession
+
+    app = make_app(VALID_BROKERS="zerodha", **KITE)
+    user_id = _user_with_a_stored_zerodha_session(app)
+    wiring = _wiring(app)
+    try:
+        older = Principal(user_id, "trader", "zerodha", BrokerSession(user_id=user_id, broker="zerodha",
+                                                                      auth_token="an-older-token"))
+        asyncio.run(wiring.session_rejected(older, "HTTP 403"))   # the user reconnected meanwhile: kept
+        with app.app_context():
+            assert broker_session.state(user_id)["state"] == "connected"
+        with app.app_context():
+            refused = wiring._feed_of(user_id)[1]
+        asyncio.run(wiring.session_rejected(Principal(user_id, "trader", "zerodha", refused), "HTTP 403"))
+        with app.app_context():
+            state = broker_session.state(user_id)
+            assert state["state"] == "expired" and "feed was refused" in state["reason"]
+        assert asyncio.run(wiring.recheck_principal(older)).broker == "paper"   # until the user reconnects
+    finally:
+        wiring.close()

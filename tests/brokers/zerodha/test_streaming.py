@@ -114,17 +114,43 @@ def test_instruments_beyond_the_cap_go_to_another_connection(ticker, bus):
     assert {topic for topic, _ in got} == {f"zerodha_NSE_S{i}_LTP" for i in range(5)}
 
 
-def test_a_wrong_token_is_refused_and_retried_without_publishing(ticker, bus):
+def test_a_refused_token_stops_the_feed_instead_of_reconnecting(ticker, bus):
+    rejections = []
+
     async def scenario():
         adapter = adapter_for(ticker, bus, token="expired")
+        adapter.on_token_rejected = rejections.append
         adapter.subscribe(INFY_NSE, LTP)
-        got = await bus.collect(0.3)
+        got = await bus.collect(0.5)        # back-off is 0.05-0.2 s here: several retries would fit
         state = adapter.state
         await adapter.close()
         return got, state
 
     got, state = asyncio.run(scenario())
-    assert got == [] and state == "reconnecting" and ticker.accepted == 0
+    assert got == [] and state == "rejected" and ticker.accepted == 0
+    assert ticker.refused == 1, "a refused token must not be retried"
+    assert len(rejections) == 1 and "403" in rejections[0] and "expired" not in rejections[0]
+
+
+def test_a_network_drop_is_not_a_refused_token(ticker, bus):
+    rejections = []
+
+    async def scenario():
+        adapter = adapter_for(ticker, bus)
+        adapter.on_token_rejected = rejections.append
+        adapter.subscribe(INFY_NSE, LTP)
+        await bus.collect(0.3)
+        await asyncio.to_thread(ticker.kill)     # refused connections while it is down: back off, retry
+        await asyncio.sleep(0.4)
+        await asyncio.to_thread(ticker.start)
+        got = await bus.collect(1.0)
+        state = adapter.state
+        await adapter.close()
+        return got, state
+
+    got, state = asyncio.run(scenario())
+    assert rejections == [] and state == "connected" and ticker.accepted == 2
+    assert got, "ticks again after the reconnect and resubscribe"
 
 
 def test_the_plugins_feed_streams_a_live_session_with_the_settings_key_and_url(ticker, bus):
