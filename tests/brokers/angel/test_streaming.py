@@ -149,7 +149,7 @@ def test_a_wrong_feed_token_is_refused_and_nothing_is_published(angel, stream, b
         return got, state
 
     got, state = asyncio.run(scenario())
-    assert got == [] and state == "reconnecting" and stream.accepted == 0
+    assert got == [] and state == "rejected" and stream.accepted == 0   # a refused token is not retried
 
 
 def test_the_plugins_feed_takes_the_live_session_and_hides_the_tokens(bus):
