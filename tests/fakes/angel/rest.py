@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import threading
 import time
 import uuid
@@ -99,6 +100,7 @@ class AngelServer:
         self._gtt_ids = itertools.count(1000014)
         self.ltp: dict[str, float] = {}                      # token → price override
         self.master_rows = master_rows
+        self._master_cache: tuple[Any, bytes] = (None, b"")
         self.order_listeners: list[Callable[[dict[str, Any]], None]] = []   # the order-status feed hooks in
         self._failures: list[_Failure] = []
         self._slow: list[tuple[float, tuple[str, ...]]] = []
@@ -538,9 +540,11 @@ class AngelServer:
         return _envelope(data)
 
     def _master(self) -> Response:
-        if self.master_rows is not None:
-            return jsonify(self.master_rows)
-        return Response((FIXTURES / "scrip_master.json").read_bytes(), mimetype="application/json")
+        if self.master_rows is None:
+            return Response((FIXTURES / "scrip_master.json").read_bytes(), mimetype="application/json")
+        if self._master_cache[0] is not self.master_rows:      # encoded once per list (the file is static)
+            self._master_cache = (self.master_rows, json.dumps(self.master_rows).encode())
+        return Response(self._master_cache[1], mimetype="application/json")
 
     # ------------------------------------------------------------------ GTT rules
     def _gtt_values(self, body: dict[str, Any]) -> dict[str, Any]:
