@@ -17,6 +17,7 @@ from flask import Flask
 import cli
 import database
 import restx_api
+from restx_api import heavy_reads
 from blueprints import (account, analyzer_page, auth, books, broker_pages, dashboard, errors, events, health, home,
                         layout, market, strategies, web_security, webhooks)
 from database import migrate
@@ -33,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `config` may hold settings (override .env and the environment), Flask config
     keys (e.g. TESTING), `ENV_FILE` (path or None) and `AUTO_MIGRATE` (default True)."""
     overrides = dict(config or {})
+    given = dict(overrides)   # heavy-read worker processes build their app from the same
     env_file = overrides.pop("ENV_FILE", DEFAULT_ENV_FILE)
     auto_migrate = overrides.pop("AUTO_MIGRATE", True)
     flask_config = {key: overrides.pop(key) for key in list(overrides) if key not in _SETTING_NAMES}
@@ -62,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     web_security.register(app)
     restx_api.init_app(app)
+    heavy_reads.init_app(app, given)
     layout.register(app)
     for blueprint in (health.bp, home.bp, auth.bp, account.bp, dashboard.bp, broker_pages.bp, books.bp, events.bp,
                       market.bp, analyzer_page.bp, webhooks.bp, strategies.bp):

@@ -4,7 +4,8 @@ Starts the server the way start.sh does (`python app.py`: the production server,
 a temporary database, creates a user, an API key and a paper session with the CLI, and measures in one
 run, at concurrency 1 and 8: the floor (`GET /health`, the same app stack with no key check and no
 order), `orderbook` (100 orders in the book), `placeorder` (paper broker, key check, durable journal),
-then the market-data and symbol endpoints of issue 6 (`quotes` of one symbol, `multiquotes` of 50,
+then placeorder at concurrency 1 idle and while a 1-year 5m history request runs (issue 17), then the
+market-data and symbol endpoints of issue 6 (`quotes` of one symbol, `multiquotes` of 50,
 `history` of one year of 5-minute bars, `search`). Then it adds 999 users with keys and 100,000 journal rows
 and measures placeorder again. Finally it prints where placeorder's time went (the journal's per-stage
 latencies).
@@ -19,6 +20,8 @@ import sqlite3
 import statistics
 import sys
 import tempfile
+import subprocess
+import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,6 +34,8 @@ from bench.http_load import LoadResult, run_load  # noqa: E402
 from tests.api.server import Server, prepared_server  # noqa: E402
 
 P50_TARGET_MS, P99_TARGET_MS, RATIO_TARGET = 3.0, 10.0, 0.5
+BESIDE_HISTORY_TARGET = 1.2     # placeorder's p50 while a year of 5m history runs, against the idle p50
+IDLE, BESIDE_HISTORY = "placeorder idle (baseline of the next row)", "placeorder while a 1-year 5m history runs"
 ORDER = {"strategy": "bench", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": "1",
          "pricetype": "MARKET", "product": "MIS"}
 
@@ -84,11 +89,49 @@ def measure(server: Server, seconds: float, label: str, *, first_run: bool = Tru
         results += [merged(floors), merged(orders)]
     if first_run:
         data = data_requests(server)
+        results += orders_beside_history(server, seconds, next(body for name, _, body in data if name.startswith("history")))
         for concurrency in (1, 8):
             for name, path, body in data:   # a year of 5m history takes seconds per request: give it longer
                 results.append(run_load(name, host, port, "POST", path, body, concurrency=concurrency,
                                         duration=seconds * (3 if name.startswith("history") else 1)))
     return results
+
+
+# Another client (a process of its own, as it would be) that sends one request after another and prints
+# each one's duration; a non-200 answer stops it with the reply.
+_KEEP_REQUESTING = """
+import json, sys, time, requests
+url, body = sys.argv[1], json.loads(sys.argv[2])
+print("sending", flush=True)
+with requests.Session() as session:
+    while True:
+        begun = time.perf_counter()
+        reply = session.post(url, json=body, timeout=300)
+        if reply.status_code != 200:
+            sys.exit(reply.text[:300])
+        print(time.perf_counter() - begun, flush=True)
+"""
+
+
+def orders_beside_history(server: Server, seconds: float, history: dict, rounds: int = 3) -> list[LoadResult]:
+    """placeorder at concurrency 1 idle, and while another client keeps a 1-year 5m history request
+    running (one after the other, without pause), in alternating rounds (issue 17.4: within 20 %)."""
+    host, port, order = "127.0.0.1", server.port, {"apikey": server.key, **ORDER}
+    idle, busy, histories = [], [], []
+    for _ in range(rounds):
+        idle.append(run_load(IDLE, host, port, "POST", "/api/v1/placeorder", order, concurrency=1,
+                             duration=seconds / rounds))
+        runner = subprocess.Popen([sys.executable, "-c", _KEEP_REQUESTING, f"{server.host}/api/v1/history",
+                                   json.dumps(history)], stdout=subprocess.PIPE, text=True)
+        assert runner.stdout.readline().strip() == "sending"
+        time.sleep(0.2)   # the request is in the server by now
+        busy.append(run_load(BESIDE_HISTORY, host, port, "POST", "/api/v1/placeorder", order, concurrency=1,
+                             duration=seconds / rounds))
+        runner.terminate()
+        histories += [float(line) for line in runner.communicate()[0].split()]
+    print(f"history requests completed beside the orders: {len(histories)}, median "
+          f"{statistics.median(histories) if histories else float('nan'):.2f} s")
+    return [merged(idle), merged(busy)]
 
 
 def add_users_and_journal(db_path: Path, users: int, journal_rows: int) -> None:
@@ -170,7 +213,11 @@ def report(results: list[LoadResult], stages: dict[str, float]) -> int:
     one = next(r for r in results if r.name == "placeorder (1 user)" and r.concurrency == 1)
     eight = next(r for r in results if r.name == "placeorder (1 user)" and r.concurrency == 8)
     ratio = ratios[(eight.name, 8)]
+    idle, beside = (next(r for r in results if r.name == name) for name in (IDLE, BESIDE_HISTORY))
+    slower = beside.p50 / idle.p50
     checks = {f"placeorder p50 {one.p50:.2f} ms <= {P50_TARGET_MS} ms": one.p50 <= P50_TARGET_MS,
+              f"placeorder p50 beside a 1-year 5m history {beside.p50:.2f} ms = {slower:.0%} of idle {idle.p50:.2f} ms "
+              f"(<= {BESIDE_HISTORY_TARGET:.0%})": slower <= BESIDE_HISTORY_TARGET,
               f"placeorder p99 {one.percentile(99):.2f} ms <= {P99_TARGET_MS} ms": one.percentile(99) <= P99_TARGET_MS,
               f"placeorder c=8 at {ratio:.0%} of the floor (>= {RATIO_TARGET:.0%})": ratio >= RATIO_TARGET}
     print("\nplaceorder stages at concurrency 1 (median ms, from the journal rows): " + json.dumps(

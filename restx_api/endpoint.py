@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from flask import request
+from flask import Response, request
 from flask_restx import Namespace, Resource
 from marshmallow import Schema
 
@@ -51,14 +51,18 @@ def _guarded(reader: Reader, user_id: int, data: dict[str, Any]) -> dict[str, An
         return reader(user_id, data)
 
 
+def _answer(result: dict[str, Any] | Response) -> Any:
+    return result if isinstance(result, Response) else (result, 200)
+
+
 def read_endpoints(rows: list[tuple[str, Schema, Reader, str]], *, auth: Callable = api_key_required) -> list[Namespace]:
     """One namespace per (path, schema, reader, summary) row for endpoints that change nothing: the reader
-    gets the user id and the parsed body and returns the 200 body (errors are raised: RequestError,
-    BrokerError, answered by the Api)."""
+    gets the user id and the parsed body and returns the 200 body, or a whole Response (errors are raised:
+    RequestError, BrokerError, answered by the Api)."""
     namespaces = []
     for path, schema, reader, summary in rows:
         ns = Namespace(path.replace("/", "_"), path=f"/{path}", description=summary)
-        post_endpoint(ns, "", schema, lambda user_id, data, timer, _read=reader: (_guarded(_read, user_id, data), 200),
+        post_endpoint(ns, "", schema, lambda user_id, data, timer, _read=reader: _answer(_guarded(_read, user_id, data)),
                       summary=summary, auth=auth)
         namespaces.append(ns)
     return namespaces

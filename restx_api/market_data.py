@@ -2,16 +2,17 @@
 reference's GET ticker (§6.6, JSON or plain text)."""
 from __future__ import annotations
 
-from flask import Response, request
+from flask import request
 from flask_restx import Namespace, Resource
 
+from restx_api import heavy_reads
 from restx_api.auth import api_key_required
 from restx_api.endpoint import read_endpoints
 from restx_api.parsing import parse
 from restx_api.plain_text import plain_text_errors
 from restx_api.schemas.account import ApiKeyOnlySchema
 from restx_api.schemas.data import HistorySchema, MultiQuotesSchema, SymbolRequestSchema, TickerQuerySchema
-from services import broker_session, market_data
+from services import market_data
 from services.auth import ApiPrincipal
 
 ticker_ns = Namespace("ticker", description="Candles as JSON or text lines (reference extra, §6.6)")
@@ -26,11 +27,7 @@ class Ticker(Resource):
     @api_key_required
     def get(self, principal: ApiPrincipal, pair: str):
         r = parse(_ticker, request.args.to_dict())
-        with broker_session.expire_on_token_error(principal.user_id):
-            exchange, symbol, candles = market_data.ticker(principal.user_id, pair, r["interval"], r["start"], r["end"])
-        if r["format"] == "txt":
-            return Response(market_data.ticker_text(exchange, symbol, r["interval"], candles), mimetype="text/plain")
-        return {"status": "success", "data": [market_data.candle_body(c) for c in candles]}
+        return heavy_reads.respond("ticker", principal.user_id, {**r, "pair": pair})
 
 
 namespaces: list[Namespace] = read_endpoints([
@@ -40,9 +37,8 @@ namespaces: list[Namespace] = read_endpoints([
      "Quotes of several symbols, with per-symbol errors"),
     ("depth", SymbolRequestSchema(), lambda user, r: market_data.depth(user, r["symbol"], r["exchange"]),
      "Five-level market depth"),
-    ("history", HistorySchema(), lambda user, r: market_data.history(
-        user, r["symbol"], r["exchange"], r["interval"], r["start_date"], r["end_date"], r["source"]),
-     "Candles between two dates (epoch-second timestamps)"),
+    ("history", HistorySchema(), lambda user, r: heavy_reads.respond("history", user, r),
+     "Candles between two dates (epoch-second timestamps); run by a heavy-read worker process"),
     ("intervals", ApiKeyOnlySchema(), lambda user, r: market_data.intervals(user),
      "History intervals the connected broker serves"),
 ]) + [ticker_ns]

@@ -31,6 +31,8 @@ from services.request_errors import RequestError
 from utils.market_calendar import IST, now_ist
 
 MAX_HISTORY_WINDOWS = 60       # broker calls one history request may cost; longer ranges are refused
+MAX_HISTORY_DAYS = 3660         # documented limits of one history request (README "Limits"): ten years,
+MAX_HISTORY_BARS = 110_000      # and as many bars as a year of 5-minute bars around the clock
 MULTIQUOTE_WORKERS = 8          # concurrent single-quote calls when the broker has no batch endpoint
 INTERVAL_GROUPS = (("seconds", "s"), ("minutes", "m"), ("hours", "h"), ("days", "D"), ("weeks", "W"),
                    ("months", "M"))
@@ -187,6 +189,28 @@ def stitch(series: Iterable[Iterable[Candle]]) -> list[Candle]:
     return [by_time[stamp] for stamp in sorted(by_time)]
 
 
+def _bars_per_day(interval: str) -> float:
+    """Bars one day can hold at most (a market open around the clock; calendar intervals: one)."""
+    unit = _unit(interval)
+    if unit == "calendar":
+        return 1.0
+    return {"s": 86_400, "m": 1_440, "h": 24}[unit] / int(interval[:-1])
+
+
+def max_history_days(interval: str) -> int:
+    return max(1, min(MAX_HISTORY_DAYS, int(MAX_HISTORY_BARS // _bars_per_day(interval))))
+
+
+def check_history_range(interval: str, start: date, end: date) -> None:
+    """Refuse a range whose bars could exceed MAX_HISTORY_BARS or whose days exceed MAX_HISTORY_DAYS,
+    before any broker call: a request's cost is bounded up front, and the 400 says how to ask instead."""
+    allowed = max_history_days(interval)
+    if (end - start).days + 1 > allowed:
+        raise RequestError(f"Date range too long for interval {interval}: at most {allowed} days per request "
+                           f"(limits: {MAX_HISTORY_BARS} bars, {MAX_HISTORY_DAYS} days); request it in parts",
+                           field="start_date")
+
+
 def candle_body(candle: Candle) -> dict[str, Any]:
     return {"timestamp": int(candle.timestamp), "open": candle.open, "high": candle.high, "low": candle.low,
             "close": candle.close, "volume": int(candle.volume), "oi": int(candle.oi)}
@@ -197,6 +221,7 @@ def fetch_history(live: LiveBroker, instrument: Instrument, interval: str, start
     if interval not in live.plugin.capabilities.intervals:
         raise RequestError(f"Unsupported timeframe: {interval}", status=500, field="interval")
     end = min(end, now_ist().date())      # no broker call for days that have not happened yet
+    check_history_range(interval, start, end)
     limits = live.plugin.capabilities.extras.get("history_max_days")
     if not limits:    # the plugin serves any range itself (e.g. zerodha windows inside its adapter)
         windows = [(start, end)] if start <= end else []
@@ -216,6 +241,7 @@ def history(user_id: int, symbol: str, exchange: str, interval: str, start: date
         raise RequestError("end_date must be on or after start_date", field="end_date")
     if source == "db":
         raise no_stored_history(symbol, exchange, interval)
+    check_history_range(interval, start, min(end, now_ist().date()))   # before any other work
     live = live_session(user_id)
     candles = fetch_history(live, resolve(live, symbol, exchange), interval, start, end)
     return {"status": "success", "data": [candle_body(c) for c in candles]}

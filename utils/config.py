@@ -126,6 +126,8 @@ class Settings:
     FLASK_DEBUG: bool = _setting("false", parse.boolean, "true runs the Werkzeug debug server (never in production)")
     SERVER_THREADS: int = _setting("16", parse.int_between(1, 256), "worker threads of the production server started by python app.py")
     TRUSTED_PROXIES: int = _setting("0", parse.int_between(0, 10), "reverse proxies in front of the server whose X-Forwarded-For/-Proto headers are trusted (client IPs for rate limits and the audit log)")
+    HEAVY_READ_WORKERS: int = _setting("1", parse.int_between(0, 32), "worker processes that run history requests apart from the order path (0: in the server's threads)")
+    HEAVY_READ_QUEUE: int = _setting("8", parse.int_between(0, 1000), "history requests that may wait for a heavy-read worker; more get 503 with Retry-After")
     MAX_CONTENT_LENGTH: int = _setting("1048576", parse.int_between(1024, 1073741824), "largest accepted request body in bytes; larger ones get 413")
     # WebSocket proxy and ZeroMQ bus
     WEBSOCKET_HOST: str = _setting("127.0.0.1", parse.text, "address the WebSocket proxy binds to")

@@ -116,3 +116,15 @@ def test_websocket_frames_beyond_the_limits_are_invalid_json(frame: str):
     with pytest.raises(ProtocolError) as caught:
         parse_frame(frame)
     assert caught.value.code == "INVALID_JSON"
+
+
+@pytest.mark.parametrize("interval, days, allowed", [("5m", 3599, 381), ("D", 65_000, 3660), ("1m", 365, 76)])
+def test_history_ranges_beyond_the_limits_are_400_before_any_work(trader: Account, interval, days, allowed):
+    from datetime import timedelta
+
+    from utils import clock
+
+    end = clock.now().date()
+    reply = trader.post("history", symbol="SBIN", exchange="NSE", interval=interval,
+                        start_date=str(end - timedelta(days=days)), end_date=str(end))
+    _refused(reply, "start_date", f"at most {allowed} days")
