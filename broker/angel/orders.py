@@ -18,7 +18,7 @@ from broker.angel.mapping import (IST, modify_body, order_body, to_unified_price
                                   to_unified_status, to_unified_time, variety_for)
 from broker.contract import (BrokerSession, Holding, ModifyRequest, Order, OrderAck, OrderAdapter, OrderRequest,
                              Position, SymbolLookup, Trade)
-from broker.errors import OrderNotFound
+from broker.errors import BrokerError, OrderNotFound
 from utils.constants import ORDER_STATUS_OPEN, ORDER_STATUS_REJECTED, ORDER_STATUS_TRIGGER_PENDING
 from utils.symbols import equity_symbol
 
@@ -86,7 +86,8 @@ class AngelOrders(OrderAdapter):
         data = self.client.call("POST", f"{ORDERS}/placeOrder", session, bucket="orders", body=body) or {}
         order_id = str(data.get("orderid") or "")
         if not order_id:
-            raise OrderNotFound("Angel One accepted the order but returned no order id", broker="angel", raw=data)
+            raise BrokerError("Angel One answered the order without an order id; check the order book", broker="angel",
+                              raw=data)
         self._remember(order_id, str(data.get("uniqueorderid") or ""))
         return OrderAck(order_id=order_id, message="placed as an after-market order (AMO)" if amo else "", raw=data)
 

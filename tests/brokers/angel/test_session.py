@@ -75,6 +75,17 @@ def test_http_429_on_a_read_is_retried_then_answered(plugin, angel, session):
     assert len(angel.requests_to(ORDER_BOOK)) == 2
 
 
+def test_a_429_storm_ends_in_rate_limited_without_a_retry_loop(plugin, angel, session):
+    angel.fail_next(429, times=50, paths=(ORDER_BOOK,))
+    with pytest.raises(RateLimited):
+        plugin.orders.order_book(session)
+    assert len(angel.requests_to(ORDER_BOOK)) <= 3          # the first try and at most two backed-off retries
+    angel.fail_next(429, times=50, paths=("/rest/secure/angelbroking/order/v1/placeOrder",))
+    with pytest.raises(RateLimited):
+        plugin.orders.place_order(session, OrderRequest(instrument=SBIN, action="BUY", quantity=1, pricetype="MARKET"))
+    assert len(angel.requests_to("/rest/secure/angelbroking/order/v1/placeOrder")) == 1    # an order is never re-sent
+
+
 def test_5xx_storm_is_broker_unavailable_without_a_retry_loop(plugin, angel, session):
     angel.fail_next(503, times=10, paths=(ORDER_BOOK,))
     with pytest.raises(BrokerUnavailable):
