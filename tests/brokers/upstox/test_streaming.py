@@ -84,17 +84,23 @@ def test_reconnect_gets_a_fresh_url_and_resubscribes_after_the_feed_drops(upstox
     assert upstox.feed.requests[-1]["data"]["instrumentKeys"] == ["NSE_EQ|INE002A01018"]
 
 
-def test_an_expired_token_publishes_nothing(upstox, plugin, session, bus):
+def test_an_expired_token_stops_the_feed_after_one_authorize_call(upstox, plugin, session, bus):
     upstox.expire_token()
+    reasons = []
 
     async def scenario():
         adapter = adapter_for(plugin, session, bus)
+        adapter.on_token_rejected = reasons.append
         adapter.subscribe(RELIANCE, LTP)
-        got = await bus.collect(0.3)
+        got = await bus.collect(0.5)
+        state = adapter.state
         await adapter.close()
-        return got
+        return got, state
 
-    assert asyncio.run(scenario()) == [] and upstox.feed.accepted == 0
+    got, state = asyncio.run(scenario())
+    assert got == [] and state == "rejected" and upstox.feed.accepted == 0
+    assert len(upstox.requests_to("/v3/feed/market-data-feed/authorize")) == 1      # no retry loop
+    assert reasons and "Invalid token" in reasons[0]
 
 
 def test_the_plugins_feed_streams_a_live_session(upstox, plugin, session, bus):
