@@ -182,6 +182,11 @@ class DhanServer:
     def expire_token(self) -> None:
         self.token_valid = False
 
+    def renew_token(self) -> None:
+        """The user generated a fresh token at web.dhan.co (the fake keeps the same text)."""
+        self.token_valid = True
+        self.token_validity = datetime.now(IST) + timedelta(hours=24)
+
     def requests_to(self, path_prefix: str, method: str | None = None) -> list[SeenRequest]:
         return [r for r in self.requests if r.path.startswith(path_prefix) and (method is None or r.method == method)]
 
