@@ -105,3 +105,39 @@ def test_the_per_connection_cap_splits_instruments(bus):
                                        "dhan_NSE_INDEX_NIFTY_LTP"}
     finally:
         feed.close()
+
+
+def test_a_refused_token_stops_the_feed_after_one_attempt(dhan_feed, bus):
+    rejected: list[str] = []
+
+    async def scenario():
+        adapter = adapter_for(dhan_feed, bus, token="expired-token")
+        adapter.on_token_rejected = rejected.append
+        adapter.subscribe(HDFC, LTP)
+        await bus.collect(1.0)           # back-off would have retried several times by now
+        state = adapter.state
+        await adapter.close()
+        return state
+
+    assert asyncio.run(scenario()) == "rejected"
+    assert dhan_feed.attempts == 1 and dhan_feed.accepted == 0
+    assert len(rejected) == 1 and "authentication failed" in rejected[0]
+
+
+def test_a_token_expiring_mid_stream_stops_the_feed(dhan_feed, bus):
+    rejected: list[str] = []
+
+    async def scenario():
+        adapter = adapter_for(dhan_feed, bus)
+        adapter.on_token_rejected = rejected.append
+        adapter.subscribe(HDFC, LTP)
+        before = await bus.collect(0.3)
+        dhan_feed.expire_token()
+        await bus.collect(0.8)
+        state = adapter.state
+        await adapter.close()
+        return before, state
+
+    before, state = asyncio.run(scenario())
+    assert before and state == "rejected" and dhan_feed.attempts == 1
+    assert rejected == ["Dhan closed the market feed: access token expired"]

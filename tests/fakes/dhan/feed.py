@@ -47,6 +47,7 @@ class DhanFeedServer(DhanSocketServer):
         self.refused: list[tuple[int, str]] = []            # instruments over the per-connection cap
         self.templates = dhan_json("feed_packets.json")
         self.ticks_sent = 0
+        self.attempts = 0                                   # connections opened, refused ones included
         super().__init__(port or free_port(), interval)
         self.connections: list[dict[tuple[int, str], set[str]]] = []   # (segment, id) → kinds, per connection
 
@@ -84,6 +85,7 @@ class DhanFeedServer(DhanSocketServer):
         await conn.close(1000, "disconnected by server")
 
     async def _handle(self, conn: ServerConnection) -> None:
+        self.attempts += 1
         reason = self._refusal(conn)
         self._live.add(conn)        # refused ones too, so kill() can abort a half-closed socket
         if reason is not None:
