@@ -2,7 +2,7 @@
 
 Read top to bottom: mapping.py (pure field translations and the UDAPI error table), client.py (the REST
 caller and its rate budgets), auth.py (OAuth 2 authorization code), orders.py (v3 writes, v2 reads),
-data.py and history.py (quotes, depth, v3 candles chunked and stitched, funds, margin), instruments.py
+data.py and history.py (quotes, depth, v3 candles chunked and stitched, funds, margin), gtt.py (single-trigger GTT), instruments.py
 (the JSON instrument master), feed_codec.py and streaming.py (the protobuf market-data feed V3),
 order_feed.py (the portfolio stream's order updates).
 
@@ -14,12 +14,13 @@ default to Upstox's own hosts and exist so tests can point the plugin at a local
 from __future__ import annotations
 
 from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, OrderEmit, PluginConfig, SettingSpec
-from broker.contract.manifest import DATA_OPERATIONS, FUNDS_OPERATIONS, ORDER_OPERATIONS
+from broker.contract.manifest import DATA_OPERATIONS, FUNDS_OPERATIONS, GTT_OPERATIONS, ORDER_OPERATIONS
 from broker.http import BrokerHttp
 from broker.streaming import TickPublisher
 from broker.upstox.auth import UpstoxAuth
 from broker.upstox.client import API_URL, ORDER_URL, RATE_LIMITS, UpstoxClient
 from broker.upstox.data import MAX_QUOTES_PER_CALL, UpstoxData, UpstoxFunds
+from broker.upstox.gtt import UpstoxGtt
 from broker.upstox.history import UPSTOX_INTERVALS
 from broker.upstox.instruments import INSTRUMENTS_URL, UpstoxMasterContract
 from broker.upstox.mapping import ERROR_TABLE, UNIFIED_EXCHANGES
@@ -50,8 +51,8 @@ MANIFEST = Manifest(
     homepage="https://upstox.com/developer/api-documentation/")
 
 CAPABILITIES = CapabilityMap(
-    # everything but GTT (Upstox has GTT orders; not wired yet)
-    operations=frozenset(ORDER_OPERATIONS + DATA_OPERATIONS + FUNDS_OPERATIONS + ("master_contract", "streaming")),
+    operations=frozenset(ORDER_OPERATIONS + DATA_OPERATIONS + FUNDS_OPERATIONS + GTT_OPERATIONS
+                         + ("master_contract", "streaming")),
     exchanges=frozenset(UNIFIED_EXCHANGES),
     intervals=tuple(UPSTOX_INTERVALS),
     streaming_modes=frozenset({1, 2, 3}),
@@ -97,4 +98,4 @@ def create_plugin(config: PluginConfig) -> BrokerPlugin:
                         redirect_url=config.get("UPSTOX_REDIRECT_URL", "")),
         orders=orders, data=UpstoxData(client), funds=UpstoxFunds(client),
         master_contract=UpstoxMasterContract(client, config.get("UPSTOX_INSTRUMENTS_URL") or INSTRUMENTS_URL),
-        feed=feed, order_feed=order_feed, error_table=ERROR_TABLE)
+        gtt=UpstoxGtt(client, orders.names), feed=feed, order_feed=order_feed, error_table=ERROR_TABLE)

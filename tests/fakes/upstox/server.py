@@ -118,6 +118,8 @@ class UpstoxServer:
         self._malformed = 0
         self._slow: tuple[float, int] = (0.0, 0)
         self._ids = itertools.count(250101000000001)
+        self.gtts: dict[str, dict[str, Any]] = {}
+        self._gtt_ids = itertools.count(25010100001)
         self._lock = threading.Lock()
         self.master = fixture("instruments_complete.json")
         self.by_key = {row["instrument_key"]: row for row in self.master}
@@ -212,6 +214,10 @@ class UpstoxServer:
             ("/v3/feed/market-data-feed/authorize", ["GET"], self._feed_authorize),
             ("/v2/feed/market-data-feed/authorize", ["GET"], self._feed_authorize),
             ("/v2/feed/portfolio-stream-feed/authorize", ["GET"], self._portfolio_authorize),
+            ("/v3/order/gtt/place", ["POST"], self._gtt_place),
+            ("/v3/order/gtt/modify", ["PUT"], self._gtt_modify),
+            ("/v3/order/gtt/cancel", ["DELETE"], self._gtt_cancel),
+            ("/v3/order/gtt", ["GET"], self._gtt_book),
         ]
         for path, methods, view in routes:
             app.add_url_rule(path, f"{methods[0]} {path}", view, methods=methods)
@@ -615,3 +621,88 @@ class UpstoxServer:
     def _portfolio_authorize(self) -> Response:
         url = self.portfolio.authorized_url(request.args.get("update_types", "order"))
         return _ok({"authorized_redirect_uri": url, "authorizedRedirectUri": url})
+
+    # ------------------------------------------------------------------ GTT
+    @staticmethod
+    def _gtt_rules(body: dict[str, Any], action: str) -> list[dict[str, Any]]:
+        rules = body.get("rules")
+        if not isinstance(rules, list) or not 1 <= len(rules) <= 3:
+            raise UpstoxError(400, "UDAPI100036", "rules: between one and three rules are required", "rules", None)
+        strategies = [r.get("strategy") for r in rules]
+        if len(set(strategies)) != len(strategies) or "ENTRY" not in strategies or \
+                not set(strategies) <= {"ENTRY", "TARGET", "STOPLOSS"}:
+            raise UpstoxError(400, "UDAPI100036", "rules: one ENTRY rule and no duplicate strategies", "rules", None)
+        if body.get("type") == "SINGLE" and len(rules) != 1:
+            raise UpstoxError(400, "UDAPI100036", "a SINGLE GTT has exactly one rule", "rules", None)
+        for rule in rules:
+            if rule.get("trigger_type") not in ("ABOVE", "BELOW", "IMMEDIATE"):
+                raise UpstoxError(400, "UDAPI100036", "trigger_type is invalid", "rules.trigger_type",
+                                  rule.get("trigger_type"))
+            if not isinstance(rule.get("trigger_price"), (int, float)) or rule["trigger_price"] <= 0:
+                raise UpstoxError(400, "UDAPI100036", "trigger_price is required", "rules.trigger_price", None)
+        exit_side = "SELL" if action == "BUY" else "BUY"
+        return [{"strategy": r["strategy"], "status": "SCHEDULED", "message": None, "trigger_type": r["trigger_type"],
+                 "trigger_price": r["trigger_price"], "order_id": None,
+                 "transaction_type": action if r["strategy"] == "ENTRY" else exit_side} for r in rules]
+
+    def _gtt_place(self) -> Response:
+        body = request.get_json(silent=True) or {}
+        if body.get("type") not in ("SINGLE", "MULTIPLE"):
+            raise UpstoxError(400, "UDAPI100036", "type is invalid", "type", body.get("type"))
+        if body.get("product") not in PRODUCTS:
+            raise UpstoxError(400, "UDAPI1005", "Valid product is required", "product", body.get("product"))
+        if body.get("transaction_type") not in SIDES:
+            raise UpstoxError(400, "UDAPI1006", "Valid transaction type is required", "transaction_type", None)
+        if not isinstance(body.get("quantity"), int) or body["quantity"] <= 0:
+            raise UpstoxError(400, "UDAPI1003", "Valid quantity is required", "quantity", body.get("quantity"))
+        row = self._instrument(body.get("instrument_token"))
+        gtt_id = f"GTT-C{next(self._gtt_ids)}"
+        created = int(clock.now().timestamp() * 1_000_000)
+        self.gtts[gtt_id] = {"type": body["type"], "exchange": row["segment"], "quantity": body["quantity"],
+                             "product": body["product"], "rules": self._gtt_rules(body, body["transaction_type"]),
+                             "trading_symbol": row["trading_symbol"], "instrument_token": row["instrument_key"],
+                             "gtt_order_id": gtt_id, "expires_at": created + 365 * 86400 * 1_000_000,
+                             "created_at": created}
+        return _ok({"gtt_order_ids": [gtt_id]}, metadata={"latency": 15})
+
+    def _active_gtt(self, gtt_id: str | None) -> dict[str, Any]:
+        gtt = self.gtts.get(gtt_id or "")
+        if gtt is None:
+            raise UpstoxError(400, "UDAPI1127", "GTT order not found", "gtt_order_id", gtt_id)
+        if gtt["rules"][0]["status"] != "SCHEDULED":
+            raise UpstoxError(400, "UDAPI1128", f"GTT order is {gtt['rules'][0]['status'].lower()}", "gtt_order_id",
+                              gtt_id)
+        return gtt
+
+    def _gtt_modify(self) -> Response:
+        body = request.get_json(silent=True) or {}
+        gtt = self._active_gtt(body.get("gtt_order_id"))
+        if not isinstance(body.get("quantity"), int) or body["quantity"] <= 0:
+            raise UpstoxError(400, "UDAPI1003", "Valid quantity is required", "quantity", body.get("quantity"))
+        gtt.update(quantity=body["quantity"], rules=self._gtt_rules({**body, "type": gtt["type"]},
+                                                                    gtt["rules"][0]["transaction_type"]))
+        return _ok({"gtt_order_ids": [gtt["gtt_order_id"]]}, metadata={"latency": 15})
+
+    def _gtt_cancel(self) -> Response:
+        gtt = self._active_gtt((request.get_json(silent=True) or {}).get("gtt_order_id"))
+        for rule in gtt["rules"]:
+            rule["status"] = "CANCELLED"
+        return _ok({"gtt_order_ids": [gtt["gtt_order_id"]]}, metadata={"latency": 15})
+
+    def _gtt_book(self) -> Response:
+        wanted = request.args.get("gtt_order_id")
+        if wanted:
+            if wanted not in self.gtts:
+                raise UpstoxError(400, "UDAPI1127", "GTT order not found", "gtt_order_id", wanted)
+            return _ok([copy.deepcopy(self.gtts[wanted])], metadata={"latency": 10})
+        return _ok([copy.deepcopy(g) for g in self.gtts.values()], metadata={"latency": 10})
+
+    def trigger_gtt(self, gtt_id: str) -> str:
+        """Scenario control: LTP crossed the entry trigger; Upstox places a LIMIT order at the trigger price."""
+        gtt = self.gtts[gtt_id]
+        entry = gtt["rules"][0]
+        body = {"quantity": gtt["quantity"], "product": gtt["product"], "validity": "DAY", "order_type": "LIMIT",
+                "transaction_type": entry["transaction_type"], "price": entry["trigger_price"], "trigger_price": 0}
+        entry.update(status="TRIGGERED", order_id=self._new_order(body, self.by_key[gtt["instrument_token"]],
+                                                                  gtt["quantity"]))
+        return entry["order_id"]
