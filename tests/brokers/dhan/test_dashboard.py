@@ -64,3 +64,4 @@ def test_the_api_key_login_goes_through_dhans_consent_page(make_app, dhan: DhanS
     done = browser.client.get(f"{callback.path}?{callback.query}")
     assert done.status_code == 302, done.get_data(as_text=True)
     assert _state(app, browser.user_id)["state"] == "connected"
+    assert wait_for_contract(browser)["state"] == "success"      # the background download, before the fake stops
