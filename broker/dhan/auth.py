@@ -5,6 +5,8 @@ DhanHQ v2 "Authentication": every access token lives at most 24 hours. Two ways 
 * pasted: the user generates it at web.dhan.co → My Profile → DhanHQ Trading APIs and types it with
   their client id into the login form. We check it with `GET /v2/profile`, which also tells its
   `tokenValidity` (`DD/MM/YYYY HH:MM`, IST).
+* PIN + TOTP (TOTP enabled for the account at Dhan): `POST auth.dhan.co/app/generateAccessToken` with
+  `dhanClientId`, `pin` and `totp` answers the `accessToken` and its `expiryTime`.
 * consent (API key and secret, valid 12 months): `POST auth.dhan.co/app/generate-consent?client_id=`
   with `app_id` / `app_secret` headers gives a `consentAppId`; the browser logs in at
   `auth.dhan.co/login/consentApp-login?consentAppId=` (2FA / TOTP at Dhan) and comes back to the
@@ -54,7 +56,7 @@ class DhanAuth(AuthAdapter):
         return bool(self._api_key and self._api_secret and self.default_client_id)
 
     def _app_headers(self) -> dict[str, str]:
-        return {"app_id": self._api_key, "app_secret": self._api_secret}
+        return {"app_id": self._api_key, "app_secret": self._api_secret} if self._api_key else {}
 
     def _auth_call(self, method: str, path: str, params: Mapping[str, str]) -> dict[str, Any]:
         http: BrokerHttp = self.client.http
@@ -87,9 +89,23 @@ class DhanAuth(AuthAdapter):
             return self._consume_consent(token_id)
         client_id = (credentials.get("client_id") or self.default_client_id or "").strip()
         access_token = (credentials.get("access_token") or "").strip()
+        pin, totp = (credentials.get("pin") or "").strip(), (credentials.get("totp") or "").strip()
+        if client_id and not access_token and pin and totp:
+            return self._pin_totp(client_id, pin, totp)
         if not client_id or not access_token:
-            raise AuthError("Enter your Dhan client id and an access token generated at web.dhan.co", broker="dhan")
+            raise AuthError("Enter your Dhan client id and either an access token generated at web.dhan.co or "
+                            "your Dhan PIN and the current TOTP code", broker="dhan")
         return self._verified(client_id, access_token, expires_hint=None, raw={})
+
+    def _pin_totp(self, client_id: str, pin: str, totp: str) -> AuthResult:
+        """`POST auth.dhan.co/app/generateAccessToken?dhanClientId=&pin=&totp=` (TOTP enabled at Dhan)."""
+        body = self._auth_call("POST", "/app/generateAccessToken", {"dhanClientId": client_id, "pin": pin, "totp": totp})
+        token = body.get("accessToken") or ""
+        if not token:
+            raise AuthError("Dhan's login answer carried no access token", broker="dhan")
+        return self._verified(str(body.get("dhanClientId") or client_id), token,
+                              expires_hint=parse_token_validity(str(body.get("expiryTime") or "")),
+                              raw={k: v for k, v in body.items() if k not in _SECRET_FIELDS})
 
     def _consume_consent(self, token_id: str) -> AuthResult:
         if not self.consent_flow:

@@ -55,8 +55,13 @@ SETTINGS = (
 )
 LOGIN_FIELDS = (
     SettingSpec(name="client_id", label="Dhan client id"),
-    SettingSpec(name="access_token", label="Access token", secret=True,
-                description="generated at web.dhan.co → My Profile → DhanHQ Trading APIs (valid 24 hours)"),
+    SettingSpec(name="access_token", label="Access token", secret=True, required=False,
+                description="generated at web.dhan.co → My Profile → DhanHQ Trading APIs (valid 24 hours); "
+                            "or leave it empty and give your PIN and TOTP"),
+    SettingSpec(name="pin", label="PIN (instead of a token)", secret=True, required=False,
+                description="your Dhan login PIN; needs TOTP enabled for your Dhan account"),
+    SettingSpec(name="totp", label="TOTP code (instead of a token)", required=False,
+                description="the 6-digit code your authenticator app shows now"),
 )
 
 

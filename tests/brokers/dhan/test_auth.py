@@ -7,12 +7,12 @@ import pytest
 
 from broker.errors import AuthError
 from tests.brokers.dhan.conftest import make_plugin
-from tests.fakes.dhan.server import APP_ID, APP_SECRET
+from tests.fakes.dhan.server import APP_ID, APP_SECRET, PIN, TOTP
 
 
 def test_pasted_token_is_checked_and_its_expiry_read(plugin, dhan):
     assert plugin.manifest.auth_type == "form"
-    assert [f.name for f in plugin.manifest.login_fields] == ["client_id", "access_token"]
+    assert [f.name for f in plugin.manifest.login_fields] == ["client_id", "access_token", "pin", "totp"]
     result = plugin.auth.authenticate({"client_id": dhan.client_id, "access_token": dhan.access_token})
     assert result.auth_token == dhan.access_token and result.broker_user_id == dhan.client_id
     assert abs(result.expires_at - dhan.token_validity.astimezone(timezone.utc)) < timedelta(minutes=1)
@@ -25,7 +25,7 @@ def test_a_wrong_or_missing_token_is_refused_clearly(plugin, dhan):
     with pytest.raises(AuthError, match="invalid or expired") as refused:
         plugin.auth.authenticate({"client_id": dhan.client_id, "access_token": "stale-token"})
     assert "stale-token" not in str(refused.value)
-    with pytest.raises(AuthError, match="client id and an access token"):
+    with pytest.raises(AuthError, match="either an access token"):
         plugin.auth.authenticate({"client_id": dhan.client_id, "access_token": " "})
 
 
@@ -44,3 +44,12 @@ def test_consent_flow_with_a_wrong_secret(dhan):
     with pytest.raises(AuthError, match="Invalid app_id or app_secret"):
         plugin.auth.login_url("s")
     assert APP_SECRET not in str(plugin.manifest)
+
+
+def test_pin_and_totp_generate_the_token(plugin, dhan):
+    result = plugin.auth.authenticate({"client_id": dhan.client_id, "pin": PIN, "totp": TOTP})
+    assert result.auth_token == dhan.access_token and result.expires_at > datetime.now(timezone.utc)
+    sent = dhan.requests_to("/app/generateAccessToken")[-1]
+    assert sent.args == {"dhanClientId": [dhan.client_id], "pin": [PIN], "totp": [TOTP]}
+    with pytest.raises(AuthError, match="Invalid PIN or TOTP"):
+        plugin.auth.authenticate({"client_id": dhan.client_id, "pin": PIN, "totp": "000000"})

@@ -10,7 +10,7 @@ from flask import Flask
 from services import broker_session
 from tests.dashboard.conftest import FAST_HASHER, signed_in, wait_for_contract
 from tests.fakes.dhan import ACCESS_TOKEN, CLIENT_ID, DhanServer
-from tests.fakes.dhan.server import APP_ID, APP_SECRET
+from tests.fakes.dhan.server import APP_ID, APP_SECRET, PIN, TOTP
 
 
 def _app(make_app, dhan: DhanServer, **settings: str) -> Flask:
@@ -30,7 +30,7 @@ def test_the_token_form_connects_dhan_and_loads_its_scrip_master(make_app, dhan:
     start = browser.post_form("/broker/dhan/connect")
     assert start.status_code == 302 and start.headers["Location"].endswith("/broker/dhan/login")
     form = browser.client.get("/broker/dhan/login").get_data(as_text=True)
-    assert 'name="client_id"' in form and 'name="access_token"' in form
+    assert all(f'name="{field}"' in form for field in ("client_id", "access_token", "pin", "totp"))
     done = browser.post_form("/broker/dhan/login", client_id=CLIENT_ID, access_token=ACCESS_TOKEN)
     assert done.status_code == 302, done.get_data(as_text=True)
     assert (_state(app, browser.user_id)["state"], _state(app, browser.user_id)["broker"]) == ("connected", "dhan")
@@ -47,7 +47,7 @@ def test_a_wrong_token_is_shown_and_nothing_is_connected(make_app, dhan: DhanSer
     page = answer.get_data(as_text=True)
     assert "Dhan refused the access token" in page and "yesterdays-token" not in page
     missing = browser.post_form("/broker/dhan/login", client_id=CLIENT_ID, access_token="")
-    assert missing.status_code == 400 and "Fill in: Access token" in missing.get_data(as_text=True)
+    assert missing.status_code == 400 and "either an access token" in missing.get_data(as_text=True)
     assert _state(app, browser.user_id)["state"] != "connected"
 
 
@@ -65,3 +65,12 @@ def test_the_api_key_login_goes_through_dhans_consent_page(make_app, dhan: DhanS
     assert done.status_code == 302, done.get_data(as_text=True)
     assert _state(app, browser.user_id)["state"] == "connected"
     assert wait_for_contract(browser)["state"] == "success"      # the background download, before the fake stops
+
+
+def test_pin_and_totp_instead_of_a_token(make_app, dhan: DhanServer):
+    app = _app(make_app, dhan)
+    browser = signed_in(app, connect=False)
+    done = browser.post_form("/broker/dhan/login", client_id=CLIENT_ID, access_token="", pin=PIN, totp=TOTP)
+    assert done.status_code == 302, done.get_data(as_text=True)
+    assert _state(app, browser.user_id)["state"] == "connected"
+    assert wait_for_contract(browser)["state"] == "success"
