@@ -14,4 +14,5 @@ trap stop_test_services EXIT
 ensure_test_postgres
 ensure_test_redis
 ensure_test_chromium
+.venv/bin/python -m tests.support.openalgo_clients >/dev/null   # the 2.x client's own venv (acceptance tests)
 .venv/bin/python -m pytest "$@"

@@ -15,6 +15,7 @@ from flask import Flask
 from app import create_app
 from database import db
 from tests.support.databases import fresh_postgres_database
+from tests.support.openalgo_clients import CLIENT_VERSIONS, ClientVersion
 
 TEST_SECRETS = {
     "APP_KEY": "test-app-key-0123456789abcdef0123456789abcdef",
@@ -81,3 +82,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def db_app(database_url: str, make_app: Callable[..., Flask]) -> Flask:
     return make_app(DATABASE_URL=database_url, LOGS_DATABASE_URL=database_url)
+
+
+@pytest.fixture(params=CLIENT_VERSIONS, ids=lambda version: f"openalgo-{version}")
+def openalgo_client(request) -> Iterator[ClientVersion]:
+    """The public openalgo client, once per supported version (tests/support/openalgo_clients.py)."""
+    version = ClientVersion(request.param)
+    yield version
+    version.close()

@@ -47,6 +47,14 @@ class Server:
     def stop(self) -> str:
         return _stop(self.process) if self.process else ""
 
+    def add_user(self, username: str, broker: str = "paper") -> str:
+        """Another user with an API key and a broker session, as an admin sets one up; returns the key."""
+        flask_cli(self.env_file, "user", "create", "--username", username, "--email", f"{username}@example.com",
+                  "--password", PASSWORD, "--force")
+        key = flask_cli(self.env_file, "apikey", "create", "--username", username).splitlines()[-1].strip()
+        flask_cli(self.env_file, "broker", "connect", "--username", username, "--broker", broker)
+        return key
+
 
 def flask_cli(env_file: Path, *args: str) -> str:
     env = {**os.environ, "OPENALGO_ENV_FILE": str(env_file), "FLASK_SKIP_DOTENV": "1", "NO_COLOR": "1"}

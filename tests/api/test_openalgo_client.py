@@ -1,13 +1,15 @@
-"""The acceptance script: the public `openalgo` client against `python app.py` with the paper broker."""
+"""The acceptance script: the public `openalgo` client, 1.0.47 and 2.0.5 (each in its own interpreter, see
+tests/support/openalgo_clients.py), against `python app.py` with the paper broker. Each client version
+trades as its own user, so the scenario's books start empty for both."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 import requests
-from openalgo import api
 
 from tests.api.server import Server, prepared_server
+from tests.support.openalgo_clients import ClientVersion
 
 pytestmark = pytest.mark.xdist_group("servers")
 
@@ -25,8 +27,9 @@ def ok(answer: dict) -> dict:
     return answer
 
 
-def test_a_trading_script_runs_unchanged(server: Server):
-    client = api(api_key=server.key, host=server.host)
+def test_a_trading_script_runs_unchanged(server: Server, openalgo_client: ClientVersion):
+    key = server.add_user(f"script{openalgo_client.version.replace('.', '')}")
+    client = openalgo_client.api(api_key=key, host=server.host)
     orderid = ok(client.placeorder(strategy="s", symbol="SBIN", action="BUY", exchange="NSE", price_type="MARKET",
                                    product="MIS", quantity=10))["orderid"]
     assert ok(client.orderstatus(order_id=orderid, strategy="s"))["data"]["order_status"] == "complete"
@@ -46,7 +49,7 @@ def test_a_trading_script_runs_unchanged(server: Server):
                                  splitsize=10, price_type="MARKET", product="MIS"))
     assert len(split["results"]) == 11 and sum(r["quantity"] for r in split["results"]) == 105
 
-    quote_ltp = _ltp(server, "SBIN")
+    quote_ltp = _ltp(client, "SBIN")
     limit = f"{round(quote_ltp * 0.97 / 0.05) * 0.05:.2f}"
     resting = ok(client.placeorder(strategy="s", symbol="SBIN", action="BUY", exchange="NSE", price_type="LIMIT",
                                    product="MIS", quantity=2, price=limit))["orderid"]
@@ -72,9 +75,8 @@ def test_a_trading_script_runs_unchanged(server: Server):
     assert set(ok(client.holdings())["data"]) == {"holdings", "statistics"}
 
 
-def _ltp(server: Server, symbol: str) -> float:
+def _ltp(client, symbol: str) -> float:  # noqa: ANN001 (a RemoteApi)
     """Through the app's paper engine in a CLI-free way: a MARKET fill price is close enough to the LTP."""
-    client = api(api_key=server.key, host=server.host)
     orderid = ok(client.placeorder(strategy="probe", symbol=symbol, action="BUY", exchange="NSE",
                                    price_type="MARKET", product="CNC", quantity=1))["orderid"]
     return ok(client.orderstatus(order_id=orderid, strategy="probe"))["data"]["average_price"]

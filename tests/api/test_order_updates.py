@@ -11,7 +11,7 @@ import pytest
 import requests
 import websocket
 
-from tests.api.server import Server, flask_cli, prepared_server
+from tests.api.server import Server, prepared_server
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.xdist_group("servers")
@@ -24,14 +24,6 @@ def server(tmp_path_factory) -> Server:
     srv.start()
     yield srv
     srv.stop()
-
-
-def second_key(server: Server, username: str) -> str:
-    flask_cli(server.env_file, "user", "create", "--username", username, "--email", f"{username}@example.com",
-              "--password", "another-horse-42", "--force")
-    key = flask_cli(server.env_file, "apikey", "create", "--username", username).splitlines()[-1].strip()
-    flask_cli(server.env_file, "broker", "connect", "--username", username, "--broker", "paper")
-    return key
 
 
 class Feed:
@@ -113,7 +105,7 @@ def test_market_and_limit_orders_push_their_changes_in_order_within_a_second(ser
 
 
 def test_two_users_never_see_each_others_orders(server: Server):
-    other_key = second_key(server, "otheruser")
+    other_key = server.add_user("otheruser")
     mine, theirs = Feed(server, server.key), Feed(server, other_key)
     try:
         mine.updates_until_quiet(0.3)
