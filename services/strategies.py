@@ -25,7 +25,7 @@ from database import strategies as store
 from database.strategies import Strategy, StrategySymbol
 from services import order_target
 from services.request_errors import RequestError
-from utils.constants import PRODUCTS, TRADABLE_EXCHANGES
+from utils.constants import MAX_ORDER_QUANTITY, PRODUCTS, TRADABLE_EXCHANGES
 from utils.crypto import keyed_digest, secret_box
 from utils.responses import ApiError
 
@@ -92,8 +92,9 @@ def _positive_int(field: str, value: Any) -> int:
         number = float(str(value).strip())
     except ValueError:
         raise RequestError(f"{field} must be a whole number greater than 0; got {value!r}", field=field) from None
-    if not number.is_integer() or number <= 0:
-        raise RequestError(f"{field} must be a whole number greater than 0; got {value!r}", field=field)
+    if not number.is_integer() or not 0 < number <= MAX_ORDER_QUANTITY:
+        raise RequestError(f"{field} must be a whole number greater than 0 and at most {MAX_ORDER_QUANTITY}; "
+                           f"got {value!r}", field=field)
     return int(number)
 
 

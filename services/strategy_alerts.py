@@ -24,6 +24,7 @@ from database import strategies as store
 from database.strategies import ALERT_DONE, ALERT_FAILED, Strategy, StrategyAlert
 from services import order_target, orders, smart_order, strategies
 from utils import clock
+from utils.constants import MAX_ORDER_QUANTITY
 from utils.logging import get_logger
 from utils.market_calendar import IST
 
@@ -71,6 +72,9 @@ def _position_size(value: Any) -> int:
         raise WebhookError(400, f"position_size must be a whole number such as 10, -10 or 0; got {value!r}") from None
     if not number.is_integer():
         raise WebhookError(400, f"position_size must be a whole number; got {value!r}")
+    if abs(number) > MAX_ORDER_QUANTITY:
+        raise WebhookError(400, f"position_size must be between -{MAX_ORDER_QUANTITY} and {MAX_ORDER_QUANTITY}; "
+                                f"got {value!r}")
     return int(number)
 
 

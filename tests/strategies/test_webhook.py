@@ -6,6 +6,8 @@ from datetime import datetime
 
 import pytest
 
+from services import strategies
+from services.request_errors import RequestError
 from utils.market_calendar import IST
 
 
@@ -184,3 +186,15 @@ def test_the_webhook_id_is_stored_only_as_a_digest_and_ciphertext(trader):
         stored = " ".join(str(getattr(row, column.key)) for column in Strategy.__table__.columns)
         assert hook not in stored and row.webhook_digest and row.webhook_enc
     assert trader.webhook(hook, symbol="SBIN", action="BUY").status_code == 200
+
+
+def test_numbers_beyond_the_order_limit_are_refused_up_front(trader):
+    """Issue 17.3: a position size or mapped quantity no order can carry is a 400 naming it, not a queued alert
+    that fails inside the database."""
+    _, hook = trader.strategy("BOTH")
+    huge = trader.webhook(hook, symbol="SBIN", action="BUY", position_size="1e19")
+    assert huge.status_code == 400 and "position_size must be between" in huge.get_json()["error"]
+    assert trader.drain() == 0
+    with trader.app.app_context(), pytest.raises(RequestError, match="at most 1000000000") as refused:
+        strategies.parse_map_spec("NSE:SBIN:10000000000000000000:MIS")
+    assert refused.value.field == "quantity"
