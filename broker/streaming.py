@@ -72,6 +72,13 @@ class FeedInstrument:
     def key(self) -> tuple[str, str]:
         return self.exchange, self.symbol
 
+    @property
+    def token(self) -> str | None:
+        """The broker's instrument token from `info` (a master-contract Instrument or a dict), if any."""
+        info = self.info
+        token = info.get("token") if isinstance(info, dict) else getattr(info, "token", None)
+        return str(token) if token not in (None, "") else None
+
 
 @dataclass(frozen=True, slots=True)
 class Subscription:

@@ -12,8 +12,9 @@ from utils.config import ConfigError, Settings
 
 _EXTENSION = "openalgo.brokers"
 _ORDER_EVENTS = "openalgo.order_events"
-# Flask config key (tests add packages of test plugins); not a user setting.
+# Flask config keys (tests add packages of test plugins, or one plugin module by name); not user settings.
 PLUGIN_PACKAGES_KEY = "BROKER_PLUGIN_PACKAGES"
+PLUGIN_MODULES_KEY = "BROKER_PLUGIN_MODULES"
 
 
 def init_app(app: Flask, settings: Settings) -> BrokerRegistry:
@@ -28,6 +29,8 @@ def init_app(app: Flask, settings: Settings) -> BrokerRegistry:
                               http_retries=settings.BROKER_HTTP_RETRIES,
                               on_order_update=events.book_changed, on_order_event=sink.publish)
     registry.discover(app.config.get(PLUGIN_PACKAGES_KEY, ("broker",)))
+    for name, module in app.config.get(PLUGIN_MODULES_KEY, {}).items():
+        registry.load(name, module)
     problems = [problem for entry in registry.list() if entry.allowed for problem in entry.setting_problems]
     if problems:
         raise ConfigError(problems)

@@ -1,73 +1,102 @@
-"""Template broker plugin: copy this folder to broker/<your_broker>/ and fill in the TODOs.
+"""Template broker plugin: copy this folder to broker/<your_broker>/ and replace what is template-specific.
 
-Discovery skips folders whose name starts with "_", so this template is never offered to users.
-A plugin is done when `pytest tests/contract` passes for it (it is picked up automatically) and its
-request/response tests in tests/brokers/<your_broker>/ pass against a fake server fed with recorded
-responses. Keep one concern per module as the plugin grows:
+Walk-through: docs/adding-a-broker.md (Zerodha is the worked example). Discovery skips folders whose name
+starts with "_", so this template is never offered to users; yet it is a complete, working plugin for a
+fictional broker whose fake server is tests/brokers/_template/fake.py, and it passes the contract suite
+(tests/brokers/_template/test_contract_hook.py). One concern per module, read top to bottom:
 
-    broker/<name>/__init__.py      create_plugin(): manifest, capability map, the adapters
-    broker/<name>/mapping.py       pure functions: unified ⇄ broker exchanges, products, price types, statuses
-    broker/<name>/errors.py        ErrorTable: the broker's codes and messages → broker.errors types
-    broker/<name>/auth.py          AuthAdapter     broker/<name>/orders.py   OrderAdapter
-    broker/<name>/data.py          DataAdapter     broker/<name>/funds.py    FundsAdapter
-    broker/<name>/master_contract.py   MasterContractLoader (build symbols with utils/symbols.py only)
-    broker/<name>/streaming.py     the streaming adapter for the WebSocket proxy
+    __init__.py         MANIFEST (name, settings, login), CAPABILITIES, create_plugin()
+    mapping.py          pure translations: exchanges, products, price types, statuses, rows → objects
+    errors.py           ERROR_TABLE: the broker's codes and messages → broker.errors types
+    client.py           the REST caller on broker/http.py (headers, envelope, errors)
+    auth.py             login URL and request token → AuthResult
+    orders.py           OrderAdapter          data.py     DataAdapter (quotes, depth, history)
+    funds.py            FundsAdapter          master_contract.py   MasterContractLoader
+    streaming.py        the market feed (BrokerPlugin.feed) on broker/streaming.py
+    order_updates.py    the order-update push feed (BrokerPlugin.order_feed)
 
-Rules: never import Flask or the database here; make every HTTP call through `config.http` (pooled,
-timeouts, transient retries) after `config.rate_limiter.acquire("orders" | "quotes" | "history")`; raise
-only broker.errors types (translate with your ErrorTable at the boundary); keep `raw` on every result.
+Rules: never import Flask or the database here; every HTTP call through `config.http` (pooled, timeouts,
+transient retries, the plugin's rate limiter); raise only broker.errors types; keep `raw` on results;
+read settings only from `config` (you get exactly the ones MANIFEST declares); never store a URL or a
+setting in the user's broker session.
 """
 from __future__ import annotations
 
-from broker.contract import (AuthAdapter, BrokerPlugin, CapabilityMap, DataAdapter, FundsAdapter, Manifest,
-                             MasterContractLoader, OrderAdapter, PluginConfig, SettingSpec)
-from broker.errors import ErrorTable
+from broker._template import mapping
+from broker._template.auth import TemplateAuth
+from broker._template.client import TemplateClient
+from broker._template.data import MAX_QUOTES_PER_CALL, TemplateData
+from broker._template.errors import ERROR_TABLE
+from broker._template.funds import TemplateFunds
+from broker._template.master_contract import TemplateMasterContract
+from broker._template.order_updates import TemplateOrderFeed
+from broker._template.orders import TemplateOrders
+from broker._template.streaming import MAX_TOKENS_PER_CONNECTION, FeedCredentials, TemplateFeed
+from broker.contract import (BrokerPlugin, BrokerSession, CapabilityMap, Manifest, OrderEmit, PluginConfig,
+                             SettingSpec)
+from broker.http import BrokerHttp
+from broker.streaming import TickPublisher
+from utils import setting_types
 
-ERROR_TABLE = ErrorTable("template")  # TODO: the broker's error codes and messages → broker.errors types
+# The broker's real addresses are the defaults; tests point the settings at the fake server.
+API_URL = "https://api.template-broker.example/v1"
+LOGIN_URL = "https://login.template-broker.example/connect"
+WS_URL = "wss://stream.template-broker.example"
 
 MANIFEST = Manifest(
-    name="template",                  # TODO: the folder name, e.g. "zerodha"
-    display_name="Template broker",   # TODO: e.g. "Zerodha"
-    auth_type="oauth",                # TODO: oauth / form / totp / none
-    settings=(                        # TODO: your settings, named <NAME>_..., base URLs defaulting to the real ones
-        SettingSpec(name="TEMPLATE_API_KEY", label="API key", secret=True),
-        SettingSpec(name="TEMPLATE_API_SECRET", label="API secret", secret=True),
+    name="template",                  # the folder name without "_" (e.g. "zerodha"); prefixes every setting
+    display_name="Template broker",
+    auth_type="oauth",                # oauth / form / totp / none
+    settings=(
+        SettingSpec(name="TEMPLATE_API_KEY", label="API key", secret=True,
+                    description="API key of your app in the broker's developer console"),
+        SettingSpec(name="TEMPLATE_API_SECRET", label="API secret", secret=True,
+                    description="API secret of the same app"),
+        SettingSpec(name="TEMPLATE_API_URL", label="REST base URL", required=False, default=API_URL,
+                    parse=setting_types.http_url, description="the broker's REST API (change only to test)"),
+        SettingSpec(name="TEMPLATE_LOGIN_URL", label="Login page", required=False, default=LOGIN_URL,
+                    parse=setting_types.http_url, description="where users log in (change only to test)"),
+        SettingSpec(name="TEMPLATE_WS_URL", label="Streaming base URL", required=False, default=WS_URL,
+                    parse=setting_types.ws_url, description="market feed and order pushes (change only to test)"),
     ),
-    login_fields=(),                  # TODO: form / totp brokers: e.g. client id, password, TOTP code
+    login_fields=(),                  # form / totp brokers: the fields users type (client id, PIN, TOTP ...)
+    description="A fictional broker: the template every plugin starts from",
+    homepage="https://github.com/ (the broker's API documentation)",
 )
 
 CAPABILITIES = CapabilityMap(
-    operations=frozenset(),           # TODO: add each operation as you implement it (see OPERATIONS)
-    exchanges=frozenset({"NSE", "BSE", "NFO"}),
-    intervals=(),                     # TODO: the history intervals the broker serves, e.g. ("1m", "5m", "D")
-    streaming_modes=frozenset(),      # TODO: {1, 2, 3} for LTP, quote, depth
-    max_batch_quotes=0,               # TODO: symbols per batch-quote call, from the broker's docs
-    symbols_per_connection=0,         # TODO: streaming cap per WebSocket connection, from the broker's docs
-    order_updates="none",             # TODO: "push" (set BrokerPlugin.order_feed) or "poll" (order_book diffed)
+    operations=frozenset({"place_order", "modify_order", "cancel_order", "cancel_all_orders", "order_book",
+                          "order_status", "trade_book", "positions", "holdings", "open_position",
+                          "close_all_positions", "quote", "quotes", "depth", "history", "funds", "margin",
+                          "master_contract", "streaming"}),
+    exchanges=frozenset(mapping.EXCHANGES),
+    intervals=tuple(mapping.INTERVALS),
+    streaming_modes=frozenset({1, 2, 3}),
+    depth_levels=(5,),
+    max_batch_quotes=MAX_QUOTES_PER_CALL,
+    symbols_per_connection=MAX_TOKENS_PER_CONNECTION,
+    order_updates="push",
+    # from the broker's documented limits; the registry's limiter enforces them across processes
+    rate_limits={"orders": "10/second", "quotes": "10/second", "history": "3/second"},
 )
 
 
-class TemplateAuth(AuthAdapter):
-    """TODO: login_url() for OAuth, authenticate() → AuthResult with the token and its expiry."""
-
-
-class TemplateOrders(OrderAdapter):
-    """TODO: place_order, modify_order, cancel_order, order_book, trade_book, positions, holdings."""
-
-
-class TemplateData(DataAdapter):
-    """TODO: quote (and quotes when the broker has a batch call), depth, history."""
-
-
-class TemplateFunds(FundsAdapter):
-    """TODO: funds (and margin when the broker has a margin calculator)."""
-
-
-class TemplateMasterContract(MasterContractLoader):
-    """TODO: download() yields Instrument rows in the unified format."""
-
-
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
-    return BrokerPlugin(manifest=MANIFEST, capabilities=CAPABILITIES, auth=TemplateAuth(),
-                        orders=TemplateOrders(), data=TemplateData(), funds=TemplateFunds(),
-                        master_contract=TemplateMasterContract(), error_table=ERROR_TABLE)
+    api_key, ws_url = config.get("TEMPLATE_API_KEY", ""), config.get("TEMPLATE_WS_URL") or WS_URL
+    http = config.http or BrokerHttp("template", rate_limiter=config.rate_limiter)
+    client = TemplateClient(http, api_key, config.get("TEMPLATE_API_URL") or API_URL)
+    names = mapping.SymbolNames(config.symbols)
+
+    def feed(session: BrokerSession, publisher: TickPublisher) -> TemplateFeed:
+        if not session.auth_token:
+            raise ValueError("the template feed needs the access token of a live broker session")
+        return TemplateFeed(publisher, FeedCredentials(api_key, session.auth_token, ws_url))
+
+    def order_feed(session: BrokerSession, emit: OrderEmit) -> TemplateOrderFeed:
+        return TemplateOrderFeed(session, emit, names, api_key, ws_url)
+
+    return BrokerPlugin(
+        manifest=MANIFEST, capabilities=CAPABILITIES,
+        auth=TemplateAuth(client, config.get("TEMPLATE_API_SECRET", ""), config.get("TEMPLATE_LOGIN_URL") or LOGIN_URL),
+        orders=TemplateOrders(client, names), data=TemplateData(client), funds=TemplateFunds(client),
+        master_contract=TemplateMasterContract(client), feed=feed, order_feed=order_feed, error_table=ERROR_TABLE)

@@ -3,13 +3,18 @@ tests/contract/plugins), each plugin connected for a test user with its master c
 
 Plugins are found by folder, without importing them, so a plugin that fails to load still gets its
 tests, and they fail saying why. A plugin whose login is interactive (oauth / form / totp) needs a
-harness module tests/contract/harnesses/<name>.py defining `SETTINGS` (app settings, e.g. the URL of
-its fake server) and `credentials()` (what the login form or callback would send); without one its
-tests are skipped with that reason.
+harness — the contract-suite hook, in the broker's own test folder: tests/brokers/<folder>/harness.py
+(or tests/contract/harnesses/<name>.py) defining `SETTINGS` (its settings, e.g. the URL of its fake
+server) and `credentials()` (what the login form or callback would send); without one its tests are
+skipped with that reason.
+
+OPENALGO_CONTRACT_PLUGIN=<module> (e.g. broker._template) runs the suite on that one plugin only, even
+one discovery skips: how tests/brokers/_template/test_contract_hook.py proves the template.
 """
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -24,7 +29,16 @@ from services import broker_session, master_contract
 from services.brokers import registry
 
 PLUGIN_PACKAGES = ("broker", "tests.contract.plugins")
-PLUGIN_NAMES = [name for name, _ in find_plugin_modules(PLUGIN_PACKAGES)]
+ONLY = os.environ.get("OPENALGO_CONTRACT_PLUGIN", "")
+if ONLY:
+    PLUGIN_MODULES = {importlib.import_module(ONLY).MANIFEST.name: ONLY}
+    PLUGIN_NAMES = list(PLUGIN_MODULES)
+    FOLDERS = {name: ONLY.rsplit(".", 1)[-1] for name in PLUGIN_NAMES}
+else:
+    PLUGIN_MODULES = {}
+    found = find_plugin_modules(PLUGIN_PACKAGES)
+    PLUGIN_NAMES = [name for name, _ in found]
+    FOLDERS = {name: module.rsplit(".", 1)[-1] for name, module in found}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -33,10 +47,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _harness(name: str) -> Any:
-    try:
-        return importlib.import_module(f"tests.contract.harnesses.{name}")
-    except ModuleNotFoundError:
-        return None
+    for module in (f"tests.brokers.{FOLDERS.get(name, name)}.harness", f"tests.contract.harnesses.{name}"):
+        try:
+            return importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module.startswith(exc.name):
+                raise   # the harness exists but imports something missing: say so
+    return None
 
 
 @dataclass
@@ -58,7 +75,8 @@ class Connected:
 def contract_app(make_app, plugin_name: str) -> Flask:
     harness = _harness(plugin_name)
     settings = dict(getattr(harness, "SETTINGS", {}))
-    return make_app(BROKER_PLUGIN_PACKAGES=PLUGIN_PACKAGES, VALID_BROKERS=",".join(PLUGIN_NAMES), **settings)
+    return make_app(BROKER_PLUGIN_PACKAGES=() if ONLY else PLUGIN_PACKAGES, BROKER_PLUGIN_MODULES=PLUGIN_MODULES,
+                    VALID_BROKERS=",".join(PLUGIN_NAMES), **settings)
 
 
 @pytest.fixture
