@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -37,6 +38,7 @@ class DerivativeSymbol:
         return option_symbol(self.base, self.expiry, self.strike or 0.0, self.option_type)
 
 
+@lru_cache(maxsize=4096)   # master-contract loads build it for ~100k rows over a few hundred expiries
 def expiry_token(day: date) -> str:
     """`30DEC25`: the expiry inside symbols and the `expiry_date` request format."""
     return f"{day.day:02d}{_MONTHS[day.month - 1]}{day.year % 100:02d}"
