@@ -50,14 +50,23 @@ class RateLimiter:
         """Take one slot in `bucket` (per broker account when `account` is given); returns seconds
         waited. Raises RateLimited only when the wait would exceed `max_wait`."""
         item = self.budgets[bucket]
-        identity = ("broker", self.broker, account or "-", bucket)
+        return self._take(item, ("broker", self.broker, account or "-", bucket), f"{bucket} budget ({item})")
+
+    def acquire_limit(self, family: str, limit: str, account: str = "") -> float:
+        """Take one slot of an endpoint family the broker documents a budget of its own for, stricter
+        than its bucket's (e.g. an order book allowed once a second where other reads get ten); call it
+        besides `acquire(bucket)`. `limit` is in the `limits` syntax ("1/second")."""
+        item = parse(limit)
+        return self._take(item, ("broker", self.broker, account or "-", "family", family), f"{family} limit ({item})")
+
+    def _take(self, item: RateLimitItem, identity: tuple[str, ...], label: str) -> float:
         started = self._clock()
         while not self._limiter.hit(item, *identity):
             reset_at = self._limiter.get_window_stats(item, *identity).reset_time
             delay = max(reset_at - self._clock(), _POLL_FLOOR_SECONDS)
             waited = self._clock() - started
             if waited + delay > self._max_wait:
-                raise RateLimited(f"{self.broker} {bucket} budget ({item}) exhausted for over "
-                                  f"{self._max_wait:.0f}s", broker=self.broker, retry_after=delay)
+                raise RateLimited(f"{self.broker} {label} exhausted for over {self._max_wait:.0f}s",
+                                  broker=self.broker, retry_after=delay)
             self._sleep(delay)
         return self._clock() - started

@@ -30,9 +30,15 @@ SECURE = "/rest/secure/angelbroking"
 AUTH = "/rest/auth/angelbroking"
 # SmartAPI's documented per-endpoint limits (docs, "Rate Limits"): placeOrder / modifyOrder / cancelOrder 20
 # a second, quote and getLtpData 10, order details 10, getCandleData 3, getRMS 2, getOrderBook /
-# getTradeBook / getPosition / getHolding 1. The contract has three buckets: orders, quotes (market data,
-# books and funds) and history.
+# getTradeBook / getPosition / getHolding 1, loginByPassword 1. The contract's three buckets carry the
+# families (orders; quotes, which also covers books and funds; history); the endpoints Angel caps lower
+# than their bucket also take a slot of their own limit, so they wait instead of meeting the throttle.
 RATE_LIMITS = {"orders": "20/second", "quotes": "10/second", "history": "3/second"}
+ENDPOINT_LIMITS = {
+    f"{SECURE}/order/v1/getOrderBook": "1/second", f"{SECURE}/order/v1/getTradeBook": "1/second",
+    f"{SECURE}/order/v1/getPosition": "1/second", f"{SECURE}/portfolio/v1/getHolding": "1/second",
+    f"{SECURE}/user/v1/getRMS": "2/second", f"{AUTH}/user/v1/loginByPassword": "1/second",
+}
 _THROTTLE_TEXT = "exceeding access rate"
 
 
@@ -72,8 +78,11 @@ class SmartApiClient:
     def call(self, method: str, path: str, session: BrokerSession | None = None, *, bucket: str = "quotes",
              body: dict[str, Any] | None = None) -> Any:
         """Perform one call and return its `data`; raises a unified BrokerError on any failure."""
-        response = self.http.request(method, self.base_url + path, bucket=bucket,
-                                     account=session.broker_user_id if session else "",
+        account = session.broker_user_id if session else ""
+        limit = ENDPOINT_LIMITS.get(path)
+        if limit and self.http.rate_limiter is not None:
+            self.http.rate_limiter.acquire_limit(path.rsplit("/", 1)[-1], limit, account)
+        response = self.http.request(method, self.base_url + path, bucket=bucket, account=account,
                                      json=body if method == "POST" else None,
                                      headers=self.headers(session.auth_token if session else None))
         try:

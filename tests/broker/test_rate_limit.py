@@ -58,6 +58,16 @@ def test_a_wait_longer_than_the_limit_raises_rate_limited():
     assert raised.value.retry_after > 0
 
 
+def test_an_endpoint_family_limit_is_its_own_window_besides_the_buckets():
+    limiter = RateLimiter("demo", {"quotes": "100/second"}, max_wait=0.2)
+    limiter.acquire_limit("getOrderBook", "1/minute", account="A")
+    assert limiter.acquire("quotes", account="A") == pytest.approx(0, abs=0.05)
+    assert limiter.acquire_limit("getTradeBook", "1/minute", account="A") == pytest.approx(0, abs=0.05)
+    assert limiter.acquire_limit("getOrderBook", "1/minute", account="B") == pytest.approx(0, abs=0.05)
+    with pytest.raises(RateLimited, match="getOrderBook limit"):
+        limiter.acquire_limit("getOrderBook", "1/minute", account="A")
+
+
 def test_accounts_have_their_own_budget_and_unknown_buckets_are_refused():
     limiter = RateLimiter("demo", {"orders": "1/minute"}, max_wait=0.1)
     limiter.acquire("orders", account="A")

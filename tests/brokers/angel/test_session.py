@@ -115,6 +115,20 @@ def test_a_slow_answer_is_a_network_error(angel):
         plugin.orders.order_book(session)
 
 
+def test_books_wait_for_angels_one_call_a_second_while_details_do_not(plugin, angel, session):
+    import time
+
+    started = time.monotonic()
+    plugin.orders.order_book(session)
+    plugin.orders.order_book(session)
+    assert time.monotonic() - started >= 0.8                 # getOrderBook: 1 a second (docs, "Rate Limits")
+    ack = plugin.orders.place_order(session, OrderRequest(instrument=SBIN, action="BUY", quantity=1, pricetype="MARKET"))
+    started = time.monotonic()
+    for _ in range(3):
+        plugin.orders.order_status(session, ack.order_id)     # order details: 10 a second
+    assert time.monotonic() - started < 0.8
+
+
 def test_the_fake_refuses_calls_without_the_documented_headers(angel):
     answer = requests.get(angel.url + ORDER_BOOK, timeout=5)
     assert answer.status_code == 403 and answer.json()["errorcode"] == "AG8004"
