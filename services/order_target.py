@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from broker.contract import BrokerPlugin, BrokerSession, Instrument
-from broker.paper.adapters import to_instrument
 from services import broker_session, user_settings
 from services.brokers import registry
 from services.instrument_cache import cache_for
@@ -57,8 +56,7 @@ def instrument(target: Target, symbol: str, exchange: str) -> Instrument:
     """The master-contract row for (symbol, exchange), or a 400 naming both."""
     found = cache_for(target.broker).by_symbol(symbol, exchange)
     if found is None and target.broker == "paper":  # analyzer mode needs no downloaded paper contract
-        row = target.plugin.orders.engine.lookup(symbol, exchange)
-        found = to_instrument(row) if row is not None else None
+        found = target.plugin.master_contract.lookup(symbol, exchange)
     if found is None:
         raise ApiError(400, f"Symbol '{symbol}' not found for exchange '{exchange}'")
     return found

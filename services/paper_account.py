@@ -5,12 +5,16 @@ PAPER_* settings (the capital it restores is PAPER_CAPITAL).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from broker.contract import Funds
-from broker.paper.engine import PaperEngine
 from services.brokers import registry
 
+if TYPE_CHECKING:   # the engine is reached through the registry's paper plugin, never imported for use
+    from broker.paper.engine import PaperEngine
 
-def paper_engine() -> PaperEngine:
+
+def paper_engine() -> "PaperEngine":
     return registry().get("paper").orders.engine
 
 

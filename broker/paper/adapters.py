@@ -213,3 +213,8 @@ class PaperMasterContract(MasterContractLoader):
         progress(f"{len(rows)} built-in paper instruments")
         for row in rows:
             yield to_instrument(row)
+
+    def lookup(self, symbol: str, exchange: str) -> Instrument | None:
+        """Today's instrument without a downloaded contract (analyzer mode needs none for paper)."""
+        row = self.engine.lookup(symbol, exchange)
+        return to_instrument(row) if row is not None else None

@@ -101,3 +101,26 @@ def test_app_start_survives_broken_plugins(make_app):
 def test_every_plugin_shipped_under_broker_loads():
     brokers = BrokerRegistry({}).discover(("broker",))
     assert {e.name: e.reason for e in brokers.list() if not e.available} == {}
+
+
+def test_the_app_and_the_proxy_import_no_broker_plugin_module():
+    """They reach brokers only through the registry (BrokerPlugin), so VALID_BROKERS decides for both."""
+    import ast
+
+    from utils.config import PROJECT_ROOT
+
+    plugins = {name for name, _ in find_plugin_modules(("broker",))} | {"_template"}
+    offenders = []
+    for folder in ("app.py", "services", "blueprints", "restx_api", "websocket_proxy", "cli", "database", "utils"):
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py")) if folder != "app.py" else [PROJECT_ROOT / folder]:
+            tree = ast.parse(path.read_text())
+            type_only = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
+                         and "TYPE_CHECKING" in ast.unparse(block.test) for node in ast.walk(block)}
+            for node in ast.walk(tree):
+                if id(node) in type_only:
+                    continue
+                names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                         else [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+                if any(name.split(".")[:2][-1] in plugins and name.startswith("broker.") for name in names):
+                    offenders.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}")
+    assert offenders == []
