@@ -34,11 +34,17 @@ def _int(digits: str) -> int | float:
     return int(digits) if len(digits) <= _MAX_INT_DIGITS else float(digits)
 
 
+_DECODER = json.JSONDecoder(parse_int=_int)   # built once: json.loads(..., parse_int=) builds one per call
+
+
 def loads(text: str | bytes) -> Any:
-    """json.loads with the limits above (raises ValueError: JSONDecodeError or JSONBodyError)."""
+    """json.loads with the limits above (raises ValueError: JSONDecodeError, UnicodeDecodeError for a body
+    that is not UTF-8, or JSONBodyError)."""
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if not isinstance(text, str):
+        text = text.decode("utf-8-sig" if text.startswith(b"\xef\xbb\xbf") else "utf-8")
     try:
-        value = json.loads(text, parse_int=_int)
+        value = _DECODER.decode(text)
     except RecursionError:
         raise JSONBodyError(f"JSON nested too deeply: at most {MAX_JSON_DEPTH} levels are accepted") from None
     if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _depth(value) > MAX_JSON_DEPTH:
