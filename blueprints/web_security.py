@@ -21,8 +21,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services import accounts
 
-NON_BROWSER_PREFIXES = ("/api/", "/strategy/webhook/", "/chartink/webhook/")
-_SESSIONLESS_PREFIXES = ("/api/v1/", "/strategy/webhook/", "/chartink/webhook/")   # /api/docs is a page
+NON_BROWSER_PREFIXES = ("/api/", "/strategy/webhook/", "/chartink/webhook/", "/postback/")
+_SESSIONLESS_PREFIXES = ("/api/v1/", "/strategy/webhook/", "/chartink/webhook/", "/postback/")   # /api/docs is a page
 _NO_SETUP_REDIRECT = NON_BROWSER_PREFIXES + ("/health", "/static/", "/setup")
 _UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 

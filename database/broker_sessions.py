@@ -51,3 +51,11 @@ def live_columns(user_id: int) -> Row | None:
 
 def for_user(user_id: int) -> BrokerConnection | None:
     return db.session.scalar(select(BrokerConnection).where(BrokerConnection.user_id == user_id))
+
+
+def users_of_account(broker: str, broker_user_id: str) -> list[int]:
+    """Our users whose connection to `broker` is the broker account `broker_user_id` (for postbacks)."""
+    if not broker_user_id:
+        return []
+    return list(db.session.scalars(select(BrokerConnection.user_id).where(
+        BrokerConnection.broker == broker, BrokerConnection.broker_user_id == broker_user_id)))

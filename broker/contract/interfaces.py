@@ -257,6 +257,9 @@ class BrokerPlugin:
     order_feed: OrderFeedFactory | None = None
     # GTT orders; the default adapter raises NotSupported (the capability map lists no GTT operation)
     gtt: GttAdapter = field(default_factory=GttAdapter)
+    # Brokers that POST order updates to the app (/postback/<name>): checks the payload's signature and
+    # returns (the broker's account id, the event); raises AuthError when the signature is wrong
+    postback: Callable[[Mapping[str, Any]], tuple[str, OrderEvent]] | None = None
     # the broker's error codes/messages → broker.errors types; required when manifest.live
     error_table: ErrorTable | None = None
 

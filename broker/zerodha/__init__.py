@@ -2,7 +2,8 @@
 
 Read top to bottom: client.py (the REST caller and its rate budgets), mapping.py (pure field
 translations and the error table), auth.py, orders.py, data.py (quotes, depth, history, funds),
-history.py, master_contract.py, ticker_decoder.py and streaming.py (the binary WebSocket ticker).
+history.py, master_contract.py, ticker_decoder.py and streaming.py (the binary WebSocket ticker),
+order_updates.py (order messages of the ticker and postbacks).
 
 Settings (declared in MANIFEST, listed by `flask --app app config check` and .env.sample):
 ZERODHA_API_KEY, ZERODHA_API_SECRET, ZERODHA_REDIRECT_URL (e.g. http://127.0.0.1:5000/zerodha/callback,
@@ -12,7 +13,8 @@ real addresses; tests point them at local fakes (tests/fakes/kite_server.py, kit
 """
 from __future__ import annotations
 
-from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Manifest, PluginConfig, SettingSpec
+from broker.contract import (BrokerPlugin, BrokerSession, CapabilityMap, Manifest, OrderEmit, PluginConfig,
+                             SettingSpec)
 from broker.http import BrokerHttp
 from broker.streaming import TickPublisher
 from broker.zerodha.auth import LOGIN_URL, ZerodhaAuth
@@ -21,6 +23,7 @@ from broker.zerodha.data import MAX_QUOTES_PER_CALL, ZerodhaData, ZerodhaFunds
 from broker.zerodha.history import KITE_INTERVALS
 from broker.zerodha.mapping import ERROR_TABLE, UNIFIED_EXCHANGES
 from broker.zerodha.master_contract import ZerodhaMasterContract
+from broker.zerodha.order_updates import KiteOrderFeed, PostbackVerifier
 from broker.zerodha.orders import SymbolNames, ZerodhaOrders
 from broker.zerodha.streaming import MAX_INSTRUMENTS_PER_CONNECTION, TICKER_URL, TickerCredentials, ZerodhaStreaming
 from utils import setting_types
@@ -59,6 +62,7 @@ CAPABILITIES = CapabilityMap(
     symbols_per_connection=MAX_INSTRUMENTS_PER_CONNECTION,
     max_streaming_connections=3,
     amo=True,
+    order_updates="push",   # the ticker's order messages (order_updates.py); postbacks too, at /postback/zerodha
     rate_limits=RATE_LIMITS,
     extras={"market_protection": "automatic (-1) on MARKET and SL-M orders",
             "session_expiry": "06:00 IST daily"},
@@ -77,14 +81,27 @@ def feed_factory(config: PluginConfig):  # noqa: ANN201  (FeedFactory)
     return feed
 
 
+def order_feed_factory(config: PluginConfig, orders: ZerodhaOrders):  # noqa: ANN201  (OrderFeedFactory)
+    """BrokerPlugin.order_feed: the order messages of a ticker connection of the user's own."""
+    api_key, ticker_url = config.get("ZERODHA_API_KEY", ""), config.get("ZERODHA_TICKER_URL") or TICKER_URL
+
+    def order_feed(session: BrokerSession, emit: OrderEmit) -> KiteOrderFeed:
+        if not session.auth_token:
+            raise ValueError("Zerodha order updates need the access token of a live broker session")
+        return KiteOrderFeed(TickerCredentials(api_key, session.auth_token, ticker_url), orders, emit)
+    return order_feed
+
+
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
     http = config.http or BrokerHttp("zerodha", rate_limiter=config.rate_limiter)
     client = KiteClient(http, config.get("ZERODHA_API_KEY", ""), base_url=config.get("ZERODHA_API_URL") or API_URL)
+    orders = ZerodhaOrders(client, SymbolNames(config.symbols))
     return BrokerPlugin(
         manifest=MANIFEST, capabilities=CAPABILITIES,
         auth=ZerodhaAuth(client, config.get("ZERODHA_API_SECRET", ""),
                          login_base=config.get("ZERODHA_LOGIN_URL") or LOGIN_URL),
-        orders=ZerodhaOrders(client, SymbolNames(config.symbols)),
-        data=ZerodhaData(client), funds=ZerodhaFunds(client),
+        orders=orders, data=ZerodhaData(client), funds=ZerodhaFunds(client),
         master_contract=ZerodhaMasterContract(client),
-        feed=feed_factory(config), error_table=ERROR_TABLE)
+        feed=feed_factory(config), error_table=ERROR_TABLE,
+        order_feed=order_feed_factory(config, orders),
+        postback=PostbackVerifier(orders, config.get("ZERODHA_API_SECRET", "")))

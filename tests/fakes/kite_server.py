@@ -20,7 +20,7 @@ import hashlib
 import itertools
 import threading
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.serving import make_server
@@ -78,6 +78,10 @@ class KiteServer:
         self.live_positions = live_positions
         self.requests: list[SeenRequest] = []
         self.orders: dict[str, dict[str, Any]] = {}       # orders placed through this server
+        # told of every change of an order placed here, with the postback payload Kite would send
+        # (the fake ticker's push_order is one: Kite sends the same payload on the ticker)
+        self.order_listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.kite_user_id = kite_json("generate_session.json")["data"]["user_id"]   # the logged-in account
         self.trades: list[dict[str, Any]] = []
         self._failures: list[Failure] = []
         self.known = _known_instruments()
@@ -115,6 +119,19 @@ class KiteServer:
 
     def checksum(self, request_token: str = REQUEST_TOKEN) -> str:
         return hashlib.sha256((self.api_key + request_token + self.api_secret).encode()).hexdigest()
+
+    def postback_payload(self, order: dict[str, Any]) -> dict[str, Any]:
+        """What Kite POSTs to the postback URL for `order` (and sends on the ticker): the order's fields,
+        the account, and checksum = SHA-256(order_id + order_timestamp + api_secret)."""
+        signed = f"{order['order_id']}{order['order_timestamp']}{self.api_secret}"
+        return {**copy.deepcopy(order), "user_id": self.kite_user_id, "app_id": 1234,
+                "unfilled_quantity": order.get("pending_quantity", 0),
+                "checksum": hashlib.sha256(signed.encode()).hexdigest()}
+
+    def _announce(self, order: dict[str, Any]) -> None:
+        payload = self.postback_payload(order)
+        for listener in list(self.order_listeners):
+            listener(payload)
 
     # ------------------------------------------------------------------ the app
     def _build_app(self) -> Flask:
@@ -225,6 +242,7 @@ class KiteServer:
             order["status"] = "TRIGGER PENDING"
         with self._lock:
             self.orders[order_id] = order
+        self._announce(order)
         return _ok({"order_id": order_id})
 
     def _fill(self, order: dict[str, Any], price: float) -> None:
@@ -263,12 +281,14 @@ class KiteServer:
             order.update(order_type=order_type, modified=True, pending_quantity=order["quantity"])
             if order_type == "MARKET" and variety != "amo":
                 self._fill(order, self.ltp)
+        self._announce(order)
         return _ok({"order_id": order_id})
 
     def _cancel(self, variety: str, order_id: str) -> Response:
         with self._lock:
             order = self._working(variety, order_id)
             order.update(status="CANCELLED", cancelled_quantity=order["pending_quantity"], pending_quantity=0)
+        self._announce(order)
         return _ok({"order_id": order_id})
 
     def _order_book(self) -> Response:

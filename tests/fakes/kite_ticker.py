@@ -7,7 +7,9 @@ INFY (408065) the recorded `ticker_full.packet` / `ticker_quote.packet` byte for
 8 bytes), for any other token a packet built with the encoder; a 1-byte heartbeat each second. More
 instruments than `max_instruments` on one connection gets a text error message and the excess ignored.
 The server can be killed and restarted on the same port, or frozen (open but silent), like the generic
-fake feed it extends (tests/websocket_proxy/fake_broker.py).
+fake feed it extends (tests/websocket_proxy/fake_broker.py). Order updates: `push_order(payload)` sends
+`{"type": "order", "data": payload}` as a text message on every open connection, as Kite does on each of
+the user's connections (connect it to the fake REST server: `kite.order_listeners.append(ticker.push_order)`).
 """
 from __future__ import annotations
 
@@ -90,6 +92,18 @@ class KiteTickerServer(FakeBrokerServer):
             for token in tokens:
                 if token in modes:
                     modes[token] = mode
+
+    def push_order(self, payload: dict[str, Any]) -> None:
+        """An order update on every open connection (from any thread)."""
+        text = json.dumps({"type": "order", "data": payload})
+
+        async def send() -> None:
+            for conn in list(self._live):
+                try:
+                    await conn.send(text)
+                except Exception:  # a connection closing meanwhile
+                    pass
+        self._call(send())
 
     def packet(self, token: int, mode: str) -> bytes:
         if token == INFY:

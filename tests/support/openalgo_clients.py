@@ -105,11 +105,16 @@ class RemoteApi:
 
 
 def _revive(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"__dataframe__"}:
+    """DataFrames (history) come back as DataFrames, with their index, its name and its time zone."""
+    if isinstance(value, dict) and "__dataframe__" in value:
         import pandas as pd
 
         split = value["__dataframe__"]
-        return pd.DataFrame(split["data"], columns=split["columns"])
+        index = pd.Index(split["index"], name=value["index_name"])
+        if value["index_tz"]:
+            index = pd.DatetimeIndex(pd.to_datetime(split["index"], utc=True), name=value["index_name"])
+            index = index.tz_convert(value["index_tz"])
+        return pd.DataFrame(split["data"], columns=split["columns"], index=index)
     return value
 
 

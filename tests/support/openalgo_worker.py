@@ -18,8 +18,10 @@ CALLBACK = "__callback__"
 
 def _plain(value):  # noqa: ANN001, ANN202
     if hasattr(value, "to_dict") and hasattr(value, "columns"):   # a pandas DataFrame
-        frame = value.reset_index()
-        return {"__dataframe__": json.loads(frame.to_json(orient="split", date_format="iso"))}
+        index = value.index
+        tz = str(getattr(index, "tz", "") or "")
+        return {"__dataframe__": json.loads(value.to_json(orient="split", date_format="iso", date_unit="s")),
+                "index_name": index.name, "index_tz": tz}
     return value
 
 

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,13 +17,13 @@ from typing import Any, Iterator
 
 import pytest
 import requests
-from openalgo import api
 
 from tests.api.server import Server, flask_cli
 from tests.fakes.kite_server import API_KEY, API_SECRET, REQUEST_TOKEN, KiteServer
 from tests.fakes.kite_ticker import KiteTickerServer
 from tests.foundation.test_server import _env_file
 from tests.support.net import free_port, wait_for_http
+from tests.support.openalgo_clients import CALLBACK, V2, ClientVersion
 from tests.websocket_proxy.conftest import wait_until
 from utils.config import PROJECT_ROOT
 
@@ -57,8 +58,8 @@ class Setup:
     zerodha_key: str
     paper_key: str
 
-    def client(self, key: str):  # noqa: ANN201
-        return api(api_key=key, host=self.server.host, ws_url=self.ws_url)
+    def client(self, key: str, version: ClientVersion):  # noqa: ANN201
+        return version.api(api_key=key, host=self.server.host, ws_url=self.ws_url)
 
     def connect_zerodha(self) -> str:
         """The callback's work: exchange the request token for a session, then load the instrument list."""
@@ -82,6 +83,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     tmp = tmp_path_factory.mktemp("zerodha_acceptance")
     kite = KiteServer().__enter__()
     ticker = KiteTickerServer(interval=0.1)
+    kite.order_listeners.append(ticker.push_order)   # Kite announces order changes on the ticker
     port, ws_port = free_port(), free_port()
     env_file = _env_file(tmp, port, ORDER_RATE_LIMIT="'10000 per second'", API_RATE_LIMIT="'10000 per second'",
                          VALID_BROKERS="zerodha", BROKER_API_KEY=API_KEY, BROKER_API_SECRET=API_SECRET,
@@ -124,11 +126,12 @@ def same_shape(zerodha: dict, paper: dict) -> None:
 
 
 # ------------------------------------------------------------------------------------------- tests
-def test_orders_and_books_have_the_paper_brokers_shapes(setup: Setup):
-    zerodha, paper = setup.client(setup.zerodha_key), setup.client(setup.paper_key)
+def test_orders_and_books_have_the_paper_brokers_shapes(setup: Setup, openalgo_client: ClientVersion):
+    zerodha, paper = setup.client(setup.zerodha_key, openalgo_client), setup.client(setup.paper_key, openalgo_client)
+    before = len(setup.kite.requests_to("/orders/", "POST"))
     placed = {name: client.placeorder(**ORDER) for name, client in (("zerodha", zerodha), ("paper", paper))}
     same_shape(placed["zerodha"], placed["paper"])
-    [sent] = setup.kite.requests_to("/orders/", "POST")
+    [sent] = setup.kite.requests_to("/orders/", "POST")[before:]
     assert (sent.form["tradingsymbol"], sent.form["transaction_type"], sent.form["quantity"]) == (SYMBOL, "BUY", "1")
     assert sent.form["order_type"] == "MARKET" and sent.form["market_protection"] == "-1"
     assert placed["zerodha"]["orderid"] in setup.kite.orders
@@ -148,8 +151,9 @@ def test_orders_and_books_have_the_paper_brokers_shapes(setup: Setup):
     assert float(funds["data"]["availablecash"]) > 0
 
 
-def test_market_data_has_the_paper_brokers_shapes(setup: Setup):
-    zerodha, paper = setup.client(setup.zerodha_key), setup.client(setup.paper_key)
+def test_market_data_has_the_paper_brokers_shapes(setup: Setup, openalgo_client: ClientVersion):
+    zerodha, paper = setup.client(setup.zerodha_key, openalgo_client), setup.client(setup.paper_key, openalgo_client)
+    fetched_before = len(setup.kite.requests_to(f"/instruments/historical/{TOKEN}/5minute"))
     quote = zerodha.quotes(symbol=SYMBOL, exchange="NSE")
     same_shape(quote, paper.quotes(symbol=SYMBOL, exchange="NSE"))
     assert quote["data"]["ltp"] > 0 and setup.kite.requests_to("/quote", "GET")[-1].args["i"] == [f"NSE:{SYMBOL}"]
@@ -162,14 +166,14 @@ def test_market_data_has_the_paper_brokers_shapes(setup: Setup):
     assert list(candles.columns) == list(paper_candles.columns) and len(candles) > 0
     assert str(candles.index.tz) == str(paper_candles.index.tz) == "Asia/Kolkata"
     assert all((t.hour, t.minute) == (9, 15) for t in candles.index)      # the fake's one bar a weekday
-    [fetched] = setup.kite.requests_to(f"/instruments/historical/{TOKEN}/5minute")
+    [fetched] = setup.kite.requests_to(f"/instruments/historical/{TOKEN}/5minute")[fetched_before:]
     assert fetched.args["from"][0].startswith(str(end - timedelta(days=6)))
 
 
-def test_subscribe_quote_streams_the_kite_ticker(setup: Setup):
+def test_subscribe_quote_streams_the_kite_ticker(setup: Setup, openalgo_client: ClientVersion):
     shapes = {}
     for name, key in (("zerodha", setup.zerodha_key), ("paper", setup.paper_key)):
-        client = setup.client(key)
+        client = setup.client(key, openalgo_client)
         assert client.connect() is True
         try:
             assert client.subscribe_quote([{"exchange": "NSE", "symbol": SYMBOL}])
@@ -185,8 +189,8 @@ def test_subscribe_quote_streams_the_kite_ticker(setup: Setup):
     assert any(m.get("a") == "subscribe" and str(TOKEN) in json.dumps(m) for m in setup.ticker.messages)
 
 
-def test_token_rejected_mid_day_is_one_call_then_broker_session_expired(setup: Setup):
-    zerodha = setup.client(setup.zerodha_key)
+def test_token_rejected_mid_day_is_one_call_then_broker_session_expired(setup: Setup, openalgo_client: ClientVersion):
+    zerodha = setup.client(setup.zerodha_key, openalgo_client)
     try:
         setup.kite.expire_token()
         before = len(setup.kite.requests)
@@ -209,8 +213,8 @@ def test_token_rejected_mid_day_is_one_call_then_broker_session_expired(setup: S
     assert zerodha.funds()["status"] == "success"
 
 
-def test_token_rejected_on_a_quote_marks_the_session_expired_too(setup: Setup):
-    zerodha = setup.client(setup.zerodha_key)
+def test_token_rejected_on_a_quote_marks_the_session_expired_too(setup: Setup, openalgo_client: ClientVersion):
+    zerodha = setup.client(setup.zerodha_key, openalgo_client)
     try:
         setup.kite.expire_token()
         before = len(setup.kite.requests)
@@ -222,3 +226,30 @@ def test_token_rejected_on_a_quote_marks_the_session_expired_too(setup: Setup):
         assert again["code"] == 403 and len(setup.kite.requests) == before + 1
     finally:
         assert setup.connect_zerodha().startswith("success")
+
+
+def test_kite_order_updates_reach_the_subscribed_client(setup: Setup):
+    """The ticker's order message and a postback (the same change, as Kite sends both) each reach a 2.x
+    client subscribed to order updates; a forged postback is refused."""
+    version = ClientVersion(V2)   # subscribe_orders exists in the 2.x client only
+    try:
+        client = setup.client(setup.zerodha_key, version)
+        assert client.connect() is True and client.subscribe_orders(on_order_update=CALLBACK) is True
+        time.sleep(0.5)   # the proxy's upstream order connection to the ticker opens
+        client.events()
+        orderid = client.placeorder(**{**ORDER, "price_type": "LIMIT", "price": "1.5"})["orderid"]
+        pushed = client.wait_for_events(lambda seen: any(e[1].get("orderid") == orderid for e in seen), 5.0)
+        [update] = [e[1] for e in pushed if e[1].get("orderid") == orderid][:1]
+        assert (update["type"], update["order_status"], update["symbol"], update["broker"]) == \
+            ("order_update", "open", SYMBOL, "zerodha")
+
+        payload = setup.kite.postback_payload({**setup.kite.orders[orderid], "status": "CANCELLED"})
+        answer = requests.post(f"{setup.server.host}/postback/zerodha", json=payload, timeout=10)
+        assert answer.status_code == 200 and answer.json()["delivered"] == 1, answer.text
+        got = client.wait_for_events(lambda seen: any(e[1].get("order_status") == "cancelled" for e in seen), 5.0)
+        assert [e[1]["orderid"] for e in got if e[1].get("order_status") == "cancelled"] == [orderid]
+        forged = requests.post(f"{setup.server.host}/postback/zerodha", json={**payload, "checksum": "0" * 64}, timeout=10)
+        assert forged.status_code == 403
+        client.disconnect()
+    finally:
+        version.close()
