@@ -3,7 +3,9 @@
 does (client id and an access token, checked at Dhan, then the scrip master download), another is on the
 paper broker; the public `openalgo` client sees the same shapes from both, quotes stream from Dhan's
 binary feed, order changes are pushed from Dhan's order-update stream, and a token Dhan rejects mid-day
-is one broker call, a clear "broker session expired" 403, and the session marked expired."""
+is one broker call, a clear "broker session expired" 403, and the session marked expired. The same
+script runs with both public client versions (1.0.47 and 2.0.5), and the 2.x client's subscribe_orders
+receives Dhan's pushes."""
 from __future__ import annotations
 
 import json
@@ -24,6 +26,7 @@ from tests.brokers.zerodha.test_acceptance import _user, same_shape, shape
 from tests.fakes.dhan import ACCESS_TOKEN, CLIENT_ID, DhanFeedServer, DhanServer, OrderUpdateServer
 from tests.foundation.test_server import _env_file
 from tests.support.net import free_port, wait_for_http
+from tests.support.openalgo_clients import CALLBACK, V2, ClientVersion
 from tests.websocket_proxy.conftest import wait_until
 from utils.config import PROJECT_ROOT
 
@@ -204,3 +207,44 @@ def test_token_rejected_mid_day_is_one_call_then_broker_session_expired(setup: S
         setup.dhan.renew_token()                          # a fresh token from web.dhan.co: the next day's routine
         assert setup.connect_dhan().startswith("success")
     assert dhan.funds()["status"] == "success"
+
+
+# ------------------------------------------------------------------- both public clients (1.0.47 and 2.0.5)
+def test_a_script_runs_unchanged_with_each_client_version(setup: Setup, openalgo_client: ClientVersion):
+    client = openalgo_client.api(api_key=setup.dhan_key, host=setup.server.host, ws_url=setup.ws_url)
+    placed = client.placeorder(**ORDER)
+    assert placed["status"] == "success", placed
+    status = client.orderstatus(order_id=placed["orderid"], strategy="accept")
+    assert status["data"]["symbol"] == SYMBOL and status["data"]["order_status"] in ("complete", "open")
+    assert placed["orderid"] in {o["orderid"] for o in client.orderbook()["data"]["orders"]}
+    assert client.tradebook()["status"] == client.positionbook()["status"] == "success"
+    assert float(client.funds()["data"]["availablecash"]) == 98440.0
+    assert client.quotes(symbol=SYMBOL, exchange="NSE")["data"]["ltp"] == setup.dhan.ltp
+    end = date.today() - timedelta(days=1)
+    candles = client.history(symbol=SYMBOL, exchange="NSE", interval="5m", start_date=str(end - timedelta(days=6)),
+                             end_date=str(end))
+    assert not isinstance(candles, dict) and len(candles) > 0, candles
+    assert client.connect() is True
+    try:
+        assert client.subscribe_quote([{"exchange": "NSE", "symbol": SYMBOL}])
+        assert wait_until(lambda: client.get_quotes().get("quote", {}).get("NSE", {}).get(SYMBOL, {}).get("ltp"),
+                          timeout=15), openalgo_client.version
+    finally:
+        client.disconnect()
+
+
+def test_the_2x_clients_subscribe_orders_gets_dhans_pushes(setup: Setup):
+    version = ClientVersion(V2)
+    try:
+        client = version.api(api_key=setup.dhan_key, host=setup.server.host, ws_url=setup.ws_url)
+        assert client.connect() is True
+        assert client.subscribe_orders(on_order_update=CALLBACK) is True
+        assert wait_until(lambda: setup.orders.listeners >= 1, timeout=15)
+        placed = client.placeorder(**{**ORDER, "price_type": "LIMIT", "price": setup.dhan.ltp - 10})
+        seen = client.wait_for_events(lambda events: any(
+            e[0] == "on_order_update" and e[1].get("orderid") == placed["orderid"] for e in events), timeout=15)
+        client.disconnect()
+    finally:
+        version.close()
+    update = [e[1] for e in seen if e[0] == "on_order_update" and e[1].get("orderid") == placed["orderid"]][-1]
+    assert (update["symbol"], update["broker"], update["order_status"]) == (SYMBOL, "dhan", "open")
