@@ -6,10 +6,13 @@ V3"), everything else to `api.upstox.com`. Answers are `{"status": "success", "d
 `{"status": "error", "errors": [{"error_code": "UDAPI...", "message": ...}]}` and leave this module as
 the unified tree through the plugin's error table (mapping.py): UDAPI100050 becomes TokenExpired, which
 the services turn into "broker session expired". A 429 becomes RateLimited at once: nothing here retries
-in a loop; the app's HTTP session retries only safe calls, never an order.
+in a loop; the app's HTTP session retries only safe calls, never an order. After a 429 the call family
+(bucket) cools down for `retry_after` seconds: calls in it meanwhile fail fast with RateLimited instead
+of adding to the storm (Upstox warns that exceeding its limits may suspend access).
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Mapping
 
 import requests
@@ -29,6 +32,7 @@ ORDER_URL = "https://api-hft.upstox.com"
 # API 50/second (500/minute, 2000/30 minutes). The "quotes" bucket carries books, funds and quotes.
 RATE_LIMITS = {"orders": "10/second", "quotes": "50/second", "history": "50/second"}
 READS = "quotes"
+COOL_DOWN_SECONDS = 1.0        # Upstox sends no Retry-After
 
 
 class UpstoxClient:
@@ -39,6 +43,7 @@ class UpstoxClient:
         self.http = http
         self.api_url = api_url.rstrip("/")
         self.order_url = order_url.rstrip("/")
+        self._cool_until: dict[str, float] = {}     # bucket → monotonic time its 429 cool-down ends
 
     @staticmethod
     def headers(session: BrokerSession | None) -> dict[str, str]:
@@ -53,13 +58,18 @@ class UpstoxClient:
         """Perform one call and return its `data` (the whole body when there is none); raises a unified
         BrokerError on any failure."""
         url = (self.order_url if order_host else self.api_url) + path
+        waiting = self._cool_until.get(bucket, 0.0) - time.monotonic()
+        if waiting > 0:
+            raise RateLimited("Upstox throttled this kind of request a moment ago (UDAPI10005); try again shortly",
+                              broker=BROKER, code="UDAPI10005", retry_after=waiting)
         try:
             response = self.http.request(method, url, bucket=bucket, params=params, json=json, data=form,
                                          headers=self.headers(session))
-        except RateLimited as exc:     # Upstox sends no Retry-After; its body names UDAPI10005
+        except RateLimited as exc:     # its body names UDAPI10005
+            pause = exc.retry_after or COOL_DOWN_SECONDS
+            self._cool_until[bucket] = time.monotonic() + pause
             raise RateLimited("Upstox is throttling requests (UDAPI10005); slow down and try again",
-                              broker=BROKER, code="UDAPI10005", retry_after=exc.retry_after or 1.0,
-                              raw=exc.raw) from None
+                              broker=BROKER, code="UDAPI10005", retry_after=pause, raw=exc.raw) from None
         body = self._json(response)
         if response.status_code >= 400 or body.get("status") == "error":
             raise self._error(response, body)

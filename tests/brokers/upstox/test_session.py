@@ -62,13 +62,15 @@ def test_an_expired_token_mid_day_is_token_expired_on_every_call_family(upstox, 
         assert caught.value.code == "UDAPI100050" and caught.value.http_status == 403
 
 
-def test_429_is_rate_limited_at_once_and_an_order_is_never_retried(upstox, plugin, session):
-    upstox.fail_next(429, "UDAPI10005", "Too Many Request Sent", times=5)
-    with pytest.raises(RateLimited) as caught:
-        plugin.orders.place_order(session, OrderRequest(instrument=SBIN, action="BUY", quantity=1))
-    assert caught.value.retry_after and caught.value.code == "UDAPI10005"
-    assert len(upstox.requests_to("/v3/order/place")) == 1
+def test_a_429_storm_is_one_request_then_a_cool_down_without_asking_upstox(upstox, plugin, session):
+    upstox.fail_next(429, "UDAPI10005", "Too Many Request Sent", times=50, paths=("/v3/order/place",))
+    for _ in range(5):
+        with pytest.raises(RateLimited) as caught:
+            plugin.orders.place_order(session, OrderRequest(instrument=SBIN, action="BUY", quantity=1))
+        assert caught.value.retry_after and caught.value.code == "UDAPI10005"
+    assert len(upstox.requests_to("/v3/order/place")) == 1          # never retried, the rest refused here
     assert not [o for o in upstox.orders if o.startswith("2501")]
+    assert plugin.orders.order_book(session)                        # other call families are not held up
 
 
 def test_5xx_and_a_body_that_is_not_json_are_broker_unavailable(upstox, plugin, session):
