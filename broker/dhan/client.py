@@ -25,11 +25,15 @@ log = get_logger("broker.dhan")
 
 API_URL = "https://api.dhan.co/v2"
 SCRIP_MASTER_URL = "https://images.dhan.co/api-data/api-scrip-master.csv"
-# DhanHQ v2 rate limits per second (docs, "Rate Limit"): Order APIs 25 (also 250/min, 1000/h,
-# 7000/day), Data APIs 5, Quote APIs 1, Non-trading APIs 20. Books, positions and funds share the
-# "orders" bucket, so it gets the lower of the two: never a 429 from Dhan.
-RATE_LIMITS = {"orders": "20/second", "quotes": "1/second", "history": "5/second"}
+# DhanHQ v2 rate limits (docs, "Rate Limit"): Order APIs 25/s, 250/min, 1000/h, 7000/day; Data APIs
+# (charts) 5/s; Quote APIs 1/s; Non-trading APIs (books, positions, funds, margin) 20/s. The "orders"
+# bucket carries the 25/s every order or read call shares; order writes also take the per-minute, hour
+# and day budgets of their family, reads the 20/s of theirs, so Dhan never answers 429 (or blocks).
+RATE_LIMITS = {"orders": "25/second", "quotes": "1/second", "history": "5/second"}
 READS = "orders"
+ORDER_API_LIMITS = ("250/minute", "1000/hour", "7000/day")
+NON_TRADING_LIMIT = "20/second"
+_ORDER_PATHS = ("/orders", "/forever")
 
 
 class DhanClient:
@@ -52,9 +56,10 @@ class DhanClient:
     def call(self, method: str, path: str, session: BrokerSession | None, *, bucket: str = READS,
              json: Any = None, headers: Mapping[str, str] | None = None) -> Any:
         """Perform one call and return its JSON answer; raises a unified BrokerError on any failure."""
+        account = session.broker_user_id if session else ""
+        self._take_family_limits(method, path, bucket, account)
         response = self.http.request(method, self.base_url + path, bucket=bucket, json=json,
-                                     headers={**self.headers(session), **(headers or {})},
-                                     account=session.broker_user_id if session else "")
+                                     headers={**self.headers(session), **(headers or {})}, account=account)
         if not response.content.strip() and response.status_code < 400:
             return None
         try:
@@ -66,6 +71,16 @@ class DhanClient:
         if response.status_code >= 400 or code:
             raise self._error(response, code, message, body)
         return body
+
+    def _take_family_limits(self, method: str, path: str, bucket: str, account: str) -> None:
+        limiter = self.http.rate_limiter
+        if limiter is None or bucket != READS:
+            return
+        if method != "GET" and path.startswith(_ORDER_PATHS):
+            for limit in ORDER_API_LIMITS:
+                limiter.acquire_limit("order_api", limit, account)
+        else:
+            limiter.acquire_limit("non_trading", NON_TRADING_LIMIT, account)
 
     def text(self, url: str) -> str:
         """A public CSV file (the scrip master): no session headers."""

@@ -6,8 +6,11 @@ import time
 import pytest
 
 from broker.contract import OrderRequest
+from broker.dhan.client import RATE_LIMITS
 from broker.errors import (BrokerUnavailable, InsufficientFunds, InvalidOrder, NetworkError, RateLimited,
                            TokenExpired)
+from broker.rate_limit import RateLimiter
+from tests.brokers.dhan.conftest import MARKET_OPEN, make_plugin
 
 
 def _buy(instruments, **fields):
@@ -69,3 +72,41 @@ def test_a_slow_answer_times_out(plugin, session, dhan, instruments):
     with pytest.raises(NetworkError):
         plugin.orders.place_order(session, _buy(instruments))
     assert time.monotonic() - started < 2.4
+
+
+class _CountingLimiter(RateLimiter):
+    """The real limiter, also noting which endpoint-family budgets each call took."""
+
+    def __init__(self) -> None:
+        super().__init__("dhan", RATE_LIMITS)
+        self.families: list[tuple[str, str]] = []
+
+    def acquire_limit(self, family: str, limit: str, account: str = "") -> float:
+        self.families.append((family, limit))
+        return super().acquire_limit(family, limit, account)
+
+
+def test_order_writes_and_reads_take_their_documented_family_budgets(dhan, session, instruments):
+    limiter = _CountingLimiter()
+    plugin = make_plugin(dhan)
+    plugin.orders.client.http.rate_limiter = limiter
+    plugin.orders.clock = lambda: MARKET_OPEN
+    plugin.orders.place_order(session, _buy(instruments))
+    assert limiter.families == [("order_api", "250/minute"), ("order_api", "1000/hour"), ("order_api", "7000/day")]
+    limiter.families.clear()
+    plugin.orders.order_book(session)
+    plugin.data.quote(session, instruments[("NSE", "TCS")])
+    assert limiter.families == [("non_trading", "20/second")]     # quotes have their own 1/s bucket only
+    assert limiter.budgets["orders"].amount == 25 and limiter.budgets["quotes"].amount == 1
+
+
+def test_the_per_minute_order_budget_is_never_exceeded(dhan, session, instruments):
+    limiter = RateLimiter("dhan", RATE_LIMITS, max_wait=0.2)
+    plugin = make_plugin(dhan)
+    plugin.orders.client.http.rate_limiter = limiter
+    plugin.orders.clock = lambda: MARKET_OPEN
+    for _ in range(250):
+        limiter.acquire_limit("order_api", "250/minute", session.broker_user_id)     # the minute's budget, spent
+    with pytest.raises(RateLimited, match="order_api"):
+        plugin.orders.place_order(session, _buy(instruments))
+    assert not dhan.requests_to("/v2/orders", "POST")
