@@ -10,8 +10,8 @@ from blueprints.forms import ConfirmForm, PasswordChangeForm, RegenerateKeyForm,
 from blueprints.web_session import login_required
 from database import users
 from services import accounts, api_keys, audit, totp
-from services.passwords import PasswordPolicyError
 from services.session_expiry import IST
+from utils.errors import DomainError
 
 bp = Blueprint("account", __name__)
 _PENDING_TOTP = "totp_pending"  # encrypted candidate seed during enrollment
@@ -43,7 +43,7 @@ def change_password():
         return _profile_page(password_form=form, status=400)
     try:
         user = accounts.change_password(web_session.current_user().id, form.old_password.data, form.new_password.data)
-    except (accounts.AccountError, PasswordPolicyError) as exc:
+    except DomainError as exc:
         return _profile_page(password_form=form, error=str(exc), status=400)
     web_session.start(user)  # this browser stays signed in; the others are signed out
     flash("Password changed. Other browsers were signed out.")

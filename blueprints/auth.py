@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from blueprints import web_session
 from blueprints.forms import ConfirmForm, LoginForm, ResetPasswordForm, SetupForm
 from services import accounts
-from services.passwords import PasswordPolicyError
 from utils import limiter
+from utils.errors import DomainError
 
 bp = Blueprint("auth", __name__)
 
@@ -21,7 +21,7 @@ def setup():
     if form.validate_on_submit():
         try:
             accounts.create_user(form.username.data, form.email.data, form.password.data, admin=True)
-        except (accounts.AccountError, PasswordPolicyError) as exc:
+        except DomainError as exc:
             error = str(exc)
         else:
             flash("Admin account created. Sign in to continue.")
@@ -68,7 +68,7 @@ def reset_password():
         if form.validate_on_submit():
             try:
                 accounts.reset_password_with_totp(form.username.data, form.code.data, form.new_password.data)
-            except (accounts.AccountError, PasswordPolicyError) as exc:
+            except DomainError as exc:
                 error = str(exc)
             else:
                 flash("Password changed. Sign in with the new password.")

@@ -15,11 +15,12 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from marshmallow import Schema
 
 from blueprints import web_session
+from blueprints.errors import json_errors
 from blueprints.web_session import login_required
 from restx_api.parsing import parse
 from restx_api.schemas.orders import ModifyOrderSchema, OpenPositionSchema, OrderIdSchema, StrategyOnlySchema
 from services import books_view, orders, positions, smart_order
-from utils.responses import ApiError
+from utils.errors import InvalidInput
 
 bp = Blueprint("books", __name__)
 DASHBOARD_STRATEGY = "dashboard"
@@ -64,33 +65,27 @@ def holdings():
 
 @bp.get("/<any(orderbook, tradebook, positions, holdings):book>/data")
 @login_required
+@json_errors
 def data(book: str):
-    body, status = books_view.load(_user_id(), book, _filters())
-    return jsonify(body), status
+    return jsonify(books_view.load(_user_id(), book, _filters()))
 
 
 @bp.get("/<any(orderbook, tradebook, positions, holdings):book>/export.csv")
 @login_required
+@json_errors
 def export(book: str):
-    body, status = books_view.load(_user_id(), book, _filters())
-    if status != 200:
-        return jsonify(body), status
+    body = books_view.load(_user_id(), book, _filters())
     return Response(books_view.to_csv(book, body["data"]["rows"]), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{book}.csv"'})
 
 
 # ------------------------------------------------------------------------------------------ actions
-def _act(schema: Schema, service: Callable[[int, dict[str, Any]], tuple[dict[str, Any], int]],
-         **defaults: Any):
+@json_errors
+def _act(schema: Schema, service: Callable[[int, dict[str, Any]], dict[str, Any]], **defaults: Any):
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        return jsonify({"status": "error", "message": "Request body must be a JSON object"}), 400
-    try:
-        data = parse(schema, {**defaults, **payload})
-    except ApiError as exc:
-        return jsonify({"status": "error", "message": exc.message, **exc.extra}), exc.status
-    body, status = service(_user_id(), data)
-    return jsonify(body), status
+        raise InvalidInput("Request body must be a JSON object")
+    return jsonify(service(_user_id(), parse(schema, {**defaults, **payload})))
 
 
 def _schema(cls: type[Schema]) -> Schema:

@@ -14,9 +14,9 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from blueprints import web_session
 from blueprints.web_session import login_required
-from broker.errors import BrokerError
 from services import api_keys, market_data, symbols
-from services.request_errors import RequestError
+from utils.errors import DomainError
+from utils.responses import domain_error_response
 from utils.constants import EXCHANGES
 from utils.market_calendar import now_ist
 from utils.net import port_open
@@ -29,9 +29,8 @@ _DAYS = {"1m": 3, "5m": 10, "15m": 20, "1h": 60, "D": 365}
 def _answer(call: Callable[[], dict[str, Any]]):
     try:
         return jsonify(call())
-    except (RequestError, BrokerError) as exc:
-        status = getattr(exc, "status", None) or getattr(exc, "http_status", 500)
-        return jsonify({"status": "error", "message": exc.message}), status
+    except DomainError as exc:
+        return domain_error_response(exc)
 
 
 def _user_id() -> int:
@@ -60,7 +59,7 @@ def symbol_page(exchange: str, symbol: str):
     """An unknown pair (or no broker) gets the page with the reason instead of a chart."""
     try:
         info, problem = symbols.symbol_info(_user_id(), symbol, exchange)["data"], None
-    except (RequestError, BrokerError) as exc:
+    except DomainError as exc:
         info, problem = None, exc.message
     return render_template("market/symbol.html", exchange=exchange, symbol=symbol, intervals=CHART_INTERVALS,
                            info=info, problem=problem, feed_url=_feed_url() if info else None)

@@ -14,9 +14,9 @@ from blueprints import web_session
 from blueprints.forms import ConfirmForm
 from blueprints.strategy_forms import CsvForm, EditStrategyForm, MappingForm, ScriptForm, StrategyForm
 from blueprints.web_session import login_required
-from broker.errors import BrokerError
 from services import hosted_strategies, strategies, strategy_alerts, symbols
-from services.request_errors import RequestError
+from utils.errors import DomainError, NotFound
+from utils.responses import domain_error_response, http_status_of
 from utils.config import PROJECT_ROOT
 
 bp = Blueprint("strategies", __name__, url_prefix="/strategy")
@@ -48,8 +48,8 @@ def create():
         return index(form, "Check the fields below.", 400)
     try:
         made = strategies.create(_user_id(), **{name: form[name].data for name in _FIELDS})
-    except RequestError as exc:
-        return index(form, exc.message, 400)
+    except DomainError as exc:
+        return index(form, exc.message, http_status_of(exc))
     flash(f"Strategy {made.name} created. Add its symbols, then point your alerts at its webhook URL.")
     return redirect(url_for("strategies.detail", strategy_id=made.id))
 
@@ -90,10 +90,10 @@ def _detail(strategy_id: int, *, edit: EditStrategyForm | None = None, mapping: 
 def _guarded(strategy_id: int, action) -> Any:
     try:
         return action()
-    except RequestError as exc:
-        if exc.status == 404:
-            return render_template("errors/error.html", code=404, title="Not Found", description=exc.message), 404
-        return _detail(strategy_id, error=exc.message, status=exc.status)
+    except NotFound as exc:
+        return render_template("errors/error.html", code=404, title="Not Found", description=exc.message), 404
+    except DomainError as exc:
+        return _detail(strategy_id, error=exc.message, status=http_status_of(exc))
 
 
 @bp.get("/<int:strategy_id>")
@@ -191,8 +191,8 @@ def symbol_search():
         return jsonify({"status": "success", "data": []})
     try:
         found = symbols.search(_user_id(), query, request.args.get("exchange") or None)
-    except (BrokerError, RequestError) as exc:
-        return jsonify({"status": "error", "message": getattr(exc, "message", str(exc)), "data": []})
+    except DomainError as exc:
+        return jsonify({"status": "error", "message": exc.message, "data": []})
     return jsonify({"status": "success", "data": [{"symbol": r["symbol"], "exchange": r["exchange"],
                                                    "name": r.get("name", "")} for r in found.get("data", [])[:20]]})
 
@@ -239,8 +239,8 @@ def save_script(strategy_id: int):
             hosted_strategies.save_script(_user_id(), strategy_id, code=code or "", run_start=form.run_start.data,
                                           run_stop=form.run_stop.data, run_days=form.run_days.data, env=env,
                                           cpu_seconds=form.cpu_seconds.data, memory_mb=form.memory_mb.data)
-        except RequestError as exc:
-            return _detail(strategy_id, script_form=form, error=exc.message, status=exc.status)
+        except DomainError as exc:
+            return _detail(strategy_id, script_form=form, error=exc.message, status=http_status_of(exc))
         flash("Script saved. It runs with the next start.")
         return redirect(url_for("strategies.detail", strategy_id=strategy_id) + "#script")
     return _guarded(strategy_id, save)
@@ -264,5 +264,5 @@ def script_log(strategy_id: int):
     try:
         return jsonify({"status": "success", "log": hosted_strategies.read_log(_user_id(), strategy_id),
                         "run": hosted_strategies.status(_user_id(), strategy_id)})
-    except RequestError as exc:
-        return jsonify({"status": "error", "message": exc.message}), exc.status
+    except DomainError as exc:
+        return domain_error_response(exc)

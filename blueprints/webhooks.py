@@ -12,34 +12,33 @@ from typing import Any, Callable
 from flask import Blueprint, current_app, jsonify, request
 
 from services import strategy_alerts, strategy_worker
-from services.strategy_alerts import WebhookError
 from utils import limiter
+from utils.errors import DomainError, ServiceFailure, TooManyRequests
 from utils.logging import get_logger
-from utils.responses import RATE_LIMIT_MESSAGE, error_response
+from utils.responses import RATE_LIMIT_MESSAGE, domain_error_response
 
 bp = Blueprint("webhooks", __name__)
 log = get_logger(__name__)
 
 
-def _error(status: int, message: str, **extra: Any):
-    return error_response(status, message, error=message, **extra)
+def _error(exc: DomainError):
+    """The envelope of the one mapping plus the contract's `error` key (the same text as `message`)."""
+    return domain_error_response(exc, error=exc.message)
 
 
 def _handle(webhook_id: str, accept: Callable[[str, Any], dict[str, Any]]):
     try:
         limiter.enforce_webhook_limit(webhook_id)
     except limiter.RateLimited as exc:
-        response = _error(429, RATE_LIMIT_MESSAGE, retry_after=exc.retry_after)
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+        return _error(TooManyRequests(RATE_LIMIT_MESSAGE, retry_after=exc.retry_after))
     data = request.get_json(silent=True, force=True)
     try:
         body = accept(webhook_id, data)
-    except WebhookError as exc:
-        return _error(exc.status, exc.message)
+    except DomainError as exc:
+        return _error(exc)
     except Exception:  # noqa: BLE001 — the caller gets the contract's JSON 500, never a page
         log.exception("webhook alert could not be queued")
-        return _error(500, "Internal server error")
+        return _error(ServiceFailure("Internal server error"))
     strategy_worker.wake(current_app._get_current_object())
     return jsonify(body)
 

@@ -1,4 +1,5 @@
-"""The unified broker error tree, and the table a plugin uses to translate its broker's errors into it.
+"""The unified broker error tree (the broker branch of utils/errors.py's DomainError), and the table a
+plugin uses to translate its broker's errors into it.
 
     BrokerError                       500  anything else the broker reported
     ├── AuthError                     403  credentials refused / no broker session
@@ -23,20 +24,19 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Mapping
 
+from utils.errors import DomainError
 
-class BrokerError(Exception):
+
+class BrokerError(DomainError):
+    """The broker branch of the domain hierarchy (utils/errors.py)."""
     http_status = 500
     retryable = False
 
     def __init__(self, message: str, *, broker: str = "", code: str = "", raw: Any = None):
         super().__init__(message)
-        self.message = message
         self.broker = broker
         self.code = code        # the broker's own error code, when it has one
         self.raw = raw
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class AuthError(BrokerError):
@@ -85,6 +85,8 @@ class RateLimited(TransientError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+        if retry_after is not None:   # the envelope tells the client when to try again, in whole seconds
+            self.extra["retry_after"] = max(1, int(retry_after + 0.999))
 
 
 class BrokerUnavailable(TransientError):

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from cli.broker import _user_id  # the one "username → id or a clear error" of the CLI
 from services import strategies
-from services.request_errors import RequestError
+from utils.errors import DomainError
 
 group = AppGroup("strategy", help="Webhook strategies (TradingView, Amibroker, ChartInk, Python).")
 
@@ -35,7 +35,7 @@ def create(username: str, name: str, platform: str, mode: str, intraday: bool, s
             _user_id(username), name=name, platform=platform, mode=mode, intraday=intraday, start_time=start_time,
             end_time=end_time, squareoff_time=squareoff_time,
             mappings=[strategies.parse_map_spec(spec) for spec in maps])
-    except RequestError as exc:
+    except DomainError as exc:
         raise click.ClickException(exc.message) from None
     base = current_app.extensions["openalgo.settings"].HOST_SERVER
     click.echo(f"Strategy {strategy.name!r} created ({strategy.trading_mode}, {len(strategy.mappings)} symbols); "

@@ -5,7 +5,7 @@ import click
 from flask.cli import AppGroup
 
 from services import accounts
-from services.passwords import PasswordPolicyError
+from utils.errors import DomainError
 
 
 # AppGroup: every command runs inside the app context (also under test_cli_runner).
@@ -21,7 +21,7 @@ group = AppGroup("user", help="User accounts.")
 def create(username: str, email: str, password: str, force: bool) -> None:
     try:
         user = accounts.create_user(username, email, password, admin=True, force=force)
-    except (accounts.AccountError, PasswordPolicyError) as exc:
+    except DomainError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created admin user {user.username!r}.")
 
@@ -33,6 +33,6 @@ def create(username: str, email: str, password: str, force: bool) -> None:
 def set_password(username: str, password: str) -> None:
     try:
         accounts.set_password(username, password)
-    except (accounts.AccountError, PasswordPolicyError) as exc:
+    except DomainError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Password of {username!r} changed.")

@@ -11,11 +11,10 @@ from flask import Blueprint, Flask, request
 from flask_restx import Api, apidoc
 from werkzeug.exceptions import HTTPException
 
-from broker.errors import BrokerError
-from services.request_errors import RequestError
 from utils import json_body, limiter
+from utils.errors import DomainError
 from utils.logging import get_logger
-from utils.responses import ApiError, broker_error_response, error_response, http_error_response
+from utils.responses import domain_error_response, error_response, http_error_response
 
 log = get_logger(__name__)
 
@@ -25,18 +24,13 @@ NAMESPACE_MODULES: list[str] = ["ping", "order_management", "gtt", "account", "a
 
 
 class OpenAlgoApi(Api):
-    """Flask-RESTX with the project's error envelope instead of its default error bodies. Services raise
-    RequestError (client mistakes, with the field at fault) and broker.errors.BrokerError (status from the
-    error tree); both are answered here, so resources stay parse → call → respond."""
+    """Flask-RESTX with the project's error envelope instead of its default error bodies. Parsing and
+    services raise the domain hierarchy (utils/errors.py), answered by utils/responses' one mapping, so
+    resources stay parse → call → respond."""
 
     def handle_error(self, e: Exception):
-        if isinstance(e, ApiError):
-            return e.response()
-        if isinstance(e, RequestError):
-            extra = {"errors": {e.field: [e.message]}} if e.field else {}
-            return error_response(e.status, e.message, **extra, **getattr(e, "extra", {}))
-        if isinstance(e, BrokerError):
-            return broker_error_response(e)
+        if isinstance(e, DomainError):
+            return domain_error_response(e)
         if isinstance(e, HTTPException):
             return http_error_response(e)
         log.exception("Unhandled error in API endpoint")

@@ -10,8 +10,8 @@ from services import analyzer
 ns = Namespace("analyzer", description="Analyzer (sandbox) mode: orders run on the paper engine")
 
 post_endpoint(ns, "", ApiKeyOnlySchema(),
-              lambda user, data, timer: ({"status": "success", "data": analyzer.status(user)}, 200),
+              lambda user, data, timer: {"status": "success", "data": analyzer.status(user)},
               summary="Analyzer mode and the number of analyzer log entries")
 post_endpoint(ns, "/toggle", AnalyzerToggleSchema(),
-              lambda user, data, timer: ({"status": "success", "data": analyzer.toggle(user, data["mode"])}, 200),
+              lambda user, data, timer: {"status": "success", "data": analyzer.toggle(user, data["mode"])},
               summary="Switch analyzer mode on (true) or off (false)")

@@ -1,5 +1,6 @@
 """Builds the one-resource namespaces of the order and account endpoints: parse the JSON body with the
-endpoint's schema, call one service, answer its (body, status). Order-changing endpoints also get the
+endpoint's schema, call one service, answer its result (errors are raised as DomainError and answered by
+the Api's one mapping). Order-changing endpoints also get the
 order rate limit, and a body refused by validation is journaled like any other order request."""
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from restx_api.parsing import parse, swagger_model
 from services import broker_session, order_flow
 from services.auth import ApiPrincipal
 from services.latency import LatencyTimer
-from utils.responses import ApiError
+from utils.errors import DomainError
 
-Service = Callable[[int, dict[str, Any], LatencyTimer], tuple[dict[str, Any], int]]
+Service = Callable[[int, dict[str, Any], LatencyTimer], dict[str, Any]]
 
 
 def post_endpoint(ns: Namespace, path: str, schema: Schema, service: Service, *, summary: str,
@@ -31,10 +32,10 @@ def post_endpoint(ns: Namespace, path: str, schema: Schema, service: Service, *,
         try:
             with timer.stage("validation"):
                 data = parse(schema)
-        except ApiError as exc:
-            if not journaled:
-                raise
-            return order_flow.reject(principal.user_id, action, request.get_json(silent=True), exc, timer)
+        except DomainError as exc:
+            if journaled:
+                order_flow.reject(principal.user_id, action, request.get_json(silent=True), exc, timer)
+            raise
         return service(principal.user_id, data, timer)
 
     post.__doc__ = summary
@@ -57,8 +58,8 @@ def _answer(result: dict[str, Any] | Response) -> Any:
 
 def read_endpoints(rows: list[tuple[str, Schema, Reader, str]], *, auth: Callable = api_key_required) -> list[Namespace]:
     """One namespace per (path, schema, reader, summary) row for endpoints that change nothing: the reader
-    gets the user id and the parsed body and returns the 200 body, or a whole Response (errors are raised:
-    RequestError, BrokerError, answered by the Api)."""
+    gets the user id and the parsed body and returns the 200 body, or a whole Response (errors are raised as
+    DomainError, answered by the Api)."""
     namespaces = []
     for path, schema, reader, summary in rows:
         ns = Namespace(path.replace("/", "_"), path=f"/{path}", description=summary)

@@ -12,23 +12,23 @@ from flask import request
 from flask_restx import Namespace, fields as rx
 from marshmallow import Schema, ValidationError, fields as mm, validate
 
-from utils.responses import ApiError
+from utils.errors import InvalidInput
 
 
 def json_body() -> dict[str, Any]:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise ApiError(400, "Request body must be a JSON object (Content-Type: application/json)")
+        raise InvalidInput("Request body must be a JSON object (Content-Type: application/json)")
     return payload
 
 
 def parse(schema: Schema, payload: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Validate `payload` (default: the JSON body); ApiError 400 lists every problem at once."""
+    """Validate `payload` (default: the JSON body); InvalidInput (400) lists every problem at once."""
     try:
         return schema.load(json_body() if payload is None else payload)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise ApiError(400, str(messages), errors=messages) from None
+        raise InvalidInput(str(messages), errors=messages) from None
 
 
 # ------------------------------------------------------------------------------------- swagger models

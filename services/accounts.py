@@ -11,6 +11,7 @@ from database import db
 from database import users as store
 from database.users import User
 from services import audit, broker_session, passwords, totp
+from utils.errors import Conflict, Forbidden, InvalidInput, NotFound
 from utils.logging import get_logger
 
 log = get_logger(__name__)
@@ -19,19 +20,11 @@ USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{3,64}")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-class AccountError(ValueError):
-    """A request about an account cannot be done; the message is safe to show."""
-
-
-class AdminExistsError(AccountError):
-    pass
-
-
 def validate_new_user(username: str, email: str, password: str) -> None:
     if not USERNAME_PATTERN.fullmatch(username):
-        raise AccountError("Username must be 3-64 characters: letters, digits, '.', '_' or '-'.")
+        raise InvalidInput("Username must be 3-64 characters: letters, digits, '.', '_' or '-'.", field="username")
     if not EMAIL_PATTERN.fullmatch(email) or len(email) > 255:
-        raise AccountError("Email must look like name@example.com.")
+        raise InvalidInput("Email must look like name@example.com.", field="email")
     passwords.check_policy(password, username)
 
 
@@ -40,9 +33,9 @@ def create_user(username: str, email: str, password: str, *, admin: bool = True,
     username, email = username.strip(), email.strip()
     validate_new_user(username, email, password)
     if store.find_by_username(username) is not None:
-        raise AccountError(f"User {username!r} already exists.")
+        raise Conflict(f"User {username!r} already exists.", field="username")
     if admin and store.admin_exists() and not force:
-        raise AdminExistsError("An admin already exists; this server is meant for one admin (use --force to add another).")
+        raise Conflict("An admin already exists; this server is meant for one admin (use --force to add another).")
     user = User(username=username, email=email, password_hash=passwords.hash_password(password), is_admin=admin)
     db.session.add(user)
     db.session.commit()
@@ -95,7 +88,7 @@ def _set_password(user: User, new_password: str, event: str) -> None:
 def change_password(user_id: int, old_password: str, new_password: str) -> User:
     user = store.get(user_id)
     if user is None or not passwords.verify(user.password_hash, old_password)[0]:
-        raise AccountError("The current password is wrong.")
+        raise Forbidden("The current password is wrong.", field="old_password")
     _set_password(user, new_password, "password_changed")
     return user
 
@@ -104,7 +97,7 @@ def set_password(username: str, new_password: str) -> None:
     """Administrative reset (CLI): no old password needed."""
     user = store.find_by_username(username)
     if user is None:
-        raise AccountError(f"No user named {username!r}.")
+        raise NotFound(f"No user named {username!r}.", field="username")
     _set_password(user, new_password, "password_changed")
 
 
@@ -115,6 +108,6 @@ def reset_password_with_totp(username: str, code: str, new_password: str) -> Non
     if user is None or not totp.verify(user, code):
         if user is not None:
             audit.record(user.id, "password_reset_failed")
-        raise AccountError("Username or authenticator code is wrong (or no authenticator is enrolled).")
+        raise Forbidden("Username or authenticator code is wrong (or no authenticator is enrolled).")
     _set_password(user, new_password, "password_reset")
 

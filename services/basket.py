@@ -7,21 +7,18 @@ from typing import Any, Mapping
 
 from flask import Flask, current_app
 
-from broker.errors import BrokerError
-from services import order_flow, order_target
+from services import order_target
 from services.latency import LatencyTimer
-from services.order_flow import Outcome
 from services.order_target import MODE_ANALYZE, mode_of
 from services.orders import place_order
+from utils.errors import DomainError
+from utils.responses import error_body
 
 POOL_SIZE = 4
 
 
-def basket_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
-    try:
-        order_target.resolve(user_id)  # no broker session: one 403 for the basket, not one per leg
-    except BrokerError as exc:
-        return order_flow.error_body(exc)
+def basket_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> dict[str, Any]:
+    order_target.resolve(user_id)  # no broker session: one 403 for the basket, not one per leg
     app = current_app._get_current_object()
     strategy = data.get("strategy", "")
     legs = [{**leg, "strategy": strategy} for leg in data["orders"]]
@@ -34,11 +31,14 @@ def basket_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | No
     body: dict[str, Any] = {"status": "success", "results": results}
     if mode_of(user_id) == MODE_ANALYZE:
         body["mode"] = "analyze"
-    return body, 200
+    return body
 
 
 def _leg(app: Flask, user_id: int, leg: Mapping[str, Any]) -> dict[str, Any]:
     with app.app_context():
-        body, _ = place_order(user_id, leg, LatencyTimer(), action="basketorder")
+        try:
+            body = place_order(user_id, leg, LatencyTimer(), action="basketorder")
+        except DomainError as exc:   # a failed leg is reported in its place; the others still go
+            body = error_body(exc)
     body.pop("mode", None)
     return {"symbol": leg["symbol"], "exchange": leg["exchange"], "product": leg.get("product", "MIS"), **body}

@@ -7,11 +7,10 @@ from typing import Any, Callable
 from broker.contract import Order
 from services import order_flow
 from services.latency import LatencyTimer
-from services.order_flow import Outcome
 from services.order_target import Target
 
 
-def _read(user_id: int, action: str, operation: str, shape: Callable[[Target, Any], Any]) -> Outcome:
+def _read(user_id: int, action: str, operation: str, shape: Callable[[Target, Any], Any]) -> dict[str, Any]:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         target.plugin.require(operation)
         adapter = target.plugin.funds if operation == "funds" else target.plugin.orders
@@ -85,21 +84,21 @@ def _funds(target: Target, funds: Any) -> dict[str, Any]:
     return {key: f"{value:.2f}" for key, value in values.items()}
 
 
-def orderbook(user_id: int) -> Outcome:
+def orderbook(user_id: int) -> dict[str, Any]:
     return _read(user_id, "orderbook", "order_book", _orderbook)
 
 
-def tradebook(user_id: int) -> Outcome:
+def tradebook(user_id: int) -> dict[str, Any]:
     return _read(user_id, "tradebook", "trade_book", _tradebook)
 
 
-def positionbook(user_id: int) -> Outcome:
+def positionbook(user_id: int) -> dict[str, Any]:
     return _read(user_id, "positionbook", "positions", _positionbook)
 
 
-def holdings(user_id: int) -> Outcome:
+def holdings(user_id: int) -> dict[str, Any]:
     return _read(user_id, "holdings", "holdings", _holdings)
 
 
-def funds(user_id: int) -> Outcome:
+def funds(user_id: int) -> dict[str, Any]:
     return _read(user_id, "funds", "funds", _funds)

@@ -9,9 +9,8 @@ from typing import Any, Callable, Iterable
 
 from database import journal
 from services import books
-from services.order_flow import Outcome
 
-BOOKS: dict[str, Callable[[int], Outcome]] = {"orderbook": books.orderbook, "tradebook": books.tradebook,
+BOOKS: dict[str, Callable[[int], dict[str, Any]]] = {"orderbook": books.orderbook, "tradebook": books.tradebook,
                                                "positions": books.positionbook, "holdings": books.holdings}
 COLUMNS = {
     "orderbook": ("orderid", "timestamp", "strategy", "symbol", "exchange", "action", "quantity", "price",
@@ -37,18 +36,16 @@ def _tag_strategies(user_id: int, rows: list[dict[str, Any]]) -> None:
         row["strategy"] = row.get("strategy") or tags.get(str(row.get("orderid")), "")
 
 
-def load(user_id: int, book: str, filters: dict[str, str] | None = None) -> Outcome:
-    """(body, status) like the API; on success `data` holds `rows` (filtered) and `statistics`."""
-    body, status = BOOKS[book](user_id)
-    if status != 200:
-        return body, status
+def load(user_id: int, book: str, filters: dict[str, str] | None = None) -> dict[str, Any]:
+    """The API's book with `data` holding `rows` (filtered) and `statistics`; raises like the API."""
+    body = BOOKS[book](user_id)
     rows = _rows_of(book, body["data"])
     if book in ("orderbook", "tradebook"):
         _tag_strategies(user_id, rows)
     stats = body["data"].get("statistics", {}) if isinstance(body["data"], dict) else {}
     shown = filter_rows(rows, **(filters or {}))
     return {"status": "success", "data": {"rows": shown, "total": len(rows), "statistics": stats,
-                                          **({"mode": body["mode"]} if "mode" in body else {})}}, 200
+                                          **({"mode": body["mode"]} if "mode" in body else {})}}
 
 
 def filter_rows(rows: Iterable[dict[str, Any]], symbol: str = "", status: str = "", strategy: str = "") -> list[dict[str, Any]]:

@@ -4,22 +4,24 @@ own error (e.g. no broker connected) so one failing part never blanks the page."
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, Callable
 
 from services import books, broker_session, master_contract
+from utils.errors import DomainError
 
 
-def _part(outcome: tuple[dict[str, Any], int]) -> dict[str, Any]:
-    body, status = outcome
-    if status != 200:
-        return {"error": body.get("message", "unavailable")}
+def _part(read: Callable[[int], dict[str, Any]], user_id: int) -> dict[str, Any]:
+    try:
+        body = read(user_id)
+    except DomainError as exc:
+        return {"error": exc.message}
     return {"data": body["data"], "mode": body.get("mode", "live")}
 
 
 def summary(user_id: int) -> dict[str, Any]:
-    funds = _part(books.funds(user_id))
-    positions = _part(books.positionbook(user_id))
-    orders = _part(books.orderbook(user_id))
+    funds = _part(books.funds, user_id)
+    positions = _part(books.positionbook, user_id)
+    orders = _part(books.orderbook, user_id)
     if "data" in positions:
         rows = positions["data"]
         open_rows = [row for row in rows if float(row["quantity"]) != 0]

@@ -32,7 +32,7 @@ from database import db
 from database import strategies as store
 from database.strategies import Strategy, StrategyScript
 from services import api_keys, strategies
-from services.request_errors import RequestError
+from utils.errors import InvalidInput
 from utils import clock as app_clock
 from utils.config import PROJECT_ROOT
 from utils.crypto import secret_box
@@ -76,7 +76,7 @@ def log_path(strategy_id: int) -> Path:
 def _python_strategy(user_id: int, strategy_id: int) -> Strategy:
     strategy = strategies.get(user_id, strategy_id)
     if strategy.platform != "python":
-        raise RequestError(f"{strategy.name} is a {strategy.platform} strategy; scripts belong to python strategies",
+        raise InvalidInput(f"{strategy.name} is a {strategy.platform} strategy; scripts belong to python strategies",
                            field="platform")
     return strategy
 
@@ -91,10 +91,10 @@ def parse_env(text: str) -> dict[str, str]:
         name, sep, value = line.partition("=")
         name = name.strip()
         if not sep or not _ENV_NAME.match(name):
-            raise RequestError(f"variables line {number}: expected NAME=value with NAME in capitals, digits and _",
+            raise InvalidInput(f"variables line {number}: expected NAME=value with NAME in capitals, digits and _",
                                field="env")
         if name in RESERVED_ENV:
-            raise RequestError(f"variables line {number}: {name} is set by the server", field="env")
+            raise InvalidInput(f"variables line {number}: {name} is set by the server", field="env")
         env[name] = value.strip()
     return env
 
@@ -104,7 +104,7 @@ def _days(value: Any) -> str:
     days = [d for d in days if d]
     bad = [d for d in days if d not in DAYS]
     if bad or not days:
-        raise RequestError(f"run_days must be a comma-separated list of {', '.join(DAYS)}", field="run_days")
+        raise InvalidInput(f"run_days must be a comma-separated list of {', '.join(DAYS)}", field="run_days")
     return ",".join(d for d in DAYS if d in days)
 
 
@@ -114,16 +114,16 @@ def save_script(user_id: int, strategy_id: int, *, code: str, run_start: str = "
     """Store (or replace) the strategy's script and schedule; `env=None` keeps the stored variables."""
     strategy = _python_strategy(user_id, strategy_id)
     if len(code.encode()) > MAX_SCRIPT_BYTES:
-        raise RequestError(f"the script is larger than {MAX_SCRIPT_BYTES // 1024} KB", field="code")
+        raise InvalidInput(f"the script is larger than {MAX_SCRIPT_BYTES // 1024} KB", field="code")
     try:
         compile(code, filename, "exec")
     except SyntaxError as exc:
-        raise RequestError(f"the script does not compile: line {exc.lineno}: {exc.msg}", field="code") from None
+        raise InvalidInput(f"the script does not compile: line {exc.lineno}: {exc.msg}", field="code") from None
     start, stop = strategies.parse_time("run_start", run_start), strategies.parse_time("run_stop", run_stop)
     if not start < stop:
-        raise RequestError(f"run_stop ({stop}) must be after run_start ({start})", field="run_stop")
+        raise InvalidInput(f"run_stop ({stop}) must be after run_start ({start})", field="run_stop")
     if not 1 <= int(cpu_seconds) <= 86_400 or not 64 <= int(memory_mb) <= 16_384:
-        raise RequestError("cpu_seconds must be 1-86400 and memory_mb 64-16384", field="limits")
+        raise InvalidInput("cpu_seconds must be 1-86400 and memory_mb 64-16384", field="limits")
     script = store.script_for(strategy.id) or StrategyScript(strategy_id=strategy.id, enabled=False, last_event="")
     script.code, script.filename, script.run_start, script.run_stop = code, filename[:100], start, stop
     script.run_days, script.cpu_seconds, script.memory_mb = _days(run_days), int(cpu_seconds), int(memory_mb)
@@ -139,7 +139,7 @@ def set_enabled(user_id: int, strategy_id: int, enabled: bool) -> None:
     strategy = _python_strategy(user_id, strategy_id)
     script = store.script_for(strategy.id)
     if script is None:
-        raise RequestError("save a script first", field="code")
+        raise InvalidInput("save a script first", field="code")
     script.enabled = enabled
     if enabled and script.last_event.startswith(FINISHED):
         script.last_event = "start requested"

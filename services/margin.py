@@ -10,19 +10,20 @@ from typing import Any
 from broker.contract.models import MarginLeg
 from services import market_data
 from services.broker_session import live_session
-from services.request_errors import RequestError
+from broker.errors import NotSupported
+from utils.errors import InvalidInput
 
 
 def margin(user_id: int, positions: list[dict[str, Any]]) -> dict[str, Any]:
     live = live_session(user_id)
     if not live.plugin.capabilities.margin_calculator:
-        raise RequestError(f"Margin calculation not implemented for broker: {live.name}", status=501)
+        raise NotSupported(f"Margin calculation not implemented for broker: {live.name}", broker=live.name)
     legs = []
     for number, position in enumerate(positions, start=1):
         try:
             instrument = market_data.resolve(live, position["symbol"], position["exchange"])
-        except RequestError as exc:
-            raise RequestError(f"Position {number}: {exc.message}", field="positions") from None
+        except InvalidInput as exc:
+            raise InvalidInput(f"Position {number}: {exc.message}", field="positions") from None
         legs.append(MarginLeg(instrument=instrument, action=position["action"], quantity=position["quantity"],
                               product=position["product"], pricetype=position["pricetype"],
                               price=position["price"], trigger_price=position["trigger_price"]))

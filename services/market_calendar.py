@@ -1,7 +1,7 @@
 """Market holidays and timings use cases (API_CONTRACT.md §10.2, §10.3), ready for the REST namespaces.
 
 The namespaces authenticate, then call `holidays_response(app, year)` / `timings_response(app, date)` and
-return the dict as it is (status 200), or map `CalendarRequestError` to `error_response(400, exc.message)`.
+return the dict as it is; a bad year or date raises InvalidInput naming the field (400 via the one mapping).
 The calendar file is `app.config["MARKET_CALENDAR_FILE"]` when set (tests), else the shipped data file.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from services.request_errors import RequestError
+from utils.errors import InvalidInput
 from utils.market_calendar import DATA_FILE, MarketCalendar, now_ist
 from utils.constants import IST_ZONE
 
@@ -20,10 +20,6 @@ MIN_YEAR, MAX_YEAR = 2020, 2050
 YEAR_RANGE_MESSAGE = f"Year must be between {MIN_YEAR} and {MAX_YEAR}"
 DATE_FORMAT_MESSAGE = "Invalid date format. Use YYYY-MM-DD"
 DATE_RANGE_MESSAGE = f"Date must be between {MIN_YEAR}-01-01 and {MAX_YEAR}-12-31"
-
-
-class CalendarRequestError(RequestError):
-    """A 400 for the caller: `message` is the contract's text, `field` the request field at fault."""
 
 
 def calendar_for(app: Flask) -> MarketCalendar:
@@ -39,25 +35,25 @@ def parse_year(value: Any) -> int:
     if value is None:
         return now_ist().year
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        raise CalendarRequestError(field="year", message="Year must be a whole number such as 2026")
+        raise InvalidInput(field="year", message="Year must be a whole number such as 2026")
     try:
         year = int(str(value).strip()) if not isinstance(value, (int, float)) else int(value)
     except ValueError:
-        raise CalendarRequestError(field="year", message="Year must be a whole number such as 2026") from None
+        raise InvalidInput(field="year", message="Year must be a whole number such as 2026") from None
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise CalendarRequestError(field="year", message=YEAR_RANGE_MESSAGE)
+        raise InvalidInput(field="year", message=YEAR_RANGE_MESSAGE)
     return year
 
 
 def parse_date(value: Any) -> date:
     if not isinstance(value, str) or len(value.strip()) != 10:
-        raise CalendarRequestError(field="date", message=DATE_FORMAT_MESSAGE)
+        raise InvalidInput(field="date", message=DATE_FORMAT_MESSAGE)
     try:
         day = date.fromisoformat(value.strip())
     except ValueError:
-        raise CalendarRequestError(field="date", message=DATE_FORMAT_MESSAGE) from None
+        raise InvalidInput(field="date", message=DATE_FORMAT_MESSAGE) from None
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise CalendarRequestError(field="date", message=DATE_RANGE_MESSAGE)
+        raise InvalidInput(field="date", message=DATE_RANGE_MESSAGE)
     return day
 
 

@@ -27,7 +27,7 @@ from broker.contract.models import Candle, Depth, HistoryRequest, Quote
 from broker.errors import BrokerError, TokenExpired
 from services.broker_session import LiveBroker, live_session
 from services.instrument_cache import cache_for
-from services.request_errors import RequestError
+from utils.errors import InvalidInput, NotFound, ServiceFailure
 from utils.market_calendar import IST, now_ist
 
 MAX_HISTORY_WINDOWS = 60       # broker calls one history request may cost; longer ranges are refused
@@ -48,7 +48,7 @@ def resolve(live: LiveBroker, symbol: str, exchange: str) -> Instrument:
     """The master-contract instrument, or the §6 400 naming the symbol."""
     instrument = cache_for(live.name).by_symbol(symbol, exchange)
     if instrument is None:
-        raise RequestError(unknown_symbol_message(symbol, exchange), field="symbol")
+        raise InvalidInput(unknown_symbol_message(symbol, exchange), field="symbol")
     return instrument
 
 
@@ -118,7 +118,8 @@ def multiquotes(user_id: int, items: list[dict[str, str]]) -> dict[str, Any]:
         else:
             valid.append((item, instrument))
     if not valid:
-        raise MultiquoteError(invalid)
+        raise InvalidInput(invalid[0]["error"] if invalid else "No symbols given", field="symbols",
+                           invalid_symbols=invalid)
     quotes = fetch_quotes(live, [instrument for _, instrument in valid])
     results = list(invalid)
     for (item, _), result in zip(valid, quotes):
@@ -127,12 +128,6 @@ def multiquotes(user_id: int, items: list[dict[str, str]]) -> dict[str, Any]:
         else:
             results.append({**item, "data": quote_body(result)})
     return {"status": "success", "results": results}
-
-
-class MultiquoteError(RequestError):
-    def __init__(self, invalid: list[dict[str, str]]):
-        super().__init__(invalid[0]["error"] if invalid else "No symbols given", field="symbols")
-        self.extra = {"invalid_symbols": invalid}
 
 
 # -------------------------------------------------------------------------------------------- depth
@@ -206,7 +201,7 @@ def check_history_range(interval: str, start: date, end: date) -> None:
     before any broker call: a request's cost is bounded up front, and the 400 says how to ask instead."""
     allowed = max_history_days(interval)
     if (end - start).days + 1 > allowed:
-        raise RequestError(f"Date range too long for interval {interval}: at most {allowed} days per request "
+        raise InvalidInput(f"Date range too long for interval {interval}: at most {allowed} days per request "
                            f"(limits: {MAX_HISTORY_BARS} bars, {MAX_HISTORY_DAYS} days); request it in parts",
                            field="start_date")
 
@@ -219,7 +214,8 @@ def candle_body(candle: Candle) -> dict[str, Any]:
 def fetch_history(live: LiveBroker, instrument: Instrument, interval: str, start: date, end: date) -> list[Candle]:
     live.plugin.require("history")
     if interval not in live.plugin.capabilities.intervals:
-        raise RequestError(f"Unsupported timeframe: {interval}", status=500, field="interval")
+        # the contract (and the reference server) answer an interval the broker lacks with a 500
+        raise ServiceFailure(f"Unsupported timeframe: {interval}", field="interval")
     end = min(end, now_ist().date())      # no broker call for days that have not happened yet
     check_history_range(interval, start, end)
     limits = live.plugin.capabilities.extras.get("history_max_days")
@@ -229,7 +225,7 @@ def fetch_history(live: LiveBroker, instrument: Instrument, interval: str, start
         max_days = int(limits[_unit(interval)])
         windows = list(history_windows(interval, start, end, max_days))
         if len(windows) > MAX_HISTORY_WINDOWS:
-            raise RequestError(f"Date range too long for interval {interval}: at most "
+            raise InvalidInput(f"Date range too long for interval {interval}: at most "
                                f"{MAX_HISTORY_WINDOWS * max_days} days per request", field="start_date")
     return stitch(live.plugin.data.history(live.session, HistoryRequest(
         instrument=instrument, interval=interval, start=first, end=last)).candles for first, last in windows)
@@ -238,7 +234,7 @@ def fetch_history(live: LiveBroker, instrument: Instrument, interval: str, start
 def history(user_id: int, symbol: str, exchange: str, interval: str, start: date, end: date,
             source: str = "api") -> dict[str, Any]:
     if end < start:
-        raise RequestError("end_date must be on or after start_date", field="end_date")
+        raise InvalidInput("end_date must be on or after start_date", field="end_date")
     if source == "db":
         raise no_stored_history(symbol, exchange, interval)
     check_history_range(interval, start, min(end, now_ist().date()))   # before any other work
@@ -247,12 +243,11 @@ def history(user_id: int, symbol: str, exchange: str, interval: str, start: date
     return {"status": "success", "data": [candle_body(c) for c in candles]}
 
 
-def no_stored_history(symbol: str, exchange: str, interval: str) -> RequestError:
+def no_stored_history(symbol: str, exchange: str, interval: str) -> NotFound:
     """§6.4 `source=db` reads candles stored on this server. None are stored (there is no local candle
     store), so every such request finds nothing: the contract's 404 for "nothing stored", saying so."""
-    return RequestError(f"No data found for {symbol}:{exchange} interval {interval} in local database. This "
-                        "server keeps no local candle store; use source=api to fetch from the broker.",
-                        status=404, field="source")
+    return NotFound(f"No data found for {symbol}:{exchange} interval {interval} in local database. This "
+                    "server keeps no local candle store; use source=api to fetch from the broker.", field="source")
 
 
 def intervals(user_id: int) -> dict[str, Any]:
@@ -278,10 +273,10 @@ def ticker(user_id: int, pair: str, interval: str, start: date, end: date) -> tu
     """§6.6: `EXCHANGE:SYMBOL`, range clamped to 30 days (intraday) or 10 years (D/W/M) before `end`."""
     exchange, _, symbol = pair.partition(":")
     if not exchange or not symbol:
-        raise RequestError("Use /api/v1/ticker/EXCHANGE:SYMBOL, e.g. NSE:INFY", field="ticker")
+        raise InvalidInput("Use /api/v1/ticker/EXCHANGE:SYMBOL, e.g. NSE:INFY", field="ticker")
     exchange, symbol = exchange.upper(), symbol.upper()
     if end < start:
-        raise RequestError("to must be on or after from", field="to")
+        raise InvalidInput("to must be on or after from", field="to")
     days = TICKER_CALENDAR_DAYS if interval in _CALENDAR else TICKER_INTRADAY_DAYS
     start = max(start, end - timedelta(days=days - 1))
     live = live_session(user_id)

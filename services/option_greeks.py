@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
-from services.request_errors import RequestError
+from utils.errors import InvalidInput, NotFound
 from utils import black76
 from utils.constants import FNO_EXCHANGES
 from utils.market_calendar import IST
@@ -24,18 +24,14 @@ DEEP_ITM_NOTE = ("Implied volatility could not be solved: the option trades at o
                  "value (deep in the money), so Greeks are reported as for the intrinsic value only.")
 
 
-class OptionsRequestError(RequestError):
-    """A client error of the options endpoints (§8): status, the contract's message, the field at fault."""
-
-
 def expiry_cutoff(exchange: str, expiry: date, expiry_time: str | None = None) -> datetime:
     """The IST instant the contract expires: its expiry date at the exchange's (or the given) cut-off."""
     cutoff = EXPIRY_CUTOFFS.get(exchange, DEFAULT_CUTOFF)
     if expiry_time is not None:
         match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", str(expiry_time).strip())
         if not match:
-            raise OptionsRequestError(f"Invalid expiry_time {expiry_time!r}; use HH:MM in IST, e.g. 15:30",
-                                      field="expiry_time")
+            raise InvalidInput(f"Invalid expiry_time {expiry_time!r}; use HH:MM in IST, e.g. 15:30",
+                               field="expiry_time")
         cutoff = time(int(match[1]), int(match[2]))
     return datetime.combine(expiry, cutoff, IST)
 
@@ -48,10 +44,10 @@ def _number(value: Any, field: str, low: float, high: float | None = None) -> fl
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise OptionsRequestError(f"{field} must be a number", field=field) from None
+        raise InvalidInput(f"{field} must be a number", field=field) from None
     if number != number or number < low or (high is not None and number > high):
         bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-        raise OptionsRequestError(f"{field} must be {bounds}", field=field)
+        raise InvalidInput(f"{field} must be {bounds}", field=field)
     return number
 
 
@@ -60,22 +56,22 @@ def option_greeks(symbol: str, exchange: str, *, option_price: Any, underlying_p
                   now: datetime | None = None) -> dict[str, Any]:
     """The §8.5 success body. `underlying_price` is the forward (or spot) actually used."""
     if exchange not in FNO_EXCHANGES:
-        raise OptionsRequestError(f"exchange must be one of {', '.join(FNO_EXCHANGES)}", field="exchange")
+        raise InvalidInput(f"exchange must be one of {', '.join(FNO_EXCHANGES)}", field="exchange")
     parsed = parse_derivative(str(symbol).upper())
     if parsed is None or not parsed.is_option:
-        raise OptionsRequestError(f"Invalid option symbol {symbol!r}; expected e.g. NIFTY30DEC2526000CE",
-                                  field="symbol")
+        raise InvalidInput(f"Invalid option symbol {symbol!r}; expected e.g. NIFTY30DEC2526000CE",
+                           field="symbol")
     rate_percent = _number(interest_rate if interest_rate is not None else 0, "interest_rate", 0, 100)
     forward = _number(underlying_price, "underlying_price", 0)
     premium = _number(option_price, "option_price", 0)
     if forward <= 0:
-        raise OptionsRequestError("Underlying LTP not available", status=404)
+        raise NotFound("Underlying LTP not available")
     if premium <= 0:
-        raise OptionsRequestError("Option LTP not available", status=404)
+        raise NotFound("Option LTP not available")
     now = (now or datetime.now(IST)).astimezone(IST)
     days = days_to_expiry(exchange, parsed.expiry, now, expiry_time)
     if days <= 0:
-        raise OptionsRequestError(f"Option has expired on {parsed.expiry:%d-%b-%Y}")
+        raise InvalidInput(f"Option has expired on {parsed.expiry:%d-%b-%Y}")
 
     strike, kind, rate = float(parsed.strike or 0), parsed.option_type or "CE", rate_percent / 100
     body: dict[str, Any] = {

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from services.option_greeks import OptionsRequestError
+from utils.errors import InvalidInput, NotFound
 
 MAX_OFFSET = 50
 OFFSET_MESSAGE = "Offset must be ATM, ITM1-ITM50, or OTM1-OTM50"
@@ -35,7 +35,7 @@ def parse_offset(text: str) -> Offset:
     """`atm`, `ITM3`, `otm12` → Offset; anything else is a 400 naming the field `offset`."""
     match = _OFFSET.match(str(text).strip().upper()) if text is not None else None
     if not match or (match[3] and int(match[3]) > MAX_OFFSET):
-        raise OptionsRequestError(OFFSET_MESSAGE, field="offset")
+        raise InvalidInput(OFFSET_MESSAGE, field="offset")
     if match[1]:
         return Offset("ATM", 0)
     n = int(match[3])
@@ -48,7 +48,7 @@ def listed(strikes: Iterable[float]) -> list[float]:
 
 def atm_index(strikes: list[float], ltp: float) -> int:
     if not strikes:
-        raise OptionsRequestError("No strikes found for this underlying and expiry", status=404)
+        raise NotFound("No strikes found for this underlying and expiry")
     return min(range(len(strikes)), key=lambda i: (abs(strikes[i] - ltp), strikes[i]))
 
 
@@ -61,7 +61,7 @@ def _step(option_type: str, moneyness: int) -> int:
     """Index step from ATM: CE in-the-money is lower strikes, PE in-the-money is higher strikes."""
     kind = str(option_type).upper()
     if kind not in ("CE", "PE"):
-        raise OptionsRequestError("option_type must be CE or PE", field="option_type")
+        raise InvalidInput("option_type must be CE or PE", field="option_type")
     return -moneyness if kind == "CE" else moneyness
 
 
@@ -71,21 +71,21 @@ def select_strike(strikes: Iterable[float], ltp: float, offset: str | Offset, op
     ordered = listed(strikes)
     index = atm_index(ordered, ltp) + _step(option_type, parsed.moneyness)
     if not 0 <= index < len(ordered):
-        raise OptionsRequestError(f"Offset {parsed.label} is out of range for available strikes. "
-                                  "Please use a smaller offset.", field="offset")
+        raise InvalidInput(f"Offset {parsed.label} is out of range for available strikes. "
+                           "Please use a smaller offset.", field="offset")
     return ordered[index]
 
 
 def select_strike_by_interval(ltp: float, strike_int: float, offset: str | Offset, option_type: str) -> float:
     """Deprecated `strike_int` mode: ATM = round(LTP / strike_int) * strike_int, steps of strike_int."""
     if strike_int <= 0:
-        raise OptionsRequestError("strike_int must be at least 1", field="strike_int")
+        raise InvalidInput("strike_int must be at least 1", field="strike_int")
     parsed = offset if isinstance(offset, Offset) else parse_offset(offset)
     atm = round(ltp / strike_int) * strike_int
     strike = atm + _step(option_type, parsed.moneyness) * strike_int
     if strike <= 0:
-        raise OptionsRequestError(f"Offset {parsed.label} is out of range for available strikes. "
-                                  "Please use a smaller offset.", field="offset")
+        raise InvalidInput(f"Offset {parsed.label} is out of range for available strikes. "
+                           "Please use a smaller offset.", field="offset")
     return float(strike)
 
 
@@ -97,7 +97,7 @@ def chain_rows(strikes: Iterable[float], ltp: float, strike_count: int | None = 
     low, high = 0, len(ordered)
     if strike_count is not None:
         if not 1 <= strike_count <= 100:
-            raise OptionsRequestError("strike_count must be between 1 and 100", field="strike_count")
+            raise InvalidInput("strike_count must be between 1 and 100", field="strike_count")
         low, high = max(0, centre - strike_count), min(len(ordered), centre + strike_count + 1)
     rows = []
     for index in range(low, high):

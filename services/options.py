@@ -20,12 +20,11 @@ from database.symtoken import SymToken
 from services import market_data
 from services.broker_session import LiveBroker, live_session
 from services.instrument_cache import cache_for
-from services.request_errors import RequestError
-from services.option_greeks import (OptionsRequestError, days_to_expiry, expiry_cutoff, leg_analytics,
-                                    option_greeks)
+from services.option_greeks import days_to_expiry, expiry_cutoff, leg_analytics, option_greeks
 from services.option_strikes import (ChainRow, chain_rows, parse_offset, select_strike, select_strike_by_interval,
                                      synthetic_future)
 from utils.constants import BSE_INDEX_UNDERLYINGS, NSE_INDEX_UNDERLYINGS
+from utils.errors import DomainError, InvalidInput, NotFound, ServiceFailure
 from utils.market_calendar import IST, now_ist
 from utils.symbols import expiry_token, option_symbol, parse_derivative, parse_expiry_token, split_embedded_expiry
 
@@ -49,7 +48,7 @@ def parse_expiry(text: Any, field: str = "expiry_date") -> date:
     try:
         return parse_expiry_token(str(text).strip().upper())
     except ValueError:
-        raise OptionsRequestError(f"Invalid expiry_date {text!r}; use DDMMMYY, e.g. 30DEC25", field=field) from None
+        raise InvalidInput(f"Invalid expiry_date {text!r}; use DDMMMYY, e.g. 30DEC25", field=field) from None
 
 
 def underlying(requested: str, exchange: str, expiry_date: Any = None, *, embedded_wins: bool = False) -> Underlying:
@@ -87,7 +86,7 @@ def nearest_future(broker: str, base: str, exchange: str) -> str:
     futures = sorted((parsed.expiry, symbol) for symbol, parsed in _derivatives(broker, base, exchange)
                      if not parsed.is_option and parsed.expiry >= today)
     if not futures:
-        raise OptionsRequestError(f"No near-month future found for {base} in {exchange}", status=404)
+        raise NotFound(f"No near-month future found for {base} in {exchange}")
     return futures[0][1]
 
 
@@ -97,8 +96,8 @@ def listed_strikes(broker: str, u: Underlying) -> list[float]:
     strikes = sorted({float(parsed.strike) for _, parsed in _derivatives(broker, u.base, u.options_exchange)
                       if parsed.is_option and parsed.expiry == u.expiry and parsed.strike is not None})
     if not strikes:
-        raise OptionsRequestError(f"No strikes found for {u.base} expiring {expiry_token(u.expiry)}. "
-                                  "Please check the expiry date (see /expiry).", status=404, field="expiry_date")
+        raise NotFound(f"No strikes found for {u.base} expiring {expiry_token(u.expiry)}. "
+                       "Please check the expiry date (see /expiry).", field="expiry_date")
     return strikes
 
 
@@ -111,24 +110,23 @@ def underlying_quote(live: LiveBroker, u: Underlying, *, nearest_future_fallback
         quote = market_data.fetch_quote(live, market_data.resolve(live, symbol, exchange))
     except TokenExpired:
         raise          # the session, not the quote: answered as "broker session expired"
-    except (BrokerError, RequestError) as exc:
-        status = getattr(exc, "http_status", None) or getattr(exc, "status", 500)
-        raise OptionsRequestError(f"Failed to fetch LTP for {u.base}. {exc}", status=status) from None
+    except DomainError as exc:   # keeps the cause's status: unknown symbol 400, broker failure 500 ...
+        raise exc.reworded(f"Failed to fetch LTP for {u.base}. {exc}") from None
     if not quote.ltp:
-        raise OptionsRequestError(f"Failed to fetch LTP for {u.base}. The quote has no last price.", status=500)
+        raise ServiceFailure(f"Failed to fetch LTP for {u.base}. The quote has no last price.")
     return symbol, exchange, quote
 
 
 def _require_expiry(u: Underlying, message: str = EXPIRY_REQUIRED) -> None:
     if u.expiry is None:
-        raise OptionsRequestError(message, field="expiry_date")
+        raise InvalidInput(message, field="expiry_date")
 
 
 def _instrument(live: LiveBroker, symbol: str, exchange: str) -> Instrument:
     instrument = cache_for(live.name).by_symbol(symbol, exchange)
     if instrument is None:
-        raise OptionsRequestError(f"Option symbol {symbol} not found in {exchange}. Please check the expiry "
-                                  "and offset.", status=404)
+        raise NotFound(f"Option symbol {symbol} not found in {exchange}. Please check the expiry "
+                       "and offset.")
     return instrument
 
 
@@ -167,7 +165,7 @@ def syntheticfuture(user_id: int, request: dict[str, Any]) -> dict[str, Any]:
     prices = market_data.fetch_quotes(live, [call, put])
     for leg, price in (("Call", prices[0]), ("Put", prices[1])):
         if isinstance(price, BrokerError) or not price.ltp:
-            raise OptionsRequestError(f"Could not fetch LTP for {leg} option: {price}", status=500)
+            raise ServiceFailure(f"Could not fetch LTP for {leg} option: {price}")
     return {"status": "success", "underlying": u.requested, "underlying_ltp": quote.ltp,
             "expiry": expiry_token(u.expiry), "atm_strike": float(call.strike),
             "synthetic_future_price": synthetic_future(call.strike, prices[0].ltp, prices[1].ltp)}
@@ -211,7 +209,7 @@ def optionchain(user_id: int, request: dict[str, Any]) -> dict[str, Any]:
             for row in rows for kind in ("CE", "PE")}
     listed = [inst for inst in legs.values() if inst is not None]
     if not listed:
-        raise OptionsRequestError(f"No valid option symbols found for {u.base} {expiry_token(u.expiry)}", status=404)
+        raise NotFound(f"No valid option symbols found for {u.base} {expiry_token(u.expiry)}")
     quotes = dict(zip((i.symbol for i in listed), market_data.fetch_quotes(live, listed)))
     chain = [{"strike": row.strike,
               "ce": _leg(legs[(row.strike, "CE")], row.ce_label, quotes.get(getattr(legs[(row.strike, "CE")], "symbol", ""))),
@@ -238,8 +236,8 @@ def optiongreeks(user_id: int, request: dict[str, Any]) -> dict[str, Any]:
     symbol, exchange = request["symbol"].upper(), request["exchange"]
     parsed = parse_derivative(symbol)
     if parsed is None or not parsed.is_option:
-        raise OptionsRequestError(f"Invalid option symbol {symbol!r}; expected e.g. NIFTY30DEC2526000CE",
-                                  field="symbol")
+        raise InvalidInput(f"Invalid option symbol {symbol!r}; expected e.g. NIFTY30DEC2526000CE",
+                           field="symbol")
     option = market_data.resolve(live, symbol, exchange)
     forward = request.get("forward_price")
     if forward is None and request.get("underlying_symbol") and request.get("underlying_exchange"):
@@ -282,7 +280,7 @@ def _default_forward(live: LiveBroker, parsed: Any, exchange: str) -> float:
         call = resolve_option(live, u, spot, "ATM", "CE")
         put = _instrument(live, option_symbol(u.base, u.expiry, call.strike, "PE"), exchange)
         prices = market_data.fetch_quotes(live, [call, put])
-    except (RequestError, BrokerError):
+    except DomainError:
         return spot
     if any(isinstance(p, BrokerError) or not p.ltp for p in prices):
         return spot

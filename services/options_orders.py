@@ -13,18 +13,17 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from broker.errors import BrokerError
 from services import broker_session, master_contract, options, order_flow, order_target, orders, split
 from services.broker_session import LiveBroker
 from services.latency import LatencyTimer
-from services.order_flow import Outcome
-from services.request_errors import RequestError
+from utils.errors import DomainError, InvalidInput
+from utils.responses import error_body
 
 ORDER_FIELDS = ("action", "quantity", "pricetype", "product", "price", "trigger_price", "disclosed_quantity")
 
 
 def _place(user_id: int, symbol: str, exchange: str, leg: Mapping[str, Any], strategy: str, action: str,
-           timer: LatencyTimer | None = None) -> Outcome:
+           timer: LatencyTimer | None = None) -> dict[str, Any]:
     order = {**{name: leg[name] for name in ORDER_FIELDS if name in leg}, "symbol": symbol, "exchange": exchange,
              "strategy": strategy}
     if leg.get("splitsize"):
@@ -41,18 +40,16 @@ def pricing_broker(user_id: int) -> LiveBroker:
     return LiveBroker(target.plugin, target.session)
 
 
-def options_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+def options_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> dict[str, Any]:
     live = pricing_broker(user_id)
     u = options.underlying(data["underlying"], data["exchange"], data.get("expiry_date"))
     options.parse_offset(data["offset"])
     with broker_session.expire_on_token_error(user_id):
         _, _, quote = options.underlying_quote(live, u)
     option = options.resolve_option(live, u, quote.ltp, data["offset"], data["option_type"], data.get("strike_int"))
-    body, status = _place(user_id, option.symbol, option.exchange, data, data.get("strategy", ""), "optionsorder", timer)
-    if status == 200:
-        body = {**body, "symbol": option.symbol, "exchange": option.exchange, "underlying": data["underlying"],
-                "underlying_ltp": quote.ltp, "offset": data["offset"].upper(), "option_type": data["option_type"]}
-    return body, status
+    body = _place(user_id, option.symbol, option.exchange, data, data.get("strategy", ""), "optionsorder", timer)
+    return {**body, "symbol": option.symbol, "exchange": option.exchange, "underlying": data["underlying"],
+            "underlying_ltp": quote.ltp, "offset": data["offset"].upper(), "option_type": data["option_type"]}
 
 
 def _leg_result(user_id: int, number: int, leg: Mapping[str, Any], live: Any, base: Any, ltp: float,
@@ -63,21 +60,24 @@ def _leg_result(user_id: int, number: int, leg: Mapping[str, Any], live: Any, ba
         u = base if not leg.get("expiry_date") else options.underlying(data["underlying"], data["exchange"],
                                                                         leg["expiry_date"])
         option = options.resolve_option(live, u, ltp, leg["offset"], leg["option_type"], strike_int)
-    except (RequestError, BrokerError) as exc:
+    except DomainError as exc:
         return {**head, "status": "error", "message": exc.message}
-    body, _ = _place(user_id, option.symbol, option.exchange, leg, data.get("strategy", ""), "optionsmultiorder")
+    try:
+        body = _place(user_id, option.symbol, option.exchange, leg, data.get("strategy", ""), "optionsmultiorder")
+    except DomainError as exc:   # a failed leg is reported in its place; the others still go
+        body = error_body(exc)
     mode = body.pop("mode", None) or "live"
     if "results" in body:   # a split leg
         body["split_results"] = body.pop("results")
     return {**head, "symbol": option.symbol, "exchange": option.exchange, **body, "mode": mode}
 
 
-def options_multi_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+def options_multi_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> dict[str, Any]:
     live = pricing_broker(user_id)
     base = options.underlying(data["underlying"], data["exchange"], data.get("expiry_date"))
     legs = list(enumerate(data["legs"], start=1))
     if base.expiry is None and any(not leg.get("expiry_date") for _, leg in legs):
-        raise RequestError(options.EXPIRY_REQUIRED, field="expiry_date")
+        raise InvalidInput(options.EXPIRY_REQUIRED, field="expiry_date")
     with broker_session.expire_on_token_error(user_id):
         _, _, quote = options.underlying_quote(live, base)
     ordered = [pair for pair in legs if pair[1]["action"] == "BUY"] + [pair for pair in legs if pair[1]["action"] != "BUY"]
@@ -88,4 +88,4 @@ def options_multi_order(user_id: int, data: Mapping[str, Any], timer: LatencyTim
                             "results": sorted(results, key=lambda r: r["leg"])}
     if order_target.mode_of(user_id) == order_target.MODE_ANALYZE:
         body["mode"] = "analyze"
-    return body, 200
+    return body

@@ -12,7 +12,7 @@ from broker.contract import BrokerPlugin, BrokerSession, Instrument
 from services import broker_session, user_settings
 from services.brokers import registry
 from services.instrument_cache import cache_for
-from utils.responses import ApiError
+from utils.errors import InvalidInput
 
 ANALYZER_SETTING = user_settings.ANALYZER_SETTING
 MODE_LIVE = "live"
@@ -58,5 +58,5 @@ def instrument(target: Target, symbol: str, exchange: str) -> Instrument:
     if found is None and target.broker == "paper":  # analyzer mode needs no downloaded paper contract
         found = target.plugin.master_contract.lookup(symbol, exchange)
     if found is None:
-        raise ApiError(400, f"Symbol '{symbol}' not found for exchange '{exchange}'")
+        raise InvalidInput(f"Symbol '{symbol}' not found for exchange '{exchange}'")
     return found

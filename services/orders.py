@@ -8,14 +8,13 @@ from broker.errors import BrokerError
 from services import order_flow
 from services.books import order_row
 from services.latency import LatencyTimer
-from services.order_flow import Outcome
 from services.order_target import Target
 
 PENDING_STATUSES = ("open", "trigger pending")
 
 
 def place_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None,
-                action: str = "placeorder", tag: str = "") -> Outcome:
+                action: str = "placeorder", tag: str = "") -> dict[str, Any]:
     """`action` names the journal entry (basket legs are journaled as "basketorder"); `tag` is our
     reference carried by the broker order (strategy alerts find their order by it after a crash)."""
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
@@ -28,7 +27,7 @@ def place_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | Non
     return order_flow.run(user_id, action, data, work, timer=timer)
 
 
-def modify_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+def modify_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> dict[str, Any]:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         with timer.stage("validation"):
             target.plugin.require("modify_order")
@@ -43,7 +42,7 @@ def modify_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | No
     return order_flow.run(user_id, "modifyorder", data, work, timer=timer)
 
 
-def cancel_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+def cancel_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> dict[str, Any]:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         target.plugin.require("cancel_order")
         with timer.stage("broker"):
@@ -58,7 +57,7 @@ def _acknowledged(target: Target, order_id: str, analyze_message: str) -> dict[s
     return {**body, "message": analyze_message} if target.analyze else body
 
 
-def cancel_all_orders(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+def cancel_all_orders(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> dict[str, Any]:
     """Cancels the open orders of `strategy` when the broker records strategies (paper does), else all."""
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         target.plugin.require("order_book")
@@ -91,7 +90,7 @@ def _strategy_of(order: Any) -> str | None:
     return raw.get("strategy")
 
 
-def order_status(user_id: int, data: Mapping[str, Any]) -> Outcome:
+def order_status(user_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         target.plugin.require("order_status")
         with timer.stage("broker"):

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
 from utils.crypto import derive_key
+from utils.errors import InvalidInput
 
 _PEPPER_CONTEXT = b"openalgo/password-pepper/v1"
 MIN_LENGTH = 8
@@ -24,19 +25,15 @@ MAX_LENGTH = 256
 _DEFAULT_HASHER = PasswordHasher()
 
 
-class PasswordPolicyError(ValueError):
-    """The password does not meet the policy; the message says what is wrong."""
-
-
 def check_policy(password: str, username: str) -> None:
     if len(password) < MIN_LENGTH:
-        raise PasswordPolicyError(f"Password must be at least {MIN_LENGTH} characters long.")
+        raise InvalidInput(f"Password must be at least {MIN_LENGTH} characters long.", field="password")
     if len(password) > MAX_LENGTH:
-        raise PasswordPolicyError(f"Password must be at most {MAX_LENGTH} characters long.")
+        raise InvalidInput(f"Password must be at most {MAX_LENGTH} characters long.", field="password")
     if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
-        raise PasswordPolicyError("Password must contain both letters and digits.")
+        raise InvalidInput("Password must contain both letters and digits.", field="password")
     if password.strip().lower() == username.strip().lower():
-        raise PasswordPolicyError("Password must not be the same as the username.")
+        raise InvalidInput("Password must not be the same as the username.", field="password")
 
 
 def _hasher() -> PasswordHasher:

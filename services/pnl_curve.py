@@ -13,9 +13,8 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from broker.errors import BrokerError
 from services import books, market_data
-from services.request_errors import RequestError
+from utils.errors import DomainError
 from utils.market_calendar import IST, now_ist
 
 INTERVAL = "5m"
@@ -74,9 +73,10 @@ def _close_at(series: list[dict[str, Any]], start: int) -> float | None:
 
 def intraday(user_id: int) -> dict[str, Any]:
     """{"points": [...], "note": why it may be empty}."""
-    body, status = books.tradebook(user_id)
-    if status != 200:
-        return {"points": [], "note": body.get("message", "Trade book unavailable")}
+    try:
+        body = books.tradebook(user_id)
+    except DomainError as exc:
+        return {"points": [], "note": exc.message}
     today_ist = now_ist()
     midnight = today_ist.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
     trades = [t for t in body["data"] if trade_epoch(str(t.get("timestamp") or ""), today_ist) >= midnight]
@@ -100,6 +100,6 @@ def _priced(user_id: int, trades: list[dict[str, Any]], today_ist: datetime) -> 
         for symbol, exchange in symbols:
             history = market_data.history(user_id, symbol, exchange, INTERVAL, today_ist.date(), today_ist.date())
             candles[(symbol, exchange)] = history["data"]
-    except (BrokerError, RequestError) as exc:
-        return {"points": [], "note": f"Prices unavailable: {getattr(exc, 'message', exc)}"}
+    except DomainError as exc:
+        return {"points": [], "note": f"Prices unavailable: {exc.message}"}
     return {"points": curve(trades, candles, today_ist), "note": ""}

@@ -10,11 +10,10 @@ from typing import Any, Mapping
 
 from services import order_flow, order_target
 from services.latency import LatencyTimer
-from services.order_flow import Outcome
 from services.order_target import Target
 
 
-def close_position(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+def close_position(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> dict[str, Any]:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         target.plugin.require("close_all_positions")
         with order_flow.serialized(user_id), timer.stage("broker"):
@@ -29,7 +28,7 @@ def close_position(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | 
     return order_flow.run(user_id, "closeposition", data, work, timer=timer)
 
 
-def open_position(user_id: int, data: Mapping[str, Any]) -> Outcome:
+def open_position(user_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         target.plugin.require("open_position")
         with timer.stage("broker"):

@@ -14,14 +14,13 @@ from typing import Any, Mapping
 
 from services import order_flow
 from services.latency import LatencyTimer
-from services.order_flow import Outcome
 from services.order_target import Target
 
 MATCHED = "Positions Already Matched. No Action needed."
 NOTHING_TO_EXIT = "No OpenPosition Found. Not placing Exit order."
 
 def place_smart_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None,
-                      tag: str = "") -> Outcome:
+                      tag: str = "") -> dict[str, Any]:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         exchange, product = data["exchange"], data.get("product", "MIS")
         target_qty = order_flow.whole_quantity(data["position_size"], exchange, allow_zero=True) \

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from broker.errors import BrokerError
 from services import order_flow
 from services.latency import LatencyTimer
-from services.order_flow import Outcome
 from services.order_target import Target
-from services.request_errors import RequestError
+from utils.errors import DomainError, InvalidInput
+from utils.responses import error_body
 
 MAX_CHILDREN = 100
 
@@ -17,16 +16,16 @@ MAX_CHILDREN = 100
 def child_sizes(total: int, size: int) -> list[int]:
     count = total // size + (1 if total % size else 0)
     if count > MAX_CHILDREN:  # checked before building the list: quantity can be astronomically large
-        raise RequestError(f"Total number of orders would exceed maximum limit of {MAX_CHILDREN} "
+        raise InvalidInput(f"Total number of orders would exceed maximum limit of {MAX_CHILDREN} "
                            f"({total} in children of {size}): raise splitsize", field="splitsize")
     return [size] * (total // size) + ([total % size] if total % size else [])
 
 
-def split_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+def split_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> dict[str, Any]:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         total = order_flow.whole_quantity(data["quantity"], data["exchange"])
         if total != int(total) or total < 1:   # fractional (CRYPTO) quantities are placed whole, not split
-            raise RequestError(f"quantity must be a whole number of at least 1 to split (got {total:g}); place "
+            raise InvalidInput(f"quantity must be a whole number of at least 1 to split (got {total:g}); place "
                                "a fractional quantity with placeorder", field="quantity")
         sizes = child_sizes(int(total), int(data["splitsize"]))
         target.plugin.require("place_order")
@@ -45,6 +44,9 @@ def _child(user_id: int, data: Mapping[str, Any], number: int, size: int) -> dic
         with timer.stage("broker"):
             ack = target.plugin.orders.place_order(target.session, request)
         return {"status": "success", "orderid": str(ack.order_id)}
-    body, _ = order_flow.run(user_id, "splitorder_child", child, place)
+    try:
+        body = order_flow.run(user_id, "splitorder_child", child, place)
+    except DomainError as exc:   # a failed child is reported in its place; the others still go
+        body = error_body(exc)
     body.pop("mode", None)
     return {"order_num": number, "quantity": size, **body}

@@ -2,7 +2,7 @@
 
 A strategy belongs to one user and is reached from outside only by its webhook id, 32 random bytes
 from `secrets.token_urlsafe` (never derived from anything guessable). Every field is validated here
-with a `RequestError` naming the field and what is allowed; the CLI, the pages and the tests share
+with an `InvalidInput` (utils/errors.py) naming the field and what is allowed; the CLI, the pages and the tests share
 these rules. Symbols are checked against the user's broker (or the paper engine in analyzer mode)
 when a broker is connected, so a typo is caught when the mapping is made, not when an alert fires.
 """
@@ -24,10 +24,9 @@ from database import db
 from database import strategies as store
 from database.strategies import Strategy, StrategySymbol
 from services import order_target
-from services.request_errors import RequestError
 from utils.constants import MAX_ORDER_QUANTITY, PRODUCTS, TRADABLE_EXCHANGES
+from utils.errors import Conflict, InvalidInput, NotFound
 from utils.crypto import keyed_digest, secret_box
-from utils.responses import ApiError
 
 PLATFORMS = ("tradingview", "amibroker", "chartink", "python")
 MODES = ("LONG", "SHORT", "BOTH")
@@ -66,14 +65,14 @@ def _choice(field: str, value: Any, allowed: Iterable[str], *, upper: bool = Fal
     text = str(value or "").strip()
     text = text.upper() if upper else text.lower()
     if text not in allowed:
-        raise RequestError(f"{field} must be one of {', '.join(allowed)}; got {value!r}", field=field)
+        raise InvalidInput(f"{field} must be one of {', '.join(allowed)}; got {value!r}", field=field)
     return text
 
 
 def _name(value: Any) -> str:
     text = str(value or "").strip()
     if not _NAME.match(text):
-        raise RequestError("name must be 1-100 characters: letters, digits, space, '.', '_' or '-', starting "
+        raise InvalidInput("name must be 1-100 characters: letters, digits, space, '.', '_' or '-', starting "
                            "with a letter or digit", field="name")
     return text
 
@@ -83,7 +82,7 @@ def parse_time(field: str, value: Any) -> str:
     if len(text) == 4 and text[1] == ":":
         text = "0" + text
     if not _HHMM.match(text):
-        raise RequestError(f"{field} must be a time of day in IST as HH:MM (00:00-23:59); got {value!r}", field=field)
+        raise InvalidInput(f"{field} must be a time of day in IST as HH:MM (00:00-23:59); got {value!r}", field=field)
     return text
 
 
@@ -91,24 +90,24 @@ def _positive_int(field: str, value: Any) -> int:
     try:
         number = float(str(value).strip())
     except ValueError:
-        raise RequestError(f"{field} must be a whole number greater than 0; got {value!r}", field=field) from None
+        raise InvalidInput(f"{field} must be a whole number greater than 0; got {value!r}", field=field) from None
     if not number.is_integer() or not 0 < number <= MAX_ORDER_QUANTITY:
-        raise RequestError(f"{field} must be a whole number greater than 0 and at most {MAX_ORDER_QUANTITY}; "
+        raise InvalidInput(f"{field} must be a whole number greater than 0 and at most {MAX_ORDER_QUANTITY}; "
                            f"got {value!r}", field=field)
     return int(number)
 
 
 def _check_times(start: str, end: str, squareoff: str) -> None:
     if not start < end:
-        raise RequestError(f"end_time ({end}) must be after start_time ({start})", field="end_time")
+        raise InvalidInput(f"end_time ({end}) must be after start_time ({start})", field="end_time")
     if squareoff < end:
-        raise RequestError(f"squareoff_time ({squareoff}) must not be before end_time ({end})", field="squareoff_time")
+        raise InvalidInput(f"squareoff_time ({squareoff}) must not be before end_time ({end})", field="squareoff_time")
 
 
 def parse_mapping(symbol: Any, exchange: Any, quantity: Any, product: Any) -> Mapping:
     text = str(symbol or "").strip().upper()
     if not _SYMBOL.match(text):
-        raise RequestError(f"symbol must be an OpenAlgo symbol such as SBIN or NIFTY30DEC25FUT; got {symbol!r}",
+        raise InvalidInput(f"symbol must be an OpenAlgo symbol such as SBIN or NIFTY30DEC25FUT; got {symbol!r}",
                            field="symbol")
     return Mapping(symbol=text, exchange=_choice("exchange", exchange, TRADABLE_EXCHANGES, upper=True),
                    quantity=_positive_int("quantity", quantity),
@@ -119,7 +118,7 @@ def parse_map_spec(spec: str) -> Mapping:
     """`EXCHANGE:SYMBOL:QUANTITY:PRODUCT`, e.g. NSE:SBIN:10:MIS (the CLI's --map)."""
     parts = spec.split(":")
     if len(parts) != 4:
-        raise RequestError(f"mapping must be EXCHANGE:SYMBOL:QUANTITY:PRODUCT such as NSE:SBIN:10:MIS; got {spec!r}",
+        raise InvalidInput(f"mapping must be EXCHANGE:SYMBOL:QUANTITY:PRODUCT such as NSE:SBIN:10:MIS; got {spec!r}",
                            field="map")
     exchange, symbol, quantity, product = parts
     return parse_mapping(symbol, exchange, quantity, product)
@@ -133,8 +132,8 @@ def _check_symbol_exists(user_id: int, mapping: Mapping) -> None:
         return  # no broker connected yet: checked when the order is placed
     try:
         order_target.instrument(target, mapping.symbol, mapping.exchange)
-    except ApiError as exc:
-        raise RequestError(f"{exc.message} (broker {target.broker})", field="symbol") from None
+    except InvalidInput as exc:
+        raise InvalidInput(f"{exc.message} (broker {target.broker})", field="symbol") from None
 
 
 # ------------------------------------------------------------------------------------------ use cases
@@ -187,7 +186,7 @@ def _unique(mappings: list[Mapping]) -> list[Mapping]:
     seen: dict[str, Mapping] = {}
     for mapping in mappings:
         if mapping.symbol in seen:
-            raise RequestError(f"symbol {mapping.symbol} is mapped twice; a webhook names the symbol only",
+            raise InvalidInput(f"symbol {mapping.symbol} is mapped twice; a webhook names the symbol only",
                                field="symbol")
         seen[mapping.symbol] = mapping
     return list(seen.values())
@@ -198,7 +197,7 @@ def _commit(conflict: str, field: str) -> None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise RequestError(conflict, field=field, status=409) from None
+        raise Conflict(conflict, field=field) from None
 
 
 def list_for_user(user_id: int) -> list[Strategy]:
@@ -208,7 +207,7 @@ def list_for_user(user_id: int) -> list[Strategy]:
 def get(user_id: int, strategy_id: int) -> Strategy:
     strategy = store.get_for_user(user_id, strategy_id)
     if strategy is None:
-        raise RequestError(f"No strategy {strategy_id} of yours", status=404, field="strategy")
+        raise NotFound(f"No strategy {strategy_id} of yours", field="strategy")
     return strategy
 
 
@@ -226,7 +225,7 @@ def update(user_id: int, strategy_id: int, **fields: Any) -> Strategy:
     columns = {"mode": "trading_mode", "active": "is_active", "intraday": "is_intraday"}
     for key, value in fields.items():
         if key not in parsers:
-            raise RequestError(f"unknown field {key}; allowed: {', '.join(parsers)}", field=key)
+            raise InvalidInput(f"unknown field {key}; allowed: {', '.join(parsers)}", field=key)
         setattr(strategy, columns.get(key, key), parsers[key](value))
     _check_times(strategy.start_time, strategy.end_time, strategy.squareoff_time)
     strategy.updated_at = datetime.now(timezone.utc)
@@ -254,13 +253,12 @@ def add_mappings(user_id: int, strategy_id: int, mappings: Iterable[Mapping], *,
     strategy = get(user_id, strategy_id)
     mappings = _unique(list(mappings))
     if len(strategy.mappings) + len(mappings) > MAX_MAPPINGS:
-        raise RequestError(f"a strategy holds at most {MAX_MAPPINGS} symbols", field="symbol")
+        raise InvalidInput(f"a strategy holds at most {MAX_MAPPINGS} symbols", field="symbol")
     existing = {m.symbol: m for m in strategy.mappings}
     for mapping in mappings:
         _check_symbol_exists(user_id, mapping)
         if mapping.symbol in existing and not replace:
-            raise RequestError(f"symbol {mapping.symbol} is already mapped; remove it first", field="symbol",
-                               status=409)
+            raise Conflict(f"symbol {mapping.symbol} is already mapped; remove it first", field="symbol")
     for mapping in mappings:
         row = existing.get(mapping.symbol)
         if row is None:
@@ -275,7 +273,7 @@ def remove_mapping(user_id: int, strategy_id: int, mapping_id: int) -> None:
     strategy = get(user_id, strategy_id)
     row = next((m for m in strategy.mappings if m.id == mapping_id), None)
     if row is None:
-        raise RequestError(f"No mapping {mapping_id} in strategy {strategy.name}", status=404, field="mapping")
+        raise NotFound(f"No mapping {mapping_id} in strategy {strategy.name}", field="mapping")
     strategy.mappings.remove(row)
     db.session.commit()
 
@@ -286,16 +284,16 @@ def parse_csv(text: str) -> list[Mapping]:
     if rows and [c.strip().lower() for c in rows[0]][:4] == ["symbol", "exchange", "quantity", "product"]:
         rows = rows[1:]
     if not rows:
-        raise RequestError("the CSV has no rows; expected symbol,exchange,quantity,product", field="csv")
+        raise InvalidInput("the CSV has no rows; expected symbol,exchange,quantity,product", field="csv")
     mappings = []
     for number, row in enumerate(rows, start=1):
         if len(row) != 4:
-            raise RequestError(f"CSV row {number} has {len(row)} columns; expected symbol,exchange,quantity,product",
+            raise InvalidInput(f"CSV row {number} has {len(row)} columns; expected symbol,exchange,quantity,product",
                                field="csv")
         try:
             mappings.append(parse_mapping(*row))
-        except RequestError as exc:
-            raise RequestError(f"CSV row {number}: {exc.message}", field="csv") from None
+        except InvalidInput as exc:
+            raise InvalidInput(f"CSV row {number}: {exc.message}", field="csv") from None
     return mappings
 
 

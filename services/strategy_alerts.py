@@ -19,29 +19,22 @@ import socket
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from broker.errors import BrokerError
+from broker.errors import BrokerError, RateLimited
 from database import strategies as store
 from database.strategies import ALERT_DONE, ALERT_FAILED, Strategy, StrategyAlert
 from services import order_target, orders, smart_order, strategies
 from utils import clock
 from utils.constants import MAX_ORDER_QUANTITY
+from utils.errors import DomainError, InvalidInput, NotFound
 from utils.logging import get_logger
+from utils.responses import error_envelope
 from utils.market_calendar import IST
 
 log = get_logger(__name__)
 
 STALE_AFTER = timedelta(minutes=10)   # a claim from another host older than this is abandoned
-RETRYABLE_STATUSES = (429,)           # the broker budget ran out before the order was sent: try again
 MAX_ATTEMPTS = 5
 CHARTINK_ACTIONS = ("BUY", "SELL", "SHORT", "COVER")
-
-
-class WebhookError(Exception):
-    """A refused alert: `status` and a message for the caller (never containing the webhook id)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status, self.message = status, message
 
 
 def tag_for(alert_id: int) -> str:
@@ -52,16 +45,16 @@ def tag_for(alert_id: int) -> str:
 def find_strategy(webhook_id: str) -> Strategy:
     strategy = store.by_webhook_digest(strategies.webhook_digest(webhook_id)) if webhook_id else None
     if strategy is None:
-        raise WebhookError(404, "Invalid webhook ID")
+        raise NotFound("Invalid webhook ID")
     if not strategy.is_active:
-        raise WebhookError(400, "Strategy is inactive")
+        raise InvalidInput("Strategy is inactive")
     return strategy
 
 
 def _payload(data: Any) -> Mapping[str, Any]:
     if not isinstance(data, dict) or not data:
-        raise WebhookError(400, "No data received: send a JSON object such as "
-                                '{"symbol": "SBIN", "action": "BUY", "position_size": "0"}')
+        raise InvalidInput("No data received: send a JSON object such as "
+                           '{"symbol": "SBIN", "action": "BUY", "position_size": "0"}')
     return data
 
 
@@ -69,12 +62,12 @@ def _position_size(value: Any) -> int:
     try:
         number = float(str(value).strip())
     except ValueError:
-        raise WebhookError(400, f"position_size must be a whole number such as 10, -10 or 0; got {value!r}") from None
+        raise InvalidInput(f"position_size must be a whole number such as 10, -10 or 0; got {value!r}") from None
     if not number.is_integer():
-        raise WebhookError(400, f"position_size must be a whole number; got {value!r}")
+        raise InvalidInput(f"position_size must be a whole number; got {value!r}")
     if abs(number) > MAX_ORDER_QUANTITY:
-        raise WebhookError(400, f"position_size must be between -{MAX_ORDER_QUANTITY} and {MAX_ORDER_QUANTITY}; "
-                                f"got {value!r}")
+        raise InvalidInput(f"position_size must be between -{MAX_ORDER_QUANTITY} and {MAX_ORDER_QUANTITY}; "
+                           f"got {value!r}")
     return int(number)
 
 
@@ -123,20 +116,20 @@ def accept_tradingview(webhook_id: str, data: Any) -> dict[str, Any]:
     required = ["symbol", "action"] + (["position_size"] if strategy.trading_mode == "BOTH" else [])
     missing = [name for name in required if payload.get(name) in (None, "")]
     if missing:
-        raise WebhookError(400, f"Missing required fields: {', '.join(missing)}")
+        raise InvalidInput(f"Missing required fields: {', '.join(missing)}")
     action = str(payload["action"]).strip().upper()
     if action not in ("BUY", "SELL"):
-        raise WebhookError(400, f"Invalid action {payload['action']!r}; use BUY or SELL")
+        raise InvalidInput(f"Invalid action {payload['action']!r}; use BUY or SELL")
     size = _position_size(payload["position_size"]) if payload.get("position_size") not in (None, "") else 0
     if strategy.trading_mode == "BOTH":
         if action == "BUY" and size < 0:
-            raise WebhookError(400, "For BUY orders in BOTH mode, position_size must be >= 0")
+            raise InvalidInput("For BUY orders in BOTH mode, position_size must be >= 0")
         if action == "SELL" and size > 0:
-            raise WebhookError(400, "For SELL orders in BOTH mode, position_size must be <= 0")
+            raise InvalidInput("For SELL orders in BOTH mode, position_size must be <= 0")
     symbol = str(payload["symbol"]).strip()
     mapping = next((m for m in strategy.mappings if m.symbol == symbol), None)
     if mapping is None:
-        raise WebhookError(400, f"No mapping found for symbol {symbol}")
+        raise InvalidInput(f"No mapping found for symbol {symbol}")
     kind, order, is_entry = plan_tradingview(strategy, mapping, action, size)
     _check_window(strategy, is_entry)
     (alert_id,) = store.add_alerts([_row(strategy, "tradingview", kind, order, is_entry)])
@@ -146,7 +139,7 @@ def accept_tradingview(webhook_id: str, data: Any) -> dict[str, Any]:
 def _check_window(strategy: Strategy, is_entry: bool) -> None:
     problem = window_problem(strategy, is_entry, clock.now())
     if problem:
-        raise WebhookError(400, problem)
+        raise InvalidInput(problem)
 
 
 def _row(strategy: Strategy, source: str, kind: str, order: dict[str, Any], is_entry: bool) -> dict[str, Any]:
@@ -158,8 +151,8 @@ def chartink_action(scan_name: str) -> str:
     words = set(re.findall(r"[A-Z]+", scan_name.upper()))
     found = [action for action in CHARTINK_ACTIONS if action in words]
     if len(found) != 1:
-        raise WebhookError(400, "scan_name must contain exactly one of the words BUY, SELL, SHORT or COVER; "
-                                f"got {scan_name!r}")
+        raise InvalidInput("scan_name must contain exactly one of the words BUY, SELL, SHORT or COVER; "
+                           f"got {scan_name!r}")
     return found[0]
 
 
@@ -173,12 +166,12 @@ def accept_chartink(webhook_id: str, data: Any) -> dict[str, Any]:
     payload = _payload(data)
     stocks = _split(payload, "stocks")
     if not stocks:
-        raise WebhookError(400, "Missing required fields: stocks (comma-separated symbols)")
+        raise InvalidInput("Missing required fields: stocks (comma-separated symbols)")
     action = chartink_action(str(payload.get("scan_name") or payload.get("alert_name") or ""))
     allowed = {"LONG": ("BUY", "SELL"), "SHORT": ("SHORT", "COVER")}.get(strategy.trading_mode, CHARTINK_ACTIONS)
     if action not in allowed:
-        raise WebhookError(400, f"{action} alerts are not allowed in {strategy.trading_mode} mode; "
-                                f"allowed: {', '.join(allowed)}")
+        raise InvalidInput(f"{action} alerts are not allowed in {strategy.trading_mode} mode; "
+                           f"allowed: {', '.join(allowed)}")
     is_entry = action in ("BUY", "SHORT")
     _check_window(strategy, is_entry)
     mappings = {m.symbol: m for m in strategy.mappings}
@@ -242,11 +235,17 @@ def claimant_id(token: str) -> str:
 
 def execute(alert: StrategyAlert, claimant: str) -> str:
     """Run a claimed alert through the order services; returns its final status."""
-    body, status = _run(alert)
-    if status in RETRYABLE_STATUSES and alert.attempts < MAX_ATTEMPTS:
-        store.release(alert.id, claimant)
-        log.warning("strategy alert %s: broker budget exhausted, queued again (attempt %s)", alert.id, alert.attempts)
-        return "pending"
+    try:
+        body, status = _run(alert), 200
+    except RateLimited as exc:   # the broker budget ran out before the order was sent: try again
+        if alert.attempts < MAX_ATTEMPTS:
+            store.release(alert.id, claimant)
+            log.warning("strategy alert %s: broker budget exhausted, queued again (attempt %s)", alert.id,
+                        alert.attempts)
+            return "pending"
+        body, status = error_envelope(exc)
+    except DomainError as exc:
+        body, status = error_envelope(exc)
     final = ALERT_DONE if status == 200 else ALERT_FAILED
     if not store.finish(alert.id, claimant, final, json.dumps({"http_status": status, **body}, default=str)):
         log.error("strategy alert %s finished but its claim was taken over; outcome %s", alert.id, body)
@@ -255,14 +254,14 @@ def execute(alert: StrategyAlert, claimant: str) -> str:
     return final
 
 
-def _run(alert: StrategyAlert) -> tuple[dict[str, Any], int]:
+def _run(alert: StrategyAlert) -> dict[str, Any]:
     stored = json.loads(alert.order_json)
     order, is_entry = stored["order"], stored["entry"]
     strategy = store.get(alert.strategy_id)
     if strategy is not None and alert.source != "squareoff":
         problem = window_problem(strategy, is_entry, clock.now())
         if problem:
-            return {"status": "error", "message": f"{problem}; the alert waited too long in the queue"}, 400
+            raise InvalidInput(f"{problem}; the alert waited too long in the queue")
     tag = tag_for(alert.id)
     if alert.kind == "cancelallorder":
         return orders.cancel_all_orders(alert.user_id, order)

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from services.request_errors import RequestError
+from utils.errors import InvalidInput
 from utils.constants import EXCHANGES, FNO_EXCHANGES
 from utils.symbols import master_expiry, parse_derivative
 
@@ -214,9 +214,9 @@ def expiry_list(symbols: Iterable[str], base: str, instrumenttype: str, today: d
 def search_response(index: SymbolIndex, query: Any, exchange: Any = None) -> dict[str, Any]:
     """§7.2 body; `data` holds the index's records as given (the master contract's instrument records)."""
     if not isinstance(query, str) or not query.strip():
-        raise RequestError("Query parameter is required and cannot be empty", field="query")
+        raise InvalidInput("Query parameter is required and cannot be empty", field="query")
     if exchange and exchange not in EXCHANGES:
-        raise RequestError(f"exchange must be one of: {', '.join(EXCHANGES)}", field="exchange")
+        raise InvalidInput(f"exchange must be one of: {', '.join(EXCHANGES)}", field="exchange")
     results = index.search(query, exchange or None)
     message = f"Found {len(results)} matching symbols" if results else "No matching symbols found"
     return {"status": "success", "message": message, "data": results}
@@ -226,11 +226,11 @@ def expiry_response(symbols: Iterable[str], base: Any, exchange: Any, instrument
                     today: date) -> dict[str, Any]:
     """§7.3 body for the derivative symbols of one exchange (`today` in IST)."""
     if not isinstance(base, str) or not base.strip():
-        raise RequestError("symbol is required, e.g. NIFTY", field="symbol")
+        raise InvalidInput("symbol is required, e.g. NIFTY", field="symbol")
     if exchange not in FNO_EXCHANGES:
-        raise RequestError(f"exchange must be one of: {', '.join(FNO_EXCHANGES)}", field="exchange")
+        raise InvalidInput(f"exchange must be one of: {', '.join(FNO_EXCHANGES)}", field="exchange")
     if instrumenttype not in ("futures", "options"):
-        raise RequestError("instrumenttype must be futures or options", field="instrumenttype")
+        raise InvalidInput("instrumenttype must be futures or options", field="instrumenttype")
     dates = expiry_list(symbols, base.strip(), instrumenttype, today)
     what = f"{base.strip().upper()} {instrumenttype} in {exchange}"
     message = f"Found {len(dates)} expiry dates for {what}" if dates else f"No expiry dates found for {what}"

@@ -18,7 +18,7 @@ from database import db
 from database.symtoken import SymToken
 from services import master_contract
 from services.broker_session import live_session
-from services.request_errors import RequestError
+from utils.errors import NotFound
 from services.symbol_search import SymbolIndex, expiry_response, search_response
 from utils.market_calendar import now_ist
 
@@ -72,7 +72,7 @@ def symbol_info(user_id: int, symbol: str, exchange: str) -> dict[str, Any]:
         row = connection.execute(select(table).where(table.c.broker == broker, table.c.symbol == symbol,
                                                      table.c.exchange == exchange)).first()
     if row is None:
-        raise RequestError(f"Symbol {symbol} not found in exchange {exchange}", status=404, field="symbol")
+        raise NotFound(f"Symbol {symbol} not found in exchange {exchange}", field="symbol")
     return {"status": "success", "data": {"id": row.id, **record(row)}}
 
 

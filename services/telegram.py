@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from database import db
 from database.users import User
-from services.request_errors import RequestError
+from utils.errors import Conflict, InvalidInput, NotFound
 
 BOT_STOPPED = "Telegram bot is stopped. Start the bot to send notifications."
 NOT_LINKED = "User not found or not linked to Telegram"
@@ -24,10 +24,10 @@ MAX_MESSAGE = 4096
 
 def notify(username: Any, message: Any) -> dict[str, Any]:
     if not isinstance(username, str) or not username.strip() or not isinstance(message, str) or not message.strip():
-        raise RequestError(MISSING_FIELDS, field="username" if not username else "message")
+        raise InvalidInput(MISSING_FIELDS, field="username" if not username else "message")
     if len(message) > MAX_MESSAGE:
-        raise RequestError(f"message must be at most {MAX_MESSAGE} characters", field="message")
+        raise InvalidInput(f"message must be at most {MAX_MESSAGE} characters", field="message")
     exists = db.session.scalar(select(User.id).where(User.username == username.strip()))
     if exists is None:
-        raise RequestError(NOT_LINKED, status=404, field="username")
-    raise RequestError(BOT_STOPPED, status=409)
+        raise NotFound(NOT_LINKED, field="username")
+    raise Conflict(BOT_STOPPED)

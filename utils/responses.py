@@ -1,10 +1,15 @@
-"""The one JSON error envelope, `{"status": "error", "message": ...}`, and its HTTP mapping."""
+"""The one JSON error envelope, `{"status": "error", "message": ...}`, and the one place that maps the
+domain error hierarchy (utils/errors.py, broker/errors.py) to HTTP: `error_envelope` gives the body and
+status of any DomainError, `domain_error_response` the Flask response. restx_api/ and blueprints/
+(webhooks included) answer errors only through these; the order journal records the same envelope."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from utils.errors import DomainError
 
 RATE_LIMIT_MESSAGE = "Rate limit exceeded. Please slow down your requests."
 
@@ -26,14 +31,35 @@ def error_response(status: int, message: Any, **extra: Any) -> Response:
     return response
 
 
-def broker_error_response(exc: Exception) -> Response:
-    """A broker.errors.BrokerError in the envelope, with the status the error tree assigns it (403 no or
-    expired broker session, 400 rejected, 404 order not found, 501 not supported, 429 throttled, 500)."""
-    extra: dict[str, Any] = {}
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is not None:
-        extra["retry_after"] = max(1, int(retry_after + 0.999))
-    return error_response(getattr(exc, "http_status", 500), getattr(exc, "message", str(exc)), **extra)
+def http_status_of(exc: DomainError) -> int:
+    """The HTTP status of a domain error: the `http_status` its class in the hierarchy declares."""
+    return exc.http_status
+
+
+def error_envelope(exc: DomainError) -> tuple[dict[str, Any], int]:
+    """The contract's error body and HTTP status for a domain error (see utils/errors.py for the rules)."""
+    extra = dict(exc.extra)
+    if exc.field and "errors" not in extra:
+        extra = {"errors": {exc.field: [exc.message]}, **extra}
+    return {"status": "error", "message": exc.message, **extra}, http_status_of(exc)
+
+
+def error_body(exc: DomainError) -> dict[str, Any]:
+    """The envelope alone, for a failure reported inside a larger answer (a basket leg, a split child)."""
+    return error_envelope(exc)[0]
+
+
+def domain_error_response(exc: DomainError, **more: Any) -> Response:
+    """`error_envelope` as a Flask response (`more`: keys a caller's contract adds, e.g. webhooks'
+    `error`, placed right after `message`); a 429 also carries the Retry-After header."""
+    body, status = error_envelope(exc)
+    status_key, message, *rest = body.items()
+    response = jsonify(dict([status_key, message, *more.items(), *rest]))
+    response.status_code = status
+    retry_after = body.get("retry_after")
+    if status == 429 and retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def http_error_response(exc: HTTPException) -> Response:
@@ -77,16 +103,3 @@ def _retry_after_seconds(exc: HTTPException) -> int:
 def wants_json() -> bool:
     """API clients get JSON errors; browsers get pages."""
     return request.path.startswith("/api/")
-
-
-class ApiError(Exception):
-    """Raised by parsing and services to answer an API client with the error envelope."""
-
-    def __init__(self, status: int, message: Any, **extra: Any):
-        super().__init__(message if isinstance(message, str) else str(message))
-        self.status = status
-        self.message = message
-        self.extra = extra
-
-    def response(self) -> Response:
-        return error_response(self.status, self.message, **self.extra)

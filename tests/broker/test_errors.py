@@ -40,12 +40,12 @@ def test_rate_limited_carries_retry_after():
 
 
 def test_services_answer_broker_errors_in_the_envelope_with_their_status(app):
-    from utils.responses import broker_error_response
+    from utils.responses import domain_error_response
 
     with app.test_request_context("/api/v1/placeorder"):
-        response = broker_error_response(InsufficientFunds("Insufficient funds: need 5000.00, have 10.00"))
+        response = domain_error_response(InsufficientFunds("Insufficient funds: need 5000.00, have 10.00"))
         assert response.status_code == 400
         assert response.get_json() == {"status": "error", "message": "Insufficient funds: need 5000.00, have 10.00"}
-        throttled = broker_error_response(RateLimited("broker is throttling", retry_after=0.2))
+        throttled = domain_error_response(RateLimited("broker is throttling", retry_after=0.2))
         assert throttled.status_code == 429 and throttled.get_json()["retry_after"] == 1
-        assert broker_error_response(NotSupported("margin is not supported by Paper")).status_code == 501
+        assert domain_error_response(NotSupported("margin is not supported by Paper")).status_code == 501

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 
 from services import market_calendar as service
+from utils.errors import InvalidInput
 from utils.market_calendar import DATA_FILE, MarketCalendar
 
 HEADER = "date,exchange,holiday_type,description,open_windows\n"
@@ -99,18 +100,18 @@ def test_holidays_response_shape(cal_app: Flask):
 
 @pytest.mark.parametrize("value", [2019, 2051, "abc", 2026.5, True, "20.26"])
 def test_holidays_bad_year(cal_app: Flask, value):
-    with pytest.raises(service.CalendarRequestError) as info:
+    with pytest.raises(InvalidInput) as info:
         service.holidays_response(cal_app, value)
-    assert info.value.field == "year" and info.value.status == 400
+    assert info.value.field == "year" and isinstance(info.value, InvalidInput)
 
 
 def test_timings_response_and_errors(cal_app: Flask):
     body = service.timings_response(cal_app, "2025-12-30")
     assert body["status"] == "success" and body["data"][0]["exchange"] == "NSE"
     for bad in ("30-12-2025", "2025-02-30", "", None, 20251230, "2025-1-5"):
-        with pytest.raises(service.CalendarRequestError, match="Invalid date format. Use YYYY-MM-DD"):
+        with pytest.raises(InvalidInput, match="Invalid date format. Use YYYY-MM-DD"):
             service.timings_response(cal_app, bad)
-    with pytest.raises(service.CalendarRequestError, match="between 2020-01-01 and 2050-12-31"):
+    with pytest.raises(InvalidInput, match="between 2020-01-01 and 2050-12-31"):
         service.timings_response(cal_app, "2019-12-31")
 
 

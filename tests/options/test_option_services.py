@@ -5,7 +5,8 @@ from datetime import date, datetime
 
 import pytest
 
-from services.option_greeks import OptionsRequestError, days_to_expiry, expiry_cutoff, option_greeks
+from services.option_greeks import days_to_expiry, expiry_cutoff, option_greeks
+from utils.errors import ClientError, InvalidInput, NotFound
 from services.option_strikes import (
     OFFSET_MESSAGE,
     atm_strike,
@@ -57,26 +58,26 @@ def test_expiry_cutoffs_per_exchange(exchange, cutoff):
 
 def test_expiry_time_override_and_its_validation():
     assert expiry_cutoff("NFO", date(2026, 1, 27), "14:00").hour == 14
-    with pytest.raises(OptionsRequestError, match="expiry_time") as info:
+    with pytest.raises(ClientError, match="expiry_time") as info:
         expiry_cutoff("NFO", date(2026, 1, 27), "25:00")
     assert info.value.field == "expiry_time"
 
 
 def test_expired_option_and_bad_inputs():
     after = datetime(2025, 12, 30, 15, 31, tzinfo=IST)
-    with pytest.raises(OptionsRequestError, match="Option has expired on 30-Dec-2025"):
+    with pytest.raises(ClientError, match="Option has expired on 30-Dec-2025"):
         option_greeks("NIFTY30DEC2526000CE", "NFO", option_price=10, underlying_price=26000, now=after)
     cases = [({"symbol": "NIFTY30DEC25FUT"}, "symbol"), ({"exchange": "NSE"}, "exchange"),
              ({"interest_rate": 101}, "interest_rate"), ({"interest_rate": "x"}, "interest_rate")]
     for change, field in cases:
         args = {"symbol": "NIFTY27JAN2626000CE", "exchange": "NFO", "option_price": 10, "underlying_price": 26000,
                 "now": NOW, **change}
-        with pytest.raises(OptionsRequestError) as info:
+        with pytest.raises(ClientError) as info:
             option_greeks(args.pop("symbol"), args.pop("exchange"), **args)
-        assert info.value.field == field and info.value.status == 400
-    with pytest.raises(OptionsRequestError, match="Option LTP not available") as info:
+        assert info.value.field == field and isinstance(info.value, InvalidInput)
+    with pytest.raises(ClientError, match="Option LTP not available") as info:
         option_greeks("NIFTY27JAN2626000CE", "NFO", option_price=0, underlying_price=26000, now=NOW)
-    assert info.value.status == 404
+    assert isinstance(info.value, NotFound)
 
 
 @pytest.mark.parametrize("text, label, moneyness", [("ATM", "ATM", 0), ("atm", "ATM", 0), ("itm1", "ITM1", 1),
@@ -88,7 +89,7 @@ def test_offsets_parse_case_insensitively(text, label, moneyness):
 
 @pytest.mark.parametrize("text", ["ITM0", "OTM51", "ITM05", "ATM1", "ITM", "", None, "OTM-1", "DEEP"])
 def test_bad_offsets_are_refused_with_the_contract_message(text):
-    with pytest.raises(OptionsRequestError, match=OFFSET_MESSAGE) as info:
+    with pytest.raises(ClientError, match=OFFSET_MESSAGE) as info:
         parse_offset(text)
     assert info.value.field == "offset"
 
@@ -116,20 +117,20 @@ def test_offsets_count_listed_strikes_not_fixed_intervals():
 
 
 def test_offset_beyond_listed_strikes_is_the_contract_error():
-    with pytest.raises(OptionsRequestError) as info:
+    with pytest.raises(ClientError) as info:
         select_strike(STRIKES, 26042.35, "OTM40", "CE")
     assert info.value.message == "Offset OTM40 is out of range for available strikes. Please use a smaller offset."
-    assert info.value.status == 400
-    with pytest.raises(OptionsRequestError) as none:
+    assert isinstance(info.value, InvalidInput)
+    with pytest.raises(ClientError) as none:
         select_strike([], 26042.35, "ATM", "CE")
-    assert none.value.status == 404
+    assert isinstance(none.value, NotFound)
 
 
 def test_deprecated_strike_interval_mode():
     assert select_strike_by_interval(26042.35, 50, "ATM", "CE") == 26050
     assert select_strike_by_interval(26042.35, 100, "OTM2", "CE") == 26200
     assert select_strike_by_interval(26042.35, 100, "ITM2", "PE") == 26200
-    with pytest.raises(OptionsRequestError):
+    with pytest.raises(ClientError):
         select_strike_by_interval(26042.35, 0, "ATM", "CE")
 
 
@@ -141,7 +142,7 @@ def test_chain_rows_are_centred_on_atm_and_labelled():
     assert len(chain_rows(STRIKES, 26042.35)) == len(STRIKES)
     edge = chain_rows(STRIKES, 25900, strike_count=3)   # ATM at the lowest strike: nothing below
     assert edge[0].ce_label == "ATM" and len(edge) == 4
-    with pytest.raises(OptionsRequestError, match="strike_count"):
+    with pytest.raises(ClientError, match="strike_count"):
         chain_rows(STRIKES, 26042.35, strike_count=0)
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from services.request_errors import RequestError
+from utils.errors import InvalidInput
 from services.symbol_search import MAX_RESULTS, SymbolIndex, expiry_list, expiry_response, search_response
 
 
@@ -157,10 +157,10 @@ def test_search_response_shapes_and_errors(index: SymbolIndex):
     assert body == {"status": "success", "message": "Found 1 matching symbols", "data": [ROWS[1]]}
     assert search_response(index, "XYZ") == {"status": "success", "message": "No matching symbols found", "data": []}
     for query, exchange, field in (("  ", None, "query"), (None, None, "query"), ("TATA", "NASDAQ", "exchange")):
-        with pytest.raises(RequestError) as info:
+        with pytest.raises(InvalidInput) as info:
             search_response(index, query, exchange)
-        assert info.value.field == field and info.value.status == 400
-    with pytest.raises(RequestError, match="Query parameter is required and cannot be empty"):
+        assert info.value.field == field and isinstance(info.value, InvalidInput)
+    with pytest.raises(InvalidInput, match="Query parameter is required and cannot be empty"):
         search_response(index, "")
 
 
@@ -172,6 +172,6 @@ def test_expiry_response_shapes_and_errors():
     assert expiry_response([], "NIFTY", "NFO", "futures", date(2025, 12, 24))["data"] == []
     for args, field in ((("NIFTY", "NSE", "options"), "exchange"), (("NIFTY", "NFO", "Options"), "instrumenttype"),
                         (("", "NFO", "options"), "symbol")):
-        with pytest.raises(RequestError) as info:
+        with pytest.raises(InvalidInput) as info:
             expiry_response([], *args, date(2025, 12, 24))
         assert info.value.field == field

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services import strategies
-from services.request_errors import RequestError
+from utils.errors import ClientError
 from tests.api.conftest import make_account
 
 
@@ -47,13 +47,13 @@ def test_names_are_unique_per_user_and_csv_import(cli_app):
         from database.users import find_by_username
         user_id = find_by_username("alice").id
         made = strategies.create(user_id, name="csv")
-        with pytest.raises(RequestError, match="already have a strategy named 'csv'"):
+        with pytest.raises(ClientError, match="already have a strategy named 'csv'"):
             strategies.create(user_id, name="csv")
         rows = strategies.parse_csv("symbol,exchange,quantity,product\nSBIN,NSE,10,MIS\nINFY,NSE,2,CNC\n")
         assert strategies.add_mappings(user_id, made.id, rows) == 2
-        with pytest.raises(RequestError, match="CSV row 1: quantity"):
+        with pytest.raises(ClientError, match="CSV row 1: quantity"):
             strategies.parse_csv("TCS,NSE,0,MIS")
-        with pytest.raises(RequestError, match="already mapped"):
+        with pytest.raises(ClientError, match="already mapped"):
             strategies.add_mappings(user_id, made.id, strategies.parse_csv("SBIN,NSE,1,MIS"))
         assert [m.symbol for m in strategies.get(user_id, made.id).mappings] == ["SBIN", "INFY"]
         old = strategies.webhook_id_of(made)
