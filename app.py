@@ -1,16 +1,19 @@
 """OpenAlgo server: the application factory and the `python app.py` launcher.
 
 `create_app(config)` builds the Flask app (used by tests, the Flask CLI and `gunicorn 'app:create_app()'`);
-`python app.py` validates the configuration, prints a banner and serves with a threaded production
-server (waitress), or the Werkzeug debug server when FLASK_DEBUG is true.
+`python app.py` validates the configuration, starts the WebSocket proxy, listens, prints the banner once
+both the app and the proxy accept connections (a script that waits for the banner or for /health 200
+can open the WebSocket at once), then serves with a threaded production server (waitress), or the
+Werkzeug debug server when FLASK_DEBUG is true.
 """
 from __future__ import annotations
 
 import os
 import signal
 import sys
+import threading
 from dataclasses import fields
-from typing import Any, Mapping, NoReturn
+from typing import Any, Callable, Mapping, NoReturn
 
 from flask import Flask
 
@@ -119,6 +122,37 @@ def banner_rows(settings: Settings, server: str) -> list[tuple[str, str]]:
     ]
 
 
+PROXY_START_SECONDS = 30.0
+
+
+def _announce(settings: Settings, proxy: Any, rows: list[tuple[str, str]]) -> None:
+    """The banner, once the proxy accepts connections too (the app already listens)."""
+    if proxy is not None and not proxy.wait_listening(settings.WEBSOCKET_HOST, settings.WEBSOCKET_PORT,
+                                                      PROXY_START_SECONDS):
+        log.error("The WebSocket proxy is not accepting connections on %s; /health answers 503 until it "
+                  "does. The REST API keeps working.", settings.websocket_url)
+        rows = [(name, f"{value} (not running)" if name == "WebSocket" else value) for name, value in rows]
+    print_banner("OpenAlgo is running", rows)
+
+
+def _listen(app: Flask, settings: Settings) -> Callable[[], None]:
+    """Bind and listen on FLASK_HOST_IP:FLASK_PORT now (OSError if the port is taken); returns the
+    blocking serve loop."""
+    host, port = settings.FLASK_HOST_IP, settings.FLASK_PORT
+    if settings.FLASK_DEBUG:
+        from werkzeug.debug import DebuggedApplication
+        from werkzeug.serving import make_server
+
+        app.debug = True
+        return make_server(host, port, DebuggedApplication(app, evalex=True), threaded=True).serve_forever
+    from waitress import create_server
+
+    # waitress reads the body before Flask answers; let bodies somewhat over the limit through so Flask
+    # sends the JSON 413, and stop absurd ones at the socket.
+    return create_server(app, host=host, port=port, threads=settings.SERVER_THREADS, ident="openalgo",
+                         max_request_body_size=max(16 * 1024 * 1024, 4 * settings.MAX_CONTENT_LENGTH)).run
+
+
 def main() -> int:
     try:
         settings = load_settings()
@@ -129,7 +163,6 @@ def main() -> int:
     host, port = settings.FLASK_HOST_IP, settings.FLASK_PORT
     server = "Werkzeug debug server (FLASK_DEBUG=true)" if settings.FLASK_DEBUG else \
         f"waitress, {settings.SERVER_THREADS} threads"
-    print_banner("OpenAlgo is running", banner_rows(settings, server))
     # SIGTERM (service managers, `kill`) shuts down like Ctrl-C instead of dying mid-request.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     from websocket_proxy.launcher import start_proxy
@@ -141,15 +174,10 @@ def main() -> int:
     try:
         # the square-off scheduler and hosted-strategy supervisor run here, once per deployment
         squareoff = strategy_squareoff.start(app)
-        if settings.FLASK_DEBUG:
-            app.run(host=host, port=port, debug=True, use_reloader=False, threaded=True)
-        else:
-            from waitress import serve
-
-            # waitress reads the body before Flask answers; let bodies somewhat over the limit through
-            # so Flask sends the JSON 413, and stop absurd ones at the socket.
-            serve(app, host=host, port=port, threads=settings.SERVER_THREADS, ident="openalgo",
-                  max_request_body_size=max(16 * 1024 * 1024, 4 * settings.MAX_CONTENT_LENGTH))
+        serve_forever = _listen(app, settings)   # bound and listening from here on
+        threading.Thread(target=_announce, args=(settings, proxy, banner_rows(settings, server)), daemon=True,
+                         name="banner").start()
+        serve_forever()   # /health answers 503 "starting" meanwhile
     except OSError as exc:
         log.error("Cannot listen on %s:%s: %s (is another server already using the port? "
                   "set FLASK_PORT)", host, port, exc.strerror or exc)

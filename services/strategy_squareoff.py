@@ -160,6 +160,15 @@ def start(app: Flask) -> SquareoffScheduler:
     return scheduler
 
 
+def state(app: Flask) -> str:
+    """For /health: running / stopped, or elsewhere when this process does not run the scheduler
+    (gunicorn workers, test apps)."""
+    scheduler: SquareoffScheduler | None = app.extensions.get(_EXTENSION)
+    if scheduler is None:
+        return "elsewhere"
+    return "running" if scheduler.scheduler.running else "stopped"
+
+
 def run_forever(app: Flask) -> None:
     """`flask --app app strategy scheduler`: the scheduler (and an alert worker) until Ctrl-C/SIGTERM."""
     done = threading.Event()

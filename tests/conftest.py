@@ -37,6 +37,8 @@ def base_settings(tmp_path: Path) -> dict[str, Any]:
         "LOGS_DATABASE_URL": sqlite_url(tmp_path, "logs.db"),
         "LOG_DIR": str(tmp_path / "log"),
         "TESTING": True,
+        # no proxy runs beside a test app (tests that need one enable it and give it a port)
+        "WEBSOCKET_PROXY_ENABLED": "false",
     }
 
 

@@ -11,6 +11,7 @@ import time
 
 from utils.config import PROJECT_ROOT, Settings
 from utils.logging import get_logger
+from utils.net import port_open
 
 log = get_logger("websocket_proxy.launcher")
 
@@ -59,6 +60,20 @@ class ProxySupervisor:
             delay = min(delay * 2, self.max_restart_delay)
             self.restarts += 1
             self._spawn()
+
+    def wait_listening(self, host: str, port: int, timeout: float) -> bool:
+        """Block until the proxy accepts connections on host:port (True), or it exits for good or
+        `timeout` seconds pass (False). The app prints its banner only after this."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if port_open(host, port):
+                return True
+            with self._lock:
+                process = self.process
+            if process is not None and process.poll() in _FINAL_EXIT_CODES:
+                return False
+            time.sleep(0.05)
+        return False
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()

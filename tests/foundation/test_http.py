@@ -89,30 +89,38 @@ def test_swagger_ui_and_spec_are_served_locally(client):
     assert spec.status_code == 200 and spec.get_json()["basePath"] == "/api/v1"
 
 
-def test_health_reports_database_and_proxy(db_app: Flask):
+def test_health_reports_each_component(db_app: Flask):
     response = db_app.test_client().get("/health")
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     body = response.get_json()
+    assert body["status"] == "ok"
     assert body["database"]["status"] == "up"
     assert body["database"]["backend"] in ("sqlite", "postgresql")
-    assert body["websocket_proxy"]["status"] == "down" and body["status"] == "degraded"
+    assert body["websocket_proxy"]["status"] == "disabled"     # this app runs without a proxy
+    assert body["scheduler"] == {"status": "elsewhere"}         # a test app does not run the scheduler
+    assert "paper" in body["brokers"]["loaded"] and body["brokers"]["unavailable"] == []
 
 
-def test_health_sees_a_running_proxy(make_app):
-    listener = socket.create_server(("127.0.0.1", 0))
+def test_health_is_503_until_the_proxy_accepts_connections(make_app):
+    port = free_port()
+    app = make_app(WEBSOCKET_PROXY_ENABLED="true", WEBSOCKET_PORT=str(port))
+    starting = app.test_client().get("/health")
+    assert starting.status_code == 503
+    assert starting.get_json()["status"] == "starting" and starting.get_json()["websocket_proxy"]["status"] == "down"
+    listener = socket.create_server(("127.0.0.1", port))
     try:
-        app = make_app(WEBSOCKET_PORT=str(listener.getsockname()[1]))
-        body = app.test_client().get("/health").get_json()
-        assert body["websocket_proxy"]["status"] == "up" and body["status"] == "ok"
+        body = app.test_client().get("/health")
+        assert body.status_code == 200
+        assert body.get_json()["websocket_proxy"]["status"] == "up" and body.get_json()["status"] == "ok"
     finally:
         listener.close()
 
 
-def test_health_is_503_when_database_is_unreachable(make_app):
-    port = free_port()  # nothing listens there
-    app = make_app(DATABASE_URL=f"postgresql://nobody@127.0.0.1:{port}/none", AUTO_MIGRATE=False,
-                   DB_POOL_TIMEOUT="2")
+def test_health_names_a_broker_plugin_that_failed_to_load_without_saying_why(make_app):
+    app = make_app(BROKER_PLUGIN_PACKAGES=("broker", "tests.broker.sample_plugins"), VALID_BROKERS="broken_import")
     response = app.test_client().get("/health")
-    assert response.status_code == 503
+    assert response.status_code == 200    # REST still serves the brokers that loaded
     body = response.get_json()
-    assert body["status"] == "error" and body["database"]["status"] == "down"
+    assert body["status"] == "degraded" and body["brokers"]["unavailable"] == ["broken_import"]
+    assert "paper" in body["brokers"]["loaded"]
+    assert "ModuleNotFoundError" not in response.get_data(as_text=True)   # the reason stays in the log

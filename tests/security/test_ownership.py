@@ -21,13 +21,13 @@ from tests.security.conftest import create_user, login
 
 def _place(user_id: int, marker: str) -> None:
     broker_session.connect(user_id, "paper")
-    body, status = orders.place_order(user_id, {"strategy": marker, "symbol": "SBIN", "exchange": "NSE",
-                                                "action": "BUY", "quantity": 1})
-    assert status == 200, body
+    body = orders.place_order(user_id, {"strategy": marker, "symbol": "SBIN", "exchange": "NSE",
+                                        "action": "BUY", "quantity": 1})
+    assert body["status"] == "success", body
 
 
 def _orderids(principal: ApiPrincipal) -> set[str]:
-    body, _ = books.orderbook(principal.user_id)
+    body = books.orderbook(principal.user_id)
     return {row["orderid"] for row in body["data"]["orders"]}
 
 

@@ -23,8 +23,8 @@ def test_crash_after_the_order_went_out_is_not_placed_again(trader):
     _, hook = trader.strategy("LONG", "NSE:SBIN:3:MIS")
     alert_id, order = _claim_as_dead_process(trader, hook)
     with trader.app.app_context():  # the dead process got as far as the broker
-        body, status = orders.place_order(trader.user_id, order, tag=strategy_alerts.tag_for(alert_id))
-        assert status == 200
+        body = orders.place_order(trader.user_id, order, tag=strategy_alerts.tag_for(alert_id))
+        assert body["status"] == "success"
     trader.drain()
     with trader.app.app_context():
         alert = store.get_alert(alert_id)
