@@ -15,9 +15,8 @@ from typing import Any, Mapping
 from broker.contract import Gtt, GttLeg, GttRequest
 from services import order_flow
 from services.latency import LatencyTimer
-from services.order_flow import Outcome
 from services.order_target import Target
-from utils.responses import ApiError
+from utils.errors import InvalidInput, NotFound
 
 TRIGGER_TYPE_LABELS = {"SINGLE": "single", "OCO": "two-leg"}
 
@@ -27,16 +26,16 @@ def _legs(data: Mapping[str, Any]) -> tuple[GttLeg, ...]:
     if data["trigger_type"] == "OCO":
         missing = [name for name in ("triggerprice_sl", "stoploss", "triggerprice_tg", "target") if not data.get(name)]
         if missing:
-            raise ApiError(400, f"Required for OCO: {', '.join(missing)}.")
+            raise InvalidInput(f"Required for OCO: {', '.join(missing)}.")
         if sl_trigger >= tg_trigger:
-            raise ApiError(400, "Stoploss trigger must be less than target trigger (triggerprice_sl < triggerprice_tg).")
+            raise InvalidInput("Stoploss trigger must be less than target trigger (triggerprice_sl < triggerprice_tg).")
         return (GttLeg(role="stoploss", trigger_price=sl_trigger, price=data["stoploss"], pricetype="LIMIT"),
                 GttLeg(role="target", trigger_price=tg_trigger, price=data["target"], pricetype="LIMIT"))
     if (sl_trigger > 0) == (tg_trigger > 0):
-        raise ApiError(400, "SINGLE GTT takes exactly one of triggerprice_sl or triggerprice_tg (the other 0).")
+        raise InvalidInput("SINGLE GTT takes exactly one of triggerprice_sl or triggerprice_tg (the other 0).")
     price = data.get("price") or 0.0
     if data["pricetype"] == "LIMIT" and not price > 0:
-        raise ApiError(400, "price must be greater than 0 for a LIMIT GTT order.")
+        raise InvalidInput("price must be greater than 0 for a LIMIT GTT order.")
     return (GttLeg(role="single", trigger_price=sl_trigger or tg_trigger,
                    price=price if data["pricetype"] == "LIMIT" else 0.0, pricetype=data["pricetype"]),)
 
@@ -54,7 +53,7 @@ def _acknowledged(trigger_id: str) -> dict[str, Any]:
     return {"status": "success", "trigger_id": str(trigger_id)}
 
 
-def place_gtt(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+def place_gtt(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> dict[str, Any]:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         with timer.stage("validation"):
             target.plugin.require("place_gtt")
@@ -64,7 +63,7 @@ def place_gtt(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None 
     return order_flow.run(user_id, "placegttorder", data, work, timer=timer)
 
 
-def modify_gtt(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+def modify_gtt(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> dict[str, Any]:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         with timer.stage("validation"):
             target.plugin.require("modify_gtt")
@@ -75,7 +74,7 @@ def modify_gtt(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None
     return order_flow.run(user_id, "modifygttorder", data, work, timer=timer)
 
 
-def cancel_gtt(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+def cancel_gtt(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> dict[str, Any]:
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         target.plugin.require("cancel_gtt")
         with timer.stage("broker"):
@@ -83,7 +82,7 @@ def cancel_gtt(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None
     return order_flow.run(user_id, "cancelgttorder", data, work, timer=timer)
 
 
-def gtt_book(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> Outcome:
+def gtt_book(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | None = None) -> dict[str, Any]:
     """Active triggers (or all with status="all", active first), each as `describe` shows it."""
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         target.plugin.require("gtt_book")
@@ -99,20 +98,20 @@ def _find(target: Target, trigger_id: str) -> Gtt:
     for gtt in target.plugin.gtt.gtt_book(target.session):
         if gtt.trigger_id == trigger_id:
             return gtt
-    raise ApiError(404, f"GTT {trigger_id} not found")
+    raise NotFound(f"GTT {trigger_id} not found")
 
 
 def _check_fixed_fields(existing: Gtt, request: GttRequest) -> None:
     if existing.status != "active":
-        raise ApiError(400, f"GTT {existing.trigger_id} is {existing.status}; only active GTTs can be modified.")
+        raise InvalidInput(f"GTT {existing.trigger_id} is {existing.status}; only active GTTs can be modified.")
     placed = {"symbol": existing.symbol, "exchange": existing.exchange, "action": existing.action,
               "trigger_type": existing.trigger_type}
     asked = {"symbol": request.instrument.symbol, "exchange": request.instrument.exchange, "action": request.action,
              "trigger_type": request.trigger_type}
     changed = [name for name in placed if placed[name] != asked[name]]
     if changed:
-        raise ApiError(400, f"{', '.join(changed)} of a GTT cannot be modified (placed with "
-                            + ", ".join(f"{name} {placed[name]}" for name in changed) + "); cancel and place a new one.")
+        raise InvalidInput(f"{', '.join(changed)} of a GTT cannot be modified (placed with "
+                           + ", ".join(f"{name} {placed[name]}" for name in changed) + "); cancel and place a new one.")
 
 
 def _stamp(moment: Any) -> str:

@@ -258,11 +258,11 @@ def multioptiongreeks(user_id: int, request: dict[str, Any]) -> dict[str, Any]:
     for item in request["symbols"]:
         try:
             data.append(optiongreeks(user_id, {**item, **common}))
-        except (RequestError, BrokerError) as exc:
+        except DomainError as exc:
             if isinstance(exc, AuthError):
                 raise   # no broker session: the whole request, not one symbol
             data.append({"status": "error", "symbol": item["symbol"].upper(), "exchange": item["exchange"],
-                         "message": exc.message if isinstance(exc, BrokerError) else str(exc)})
+                         "message": exc.message})
     succeeded = sum(1 for row in data if row["status"] == "success")
     return {"status": "success", "data": data,
             "summary": {"total": len(data), "success": succeeded, "failed": len(data) - succeeded}}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.request_errors import RequestError
+from utils.errors import Conflict, InvalidInput
 
 NOT_PAIRED = ("WhatsApp is not paired or not connected. Pair the device first from the /whatsapp page in "
               "OpenAlgo before sending.")
@@ -19,7 +19,7 @@ RECIPIENT_FORMS = ("self", "username", "phone", "phones")
 def notify(request: dict[str, Any]) -> dict[str, Any]:
     given = [form for form in RECIPIENT_FORMS if request.get(form)]
     if len(given) != 1:
-        raise RequestError("Specify one of: 'self', 'username', 'phone', or 'phones'", field="self")
+        raise InvalidInput("Specify one of: 'self', 'username', 'phone', or 'phones'", field="self")
     if not any(request.get(name) for name in ("message", "image_path", "document_path")):
-        raise RequestError("Provide at least one of: message, image_path, document_path", field="message")
-    raise RequestError(NOT_PAIRED, status=409)
+        raise InvalidInput("Provide at least one of: message, image_path, document_path", field="message")
+    raise Conflict(NOT_PAIRED)
