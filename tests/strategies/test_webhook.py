@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from services import strategies
-from services.request_errors import RequestError
+from utils.errors import InvalidInput
 from utils.market_calendar import IST
 
 
@@ -195,6 +195,6 @@ def test_numbers_beyond_the_order_limit_are_refused_up_front(trader):
     huge = trader.webhook(hook, symbol="SBIN", action="BUY", position_size="1e19")
     assert huge.status_code == 400 and "position_size must be between" in huge.get_json()["error"]
     assert trader.drain() == 0
-    with trader.app.app_context(), pytest.raises(RequestError, match="at most 1000000000") as refused:
+    with trader.app.app_context(), pytest.raises(InvalidInput, match="at most 1000000000") as refused:
         strategies.parse_map_spec("NSE:SBIN:10000000000000000000:MIS")
     assert refused.value.field == "quantity"

@@ -14,7 +14,7 @@ from restx_api.parsing import parse
 from restx_api.schemas.orders import BasketSchema, PlaceOrderSchema, SmartOrderSchema, SplitOrderSchema
 from utils import json_body
 from utils.constants import ACTIONS, EXCHANGES, MAX_ORDER_QUANTITY, MAX_PRICE, PRICE_TYPES, PRODUCTS
-from utils.responses import ApiError
+from utils.errors import InvalidInput
 
 numbers = st.one_of(st.integers(min_value=-(10 ** 30), max_value=10 ** 30),
                     st.floats(allow_nan=False, allow_infinity=False), st.decimals(allow_nan=False, allow_infinity=False,
@@ -51,8 +51,8 @@ def _within_limits(order: dict) -> None:
 def test_parsed_orders_are_inside_the_limits_or_refused_naming_fields(schema, body):
     try:
         order = parse(schema, body)
-    except ApiError as exc:
-        assert exc.status == 400 and set(exc.extra["errors"]) <= set(FIELDS)
+    except InvalidInput as exc:
+        assert set(exc.extra["errors"]) <= set(FIELDS)
         return
     _within_limits(order)
 
@@ -62,8 +62,8 @@ def test_parsed_orders_are_inside_the_limits_or_refused_naming_fields(schema, bo
 def test_basket_legs_are_each_inside_the_limits_or_the_basket_is_refused(legs):
     try:
         basket = parse(BasketSchema(), {"apikey": "k", "strategy": "s", "orders": legs})
-    except ApiError as exc:
-        assert exc.status == 400 and set(exc.extra["errors"]) <= {"orders"}
+    except InvalidInput as exc:
+        assert set(exc.extra["errors"]) <= {"orders"}
         return
     for leg in basket["orders"]:
         _within_limits(leg)
