@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from blueprints.errors import json_errors
 from services import order_postbacks
-from services.request_errors import RequestError
-from utils.responses import error_response
 
 bp = Blueprint("postbacks", __name__)
 
 
 @bp.post("/postback/<broker>")
+@json_errors
 def postback(broker: str):  # noqa: ANN201
-    try:
-        return jsonify(order_postbacks.receive(broker, request.get_json(silent=True, force=True)))
-    except RequestError as exc:
-        return error_response(exc.status, exc.message)
+    return jsonify(order_postbacks.receive(broker, request.get_json(silent=True, force=True)))

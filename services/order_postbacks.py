@@ -12,7 +12,7 @@ from broker.errors import AuthError
 from broker.registry import UnknownBroker
 from database import broker_sessions
 from services.brokers import order_events, registry
-from services.request_errors import RequestError
+from utils.errors import InvalidInput, NotFound
 from utils.logging import get_logger
 
 log = get_logger(__name__)
@@ -22,18 +22,18 @@ def receive(broker: str, payload: Any) -> dict[str, Any]:
     try:
         plugin = registry().get(broker)
     except UnknownBroker:
-        raise RequestError(f"Unknown broker {broker!r}", status=404, field="broker") from None
+        raise NotFound(f"Unknown broker {broker!r}", field="broker") from None
     if plugin.postback is None:
-        raise RequestError(f"{plugin.manifest.display_name} does not send order postbacks", status=404, field="broker")
+        raise NotFound(f"{plugin.manifest.display_name} does not send order postbacks", field="broker")
     if not isinstance(payload, dict):
-        raise RequestError("The postback body must be a JSON object", field="body")
+        raise InvalidInput("The postback body must be a JSON object", field="body")
     try:
         account, event = plugin.postback(payload)
     except AuthError as exc:
         log.warning("Refused a %s postback: %s", broker, exc.message)
-        raise RequestError(exc.message, status=403) from None
+        raise
     except (KeyError, TypeError, ValueError) as exc:
-        raise RequestError(f"The postback is missing or has a malformed field: {exc}", field="body") from None
+        raise InvalidInput(f"The postback is missing or has a malformed field: {exc}", field="body") from None
     users = broker_sessions.users_of_account(broker, account)
     sink = order_events()
     for user_id in users:

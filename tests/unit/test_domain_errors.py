@@ -94,3 +94,11 @@ def test_services_return_results_not_body_and_status_pairs():
     offenders = {path.name: lines for path in sorted(SERVICES.glob("*.py"))
                  if (lines := _status_pairs(ast.parse(path.read_text())))}
     assert offenders == {}
+
+
+def test_a_page_route_answers_its_domain_errors_as_json(client):
+    unknown = client.post("/postback/nosuchbroker", json={})
+    assert unknown.status_code == 404 and unknown.get_json()["message"] == "Unknown broker 'nosuchbroker'"
+    not_json = client.post("/postback/zerodha", data=b"[1, 2]", headers={"Content-Type": "application/json"})
+    assert not_json.status_code == 400
+    assert not_json.get_json()["errors"] == {"body": ["The postback body must be a JSON object"]}
