@@ -17,7 +17,8 @@ import io
 import re
 from datetime import date
 from functools import lru_cache
-from typing import Callable, Iterator
+from operator import itemgetter
+from typing import Callable, Iterator, Sequence
 
 from broker.contract import BrokerSession, Instrument, MasterContractLoader
 from broker.errors import BrokerError
@@ -73,12 +74,17 @@ def convert_row(row: dict[str, str]) -> Instrument | None:
 (_EXCH, _SEG, _ID, _KIND, _SYMBOL, _LOT, _EXPIRY, _STRIKE, _OPTION, _TICK, _NAME) = range(len(CSV_COLUMNS))
 
 
-def _convert(values: list[str]) -> Instrument | None:
-    exchange, letter = values[_EXCH], values[_SEG]
-    segment = SEGMENT_LETTERS.get((exchange, letter))
+# (exchange, segment letter) → (Dhan exchange segment, unified exchange), worked out once
+_EXCHANGES = {key: (segment, to_unified_exchange(segment, key[0])) for key, segment in SEGMENT_LETTERS.items()}
+
+
+def _convert(values: Sequence[str]) -> Instrument | None:
+    letter = values[_SEG]
+    exchanges = _EXCHANGES.get((values[_EXCH], letter))
     trading_symbol, security_id = values[_SYMBOL].strip(), values[_ID].strip()
-    if segment is None or not trading_symbol or not security_id:
+    if exchanges is None or not trading_symbol or not security_id:
         return None
+    segment, unified_exchange = exchanges
     kind = values[_KIND].upper()
     name, expiry, strike = values[_NAME].strip(), None, 0.0
     if letter == "I":
@@ -104,7 +110,7 @@ def _convert(values: list[str]) -> Instrument | None:
     else:
         return None
     return Instrument(symbol=symbol, brsymbol=trading_symbol, name=name or symbol,
-                      exchange=to_unified_exchange(segment, exchange), brexchange=segment, token=security_id,
+                      exchange=unified_exchange, brexchange=segment, token=security_id,
                       expiry=expiry, strike=strike, lotsize=_lot(values[_LOT]), tick_size=_tick(values[_TICK]),
                       instrumenttype=kind)
 
@@ -117,7 +123,7 @@ def _lot(text: str) -> int:
         return 1
 
 
-def _rows(text: str) -> Iterator[list[str]]:
+def _rows(text: str) -> Iterator[Sequence[str]]:
     """The CSV's rows as lists in CSV_COLUMNS order, whatever order Dhan writes the columns in."""
     reader = csv.reader(io.StringIO(text))
     header = next(reader, [])
@@ -125,10 +131,10 @@ def _rows(text: str) -> Iterator[list[str]]:
     if missing:
         raise ContractFormatError(f"Dhan scrip master lacks the columns {sorted(missing)}", broker="dhan")
     positions = [header.index(column) for column in CSV_COLUMNS]
-    width = max(positions) + 1
+    pick, width = itemgetter(*positions), max(positions) + 1
     for values in reader:
         if len(values) >= width:
-            yield [values[i] for i in positions]
+            yield pick(values)
 
 
 def parse_scrip_master(text: str) -> Iterator[Instrument]:
