@@ -49,11 +49,10 @@ class FeedCredentials:
 def feed_key(instrument: FeedInstrument) -> tuple[int, str] | None:
     """(segment code, security id) from the master-contract record the proxy looked up."""
     info = instrument.info
-    get = info.get if isinstance(info, dict) else (lambda name, default=None: getattr(info, name, default))
-    token, segment = get("token"), get("brexchange")
-    if token in (None, "") or segment not in SEGMENT_CODES:
+    segment = info.get("brexchange") if isinstance(info, dict) else getattr(info, "brexchange", None)
+    if instrument.token is None or segment not in SEGMENT_CODES:
         return None
-    return SEGMENT_CODES[segment], str(token)
+    return SEGMENT_CODES[segment], instrument.token
 
 
 class DhanStreaming(WebSocketFeedAdapter):
