@@ -3,12 +3,14 @@
 `GET /v2/feed/portfolio-stream-feed/authorize?update_types=order` gives a one-time `wss://` URL; the
 socket then pushes one JSON text message per order change (`update_type: "order"`, the order book's
 fields), whichever platform placed the order. Each becomes an `OrderEvent` handed to `emit`. The
-connection runs on a thread of its own; a dropped link is reopened with back-off (a fresh URL each
+connection runs on a thread of its own, in the context (contextvars) the feed was built in, so symbol
+look-ups in the master contract work as they do where the proxy built it; a dropped link is reopened with back-off (a fresh URL each
 time); an expired or revoked token ends the feed instead of retrying.
 """
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import random
 import threading
@@ -44,13 +46,15 @@ class UpstoxOrderFeed:
         self.connections = 0
         self.stopped_reason = ""
         self._stop = threading.Event()
+        self._context = contextvars.copy_context()     # the builder's context (the app's, in the proxy)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
         self._thread: threading.Thread | None = None
 
     def connect(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._main, name="upstox-order-feed", daemon=True)
+            self._thread = threading.Thread(target=self._context.run, args=(self._main,), name="upstox-order-feed",
+                                            daemon=True)
             self._thread.start()
 
     def close(self) -> None:

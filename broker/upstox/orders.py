@@ -18,7 +18,10 @@ from broker.contract import (BrokerSession, Holding, ModifyRequest, Order, Order
 from broker.upstox.client import UpstoxClient
 from broker.upstox.mapping import (IST, modify_body, order_body, segment_exchange, split_instrument_key,
                                    to_unified_pricetype, to_unified_product, to_unified_status, to_unified_time)
+from utils.logging import get_logger
 from utils.symbols import equity_symbol
+
+log = get_logger("broker.upstox.orders")
 
 # regular sessions (IST) per segment; outside them, or on a weekend, an order is placed as AMO
 _SESSIONS = {"MCX_FO": (time(9, 0), time(23, 55)), "NCD_FO": (time(9, 0), time(17, 0)),
@@ -41,7 +44,11 @@ class SymbolNames:
 
     def __call__(self, row: dict[str, Any]) -> tuple[str, str]:
         key = str(row.get("instrument_token") or row.get("instrument_key") or "")
-        found = self.symbols.by_token(key) if self.symbols and key else None
+        try:
+            found = self.symbols.by_token(key) if self.symbols and key else None
+        except Exception:  # noqa: BLE001  (no master contract reachable here: fall back to the guess)
+            log.warning("Upstox instrument %s could not be looked up; using its trading symbol", key)
+            found = None
         if found is not None:
             return found.symbol, found.exchange
         trading_symbol = str(row.get("trading_symbol") or row.get("tradingsymbol") or "")

@@ -17,7 +17,6 @@ from typing import Iterator
 
 import pytest
 import requests
-from openalgo import api
 
 from tests.api.server import Server, flask_cli
 from tests.brokers.angel.test_acceptance import _order_updates, _proxy
@@ -26,6 +25,7 @@ from tests.fakes.upstox import AUTH_CODE, CLIENT_ID, CLIENT_SECRET, UpstoxServer
 from tests.fakes.upstox.feed import base_price
 from tests.foundation.test_server import _env_file
 from tests.support.net import free_port, wait_for_http
+from tests.support.openalgo_clients import CALLBACK, V2, ClientVersion
 from tests.websocket_proxy.conftest import wait_until
 from utils.config import PROJECT_ROOT
 
@@ -58,8 +58,8 @@ class Setup:
     upstox_key: str
     paper_key: str
 
-    def client(self, key: str):  # noqa: ANN201
-        return api(api_key=key, host=self.server.host, ws_url=self.ws_url)
+    def client(self, key: str, version: ClientVersion):  # noqa: ANN201
+        return version.api(api_key=key, host=self.server.host, ws_url=self.ws_url)
 
     def connect_upstox(self) -> str:
         """The callback's work: exchange the code for a session, then load the instrument file."""
@@ -100,8 +100,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         assert "Traceback" not in output, output[-4000:]
 
 
-def test_orders_and_books_have_the_paper_brokers_shapes(setup: Setup):
-    upstox, paper = setup.client(setup.upstox_key), setup.client(setup.paper_key)
+def test_orders_and_books_have_the_paper_brokers_shapes(setup: Setup, openalgo_client: ClientVersion):
+    upstox, paper = setup.client(setup.upstox_key, openalgo_client), setup.client(setup.paper_key, openalgo_client)
     placed = {name: client.placeorder(**ORDER) for name, client in (("upstox", upstox), ("paper", paper))}
     same_shape(placed["upstox"], placed["paper"])
     sent = setup.upstox.requests_to("/v3/order/place")[-1].json
@@ -128,8 +128,8 @@ def test_orders_and_books_have_the_paper_brokers_shapes(setup: Setup):
     assert float(funds["data"]["availablecash"]) > 0
 
 
-def test_market_data_has_the_paper_brokers_shapes(setup: Setup):
-    upstox, paper = setup.client(setup.upstox_key), setup.client(setup.paper_key)
+def test_market_data_has_the_paper_brokers_shapes(setup: Setup, openalgo_client: ClientVersion):
+    upstox, paper = setup.client(setup.upstox_key, openalgo_client), setup.client(setup.paper_key, openalgo_client)
     quote = upstox.quotes(symbol=SYMBOL, exchange="NSE")
     same_shape(quote, paper.quotes(symbol=SYMBOL, exchange="NSE"))
     assert quote["data"]["ltp"] == base_price(KEY)
@@ -149,10 +149,10 @@ def test_market_data_has_the_paper_brokers_shapes(setup: Setup):
     assert setup.upstox.requests_to(f"/v3/historical-candle/{KEY}/minutes/5/{end}")
 
 
-def test_subscribe_quote_streams_the_protobuf_feed(setup: Setup):
+def test_subscribe_quote_streams_the_protobuf_feed(setup: Setup, openalgo_client: ClientVersion):
     shapes = {}
     for name, key in (("upstox", setup.upstox_key), ("paper", setup.paper_key)):
-        client = setup.client(key)
+        client = setup.client(key, openalgo_client)
         assert client.connect() is True
         try:
             assert client.subscribe_quote([{"exchange": "NSE", "symbol": SYMBOL}])
@@ -170,19 +170,20 @@ def test_subscribe_quote_streams_the_protobuf_feed(setup: Setup):
 
 
 def test_subscribe_orders_gets_upstoxs_pushed_order_updates(setup: Setup):
-    ws = _proxy(setup, setup.upstox_key)
+    ws, version = _proxy(setup, setup.upstox_key), ClientVersion("1.0.47")
     try:
         assert wait_until(lambda: setup.upstox.portfolio.accepted >= 1, timeout=15)   # the proxy opened the stream
-        placed = setup.client(setup.upstox_key).placeorder(**ORDER)
+        placed = setup.client(setup.upstox_key, version).placeorder(**ORDER)
         updates = _order_updates(ws, placed["orderid"])
     finally:
         ws.close()
+        version.close()
     assert updates and updates[-1]["symbol"] == SYMBOL and updates[-1]["broker"] == "upstox"
     assert updates[-1]["order_status"] in ("complete", "open")
 
 
-def test_token_rejected_mid_day_is_one_call_then_broker_session_expired(setup: Setup):
-    upstox = setup.client(setup.upstox_key)
+def test_token_rejected_mid_day_is_one_call_then_broker_session_expired(setup: Setup, openalgo_client: ClientVersion):
+    upstox = setup.client(setup.upstox_key, openalgo_client)
     try:
         setup.upstox.expire_token()
         before = len(setup.upstox.requests)
@@ -199,3 +200,25 @@ def test_token_rejected_mid_day_is_one_call_then_broker_session_expired(setup: S
     finally:
         assert setup.connect_upstox().startswith("success")     # log in again: the next day's routine
     assert upstox.funds()["status"] == "success"
+
+
+def test_the_2x_clients_subscribe_orders_gets_upstoxs_pushed_updates(setup: Setup):
+    """subscribe_orders exists in the 2.x client only: a LIMIT order placed and then cancelled reaches it as
+    two order updates pushed from Upstox's portfolio stream."""
+    version = ClientVersion(V2)
+    try:
+        client = setup.client(setup.upstox_key, version)
+        assert client.connect() is True and client.subscribe_orders(on_order_update=CALLBACK) is True
+        assert wait_until(lambda: setup.upstox.portfolio.accepted >= 1, timeout=15)
+        client.events()
+        orderid = client.placeorder(**{**ORDER, "price_type": "LIMIT", "price": "1.5"})["orderid"]
+        pushed = client.wait_for_events(lambda seen: any(e[1].get("orderid") == orderid for e in seen), 10.0)
+        [update] = [e[1] for e in pushed if e[1].get("orderid") == orderid][:1]
+        assert (update["type"], update["symbol"], update["broker"]) == ("order_update", SYMBOL, "upstox")
+        assert update["order_status"] == "open"
+        assert client.cancelorder(order_id=orderid, strategy="accept")["status"] == "success"
+        got = client.wait_for_events(lambda seen: any(e[1].get("order_status") == "cancelled" for e in seen), 10.0)
+        assert [e[1]["orderid"] for e in got if e[1].get("order_status") == "cancelled"] == [orderid]
+        client.disconnect()
+    finally:
+        version.close()
