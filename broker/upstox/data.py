@@ -8,15 +8,15 @@ previous close is `last_price - net_change`. History uses the v3 candle API (his
 """
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Sequence
+from datetime import date, datetime
+from typing import Any, Callable, Sequence
 
 from broker.contract import (BrokerSession, CandleSeries, DataAdapter, Depth, DepthLevel, Funds, FundsAdapter,
                              HistoryRequest, Instrument, Margin, MarginLeg, Quote)
 from broker.errors import UnknownSymbol
 from broker.upstox.client import UpstoxClient
 from broker.upstox.history import fetch_candles
-from broker.upstox.mapping import BROKER, to_upstox_product
+from broker.upstox.mapping import BROKER, IST, to_upstox_product
 
 MAX_QUOTES_PER_CALL = 500
 
@@ -39,8 +39,9 @@ def _prev_close(row: dict[str, Any]) -> float:
 
 
 class UpstoxData(DataAdapter):
-    def __init__(self, client: UpstoxClient):
+    def __init__(self, client: UpstoxClient, today: Callable[[], date] | None = None):
         self.client = client
+        self.today = today or (lambda: datetime.now(IST).date())     # the trading day, in IST
 
     def _full_quotes(self, session: BrokerSession, instruments: Sequence[Instrument]) -> dict[str, dict[str, Any]]:
         """Instrument key → full quote, in batches of 500."""
@@ -87,7 +88,7 @@ class UpstoxData(DataAdapter):
                      oi=int(row.get("oi") or 0), timestamp=_timestamp(row), raw=row)
 
     def history(self, session: BrokerSession, request: HistoryRequest) -> CandleSeries:
-        candles, requests_made = fetch_candles(self.client, session, request)
+        candles, requests_made = fetch_candles(self.client, session, request, self.today)
         instrument = request.instrument
         return CandleSeries(symbol=instrument.symbol, exchange=instrument.exchange, interval=request.interval,
                             candles=candles, raw={"requests": requests_made})

@@ -63,10 +63,15 @@ def test_daily_candles_are_stamped_at_midnight_utc(upstox, plugin, session):
 
 
 def test_today_comes_from_the_intraday_endpoint(upstox, plugin, session):
-    today = date.today()
+    today = date(2025, 12, 30)                   # the plugin's trading day (IST), fixed for the test
+    plugin.data.today = lambda: today
     plugin.data.history(session, HistoryRequest(instrument=SBIN, interval="5m", start=today - timedelta(days=3),
                                                 end=today))
     assert upstox.requests_to("/v3/historical-candle/intraday/NSE_EQ|INE062A01020/minutes/5")
+    assert upstox.requests_to("/v3/historical-candle/NSE_EQ|INE062A01020/minutes/5/2025-12-29/2025-12-27")
+    plugin.data.history(session, HistoryRequest(instrument=SBIN, interval="D", start=today - timedelta(days=9),
+                                                end=today - timedelta(days=1)))
+    assert len(upstox.requests_to("/v3/historical-candle/intraday/")) == 1      # a past range needs no intraday
 
 
 def test_an_interval_upstox_lacks_is_not_supported(plugin, session):
