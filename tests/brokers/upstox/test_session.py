@@ -80,3 +80,18 @@ def test_5xx_and_a_body_that_is_not_json_are_broker_unavailable(upstox, plugin, 
     upstox.malformed_next(times=3)
     with pytest.raises(BrokerUnavailable, match="not its JSON"):
         plugin.orders.order_book(session)
+
+
+def test_a_slow_answer_is_a_network_error_and_an_order_is_sent_once(upstox, session):
+    from broker.contract import PluginConfig
+    from broker.errors import NetworkError
+    from broker.http import BrokerHttp, make_session
+    from broker.upstox import create_plugin
+    from tests.brokers.upstox.conftest import plugin_settings
+
+    http = BrokerHttp("upstox", session=make_session(retries=0), timeout=(2.0, 0.3))
+    plugin = create_plugin(PluginConfig(settings=plugin_settings(upstox), http=http))
+    upstox.slow_next(1.0)
+    with pytest.raises(NetworkError, match="did not answer in time"):
+        plugin.orders.place_order(session, OrderRequest(instrument=SBIN, action="BUY", quantity=1))
+    assert len(upstox.requests_to("/v3/order/place")) == 1

@@ -222,7 +222,7 @@ class PortfolioFeedServer(_GatedFeedServer):
 
     def publish(self, update: dict[str, Any]) -> None:
         """Push one update to every connected client (called from the REST server's threads)."""
-        if self.frozen:
+        if self.frozen or not self._live or self._loop.is_closed() or not self._loop.is_running():
             return
         text = json.dumps(update)
 
