@@ -13,9 +13,11 @@ def main() -> None:
     parser.add_argument("--access-token", default="upstox-access-token")
     args = parser.parse_args()
     with UpstoxServer(args.access_token, port=args.port) as server:
-        print(f"fake Upstox REST on {server.url} (client_id {CLIENT_ID}, client_secret {CLIENT_SECRET})")
-        print(f"market-data feed on {server.feed.url}, portfolio feed on {server.portfolio.url}")
-        print(f"instrument master at {server.instruments_url}", flush=True)
+        print(f"fake Upstox REST on {server.url}; market-data feed on {server.feed.url}; portfolio feed on "
+              f"{server.portfolio.url}. Settings that point the plugin at it (.env):")
+        print(f"UPSTOX_API_KEY='{CLIENT_ID}'\nUPSTOX_API_SECRET='{CLIENT_SECRET}'\n"
+              f"UPSTOX_API_URL='{server.url}'\nUPSTOX_ORDER_URL='{server.url}'\n"
+              f"UPSTOX_INSTRUMENTS_URL='{server.instruments_url}'", flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

@@ -33,7 +33,6 @@ import threading
 import time
 import uuid
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,12 +40,12 @@ from flask import Flask, Response, jsonify, redirect, request
 from werkzeug.serving import make_server
 
 from broker.upstox.mapping import IST
+from tests.fakes.fixtures import fixture_json
 from tests.fakes.recording import Failure, SeenRequest
 from tests.fakes.upstox.feed import MarketFeedServer, PortfolioFeedServer, base_price
 from tests.support.net import free_port
 from utils import clock
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "upstox"
 CLIENT_ID, CLIENT_SECRET = "upstox-client-id", "upstox-client-secret"
 AUTH_CODE = "upstoxauthcode1"
 MAX_QUOTE_KEYS = 500
@@ -64,7 +63,7 @@ V2_INTERVALS = ("1minute", "30minute", "day", "week", "month")
 
 
 def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text())
+    return fixture_json("upstox", name)
 
 
 def history_limit(unit: str, interval: int) -> timedelta | None:
