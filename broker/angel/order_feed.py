@@ -10,6 +10,7 @@ the feed (the session is over: no retry loop).
 """
 from __future__ import annotations
 
+import contextvars
 import json
 import random
 import threading
@@ -51,6 +52,9 @@ class AngelOrderFeed:
         self._stop = threading.Event()
         self._conn: ClientConnection | None = None
         self._thread: threading.Thread | None = None
+        # the reader thread runs in the context the feed was built in: the proxy builds it inside the
+        # app's context, which the master-contract lookups behind the order rows' symbols need
+        self._context = contextvars.copy_context()
         self.state = "idle"
         self.connects = 0
 
@@ -59,7 +63,8 @@ class AngelOrderFeed:
 
     def connect(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="angel-order-feed", daemon=True)
+            self._thread = threading.Thread(target=self._context.run, args=(self._run,), name="angel-order-feed",
+                                            daemon=True)
             self._thread.start()
 
     def close(self) -> None:
@@ -114,6 +119,10 @@ class AngelOrderFeed:
                 continue
             if not isinstance(message, dict):
                 continue
-            event = order_event(message, self._orders)
+            try:
+                event = order_event(message, self._orders)
+            except Exception:   # one unreadable message must not drop the link (Angel does not replay)
+                log.exception("Angel One order update could not be read; skipped")
+                continue
             if event is not None:
                 self._emit(event)

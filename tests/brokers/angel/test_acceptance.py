@@ -1,9 +1,10 @@
 """Issue 19 acceptance: `python app.py` (with its WebSocket proxy) pointed at the fake Angel One servers
 (REST, SmartStream, order status). One user connects Angel One the real way (client code, PIN and the
 current TOTP, through services.broker_session.connect, then the scrip master download), another is on the
-paper broker; the public `openalgo` client sees the same shapes from both, quotes stream from SmartStream,
-order changes are pushed from Angel's order-status feed, and a token Angel rejects mid-day is one broker
-call, a clear "broker session expired" 403, and the session marked expired."""
+paper broker; the public `openalgo` client (1.0.47 and 2.0.5, tests/support/openalgo_clients.py) sees the
+same shapes from both, quotes stream from SmartStream, order changes are pushed from Angel's order-status
+feed to the 2.x client's subscribe_orders, and a token Angel rejects mid-day is one broker call, a clear
+"broker session expired" 403, and the session marked expired."""
 from __future__ import annotations
 
 import json
@@ -14,10 +15,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterator
 
+import pandas as pd
 import pytest
 import requests
-import websocket
-from openalgo import api
 
 from tests.api.server import Server, flask_cli
 from tests.brokers.zerodha.test_acceptance import _user, same_shape, shape
@@ -25,6 +25,7 @@ from tests.fakes.angel import API_KEY, CLIENT_CODE, PIN, AngelServer, OrderStatu
 from tests.fakes.angel.data import base_price
 from tests.foundation.test_server import _env_file
 from tests.support.net import free_port, wait_for_http
+from tests.support.openalgo_clients import CALLBACK, V2, ClientVersion
 from tests.websocket_proxy.conftest import wait_until
 from utils.config import PROJECT_ROOT
 
@@ -60,8 +61,8 @@ class Setup:
     angel_key: str
     paper_key: str
 
-    def client(self, key: str):  # noqa: ANN201
-        return api(api_key=key, host=self.server.host, ws_url=self.ws_url)
+    def client(self, version: ClientVersion, key: str):  # noqa: ANN201
+        return version.api(api_key=key, host=self.server.host, ws_url=self.ws_url)
 
     def connect_angel(self) -> str:
         env = {**os.environ, "OPENALGO_ENV_FILE": str(self.server.env_file), "FLASK_SKIP_DOTENV": "1"}
@@ -104,8 +105,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         assert "Traceback" not in output, output[-4000:]
 
 
-def test_orders_and_books_have_the_paper_brokers_shapes(setup: Setup):
-    angel, paper = setup.client(setup.angel_key), setup.client(setup.paper_key)
+def test_orders_and_books_have_the_paper_brokers_shapes(setup: Setup, openalgo_client: ClientVersion):
+    angel, paper = setup.client(openalgo_client, setup.angel_key), setup.client(openalgo_client, setup.paper_key)
     placed = {name: client.placeorder(**ORDER) for name, client in (("angel", angel), ("paper", paper))}
     same_shape(placed["angel"], placed["paper"])
     sent = setup.angel.requests_to("/rest/secure/angelbroking/order/v1/placeOrder")[-1].json
@@ -134,8 +135,8 @@ def test_orders_and_books_have_the_paper_brokers_shapes(setup: Setup):
     assert float(funds["data"]["availablecash"]) > 0
 
 
-def test_market_data_has_the_paper_brokers_shapes(setup: Setup):
-    angel, paper = setup.client(setup.angel_key), setup.client(setup.paper_key)
+def test_market_data_has_the_paper_brokers_shapes(setup: Setup, openalgo_client: ClientVersion):
+    angel, paper = setup.client(openalgo_client, setup.angel_key), setup.client(openalgo_client, setup.paper_key)
     quote = angel.quotes(symbol=SYMBOL, exchange="NSE")
     same_shape(quote, paper.quotes(symbol=SYMBOL, exchange="NSE"))
     assert quote["data"]["ltp"] == base_price(TOKEN)
@@ -149,16 +150,16 @@ def test_market_data_has_the_paper_brokers_shapes(setup: Setup):
     candles, paper_candles = angel.history(**window), paper.history(**window)
     assert not isinstance(candles, dict), candles             # a DataFrame, as with paper
     assert list(candles.columns) == list(paper_candles.columns) and len(candles) > 0
-    assert str(candles.index.tz) == str(paper_candles.index.tz) == "Asia/Kolkata"
-    assert candles.index[0].hour == 9 and candles.index[0].minute == 15
+    first = pd.to_datetime(candles[candles.columns[0]], utc=True).dt.tz_convert("Asia/Kolkata").iloc[0]
+    assert (first.hour, first.minute) == (9, 15)              # the index, reset by the client runner
     fetched = setup.angel.requests_to("/rest/secure/angelbroking/historical/v1/getCandleData")[-1].json
     assert fetched["interval"] == "FIVE_MINUTE" and fetched["symboltoken"] == TOKEN
 
 
-def test_subscribe_quote_streams_smartstream(setup: Setup):
+def test_subscribe_quote_streams_smartstream(setup: Setup, openalgo_client: ClientVersion):
     shapes = {}
     for name, key in (("angel", setup.angel_key), ("paper", setup.paper_key)):
-        client = setup.client(key)
+        client = setup.client(openalgo_client, key)
         assert client.connect() is True
         try:
             assert client.subscribe_quote([{"exchange": "NSE", "symbol": SYMBOL}])
@@ -175,45 +176,40 @@ def test_subscribe_quote_streams_smartstream(setup: Setup):
     assert subscribed and subscribed[-1]["params"]["tokenList"] == [{"exchangeType": 1, "tokens": [TOKEN]}]
 
 
-def _proxy(setup: Setup, key: str) -> websocket.WebSocket:
-    ws = websocket.create_connection(setup.ws_url, timeout=10)
-    ws.send(json.dumps({"action": "authenticate", "api_key": key}))
-    assert json.loads(ws.recv())["status"] == "success"
-    ws.send(json.dumps({"action": "subscribe_orders"}))
-    return ws
+@pytest.fixture
+def openalgo2() -> Iterator[ClientVersion]:
+    version = ClientVersion(V2)
+    yield version
+    version.close()
 
 
-def _order_updates(ws: websocket.WebSocket, order_id: str, seconds: float = 15) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
+def test_subscribe_orders_gets_angels_pushed_order_updates(setup: Setup, openalgo2: ClientVersion):
+    watcher = setup.client(openalgo2, setup.angel_key)
+    assert watcher.connect() is True
+    assert watcher.subscribe_orders(on_order_update=CALLBACK) is True
+    assert wait_until(lambda: setup.orders.accepted >= 1, timeout=15)     # the proxy opened Angel's order feed
+    limit = dict(ORDER, price_type="LIMIT", price=round(base_price(TOKEN) * 0.8, 1))
+    placed = setup.client(openalgo2, setup.angel_key).placeorder(**limit)
+    assert placed["status"] == "success", placed
+    order_id = placed["orderid"]
+    cancelled = setup.client(openalgo2, setup.angel_key).cancelorder(order_id=order_id, strategy="accept")
+    assert cancelled["status"] == "success", cancelled
 
-    def more() -> bool:
-        try:
-            message = json.loads(ws.recv())
-        except websocket.WebSocketTimeoutException:
-            return False
-        if message.get("type") == "order_update" and message.get("orderid") == order_id and not message.get("snapshot"):
-            found.append(message)
-        return bool(found)
+    def mine(events: list[list[Any]]) -> list[dict[str, Any]]:
+        return [e[1] for e in events if e[0] == "on_order_update" and e[1].get("orderid") == order_id
+                and not e[1].get("snapshot")]
 
-    ws.settimeout(1)
-    wait_until(more, timeout=seconds)
-    return found
-
-
-def test_subscribe_orders_gets_angels_pushed_order_updates(setup: Setup):
-    ws = _proxy(setup, setup.angel_key)
-    try:
-        assert wait_until(lambda: setup.orders.accepted >= 1, timeout=15)     # the proxy opened Angel's feed
-        placed = setup.client(setup.angel_key).placeorder(**ORDER)
-        updates = _order_updates(ws, placed["orderid"])
-    finally:
-        ws.close()
-    assert updates and updates[-1]["symbol"] == SYMBOL and updates[-1]["broker"] == "angel"
-    assert updates[-1]["order_status"] in ("complete", "open")
+    seen = mine(watcher.wait_for_events(lambda events: {"open", "cancelled"} <= {u["order_status"] for u in mine(events)},
+                                        timeout=15))
+    statuses = [u["order_status"] for u in seen]
+    watcher.disconnect()
+    assert "cancelled" in statuses and statuses.index("open") < statuses.index("cancelled"), statuses
+    assert all(u["symbol"] == SYMBOL and u["broker"] == "angel" and u["exchange"] == "NSE" for u in seen)
+    assert [m["orderData"]["orderid"] for m in setup.orders.sent].count(order_id) >= 2     # both pushed by Angel
 
 
-def test_token_rejected_mid_day_is_one_call_then_broker_session_expired(setup: Setup):
-    angel = setup.client(setup.angel_key)
+def test_token_rejected_mid_day_is_one_call_then_broker_session_expired(setup: Setup, openalgo_client: ClientVersion):
+    angel = setup.client(openalgo_client, setup.angel_key)
     try:
         setup.angel.expire_token()
         before = len(setup.angel.requests)
