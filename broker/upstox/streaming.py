@@ -8,9 +8,12 @@ protobuf `FeedResponse` frames (feed_codec.py). An instrument is subscribed in o
 only LTP is wanted, `full` (LTP, OHLC, volume, 5 depth levels) as soon as Quote or Depth is; the base
 serves poorer modes from richer ticks.
 
-Caps (docs, "Connection and Subscription Limits"): one connection per app and user; per connection
-5000 ltpc / 2000 full keys when one mode is used, 2000 ltpc / 1500 full when modes are mixed. The
-adapter declares 1500 instruments per connection, inside every combination.
+Caps (docs, "Connection and Subscription Limits"): one connection per app and user (five with Upstox
+Plus); per connection 5000 ltpc / 2000 full keys when one mode is used, 2000 ltpc / 1500 full when modes
+are mixed. The adapter declares 1500 instruments per connection, inside every combination; instruments
+beyond that go to a further connection, which a standard account's Upstox refuses: it is retried with
+back-off and never taken for a refused token (the token is checked by the authorize call, so only a 401
+on the handshake means that).
 """
 from __future__ import annotations
 
@@ -67,6 +70,7 @@ class UpstoxStreaming(WebSocketFeedAdapter):
     depth_levels = (5,)
     max_symbols_per_connection = MAX_INSTRUMENTS_PER_CONNECTION
     stall_timeout = 30.0
+    token_rejected_statuses = frozenset({401})     # a 403 is the connection limit, not the token
 
     def __init__(self, publisher: TickPublisher, credentials: FeedAccess, **overrides: Any):
         super().__init__(publisher, credentials, **overrides)

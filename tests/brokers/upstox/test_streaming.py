@@ -133,3 +133,21 @@ def test_the_declared_cap_fits_upstox_mixed_mode_limits(upstox, plugin, session,
 
     live = asyncio.run(scenario())
     assert upstox.feed.closed_for_limit == [] and sum(len(s) for s in live) == count
+
+
+def test_a_connection_beyond_upstoxs_limit_is_refused_without_ending_the_session(upstox, plugin, session, bus):
+    """Instruments past the per-connection cap need a second connection, which Upstox refuses (one per
+    app and user): the first keeps streaming, and the refusal is not taken for an expired token."""
+    async def scenario():
+        adapter = adapter_for(plugin, session, bus, max_symbols_per_connection=1)
+        adapter.subscribe(RELIANCE, LTP)
+        adapter.subscribe(NIFTY, LTP)
+        got = await bus.collect(1.0)
+        state = adapter.state
+        await adapter.close()
+        return got, state
+
+    got, state = asyncio.run(scenario())
+    assert state != "rejected" and upstox.feed.accepted == 1
+    streamed = {topic for topic, _ in got}         # whichever link connected first keeps streaming
+    assert len(streamed) == 1 and streamed <= {"upstox_NSE_RELIANCE_LTP", "upstox_NSE_INDEX_NIFTY_LTP"}
