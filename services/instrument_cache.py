@@ -14,7 +14,7 @@ import time
 from collections import OrderedDict
 from typing import Any, Callable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 
 from broker.contract import Instrument
@@ -41,8 +41,12 @@ class InstrumentCache:
     """The `SymbolLookup` of one broker (see broker.contract.SymbolLookup)."""
 
     def __init__(self, broker: str, *, max_entries: int = MAX_ENTRIES,
-                 check_every: float = VERSION_CHECK_SECONDS, clock: Callable[[], float] = time.monotonic):
+                 check_every: float = VERSION_CHECK_SECONDS, clock: Callable[[], float] = time.monotonic,
+                 app: Flask | None = None):
+        """`app`: the app whose database is read when a lookup comes from a thread outside any app
+        context (a broker's order-update feed running in the WebSocket proxy)."""
         self.broker = broker
+        self._app = app
         self._entries: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._max_entries = max_entries
@@ -81,6 +85,9 @@ class InstrumentCache:
                 self._version = version
 
     def _get(self, key: tuple, conditions: Callable[[], list]) -> Instrument | None:
+        if self._app is not None and not has_app_context():
+            with self._app.app_context():
+                return self._get(key, conditions)
         self._refresh_if_stale()
         with self._lock:
             found = self._entries.get(key, _MISSING)
@@ -105,9 +112,10 @@ _caches_lock = threading.Lock()
 
 def cache_for(broker: str, app: Flask | None = None) -> InstrumentCache:
     """The app's cache of `broker` (one per broker and app, shared by all threads)."""
-    caches = (app or current_app).extensions.setdefault(_EXTENSION, {})
+    owner = app or current_app._get_current_object()
+    caches = owner.extensions.setdefault(_EXTENSION, {})
     with _caches_lock:
-        return caches.setdefault(broker, InstrumentCache(broker))
+        return caches.setdefault(broker, InstrumentCache(broker, app=owner))
 
 
 def find_instrument(broker: str, symbol: str, exchange: str) -> Instrument | bool | None:

@@ -3,7 +3,7 @@
 Read top to bottom: client.py (the REST caller and its rate budgets), mapping.py (pure field
 translations and the error table), auth.py, orders.py, data.py (quotes, depth, history, funds),
 history.py, master_contract.py, ticker_decoder.py and streaming.py (the binary WebSocket ticker),
-order_updates.py (order messages of the ticker and postbacks).
+order_updates.py (order messages of the ticker and postbacks), gtt.py (Kite's GTT triggers).
 
 Settings (declared in MANIFEST, listed by `flask --app app config check` and .env.sample):
 ZERODHA_API_KEY, ZERODHA_API_SECRET, ZERODHA_REDIRECT_URL (e.g. http://127.0.0.1:5000/zerodha/callback,
@@ -20,6 +20,7 @@ from broker.streaming import TickPublisher
 from broker.zerodha.auth import LOGIN_URL, ZerodhaAuth
 from broker.zerodha.client import API_URL, RATE_LIMITS, KiteClient
 from broker.zerodha.data import MAX_QUOTES_PER_CALL, ZerodhaData, ZerodhaFunds
+from broker.zerodha.gtt import ZerodhaGtt
 from broker.zerodha.history import KITE_INTERVALS
 from broker.zerodha.mapping import ERROR_TABLE, UNIFIED_EXCHANGES
 from broker.zerodha.master_contract import ZerodhaMasterContract
@@ -53,7 +54,7 @@ CAPABILITIES = CapabilityMap(
     operations=frozenset({"place_order", "modify_order", "cancel_order", "cancel_all_orders", "order_book",
                           "order_status", "trade_book", "positions", "holdings", "open_position",
                           "close_all_positions", "quote", "quotes", "depth", "history", "funds", "margin",
-                          "master_contract", "streaming"}),
+                          "master_contract", "streaming", "place_gtt", "modify_gtt", "cancel_gtt", "gtt_book"}),
     exchanges=frozenset(UNIFIED_EXCHANGES),
     intervals=tuple(KITE_INTERVALS),
     streaming_modes=frozenset({1, 2, 3}),
@@ -100,7 +101,7 @@ def create_plugin(config: PluginConfig) -> BrokerPlugin:
         manifest=MANIFEST, capabilities=CAPABILITIES,
         auth=ZerodhaAuth(client, config.get("ZERODHA_API_SECRET", ""),
                          login_base=config.get("ZERODHA_LOGIN_URL") or LOGIN_URL),
-        orders=orders, data=ZerodhaData(client), funds=ZerodhaFunds(client),
+        orders=orders, data=ZerodhaData(client), funds=ZerodhaFunds(client), gtt=ZerodhaGtt(client, orders.names),
         master_contract=ZerodhaMasterContract(client),
         feed=feed_factory(config), error_table=ERROR_TABLE,
         order_feed=order_feed_factory(config, orders),

@@ -103,7 +103,7 @@ class KiteOrderFeed:
                 log.warning("Kite order-update connection refused: HTTP %s", exc.response.status_code)
             except Exception as exc:  # network trouble: try again after a pause
                 if not self._stop.is_set():
-                    log.warning("Kite order-update connection lost: %s", type(exc).__name__)
+                    log.warning("Kite order-update connection lost: %s: %s", type(exc).__name__, exc)
             finally:
                 self._ws = None
             self.state = "reconnecting"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
+import json
 import itertools
 import threading
 from datetime import datetime, timedelta
@@ -82,6 +83,8 @@ class KiteServer:
         # (the fake ticker's push_order is one: Kite sends the same payload on the ticker)
         self.order_listeners: list[Callable[[dict[str, Any]], None]] = []
         self.kite_user_id = kite_json("generate_session.json")["data"]["user_id"]   # the logged-in account
+        self.gtts: dict[int, dict[str, Any]] = {}          # GTT triggers created here, by id
+        self._gtt_ids = itertools.count(300001)
         self.trades: list[dict[str, Any]] = []
         self._failures: list[Failure] = []
         self.known = _known_instruments()
@@ -160,6 +163,11 @@ class KiteServer:
             ("/instruments", ["GET"], lambda: self._csv("instruments_all.csv")),
             ("/instruments/<exchange>", ["GET"], lambda exchange: self._csv("instruments_nse.csv")),
             ("/instruments/historical/<int:token>/<interval>", ["GET"], self._historical),
+            ("/gtt/triggers", ["POST"], self._place_gtt),
+            ("/gtt/triggers", ["GET"], lambda: _ok(kite_json("gtt_get_orders.json")["data"]
+                                                     + [copy.deepcopy(g) for g in self.gtts.values()])),
+            ("/gtt/triggers/<int:trigger_id>", ["PUT"], self._modify_gtt),
+            ("/gtt/triggers/<int:trigger_id>", ["DELETE"], self._delete_gtt),
         ]
         for path, methods, view in routes:
             app.add_url_rule(path, f"{methods[0]} {path}", view, methods=methods)
@@ -290,6 +298,80 @@ class KiteServer:
             order.update(status="CANCELLED", cancelled_quantity=order["pending_quantity"], pending_quantity=0)
         self._announce(order)
         return _ok({"order_id": order_id})
+
+    # ------------------------------------------------------------------ GTT
+    def _gtt_fields(self) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+        form = request.form
+        kind = form.get("type")
+        if kind not in ("single", "two-leg"):
+            raise KiteError(400, "InputException", "Invalid `type`.")
+        try:
+            condition, orders = json.loads(form.get("condition") or ""), json.loads(form.get("orders") or "")
+        except ValueError:
+            raise KiteError(400, "InputException", "Invalid `condition` or `orders`.") from None
+        values = condition.get("trigger_values") or []
+        if len(values) != (1 if kind == "single" else 2) or len(orders) != len(values):
+            raise KiteError(400, "InputException", "Invalid trigger values for the GTT type.")
+        if kind == "two-leg" and not values[0] < float(condition.get("last_price") or 0) < values[1]:
+            raise KiteError(400, "InputException", "Trigger values must be on either side of the last price.")
+        for name in ("exchange", "tradingsymbol", "last_price"):
+            if condition.get(name) in (None, ""):
+                raise KiteError(400, "InputException", f"Missing `{name}` in condition.")
+        return kind, condition, orders
+
+    def _place_gtt(self) -> Response:
+        kind, condition, orders = self._gtt_fields()
+        now = datetime.now().replace(microsecond=0)
+        trigger_id = next(self._gtt_ids)
+        self.gtts[trigger_id] = {
+            "id": trigger_id, "user_id": self.kite_user_id, "parent_trigger": None, "type": kind,
+            "created_at": now.strftime("%Y-%m-%d %H:%M:%S"), "updated_at": now.strftime("%Y-%m-%d %H:%M:%S"),
+            "expires_at": now.replace(year=now.year + 1).strftime("%Y-%m-%d %H:%M:%S"), "status": "active",
+            "condition": {**condition, "instrument_token": 0},
+            "orders": [{**order, "result": None} for order in orders], "meta": {}}
+        return _ok({"trigger_id": trigger_id})
+
+    def _active_gtt(self, trigger_id: int) -> dict[str, Any]:
+        gtt = self.gtts.get(trigger_id)
+        if gtt is None:
+            raise KiteError(400, "InputException", "Invalid trigger ID.")
+        if gtt["status"] != "active":
+            raise KiteError(400, "InputException", f"Trigger is {gtt['status']} and cannot be changed.")
+        return gtt
+
+    def _modify_gtt(self, trigger_id: int) -> Response:
+        gtt = self._active_gtt(trigger_id)
+        kind, condition, orders = self._gtt_fields()
+        gtt.update(type=kind, condition={**condition, "instrument_token": 0},
+                   orders=[{**order, "result": None} for order in orders],
+                   updated_at=datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
+        return _ok({"trigger_id": trigger_id})
+
+    def _delete_gtt(self, trigger_id: int) -> Response:
+        self._active_gtt(trigger_id)["status"] = "deleted"
+        return _ok({"trigger_id": trigger_id})
+
+    def trigger_gtt(self, trigger_id: int, leg: int = 0) -> str:
+        """The market crossed leg `leg`'s trigger: Kite places that leg's order; returns its id."""
+        gtt = self.gtts[trigger_id]
+        order = gtt["orders"][leg]
+        order_id = str(next(self._ids))
+        now = datetime.now().replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S")
+        placed = {"order_id": order_id, "exchange": order["exchange"], "tradingsymbol": order["tradingsymbol"],
+                  "transaction_type": order["transaction_type"], "quantity": order["quantity"],
+                  "order_type": order["order_type"], "product": order["product"], "price": order["price"],
+                  "trigger_price": 0, "status": "OPEN", "variety": "regular", "validity": "DAY",
+                  "filled_quantity": 0, "pending_quantity": order["quantity"], "cancelled_quantity": 0,
+                  "average_price": 0, "order_timestamp": now, "exchange_timestamp": None, "tag": None,
+                  "status_message": None, "meta": {}}
+        with self._lock:
+            self.orders[order_id] = placed
+        order["result"] = {"account_id": self.kite_user_id, "timestamp": now,
+                           "triggered_at": gtt["condition"]["trigger_values"][leg],
+                           "order_result": {"status": "success", "order_id": order_id, "rejection_reason": ""}}
+        gtt.update(status="triggered", updated_at=now)
+        self._announce(placed)
+        return order_id
 
     def _order_book(self) -> Response:
         return _ok(kite_json("orders.json")["data"] + [copy.deepcopy(o) for o in self.orders.values()])

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -234,8 +233,10 @@ def test_kite_order_updates_reach_the_subscribed_client(setup: Setup):
     version = ClientVersion(V2)   # subscribe_orders exists in the 2.x client only
     try:
         client = setup.client(setup.zerodha_key, version)
+        connections = len(setup.ticker.connections)
         assert client.connect() is True and client.subscribe_orders(on_order_update=CALLBACK) is True
-        time.sleep(0.5)   # the proxy's upstream order connection to the ticker opens
+        # the proxy opens the user's order connection to the ticker (Kite, too, only tells open connections)
+        assert wait_until(lambda: len(setup.ticker.connections) > connections, timeout=15)
         client.events()
         orderid = client.placeorder(**{**ORDER, "price_type": "LIMIT", "price": "1.5"})["orderid"]
         pushed = client.wait_for_events(lambda seen: any(e[1].get("orderid") == orderid for e in seen), 5.0)
@@ -251,5 +252,26 @@ def test_kite_order_updates_reach_the_subscribed_client(setup: Setup):
         forged = requests.post(f"{setup.server.host}/postback/zerodha", json={**payload, "checksum": "0" * 64}, timeout=10)
         assert forged.status_code == 403
         client.disconnect()
+    finally:
+        version.close()
+
+
+def test_gtt_orders_go_to_kites_gtt_api(setup: Setup):
+    version = ClientVersion(V2)   # GTT calls exist in the 2.x client only
+    try:
+        client = setup.client(setup.zerodha_key, version)
+        ltp = client.quotes(symbol=SYMBOL, exchange="NSE")["data"]["ltp"]
+        placed = client.placegttorder(strategy="accept", trigger_type="OCO", symbol=SYMBOL, action="SELL",
+                                      exchange="NSE", product="CNC", quantity=1,
+                                      triggerprice_sl=round(ltp * 0.9, 1), stoploss=round(ltp * 0.89, 1),
+                                      triggerprice_tg=round(ltp * 1.1, 1), target=round(ltp * 1.11, 1))
+        assert placed["status"] == "success", placed
+        trigger_id = placed["trigger_id"]
+        sent = setup.kite.requests_to("/gtt/triggers", "POST")[-1]
+        assert sent.form["type"] == "two-leg" and json.loads(sent.form["condition"])["last_price"] == ltp
+        listed = [g for g in client.gttorderbook()["data"] if g["trigger_id"] == trigger_id]
+        assert listed and listed[0]["trigger_type"] == "two-leg" and listed[0]["symbol"] == SYMBOL
+        assert client.cancelgttorder(trigger_id=trigger_id)["status"] == "success"
+        assert trigger_id not in [g["trigger_id"] for g in client.gttorderbook()["data"]]
     finally:
         version.close()
