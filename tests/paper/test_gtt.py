@@ -112,3 +112,22 @@ def test_modify_cancel_and_expiry(paper: Paper):
     paper.clock.advance(minutes=6)
     statuses = {row.trigger_id: row.status for row in paper.engine.gtts(paper.user_id)}
     assert statuses == {gtt.trigger_id: "cancelled", short.trigger_id: "expired"}
+
+
+def test_a_resting_order_filled_by_the_market_is_announced(paper: Paper):
+    events = []
+    paper.engine.on_event = lambda user_id, event: events.append(event)
+    inst, epochs, path, _ltp = _path(paper)
+    quote = paper.engine.quote(inst)
+    below = path < quote["bid"] - 5 * inst.tick_size
+    assert below.any()
+    limit = float(path[int(np.argmax(below))])
+    order = paper.engine.place(paper.user_id, symbol="SBIN", exchange="NSE", action="BUY", quantity=3,
+                               pricetype="LIMIT", price=limit)
+    assert [(e.order_id, e.status) for e in events] == [(order.orderid, "open")]
+    paper.clock.at = utc(paper.clock()) + timedelta(seconds=int(epochs[int(np.argmax(below))] - paper.clock().timestamp()))
+    assert paper.engine.process(paper.user_id) is True     # what the background matcher calls
+    assert [(e.order_id, e.status, e.filled_quantity, e.average_price) for e in events[1:]] == \
+        [(order.orderid, "complete", 3, limit)]
+    paper.engine.process(paper.user_id)
+    assert len(events) == 2               # nothing new: nothing announced
