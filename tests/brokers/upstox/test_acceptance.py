@@ -19,7 +19,6 @@ import pytest
 import requests
 
 from tests.api.server import Server, flask_cli
-from tests.brokers.angel.test_acceptance import _order_updates, _proxy
 from tests.brokers.zerodha.test_acceptance import _user, same_shape, shape
 from tests.fakes.upstox import AUTH_CODE, CLIENT_ID, CLIENT_SECRET, UpstoxServer
 from tests.fakes.upstox.feed import base_price
@@ -167,19 +166,6 @@ def test_subscribe_quote_streams_the_protobuf_feed(setup: Setup, openalgo_client
     assert shapes["upstox"] == shapes["paper"]
     subscribed = [r for r in setup.upstox.feed.requests if r["method"] == "sub"]
     assert subscribed and subscribed[-1]["data"] == {"instrumentKeys": [KEY], "mode": "full"}
-
-
-def test_subscribe_orders_gets_upstoxs_pushed_order_updates(setup: Setup):
-    ws, version = _proxy(setup, setup.upstox_key), ClientVersion("1.0.47")
-    try:
-        assert wait_until(lambda: setup.upstox.portfolio.accepted >= 1, timeout=15)   # the proxy opened the stream
-        placed = setup.client(setup.upstox_key, version).placeorder(**ORDER)
-        updates = _order_updates(ws, placed["orderid"])
-    finally:
-        ws.close()
-        version.close()
-    assert updates and updates[-1]["symbol"] == SYMBOL and updates[-1]["broker"] == "upstox"
-    assert updates[-1]["order_status"] in ("complete", "open")
 
 
 def test_token_rejected_mid_day_is_one_call_then_broker_session_expired(setup: Setup, openalgo_client: ClientVersion):
