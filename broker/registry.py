@@ -16,12 +16,14 @@ import importlib
 import pkgutil
 import traceback
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping
 
 from broker.contract import BrokerPlugin, Manifest, PluginConfig, SettingSpec, SymbolLookup, validate_plugin
 from broker.contract.settings import resolve_settings, secret_values, shown
 from broker.http import BrokerHttp, make_session
 from broker.rate_limit import RateLimiter
+from utils.clock import system_now
 from utils.logging import get_logger, register_secrets
 
 log = get_logger("broker.registry")
@@ -101,7 +103,8 @@ class BrokerRegistry:
                  symbols_for: Callable[[str], SymbolLookup | None] | None = None,
                  http_timeout: tuple[float, float] | None = None, http_retries: int | None = None,
                  on_order_update: Callable[[int], None] | None = None,
-                 on_order_event: Callable[[str, int, Any], None] | None = None):
+                 on_order_event: Callable[[str, int, Any], None] | None = None,
+                 clock: Callable[[], datetime] = system_now):
         self.settings = dict(settings)
         self.valid_brokers = {name.lower() for name in valid_brokers} | set(ALWAYS_ALLOWED)
         self.rate_limit_storage = rate_limit_storage
@@ -110,6 +113,7 @@ class BrokerRegistry:
         self.http_retries = http_retries
         self.on_order_update = on_order_update
         self.on_order_event = on_order_event   # (broker, user_id, OrderEvent); each plugin gets its own partial
+        self.clock = clock
         self.entries: dict[str, PluginEntry] = {}
 
     # ------------------------------------------------------------------------------ discovery
@@ -157,8 +161,8 @@ class BrokerRegistry:
         http = BrokerHttp(name, session=session, rate_limiter=limiter, **http_options)
         return PluginConfig(settings=dict(settings), http=http, rate_limiter=limiter,
                             symbols=self.symbols_for(name), on_order_update=self.on_order_update,
-                            on_order_event=functools.partial(self.on_order_event, name) if self.on_order_event else None
-                            ), limiter
+                            on_order_event=functools.partial(self.on_order_event, name) if self.on_order_event else None,
+                            clock=self.clock), limiter
 
     @staticmethod
     def _reject(entry: PluginEntry, reason: str) -> PluginEntry:

@@ -8,7 +8,7 @@ services/strategy_alerts.py. Nothing here calls a broker.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
@@ -16,6 +16,7 @@ from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database.core import db
+from utils import clock
 
 ALERT_PENDING, ALERT_RUNNING, ALERT_DONE, ALERT_FAILED = "pending", "running", "done", "failed"
 
@@ -105,7 +106,7 @@ class StrategyScript(db.Model):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 # ------------------------------------------------------------------------------------- strategies

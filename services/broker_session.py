@@ -25,6 +25,7 @@ from database.broker_sessions import (STATE_CONNECTED, STATE_DISCONNECTED, STATE
                                       for_user, live_columns)
 from services import request_memo
 from services.brokers import registry
+from utils import clock
 from utils.crypto import secret_box
 from utils.logging import get_logger
 
@@ -57,7 +58,7 @@ def _box():  # noqa: ANN202
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -8,6 +8,7 @@ from broker.registry import BrokerRegistry
 from services import events
 from services.instrument_cache import cache_for
 from services.order_events import OrderEventSink
+from utils import clock
 from utils.config import ConfigError, Settings
 
 _EXTENSION = "openalgo.brokers"
@@ -27,7 +28,8 @@ def init_app(app: Flask, settings: Settings) -> BrokerRegistry:
                               symbols_for=lambda name: cache_for(name, app),
                               http_timeout=(DEFAULT_CONNECT_TIMEOUT, settings.BROKER_HTTP_TIMEOUT),
                               http_retries=settings.BROKER_HTTP_RETRIES,
-                              on_order_update=events.book_changed, on_order_event=sink.publish)
+                              on_order_update=events.book_changed, on_order_event=sink.publish,
+                              clock=clock.for_app(app))
     registry.discover(app.config.get(PLUGIN_PACKAGES_KEY, ("broker",)))
     for name, module in app.config.get(PLUGIN_MODULES_KEY, {}).items():
         registry.load(name, module)

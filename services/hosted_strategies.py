@@ -269,7 +269,7 @@ class Supervisor:
             self._stop(script, strategy, why)
 
     def _note(self, strategy_id: int, text: str) -> None:
-        stamp = datetime.now(IST).strftime("%Y-%m-%d %H:%M:%S")
+        stamp = self._now().astimezone(IST).strftime("%Y-%m-%d %H:%M:%S")
         folder(strategy_id)
         with log_path(strategy_id).open("a", encoding="utf-8") as handle:
             handle.write(f"=== {stamp} IST {text}\n")
@@ -298,7 +298,7 @@ class Supervisor:
                 env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
                 close_fds=True)
         self._children[strategy.id] = child
-        script.pid, script.started_at, script.exit_code = child.pid, datetime.now(timezone.utc), None
+        script.pid, script.started_at, script.exit_code = child.pid, self._now(), None
         script.last_event = "running"
         log.info("hosted strategy %r started (pid %s)", strategy.name, child.pid)
 
@@ -318,7 +318,7 @@ class Supervisor:
             pass
         child = self._children.pop(strategy.id, None)
         script.exit_code = child.wait(5) if child is not None else None
-        script.pid, script.stopped_at = None, datetime.now(timezone.utc)
+        script.pid, script.stopped_at = None, self._now()
         script.last_event = f"stopped: {why}"
         self._note(strategy.id, script.last_event)
         log.info("hosted strategy %r stopped: %s", strategy.name, why)

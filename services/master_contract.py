@@ -25,6 +25,7 @@ from broker.contract import BrokerPlugin, BrokerSession, Instrument
 from database import db
 from database.symtoken import (INSTRUMENT_COLUMNS, STATE_DOWNLOADING, STATE_ERROR, STATE_PENDING, STATE_SUCCESS,
                                MasterContractStatus, live_table, staging_table)
+from utils import clock
 from utils.constants import EXCHANGES, IST_ZONE
 from utils.logging import get_logger
 from utils.symbols import master_expiry
@@ -55,7 +56,7 @@ class DownloadResult:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def _as_utc(moment: datetime | None) -> datetime | None:

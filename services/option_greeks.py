@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from utils.errors import InvalidInput, NotFound
-from utils import black76
+from utils import black76, clock
 from utils.constants import FNO_EXCHANGES
 from utils.market_calendar import IST
 from utils.symbols import parse_derivative
@@ -68,7 +68,7 @@ def option_greeks(symbol: str, exchange: str, *, option_price: Any, underlying_p
         raise NotFound("Underlying LTP not available")
     if premium <= 0:
         raise NotFound("Option LTP not available")
-    now = (now or datetime.now(IST)).astimezone(IST)
+    now = (now or clock.now()).astimezone(IST)
     days = days_to_expiry(exchange, parsed.expiry, now, expiry_time)
     if days <= 0:
         raise InvalidInput(f"Option has expired on {parsed.expiry:%d-%b-%Y}")

@@ -8,7 +8,7 @@ user's broker through services.market_data; the maths is services.option_greeks 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -23,9 +23,10 @@ from services.instrument_cache import cache_for
 from services.option_greeks import days_to_expiry, expiry_cutoff, leg_analytics, option_greeks
 from services.option_strikes import (ChainRow, chain_rows, parse_offset, select_strike, select_strike_by_interval,
                                      synthetic_future)
+from utils import clock
 from utils.constants import BSE_INDEX_UNDERLYINGS, NSE_INDEX_UNDERLYINGS
 from utils.errors import DomainError, InvalidInput, NotFound, ServiceFailure
-from utils.market_calendar import IST, now_ist
+from utils.market_calendar import now_ist
 from utils.symbols import expiry_token, option_symbol, parse_derivative, parse_expiry_token, split_embedded_expiry
 
 OPTIONS_EXCHANGE = {"NSE": "NFO", "NSE_INDEX": "NFO", "BSE": "BFO", "BSE_INDEX": "BFO"}
@@ -220,7 +221,7 @@ def optionchain(user_id: int, request: dict[str, Any]) -> dict[str, Any]:
             "underlying_ltp": quote.ltp, "underlying_prev_close": quote.prev_close,
             "expiry_date": expiry_token(u.expiry),
             "expiry_ts": int(expiry_cutoff(u.options_exchange, u.expiry).timestamp()),
-            "server_ts": int(datetime.now(IST).timestamp()), "atm_strike": atm, "quotes_included": True,
+            "server_ts": int(clock.now().timestamp()), "atm_strike": atm, "quotes_included": True,
             "greeks_included": bool(request.get("with_greeks")), "forward_price": None, "chain": chain}
     if request.get("with_greeks"):
         forward = _forward(chain, atm, quote.ltp)

@@ -13,7 +13,6 @@ import io
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from flask import Flask, current_app
@@ -24,6 +23,7 @@ from database import db
 from database import strategies as store
 from database.strategies import Strategy, StrategySymbol
 from services import order_target
+from utils import clock
 from utils.constants import MAX_ORDER_QUANTITY, PRODUCTS, TRADABLE_EXCHANGES
 from utils.errors import Conflict, InvalidInput, NotFound
 from utils.crypto import keyed_digest, secret_box
@@ -228,7 +228,7 @@ def update(user_id: int, strategy_id: int, **fields: Any) -> Strategy:
             raise InvalidInput(f"unknown field {key}; allowed: {', '.join(parsers)}", field=key)
         setattr(strategy, columns.get(key, key), parsers[key](value))
     _check_times(strategy.start_time, strategy.end_time, strategy.squareoff_time)
-    strategy.updated_at = datetime.now(timezone.utc)
+    strategy.updated_at = clock.now()
     _commit(f"You already have a strategy named {strategy.name!r}; choose another name", "name")
     _changed()
     return strategy

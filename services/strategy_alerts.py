@@ -326,6 +326,6 @@ def settle(alert: StrategyAlert, claimant: str) -> bool:
 
 def recover() -> int:
     """Settle alerts left running by dead processes; returns how many were settled."""
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     return sum(settle(alert, alert.claimed_by) for alert in store.running()
                if claimant_dead(alert.claimed_by, alert.started_at, now))

@@ -92,3 +92,12 @@ def openalgo_client(request) -> Iterator[ClientVersion]:
     version = ClientVersion(request.param)
     yield version
     version.close()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Say which day the app's clock shows when ./test.sh runs the suite under a shifted clock."""
+    from utils import clock
+
+    if not clock.SHIFT:
+        return None
+    return f"app clock shifted by {clock.SHIFT} (OPENALGO_CLOCK_SHIFT): now {clock.system_now():%Y-%m-%d %H:%M %Z}"

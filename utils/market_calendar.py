@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from utils.calendar_file import CALENDAR_EXCHANGES, CLOSE, HOLIDAY_TYPES, OPEN, CalendarRow, read_rows
+from utils import clock as app_clock
 from utils.constants import IST_ZONE
 
 IST = ZoneInfo(IST_ZONE)
@@ -204,4 +205,4 @@ def timings(day: date) -> list[dict[str, Any]]:
 
 
 def now_ist() -> datetime:
-    return datetime.now(IST)
+    return app_clock.now().astimezone(IST)

@@ -20,6 +20,7 @@ from broker.contract.models import (CandleSeries, Depth, Funds, Gtt, GttAck, Gtt
                                     HistoryRequest, Instrument, Margin, MarginLeg, ModifyRequest, Order, OrderAck,
                                     OrderEvent, OrderRequest, Position, Quote, Trade)
 from broker.errors import ErrorTable, NotSupported
+from utils.clock import system_now
 from utils.constants import ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING
 
 if TYPE_CHECKING:  # the feed base lives with the proxy's event loop; plugins import it themselves
@@ -80,6 +81,9 @@ class PluginConfig:
     # Called with (user_id, event) for every order change the plugin learns of in the app's processes
     # (the paper engine's own changes, a broker's postback): sent to the user's order-update subscribers.
     on_order_event: Callable[[int, OrderEvent], None] | None = None
+    # The app's one clock (utils.clock): what a plugin calls "now" (today's contract, expiry, a simulated
+    # market's instant); tests and shifted-clock runs move it.
+    clock: Callable[[], datetime] = system_now
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.settings.get(name, default)

@@ -83,7 +83,7 @@ def feed_factory(config: PluginConfig):  # noqa: ANN201  (FeedFactory)
     seed = int(config.get("PAPER_SEED") or 0)
 
     def feed(session: BrokerSession, publisher: TickPublisher) -> PaperStreaming:
-        return PaperStreaming(publisher, interval=interval, seed=seed)
+        return PaperStreaming(publisher, interval=interval, seed=seed, clock=config.clock)
     return feed
 
 
@@ -105,7 +105,8 @@ class EngineOrderFeed:
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
     replay_file = config.get("PAPER_REPLAY_FILE") or ""
     replay.install(replay.load(PROJECT_ROOT / replay_file) if replay_file else None)
-    engine = PaperEngine(EngineSettings.from_settings(config.settings), on_event=config.on_order_event)
+    engine = PaperEngine(EngineSettings.from_settings(config.settings), clock=config.clock,
+                         on_event=config.on_order_event)
     matcher = BackgroundMatcher(engine, on_change=config.on_order_update)
     return BrokerPlugin(manifest=MANIFEST, capabilities=CAPABILITIES, auth=PaperAuth(),
                         orders=PaperOrders(engine, matcher), data=PaperData(engine),

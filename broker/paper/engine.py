@@ -3,8 +3,8 @@
 Every call runs in one transaction holding the user's paper-account lock (`locked_account`), first
 bringing the account up to `now` (`housekeeping`: resting orders that the simulated price crossed are
 filled, DAY orders expire, CNC buys settle into holdings, MIS positions are squared off), then doing
-its work. The clock is injectable, so tests move time instead of waiting. Market data comes from the
-deterministic price process, so any process computes the same fills.
+its work. The clock is the app's (PluginConfig.clock), so tests move time instead of waiting. Market
+data comes from the deterministic price process, so any process computes the same fills.
 
 Fills: MARKET at the touch (ask for BUY, bid for SELL) moved PAPER_SLIPPAGE against the trader;
 LIMIT at once when marketable (at the touch, never worse than the limit), otherwise at the limit price
@@ -37,15 +37,12 @@ from broker.paper.rules import OrderTerms, check_instrument, check_prices, check
 from database import paper as store
 from database.paper import GTT_ACTIVE, LEDGER, ORDERS, TRADES, is_resting
 from database.paper_tx import PaperRow, PaperTx
+from utils.clock import system_now
 from utils.constants import ORDER_STATUS_CANCELLED, ORDER_STATUS_OPEN, ORDER_STATUS_REJECTED, \
     ORDER_STATUS_TRIGGER_PENDING
 
 SQUAREOFF_STRATEGY = "auto square-off"
 INSUFFICIENT_FUNDS = "Insufficient funds"
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -135,7 +132,7 @@ def order_event(row: PaperRow) -> OrderEvent:
 
 
 class PaperEngine:
-    def __init__(self, settings: EngineSettings | None = None, clock: Callable[[], datetime] = utc_now,
+    def __init__(self, settings: EngineSettings | None = None, clock: Callable[[], datetime] = system_now,
                  bind: Any = None, on_event: Callable[[int, OrderEvent], None] | None = None):
         """`bind`: a SQLAlchemy engine to use outside a Flask app context (the background matcher);
         by default the app's database engine. `on_event(user_id, event)`: told of every order a call

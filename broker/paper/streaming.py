@@ -6,23 +6,26 @@ values are a pure function of the instant, so they agree with /quotes, /depth an
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import ClassVar, Iterable
+from datetime import datetime
+from typing import Callable, ClassVar, Iterable
 
 from broker.paper import calendar
 from broker.paper.instruments import catalog
 from broker.paper.ticks import tick
 from broker.streaming import FeedInstrument, TimerFeedAdapter
 from broker.ticks import FeedTick
+from utils.clock import system_now
 from utils.constants import MODE_DEPTH
 
 
 class PaperStreaming(TimerFeedAdapter):
     broker = "paper"
     seed: ClassVar[int] = 0
+    # the app's clock (PluginConfig.clock), so ticks agree with /quotes under a moved clock
+    clock: ClassVar[Callable[[], datetime]] = staticmethod(system_now)
 
     def generate(self, instruments: list[FeedInstrument]) -> Iterable[FeedTick]:
-        now = datetime.now(timezone.utc)
+        now = self.clock()
         known = catalog(calendar.ist_now(now).date(), self.seed)
         for wanted in instruments:
             inst = known.lookup(wanted.symbol, wanted.exchange)

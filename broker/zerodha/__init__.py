@@ -13,6 +13,8 @@ real addresses; tests point them at local fakes (tests/fakes/kite_server.py, kit
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from broker.contract import (BrokerPlugin, BrokerSession, CapabilityMap, Manifest, OrderEmit, PluginConfig,
                              SettingSpec)
 from broker.http import BrokerHttp
@@ -22,7 +24,7 @@ from broker.zerodha.client import API_URL, RATE_LIMITS, KiteClient
 from broker.zerodha.data import MAX_QUOTES_PER_CALL, ZerodhaData, ZerodhaFunds
 from broker.zerodha.gtt import ZerodhaGtt
 from broker.zerodha.history import KITE_INTERVALS
-from broker.zerodha.mapping import ERROR_TABLE, UNIFIED_EXCHANGES
+from broker.zerodha.mapping import ERROR_TABLE, IST, UNIFIED_EXCHANGES
 from broker.zerodha.master_contract import ZerodhaMasterContract
 from broker.zerodha.order_updates import KiteOrderFeed, PostbackVerifier
 from broker.zerodha.orders import SymbolNames, ZerodhaOrders
@@ -94,13 +96,16 @@ def order_feed_factory(config: PluginConfig, orders: ZerodhaOrders):  # noqa: AN
 
 
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
+    def clock() -> datetime:   # the app's clock, on Kite's wall clock (IST)
+        return config.clock().astimezone(IST)
+
     http = config.http or BrokerHttp("zerodha", rate_limiter=config.rate_limiter)
     client = KiteClient(http, config.get("ZERODHA_API_KEY", ""), base_url=config.get("ZERODHA_API_URL") or API_URL)
-    orders = ZerodhaOrders(client, SymbolNames(config.symbols))
+    orders = ZerodhaOrders(client, SymbolNames(config.symbols), clock=clock)
     return BrokerPlugin(
         manifest=MANIFEST, capabilities=CAPABILITIES,
         auth=ZerodhaAuth(client, config.get("ZERODHA_API_SECRET", ""),
-                         login_base=config.get("ZERODHA_LOGIN_URL") or LOGIN_URL),
+                         login_base=config.get("ZERODHA_LOGIN_URL") or LOGIN_URL, clock=clock),
         orders=orders, data=ZerodhaData(client), funds=ZerodhaFunds(client), gtt=ZerodhaGtt(client, orders.names),
         master_contract=ZerodhaMasterContract(client),
         feed=feed_factory(config), error_table=ERROR_TABLE,

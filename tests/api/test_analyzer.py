@@ -15,6 +15,9 @@ from services import broker_session, master_contract
 from services.brokers import registry
 from tests.api.conftest import make_account
 from tests.security.conftest import FAST_HASHER
+from utils.market_calendar import now_ist
+
+pytestmark = pytest.mark.dates  # the day and time matter: ./test.sh reruns it under shifted clocks
 
 ORDER = {"strategy": "t", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": "3"}
 LIVE_CALLS = ("place_order", "modify_order", "cancel_order", "cancel_all_orders", "order_book", "order_status",
@@ -102,7 +105,7 @@ def test_option_orders_in_analyze_mode_resolve_on_the_paper_engine(live_app, mon
         for name in names:
             monkeypatch.setattr(adapter, name, forbidden)
     assert account.post("analyzer/toggle", mode=True).json["data"]["mode"] == "analyze"
-    expiry = option_expiries(index_spec("NIFTY"), date.today())[-1].strftime("%d%b%y").upper()
+    expiry = option_expiries(index_spec("NIFTY"), now_ist().date())[-1].strftime("%d%b%y").upper()
     order = {"strategy": "opt", "underlying": "NIFTY", "exchange": "NSE_INDEX", "expiry_date": expiry}
     with live_app.app_context():
         paper = registry().get("paper")

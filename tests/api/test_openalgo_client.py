@@ -10,6 +10,7 @@ import requests
 
 from tests.api.server import Server, prepared_server
 from tests.support.openalgo_clients import ClientVersion
+from tests.support.prices import resting_buy
 
 pytestmark = pytest.mark.xdist_group("servers")
 
@@ -50,7 +51,7 @@ def test_a_trading_script_runs_unchanged(server: Server, openalgo_client: Client
     assert len(split["results"]) == 11 and sum(r["quantity"] for r in split["results"]) == 105
 
     quote_ltp = _ltp(client, "SBIN")
-    limit = f"{round(quote_ltp * 0.97 / 0.05) * 0.05:.2f}"
+    limit = f"{resting_buy(quote_ltp):.2f}"
     resting = ok(client.placeorder(strategy="s", symbol="SBIN", action="BUY", exchange="NSE", price_type="LIMIT",
                                    product="MIS", quantity=2, price=limit))["orderid"]
     ok(client.modifyorder(order_id=resting, strategy="s", symbol="SBIN", action="BUY", exchange="NSE",

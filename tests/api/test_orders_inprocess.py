@@ -3,10 +3,15 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from database.journal import entries_for_user
 from services.paper_account import paper_engine
 from services import broker_session
 from tests.api.conftest import Account, make_account
+from tests.support.prices import resting_buy
+
+pytestmark = pytest.mark.dates  # the day and time matter: ./test.sh reruns it under shifted clocks
 
 ORDER = {"strategy": "t", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": "10",
          "pricetype": "MARKET", "product": "MIS"}
@@ -85,7 +90,7 @@ def resting_price(account: Account, symbol: str = "SBIN", below: float = 0.97) -
     """A LIMIT BUY price inside the price band but below the market, so the order rests."""
     with account.app.app_context():
         engine = paper_engine()
-        return round(engine.quote(engine.instrument(symbol, "NSE"))["ltp"] * below / 0.05) * 0.05
+        return resting_buy(engine.quote(engine.instrument(symbol, "NSE"))["ltp"], below=below)
 
 
 def test_modify_cancel_cancelall_close(account: Account):

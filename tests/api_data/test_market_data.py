@@ -9,8 +9,9 @@ import pandas as pd
 import requests
 
 from services.market_data import history_windows
+from utils.market_calendar import now_ist
 
-pytestmark = pytest.mark.xdist_group("api_data")  # one server for the package, on one worker
+pytestmark = [pytest.mark.xdist_group("api_data"), pytest.mark.dates]  # one server for the package, on one worker
 
 
 QUOTE_KEYS = {"ltp", "open", "high", "low", "prev_close", "volume", "bid", "ask", "oi"}
@@ -50,7 +51,7 @@ def test_depth_has_five_sorted_levels_each_side(client):
 
 
 def test_history_is_a_dataframe_indexed_by_ist_time(client):
-    end = date.today() - timedelta(days=1)
+    end = now_ist().date() - timedelta(days=1)
     frame = client.history(symbol="SBIN", exchange="NSE", interval="5m",
                            start_date=str(end - timedelta(days=2)), end_date=str(end))
     assert isinstance(frame, pd.DataFrame) and isinstance(frame.index, pd.DatetimeIndex)
@@ -59,7 +60,7 @@ def test_history_is_a_dataframe_indexed_by_ist_time(client):
 
 
 def test_long_intraday_range_is_chunked_and_stitched_without_gaps_or_duplicates(server):
-    end = date.today() - timedelta(days=1)
+    end = now_ist().date() - timedelta(days=1)
     start = end - timedelta(days=150)          # three of the paper broker's 60-day windows
     body = requests.post(f"{server.url}/api/v1/history", json={
         "apikey": server.apikey, "symbol": "INFY", "exchange": "NSE", "interval": "15m",
@@ -89,7 +90,7 @@ def test_history_from_the_local_store_is_the_contracts_404(client, server):
 
 
 def test_daily_and_weekly_bars_use_midnight_utc_of_the_bar_date(client, server):
-    end = date.today() - timedelta(days=1)
+    end = now_ist().date() - timedelta(days=1)
     daily = client.history(symbol="SBIN", exchange="NSE", interval="D",
                            start_date=str(end - timedelta(days=10)), end_date=str(end))
     assert daily.index[-1].date() == end and all(t.hour == 0 for t in daily.index)
@@ -123,7 +124,7 @@ def test_intervals_lists_six_groups(client):
 
 
 def test_ticker_json_and_text(server):
-    end = date.today() - timedelta(days=1)
+    end = now_ist().date() - timedelta(days=1)
     params = {"apikey": server.apikey, "from": str(end - timedelta(days=5)), "to": str(end)}
     as_json = requests.get(f"{server.url}/api/v1/ticker/NSE:SBIN", params=params, timeout=30)
     assert as_json.status_code == 200 and as_json.json()["data"][-1]["timestamp"] % 86400 == 0

@@ -10,7 +10,7 @@ from scipy.optimize import brentq
 from tests.options.test_black76 import reference
 
 
-pytestmark = pytest.mark.xdist_group("api_data")  # one server for the package, on one worker
+pytestmark = [pytest.mark.xdist_group("api_data"), pytest.mark.dates]  # one server for the package, on one worker
 
 
 @pytest.fixture(scope="module")

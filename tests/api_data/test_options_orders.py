@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 
-pytestmark = pytest.mark.xdist_group("api_data")  # one server for the package, on one worker
+pytestmark = [pytest.mark.xdist_group("api_data"), pytest.mark.dates]  # one server for the package, on one worker
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Broker sessions: connected / expired / disconnected, tokens encrypted at rest, kept across restarts."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -13,6 +13,9 @@ from database import db
 from services import broker_session
 from services.broker_session import BrokerSessionExpired, NoBrokerSession
 from tests.broker.conftest import add_user
+from utils.clock import system_now
+
+pytestmark = pytest.mark.dates  # the day and time matter: ./test.sh reruns it under shifted clocks
 
 
 def test_connect_gives_services_the_plugin_and_live_session(fake_app):
@@ -32,7 +35,7 @@ def test_tokens_are_encrypted_at_rest_and_survive_a_restart(make_app, fake_setti
         user_id = add_user()
         broker_session.store(user_id, "fakebroker", AuthResult(
             auth_token="tok-SECRET-123", feed_token="feed-SECRET-456", extra={"client": "AB12"},
-            expires_at=datetime.now(timezone.utc) + timedelta(hours=2)))
+            expires_at=system_now() + timedelta(hours=2)))
         stored = " ".join(str(v) for v in db.session.execute(text("SELECT * FROM broker_sessions")).one())
         assert "SECRET" not in stored and "AB12" not in stored
     restarted = make_app(**fake_settings)
@@ -50,7 +53,7 @@ def test_no_session_and_expired_session_are_clear_403_errors(fake_app):
         assert none.value.http_status == 403
         assert broker_session.state(user_id)["state"] == "none"
         broker_session.store(user_id, "fakebroker", AuthResult(
-            auth_token="t", expires_at=datetime.now(timezone.utc) - timedelta(minutes=1)))
+            auth_token="t", expires_at=system_now() - timedelta(minutes=1)))
         with pytest.raises(BrokerSessionExpired, match="Fake Broker session has expired") as expired:
             broker_session.live_session(user_id)
         assert expired.value.http_status == 403

@@ -9,8 +9,9 @@ import pytest
 from openalgo import api
 
 from tests.browser.conftest import shot, sign_in
+from tests.support.prices import resting_buy
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.dates]
 ADMIN, PASSWORD = "firstrun", "trade-safe-2026"
 XSS = "<script>alert(1)</script>"
 
@@ -51,9 +52,10 @@ def test_first_session_end_to_end(empty_server, open_browser):
     page.wait_for_selector("#book-table[data-loaded]")
     page.evaluate("window.__noReload = true")
     client = api(api_key=key, host=empty_server.host)
+    limit = resting_buy(client.quotes(symbol="SBIN", exchange="NSE")["data"]["ltp"])
     placed_at = time.monotonic()
     answer = client.placeorder(strategy=XSS, symbol="SBIN", action="BUY", exchange="NSE", price_type="LIMIT",
-                               product="MIS", quantity=1, price=700)
+                               product="MIS", quantity=1, price=limit)
     assert answer["status"] == "success", answer
     orderid = answer["orderid"]
     page.wait_for_selector(f'#book-table tr[data-orderid="{orderid}"]', timeout=3000)

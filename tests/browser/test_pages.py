@@ -6,6 +6,7 @@ import pytest
 from openalgo import api
 
 from tests.browser.conftest import shot, sign_in
+from tests.support.prices import resting_buy
 
 pytestmark = pytest.mark.xdist_group("browser")
 XSS = "<script>alert(1)</script>"
@@ -23,8 +24,9 @@ def trading_day(ready_server):
     for symbol, action, qty in (("SBIN", "BUY", 10), ("INFY", "BUY", 5), ("RELIANCE", "SELL", 4), ("INFY", "SELL", 2)):
         assert client.placeorder(strategy="Momentum", symbol=symbol, action=action, exchange="NSE",
                                  price_type="MARKET", product="MIS", quantity=qty)["status"] == "success"
+    limit = resting_buy(client.quotes(symbol="TCS", exchange="NSE")["data"]["ltp"])
     assert client.placeorder(strategy=XSS, symbol="TCS", action="BUY", exchange="NSE", price_type="LIMIT",
-                             product="MIS", quantity=1, price=2500)["status"] == "success"
+                             product="MIS", quantity=1, price=limit)["status"] == "success"
     return ready_server
 
 

@@ -5,8 +5,7 @@ capability map leaves out must raise NotSupported, never something else.
 """
 from __future__ import annotations
 
-import math
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, Callable
 
 import pytest
@@ -20,22 +19,21 @@ from broker.errors import DOCUMENTED_HTTP_STATUS, ERROR_TYPES, ErrorTable, NotSu
 from broker.streaming import FeedAdapter
 from services.brokers import registry
 from tests.contract.conftest import Connected
+from tests.support.prices import on_tick, resting_buy
 from utils.constants import EXCHANGES, ORDER_STATUSES
 from utils.symbols import DERIVATIVE_PATTERN, parse_derivative
+from utils.market_calendar import now_ist
+
+pytestmark = pytest.mark.dates  # the day and time matter: ./test.sh reruns it under shifted clocks
 
 KNOWN_EXTRA_STATUSES = ("expired",)
-
-
-def _tick_round(price: float, tick: float) -> float:
-    tick = tick or 0.05
-    return round(max(tick, math.floor(price / tick) * tick), 2)
 
 
 def _far_limit(connected: Connected, instrument: Instrument) -> OrderRequest:
     """A BUY LIMIT well below the market: it stays open."""
     ltp = connected.plugin.data.quote(connected.session, instrument).ltp
     return OrderRequest(instrument=instrument, action="BUY", quantity=instrument.lotsize, product="MIS",
-                        pricetype="LIMIT", price=_tick_round(ltp * 0.8, instrument.tick_size))
+                        pricetype="LIMIT", price=resting_buy(ltp, instrument.tick_size, below=0.8))
 
 
 def _needs(connected: Connected, *operations: str) -> None:
@@ -114,7 +112,7 @@ def test_quotes_and_depth(connected: Connected):
 def test_history_for_every_declared_interval(connected: Connected):
     _needs(connected, "history")
     instrument = connected.instrument()
-    end = date.today()
+    end = now_ist().date()
     for interval in connected.plugin.capabilities.intervals:
         series = connected.plugin.data.history(connected.session, HistoryRequest(
             instrument=instrument, interval=interval, start=end - timedelta(days=6), end=end))
@@ -145,7 +143,7 @@ def test_limit_order_modify_and_cancel(connected: Connected):
     request = _far_limit(connected, instrument)
     ack = plugin.orders.place_order(session, request)
     assert _status_of(connected, ack.order_id).status == "open"
-    new_price = _tick_round(request.price * 0.99, instrument.tick_size)
+    new_price = on_tick(request.price * 0.99, instrument.tick_size)
     plugin.orders.modify_order(session, ModifyRequest(
         order_id=ack.order_id, instrument=instrument, action="BUY", quantity=request.quantity, product="MIS",
         pricetype="LIMIT", price=new_price))
@@ -251,7 +249,7 @@ def _calls(connected: Connected) -> dict[str, Callable[[], Any]]:
         "quotes": lambda: data.quotes(session, [instrument]),
         "depth": lambda: data.depth(session, instrument),
         "history": lambda: data.history(session, HistoryRequest(instrument=instrument, interval="D",
-                                                                start=date.today(), end=date.today())),
+                                                                start=now_ist().date(), end=now_ist().date())),
         "funds": lambda: plugin.funds.funds(session),
         "margin": lambda: plugin.funds.margin(session, [leg]),
         "place_gtt": lambda: plugin.gtt.place_gtt(session, gtt),

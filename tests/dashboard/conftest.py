@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from flask import Flask
@@ -61,6 +61,19 @@ def wait_for_contract(browser: Browser, timeout: float = 30.0) -> dict[str, Any]
             return status
         time.sleep(0.1)
     raise AssertionError(f"master contract still {status['state']} after {timeout} s")
+
+
+def read_stream(stream: Iterator[str | bytes], timeout: float = 15.0) -> str:
+    """The rest of an event stream's body, which must end within `timeout` seconds (the server writes
+    at least every events.FALLBACK_SECONDS, so the deadline is checked between writes)."""
+    deadline = time.monotonic() + timeout
+    parts = []
+    for chunk in stream:
+        parts.append(chunk if isinstance(chunk, str) else chunk.decode())
+        if time.monotonic() > deadline:
+            getattr(stream, "close", lambda: None)()
+            raise AssertionError(f"the event stream was still open after {timeout} s: {''.join(parts)[-300:]!r}")
+    return "".join(parts)
 
 
 @pytest.fixture

@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 
-from database.journal import entries_for_user
-from tests.dashboard.conftest import Browser
+import pytest
 
-LIMIT = {"symbol": "SBIN", "exchange": "NSE", "action": "BUY", "pricetype": "LIMIT", "product": "MIS",
-         "quantity": 1, "price": 700.0}
+from database.journal import entries_for_user
+from tests.dashboard.conftest import Browser, read_stream
+from tests.support.prices import resting_buy
+
+pytestmark = pytest.mark.dates  # the day and time matter: ./test.sh reruns it under shifted clocks
+
 MARKET = {"exchange": "NSE", "action": "BUY", "pricetype": "MARKET", "product": "MIS", "quantity": 2}
 
 
@@ -19,8 +22,16 @@ def _place(browser: Browser, strategy: str, **order) -> str:
     return response.get_json()["orderid"]
 
 
+def _resting(browser: Browser, below: float = 0.97) -> dict:
+    """A BUY LIMIT on SBIN priced from the current quote, under the market: it stays open."""
+    quote = browser.api("quotes", symbol="SBIN", exchange="NSE")
+    assert quote.status_code == 200, quote.get_json()
+    return {"symbol": "SBIN", "exchange": "NSE", "action": "BUY", "pricetype": "LIMIT", "product": "MIS",
+            "quantity": 1, "price": resting_buy(quote.get_json()["data"]["ltp"], below=below)}
+
+
 def test_orderbook_feed_has_stats_strategy_and_filters(browser: Browser):
-    resting = _place(browser, "alpha", **LIMIT)
+    resting = _place(browser, "alpha", **_resting(browser))
     filled = _place(browser, "beta", symbol="INFY", **MARKET)
     data = browser.get_json("/orderbook/data")["data"]
     assert data["statistics"]["total_open_orders"] == 1 and data["statistics"]["total_completed_orders"] == 1
@@ -33,7 +44,7 @@ def test_orderbook_feed_has_stats_strategy_and_filters(browser: Browser):
 
 
 def test_csv_export_matches_the_filter_and_defuses_formulas(browser: Browser):
-    _place(browser, "=HYPERLINK(1)", **LIMIT)
+    _place(browser, "=HYPERLINK(1)", **_resting(browser))
     _place(browser, "other", symbol="INFY", **MARKET)
     response = browser.client.get("/orderbook/export.csv?symbol=SBIN")
     assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
@@ -44,15 +55,17 @@ def test_csv_export_matches_the_filter_and_defuses_formulas(browser: Browser):
 
 
 def test_cancel_and_modify_from_the_page_are_journaled_and_need_csrf(browser: Browser):
-    orderid = _place(browser, "alpha", **LIMIT)
+    limit = _resting(browser)
+    orderid = _place(browser, "alpha", **limit)
     assert browser.client.post("/orders/cancel", json={"orderid": orderid}).status_code == 400  # no CSRF token
+    new_price = round(limit["price"] + 5 * 0.05, 2)
     modified = browser.post_json("/orders/modify", {"orderid": orderid, "symbol": "SBIN", "exchange": "NSE",
                                                     "action": "BUY", "product": "MIS", "pricetype": "LIMIT",
-                                                    "quantity": 3, "price": 705.0, "trigger_price": 0,
+                                                    "quantity": 3, "price": new_price, "trigger_price": 0,
                                                     "disclosed_quantity": 0})
     assert modified.status_code == 200, modified.get_json()
     row = next(r for r in browser.get_json("/orderbook/data")["data"]["rows"] if r["orderid"] == orderid)
-    assert (row["quantity"], row["price"]) == (3, 705.0)
+    assert (row["quantity"], row["price"]) == (3, new_price)
     assert browser.post_json("/orders/cancel", {"orderid": orderid}).get_json() == {"status": "success",
                                                                                      "orderid": orderid}
     assert browser.get_json("/orderbook/data?status=cancelled")["data"]["rows"][0]["orderid"] == orderid
@@ -69,8 +82,8 @@ def test_bad_action_input_names_the_field(browser: Browser):
 
 
 def test_cancel_all_and_close_positions(browser: Browser):
-    _place(browser, "alpha", **LIMIT)
-    _place(browser, "alpha", **{**LIMIT, "price": 701.5})
+    _place(browser, "alpha", **_resting(browser))
+    _place(browser, "alpha", **_resting(browser, below=0.96))
     result = browser.post_json("/orders/cancel-all").get_json()
     assert result["status"] == "success" and len(result["canceled_orders"]) == 2
     _place(browser, "beta", symbol="INFY", **MARKET)
@@ -94,14 +107,13 @@ def test_order_events_stream_pushes_new_journal_rows(dash_app):
     from tests.dashboard.conftest import signed_in
     dash_app.config["EVENTS_STREAM_SECONDS"] = 0.5
     browser = signed_in(dash_app)
-    _place(browser, "old", **LIMIT)  # before the page opened: not replayed
+    _place(browser, "old", **_resting(browser))  # before the page opened: not replayed
     response = browser.client.get("/events", buffered=False)
     assert response.mimetype == "text/event-stream"
     stream = response.response
     first = next(stream)  # the retry hint; the stream now starts after the latest journal row
-    orderid = _place(browser, "<script>alert(1)</script>", **LIMIT)
-    text = (first if isinstance(first, str) else first.decode()) + "".join(
-        chunk if isinstance(chunk, str) else chunk.decode() for chunk in stream)
+    orderid = _place(browser, "<script>alert(1)</script>", **_resting(browser))
+    text = (first if isinstance(first, str) else first.decode()) + read_stream(stream)
     assert text.startswith("retry: 1000") and text.count("event: order") == 1
     assert f'"orderid": "{orderid}"' in text and '"toast": "Order ' in text
 
@@ -116,7 +128,7 @@ def test_a_fill_made_by_the_broker_itself_makes_the_stream_ask_pages_to_reload(d
     stream = browser.client.get("/events", buffered=False).response
     next(stream)
     events.book_changed(browser.user_id)
-    text = "".join(chunk if isinstance(chunk, str) else chunk.decode() for chunk in stream)
+    text = read_stream(stream)
     assert text.count("event: book") == 1 and "event: order" not in text
 
 
@@ -128,7 +140,7 @@ def test_a_user_keeps_at_most_three_event_streams(dash_app):
     streams = [browser.client.get("/events", buffered=False).response for _ in range(events.MAX_STREAMS_PER_USER + 1)]
     for stream in streams:
         next(stream)  # each stream registers when it starts
-    oldest = "".join(chunk.decode() if isinstance(chunk, bytes) else chunk for chunk in streams[0])
+    oldest = read_stream(streams[0])
     assert oldest.endswith("retry: 30000\n\n")  # it ended at once and asks to come back later
     for stream in streams[1:]:
         stream.close()
@@ -145,7 +157,7 @@ def test_streams_never_take_more_than_half_the_server_threads(make_app):
     held = first.client.get("/events", buffered=False).response
     next(held)
     refused = second.client.get("/events", buffered=False).response
-    assert "".join(c if isinstance(c, str) else c.decode() for c in refused) == "retry: 30000\n\n"
+    assert read_stream(refused) == "retry: 30000\n\n"
     held.close()   # the first page went away: its slot is free again
     again = second.client.get("/events", buffered=False).response
     assert next(again) in ("retry: 1000\n\n", b"retry: 1000\n\n")

@@ -20,7 +20,7 @@ import hashlib
 import json
 import itertools
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from flask import Flask, Response, jsonify, request
@@ -29,9 +29,11 @@ from werkzeug.serving import make_server
 from tests.fakes.fixtures import KITE, kite_json
 from tests.fakes.recording import Failure, SeenRequest
 from tests.support.net import free_port
+from utils.clock import system_now
 
 API_KEY, API_SECRET = "kiteapikey", "kitesecret"
 REQUEST_TOKEN = "requesttoken123"
+IST = timezone(timedelta(hours=5, minutes=30))   # Kite's timestamps are IST wall-clock text
 # documented per-request limits of the historical API, in days
 HISTORY_LIMITS = {"minute": 60, "3minute": 100, "5minute": 100, "10minute": 100, "15minute": 200,
                   "30minute": 200, "60minute": 400, "day": 2000}
@@ -228,7 +230,7 @@ class KiteServer:
             raise KiteError(400, "InputException", "Market orders without market protection are not allowed "
                                                    "via API. Please set market protection or use a Limit order.")
         order_id = str(next(self._ids))
-        now = datetime.now().replace(microsecond=0)
+        now = system_now().astimezone(IST).replace(microsecond=0, tzinfo=None)
         order = {
             "order_id": order_id, "exchange_order_id": None, "parent_order_id": None, "placed_by": "XX0000",
             "variety": variety, "status": "OPEN", "status_message": None, "exchange": form["exchange"],

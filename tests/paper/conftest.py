@@ -2,24 +2,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterator
 
 import pytest
 from flask import Flask
 
-from broker.paper.calendar import IST
+from broker.paper.calendar import IST, is_trading_day
 from broker.paper.engine import EngineSettings, PaperEngine
 from database import db
 from database.users import User
+from utils.market_calendar import now_ist
 
-# A Wednesday, 10:00 IST: inside NSE hours, before the square-off time.
-START = datetime(2026, 11, 25, 10, 0, tzinfo=IST)
+def first_trading_day(start: date) -> date:
+    """`start` itself when NSE trades that day, else the next day it does."""
+    while not is_trading_day(start):
+        start += timedelta(days=1)
+    return start
+
+
+def session_start() -> datetime:
+    """10:00 IST of the first NSE trading day from the app's today: inside NSE hours, before the square-off
+    time. It follows the app's clock, so ./test.sh's shifted-clock reruns move these tests to other days."""
+    return datetime.combine(first_trading_day(now_ist().date()), time(10, 0), IST)
 
 
 class Clock:
-    def __init__(self, at: datetime = START):
-        self.at = at
+    def __init__(self, at: datetime | None = None):
+        self.at = at or session_start()
 
     def __call__(self) -> datetime:
         return self.at

@@ -9,6 +9,7 @@ from broker.paper.engine import EngineSettings, PaperEngine
 from broker.paper.margins import position_margin
 from database import db
 from tests.paper.conftest import Clock, make_user
+from tests.support.prices import resting_buy
 
 
 def _state(engine: PaperEngine, user_id: int):
@@ -26,9 +27,9 @@ def test_a_restarted_app_sees_the_same_orders_positions_and_funds(make_app, data
     with first.app_context():
         engine = PaperEngine(EngineSettings(), clock=clock)
         engine.place(user_id, symbol="SBIN", exchange="NSE", action="BUY", quantity=10)
-        below = round(engine.quote(engine.instrument("INFY", "NSE"))["ltp"] * 0.9 / 0.05) * 0.05
+        below = resting_buy(engine.quote(engine.instrument("INFY", "NSE"))["ltp"], below=0.9)
         engine.place(user_id, symbol="INFY", exchange="NSE", action="BUY", quantity=5, pricetype="LIMIT",
-                     price=round(below, 2), product="CNC")
+                     price=below, product="CNC")
         engine.place(user_id, symbol="SBIN", exchange="NSE", action="SELL", quantity=4)
         before = _state(engine, user_id)
         db.session.remove()

@@ -11,7 +11,11 @@ from broker.errors import InsufficientFunds, InvalidOrder, OrderNotFound, OrderR
 from broker.paper import prices
 from broker.paper.engine import EngineSettings, PaperEngine
 from broker.paper.margins import position_margin
+from broker.paper.calendar import IST
 from tests.paper.conftest import Paper, utc
+from tests.support.prices import resting_buy
+
+pytestmark = pytest.mark.dates  # the day and time matter: ./test.sh reruns it under shifted clocks
 
 
 def nifty_future(paper: Paper):
@@ -23,7 +27,7 @@ def test_market_buy_fills_inside_the_spread_plus_slippage(paper: Paper):
     quote = paper.engine.quote(sbin)
     order = paper.engine.place(paper.user_id, symbol="SBIN", exchange="NSE", action="BUY", quantity=10)
     assert order.status == "complete" and order.filled_quantity == 10
-    assert len(order.orderid) == 14 and order.orderid.startswith("261125")
+    assert len(order.orderid) == 14 and order.orderid.startswith(paper.clock().astimezone(IST).strftime("%y%m%d"))
     slippage = paper.engine.settings.slippage
     assert quote["bid"] <= order.average_price <= quote["ask"] * (1 + slippage) + sbin.tick_size
     trades = paper.engine.trades(paper.user_id)
@@ -62,13 +66,14 @@ def test_an_order_that_is_not_a_lot_multiple_is_rejected_naming_the_lot_size(pap
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("price", 970.03, "not a multiple of the tick size 0.05"),
-    ("price", 5000.0, "outside the price band"),
-    ("product", "NRML", "NRML is not allowed on NSE"),
+    ("price", lambda ltp: resting_buy(ltp) + 0.03, "not a multiple of the tick size 0.05"),
+    ("price", lambda ltp: resting_buy(ltp * 3), "outside the price band"),
+    ("product", lambda ltp: "NRML", "NRML is not allowed on NSE"),
 ])
 def test_broker_style_checks(paper_sqlite: Paper, field: str, value, message: str):
+    ltp = paper_sqlite.engine.quote(paper_sqlite.engine.instrument("SBIN", "NSE"))["ltp"]
     args = {"symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": 1, "pricetype": "LIMIT",
-            "price": 900.0, "product": "MIS", field: value}
+            "price": resting_buy(ltp), "product": "MIS", field: value(ltp)}
     with pytest.raises(InvalidOrder, match=message):
         paper_sqlite.engine.place(paper_sqlite.user_id, **args)
 
@@ -126,23 +131,25 @@ def test_stop_loss_market_waits_for_its_trigger(paper: Paper):
 
 def test_modify_and_cancel_an_open_order(paper: Paper):
     engine, user = paper.engine, paper.user_id
+    price = resting_buy(engine.quote(engine.instrument("SBIN", "NSE"))["ltp"], below=0.9)
     order = engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=10, pricetype="LIMIT",
-                         price=800.0)
+                         price=price)
     funds_with_order = engine.snapshot(user).funds
-    assert funds_with_order.utilised_debits == pytest.approx(10 * 800 * 0.2)
-    modified = engine.modify(user, order.orderid, quantity=20, pricetype="LIMIT", price=810.0, trigger_price=0)
-    assert (modified.quantity, modified.price, modified.status) == (20, 810.0, "open")
-    assert engine.snapshot(user).funds.utilised_debits == pytest.approx(20 * 810 * 0.2)
+    assert funds_with_order.utilised_debits == pytest.approx(10 * price * 0.2)
+    higher = round(price + 10, 2)
+    modified = engine.modify(user, order.orderid, quantity=20, pricetype="LIMIT", price=higher, trigger_price=0)
+    assert (modified.quantity, modified.price, modified.status) == (20, higher, "open")
+    assert engine.snapshot(user).funds.utilised_debits == pytest.approx(20 * higher * 0.2)
     with pytest.raises(InvalidOrder, match="tick size"):
-        engine.modify(user, order.orderid, quantity=20, pricetype="LIMIT", price=810.01, trigger_price=0)
-    assert engine.orders(user)[0].price == 810.0
+        engine.modify(user, order.orderid, quantity=20, pricetype="LIMIT", price=higher + 0.01, trigger_price=0)
+    assert engine.orders(user)[0].price == higher
     engine.cancel(user, order.orderid)
     assert engine.orders(user)[0].status == "cancelled"
     assert engine.snapshot(user).funds.utilised_debits == 0
     with pytest.raises(OrderRejected, match="already cancelled"):
         engine.cancel(user, order.orderid)
     with pytest.raises(OrderNotFound):
-        engine.cancel(user, "26112500000000")
+        engine.cancel(user, paper.clock().astimezone(IST).strftime("%y%m%d") + "00000000")
 
 
 def test_mis_positions_are_squared_off_at_the_square_off_time(paper: Paper):
@@ -181,8 +188,8 @@ def test_cnc_buys_become_holdings_the_next_day(paper: Paper):
 def test_resting_orders_expire_at_the_end_of_their_day(paper_sqlite: Paper):
     paper = paper_sqlite
     engine, user = paper.engine, paper.user_id
-    engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=1, pricetype="LIMIT", price=800.0,
-                 product="CNC")
+    engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=1, pricetype="LIMIT",
+                 price=resting_buy(engine.quote(engine.instrument("SBIN", "NSE"))["ltp"], below=0.9), product="CNC")
     paper.clock.advance(days=1)
     [order] = engine.orders(user)
     assert order.status == "cancelled" and "expired" in order.rejection_reason

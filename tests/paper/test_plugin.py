@@ -19,6 +19,8 @@ from database.paper import PaperOrder
 from services.brokers import registry
 from tests.paper.conftest import Paper, make_user
 
+pytestmark = pytest.mark.dates  # the day and time matter: ./test.sh reruns it under shifted clocks
+
 
 def test_plugin_is_discovered_with_its_capabilities(app):
     entry = registry(app).entries["paper"]

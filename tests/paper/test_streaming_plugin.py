@@ -3,20 +3,23 @@ PAPER_TICK_INTERVAL_MS, until the adapter is closed."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+
+import pytest
 
 from broker.contract import BrokerSession, PluginConfig
 from broker.paper import create_plugin
-from broker.paper.calendar import ist_now
 from broker.paper.instruments import catalog
 from broker.streaming import FeedInstrument
 from broker.ticks import LTP
 from tests.websocket_proxy.test_streaming_adapter import Bus, bus  # noqa: F401  (the ZeroMQ bus fixture)
+from utils.market_calendar import now_ist
+
+pytestmark = pytest.mark.dates  # the day and time matter: ./test.sh reruns it under shifted clocks
 
 
 def test_subscribed_instruments_tick_on_the_bus_until_closed(bus):
     plugin = create_plugin(PluginConfig(settings={"PAPER_TICK_INTERVAL_MS": 50}))
-    assert catalog(ist_now(datetime.now(timezone.utc)).date(), 0).lookup("SBIN", "NSE") is not None
+    assert catalog(now_ist().date(), 0).lookup("SBIN", "NSE") is not None
 
     async def scenario():
         adapter = plugin.feed(BrokerSession(user_id=1, broker="paper"), bus.publisher)

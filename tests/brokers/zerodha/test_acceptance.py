@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -25,6 +25,7 @@ from tests.support.net import free_port, wait_for_http
 from tests.support.openalgo_clients import CALLBACK, V2, ClientVersion
 from tests.websocket_proxy.conftest import wait_until
 from utils.config import PROJECT_ROOT
+from utils.market_calendar import now_ist
 
 pytestmark = pytest.mark.xdist_group("zerodha_acceptance")
 
@@ -157,7 +158,7 @@ def test_market_data_has_the_paper_brokers_shapes(setup: Setup, openalgo_client:
     same_shape(quote, paper.quotes(symbol=SYMBOL, exchange="NSE"))
     assert quote["data"]["ltp"] > 0 and setup.kite.requests_to("/quote", "GET")[-1].args["i"] == [f"NSE:{SYMBOL}"]
 
-    end = date.today() - timedelta(days=1)
+    end = now_ist().date() - timedelta(days=1)
     window = dict(symbol=SYMBOL, exchange="NSE", interval="5m", start_date=str(end - timedelta(days=6)),
                   end_date=str(end))
     candles, paper_candles = zerodha.history(**window), paper.history(**window)

@@ -2,7 +2,7 @@
 06:00 IST cut-off, expiry reported by Kite mid-day, and logout revoking the token at Kite."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -13,6 +13,7 @@ from database import db
 from database.users import User
 from services import broker_session
 from tests.fakes.kite_server import API_KEY, API_SECRET, REQUEST_TOKEN, KiteServer
+from utils.market_calendar import now_ist
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def test_login_stores_an_encrypted_token_valid_until_six_ist(zerodha_app, kite):
         state = broker_session.state(user_id)
         assert state["state"] == "connected"
         until = state["connected_until"].astimezone(IST)
-        assert (until.hour, until.minute) == (6, 0) and until - datetime.now(IST) <= timedelta(days=1)
+        assert (until.hour, until.minute) == (6, 0) and until - now_ist() <= timedelta(days=1)
         stored = " ".join(str(v) for v in db.session.execute(text("SELECT * FROM broker_sessions")).one())
         assert kite.access_token not in stored
         assert broker_session.live_session(user_id).session.auth_token == kite.access_token

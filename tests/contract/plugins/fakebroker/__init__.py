@@ -69,11 +69,14 @@ class _Book:
 
 
 class FakeAuth(AuthAdapter):
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self.clock = clock   # the app's (PluginConfig.clock): the session lasts 8 hours of the app's day
+
     def authenticate(self, credentials: Mapping[str, str]) -> AuthResult:
         if credentials.get("password") == "wrong":
             raise ERROR_TABLE.error(code="E_AUTH", message="invalid credentials")
         return AuthResult(auth_token=f"fake-token-{next(_tokens)}", broker_user_id="FAKE01",
-                          expires_at=datetime.now(timezone.utc) + timedelta(hours=8))
+                          expires_at=self.clock() + timedelta(hours=8))
 
 
 _tokens = itertools.count(1)
@@ -190,6 +193,6 @@ class FakeMasterContract(MasterContractLoader):
 
 
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
-    return BrokerPlugin(manifest=MANIFEST, capabilities=CAPABILITIES, auth=FakeAuth(), orders=FakeOrders(),
+    return BrokerPlugin(manifest=MANIFEST, capabilities=CAPABILITIES, auth=FakeAuth(config.clock), orders=FakeOrders(),
                         data=FakeData(), funds=FakeFunds(), master_contract=FakeMasterContract(),
                         error_table=ERROR_TABLE)
