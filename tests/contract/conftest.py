@@ -39,11 +39,14 @@ else:
     found = find_plugin_modules(PLUGIN_PACKAGES)
     PLUGIN_NAMES = [name for name, _ in found]
     FOLDERS = {name: module.rsplit(".", 1)[-1] for name, module in found}
+# plugins whose market and sessions live on the app's clock: ./test.sh reruns their tests under shifted clocks
+CLOCK_DRIVEN = ("paper", "fakebroker")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "plugin_name" in metafunc.fixturenames:
-        metafunc.parametrize("plugin_name", PLUGIN_NAMES)
+        metafunc.parametrize("plugin_name", [pytest.param(name, marks=pytest.mark.dates) if name in CLOCK_DRIVEN
+                                             else name for name in PLUGIN_NAMES])
 
 
 def _harness(name: str) -> Any:

@@ -24,8 +24,6 @@ from utils.constants import EXCHANGES, ORDER_STATUSES
 from utils.symbols import DERIVATIVE_PATTERN, parse_derivative
 from utils.market_calendar import now_ist
 
-pytestmark = pytest.mark.dates  # the day and time matter: ./test.sh reruns it under shifted clocks
-
 KNOWN_EXTRA_STATUSES = ("expired",)
 
 
