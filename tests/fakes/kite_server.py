@@ -41,12 +41,15 @@ ORDER_TYPES = ("MARKET", "LIMIT", "SL", "SL-M")
 VARIETIES = ("regular", "amo", "co", "iceberg", "auction")
 
 
-def _known_instruments() -> set[str]:
-    """`EXCHANGE:TRADINGSYMBOL` of the recorded instrument dumps, plus a few the tests quote."""
-    known = {"NSE:INFY", "NSE:SBIN", "NSE:NIFTY 50", "NSE:NIFTY BANK", "NFO:NIFTY25DECFUT"}
+def _known_instruments() -> dict[str, int]:
+    """`EXCHANGE:TRADINGSYMBOL` → instrument token, from the recorded instrument dumps plus a few the tests
+    quote (their tokens as Kite publishes them)."""
+    known = {"NSE:INFY": 408065, "NSE:SBIN": 779521, "NSE:NIFTY 50": 256265, "NSE:NIFTY BANK": 260105,
+             "NFO:NIFTY25DECFUT": 13238786}
     for name in ("instruments_all.csv", "instruments_nse.csv"):
         with (KITE / name).open() as lines:
-            known.update(f"{row['exchange']}:{row['tradingsymbol']}" for row in csv.DictReader(lines))
+            known.update((f"{row['exchange']}:{row['tradingsymbol']}", int(row["instrument_token"]))
+                         for row in csv.DictReader(lines))
     return known
 
 
@@ -72,7 +75,9 @@ def _ok(data: Any) -> Response:
 class KiteServer:
     """The fake server; see the module docstring."""
 
-    def __init__(self, access_token: str = "kiteaccesstoken", ltp: float = 1412.95, live_positions: bool = False):
+    def __init__(self, access_token: str = "kiteaccesstoken", ltp: float = 1412.95, live_positions: bool = False,
+                 port: int = 0, host: str = "127.0.0.1"):
+        """`port` 0: a free one (see `url`)."""
         self.api_key, self.api_secret = API_KEY, API_SECRET
         self.access_token = access_token
         self.token_valid = True
@@ -93,14 +98,14 @@ class KiteServer:
         self._ids = itertools.count(251124000000001)
         self._lock = threading.Lock()
         self.app = self._build_app()
-        self.port = free_port()
-        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.host, self.port = host, port or free_port()
+        self._server = make_server(host, self.port, self.app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
                                         daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def __enter__(self) -> "KiteServer":
         self._thread.start()
@@ -234,7 +239,8 @@ class KiteServer:
         order = {
             "order_id": order_id, "exchange_order_id": None, "parent_order_id": None, "placed_by": "XX0000",
             "variety": variety, "status": "OPEN", "status_message": None, "exchange": form["exchange"],
-            "tradingsymbol": form["tradingsymbol"], "instrument_token": 0, "order_type": order_type,
+            "tradingsymbol": form["tradingsymbol"], "order_type": order_type,
+            "instrument_token": self.known.get(f"{form['exchange']}:{form['tradingsymbol']}", 0),
             "transaction_type": form["transaction_type"], "validity": form.get("validity", "DAY"),
             "product": form["product"], "quantity": int(form["quantity"]),
             "disclosed_quantity": int(form.get("disclosed_quantity") or 0),
@@ -262,7 +268,8 @@ class KiteServer:
         self.trades.append({
             "trade_id": f"T{order['order_id']}", "order_id": order["order_id"],
             "exchange_order_id": order["exchange_order_id"], "exchange": order["exchange"],
-            "tradingsymbol": order["tradingsymbol"], "instrument_token": 0, "product": order["product"],
+            "tradingsymbol": order["tradingsymbol"], "instrument_token": order["instrument_token"],
+            "product": order["product"],
             "average_price": price, "quantity": order["quantity"], "transaction_type": order["transaction_type"],
             "fill_timestamp": order["order_timestamp"], "order_timestamp": order["order_timestamp"][11:],
             "exchange_timestamp": order["order_timestamp"]})
@@ -405,13 +412,14 @@ class KiteServer:
 
     # ------------------------------------------------------------------ data
     def _quotes(self, fixture: str) -> Response:
-        """Answer every requested `i=EXCHANGE:SYMBOL` this server knows with the recorded INFY payload;
-        like Kite, leave out the ones it does not know."""
+        """Answer every requested `i=EXCHANGE:SYMBOL` this server knows with the recorded INFY payload under
+        that instrument's own token; like Kite, leave out the ones it does not know."""
         keys = request.args.getlist("i")
         if not keys:
             raise KiteError(400, "InputException", "No instruments given.")
         recorded = next(iter(kite_json(fixture)["data"].values()))
-        return _ok({key: copy.deepcopy(recorded) for key in keys if key in self.known})
+        return _ok({key: {**copy.deepcopy(recorded), "instrument_token": self.known[key]}
+                    for key in keys if key in self.known})
 
     def _basket_margins(self) -> Response:
         orders = request.get_json(silent=True)
@@ -434,7 +442,8 @@ class KiteServer:
         if end - start > timedelta(days=HISTORY_LIMITS[interval]):
             raise KiteError(400, "InputException", "interval exceeds max limit: "
                                                    f"{HISTORY_LIMITS[interval]} days")
-        recorded = kite_json("historical_oi.json" if request.args.get("oi") == "1" else "historical_minute.json")
+        with_oi = request.args.get("oi") == "1"
+        recorded = kite_json("historical_oi.json" if with_oi else "historical_minute.json")
         candles = [c for c in recorded["data"]["candles"]
                    if start <= datetime.strptime(c[0][:19], "%Y-%m-%dT%H:%M:%S") <= end]
         # outside the recorded morning: one deterministic candle per weekday at 09:15, so chunked
@@ -445,6 +454,6 @@ class KiteServer:
                 if day >= start and day.weekday() < 5:
                     base = 100 + day.toordinal() % 50
                     candles.append([day.strftime("%Y-%m-%dT%H:%M:%S+0530"), base, base + 2, base - 1,
-                                    base + 1, 1000])
+                                    base + 1, 1000] + ([50_000 + base] if with_oi else []))  # oi=1: 7th column
                 day += timedelta(days=1)
         return _ok({"candles": candles})

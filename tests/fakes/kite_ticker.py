@@ -34,12 +34,13 @@ class KiteTickerServer(FakeBrokerServer):
     """Kite's protocol on the generic fake feed's machinery (event-loop thread, start / kill / close)."""
 
     def __init__(self, api_key: str = "kiteapikey", access_token: str = "kiteaccesstoken",
-                 interval: float = 0.02, max_instruments: int = 3000):
+                 interval: float = 0.02, max_instruments: int = 3000, port: int = 0):
+        """Listens at once on `port` (0: a free one; see `url`)."""
         self.api_key, self.access_token = api_key, access_token
         self.max_instruments = max_instruments
         self.messages: list[dict[str, Any]] = []         # every text message received
         self.refused = 0                                  # handshakes answered 403 (wrong key or token)
-        super().__init__(free_port(), interval)
+        super().__init__(port or free_port(), interval)
         self.connections: list[dict[int, str]] = []     # token → mode, per live connection
 
     @property
