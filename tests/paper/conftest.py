@@ -29,7 +29,7 @@ def session_start() -> datetime:
 
 class Clock:
     def __init__(self, at: datetime | None = None):
-        self.at = at or session_start()
+        self.start = self.at = at or session_start()   # `start`: where the test began
 
     def __call__(self) -> datetime:
         return self.at

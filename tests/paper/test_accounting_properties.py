@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from broker.errors import OrderRejected
 from broker.paper import prices
-from tests.paper.conftest import START, Paper
+from tests.paper.conftest import Paper
 
 SYMBOLS = ("SBIN", "INFY", "TCS")
 CENT = 0.05   # amounts are stored to 4 decimals and reported to 2: compare to a few paise
@@ -37,7 +37,7 @@ def fresh(paper_sqlite: Paper) -> Iterator[Paper]:
 
 
 def _start_over(paper: Paper) -> None:
-    paper.clock.at = START
+    paper.clock.at = paper.clock.start
     paper.engine.reset(paper.user_id)
 
 

