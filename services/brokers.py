@@ -21,7 +21,8 @@ PLUGIN_MODULES_KEY = "BROKER_PLUGIN_MODULES"
 def init_app(app: Flask, settings: Settings) -> BrokerRegistry:
     """Discover the plugins. Each reads only its own declared settings from the app's sources; an invalid
     value of an enabled broker (VALID_BROKERS, or paper) stops the start like an invalid app setting."""
-    sink = OrderEventSink(f"tcp://{settings.ZMQ_HOST}:{settings.ZMQ_PORT}", on_change=events.book_changed)
+    sink = OrderEventSink(f"tcp://{settings.ZMQ_HOST}:{settings.ZMQ_PORT}", on_change=events.book_changed,
+                          eager=not app.testing)
     app.extensions[_ORDER_EVENTS] = sink
     registry = BrokerRegistry(settings.source_values(), valid_brokers=settings.VALID_BROKERS,
                               rate_limit_storage=settings.RATELIMIT_STORAGE_URI,

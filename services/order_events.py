@@ -26,18 +26,28 @@ log = get_logger("services.order_events")
 
 
 class OrderEventSink:
-    def __init__(self, endpoint: str | None, on_change: Callable[[int], None] | None = None, hwm: int = 100_000):
+    def __init__(self, endpoint: str | None, on_change: Callable[[int], None] | None = None, hwm: int = 100_000,
+                 eager: bool = True):
+        """`eager`: connect now (serving processes); otherwise on the first event (test apps, CLI
+        commands: most never publish, and each socket holds descriptors and a reconnect timer)."""
         self.endpoint = endpoint
         self.on_change = on_change
         self.published = 0
+        self._hwm = hwm
         self._lock = threading.Lock()
         self._socket: Any = None
-        if endpoint:
+        if eager:
+            with self._lock:
+                self._connect()
+
+    def _connect(self) -> Any:
+        if self._socket is None and self.endpoint:
             socket = zmq.Context.instance().socket(zmq.PUB)
-            socket.setsockopt(zmq.SNDHWM, hwm)
+            socket.setsockopt(zmq.SNDHWM, self._hwm)
             socket.setsockopt(zmq.LINGER, 0)
-            socket.connect(endpoint)
+            socket.connect(self.endpoint)
             self._socket = socket
+        return self._socket
 
     def for_broker(self, broker: str) -> Callable[[int, OrderEvent], None]:
         """The `on_order_event` callback of one plugin (the message names the broker)."""
@@ -47,9 +57,10 @@ class OrderEventSink:
         """Never raises: an order is acknowledged whether or not anyone listens to its events."""
         try:
             frames = (topic_for_user(user_id).encode(), encode(event, broker))
-            if self._socket is not None:
-                with self._lock:
-                    self._socket.send_multipart(frames, flags=zmq.NOBLOCK)
+            with self._lock:
+                socket = self._socket or self._connect()
+                if socket is not None:
+                    socket.send_multipart(frames, flags=zmq.NOBLOCK)
                     self.published += 1
         except zmq.Again:
             log.warning("order event for user %s dropped: the bus is full", user_id)
