@@ -29,7 +29,9 @@ from utils.logging import get_logger, register_secrets
 log = get_logger("broker.registry")
 
 ALWAYS_ALLOWED = ("paper",)
-NOT_PLUGINS = ("contract",)
+# shared code under broker/ that is not a plugin: the contract, and cores several plugins configure
+# (broker/noren serves broker/shoonya and broker/flattrade)
+NOT_PLUGINS = ("contract", "noren")
 AVAILABLE, UNAVAILABLE = "available", "unavailable"
 
 

@@ -89,7 +89,7 @@ def test_holdings_limits_quotes_and_search(noren, api):
     limits = api.get_limits()
     assert limits["stat"] == "Ok" and float(limits["cash"]) > 0
     quote = api.get_quotes(exchange="NFO", token="35001")
-    assert quote["tsym"] == "NIFTY30JAN25F" and float(quote["bp1"]) < float(quote["lp"]) < float(quote["sp1"])
+    assert quote["tsym"] == noren.expiry.strftime("NIFTY%d%b%yF").upper() and float(quote["bp1"]) < float(quote["lp"]) < float(quote["sp1"])
     assert "RELIANCE-EQ" in [v["tsym"] for v in api.searchscrip(exchange="NSE", searchtext="REL")["values"]]
 
 

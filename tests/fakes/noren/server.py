@@ -28,7 +28,7 @@ import threading
 import time
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 from urllib.parse import unquote_plus
 
@@ -93,11 +93,34 @@ def parse_body(raw: str) -> tuple[dict[str, Any], str | None]:
     return values, jkey
 
 
-def _instruments() -> dict[tuple[str, str], dict[str, str]]:
+MASTER_EXCHANGES = ("NSE", "BSE", "NFO", "BFO", "CDS", "MCX")
+FLATTRADE_FILES = {"NSE_Equity": "NSE", "BSE_Equity": "BSE", "Nfo_Equity_Derivatives": "NFO",
+                   "Bfo_Equity_Derivatives": "BFO", "Currency_Derivatives": "CDS", "Commodity": "MCX"}
+RECORDED_EXPIRY = "30-JAN-2025"
+
+
+def next_expiry(today: date) -> date:
+    """The last Thursday of next month: the recorded contracts always expire in the future."""
+    first = (today.replace(day=1) + timedelta(days=62)).replace(day=1)
+    last = first - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - 3) % 7)
+
+
+def symbol_text(exch: str, expiry: date) -> str:
+    """The recorded symbol file of `exch` with its contracts moved to `expiry` (header only if none)."""
+    try:
+        text = fixture_path("noren", f"{exch}_symbols.txt").read_text()
+    except FileNotFoundError:
+        return "Exchange,Token,LotSize,Symbol,TradingSymbol,Instrument,TickSize,\n"
+    return (text.replace(RECORDED_EXPIRY, expiry.strftime("%d-%b-%Y").upper())
+            .replace("30JAN25", expiry.strftime("%d%b%y").upper()))
+
+
+def _instruments(expiry: date) -> dict[tuple[str, str], dict[str, str]]:
     """(exch, token) → symbol-file row, from the recorded symbol files."""
     rows: dict[tuple[str, str], dict[str, str]] = {}
-    for name in ("NSE_symbols.txt", "NFO_symbols.txt"):
-        lines = fixture_path("noren", name).read_text().splitlines()
+    for exch in MASTER_EXCHANGES:
+        lines = symbol_text(exch, expiry).splitlines()
         header = [h for h in lines[0].split(",") if h]
         for line in lines[1:]:
             row = dict(zip(header, line.split(",")))
@@ -108,8 +131,10 @@ def _instruments() -> dict[tuple[str, str], dict[str, str]]:
 class NorenServer:
     """See the module docstring. `with NorenServer() as fake: fake.url, fake.settings("shoonya")`."""
 
-    def __init__(self, port: int = 0, feed: Any = None):
-        self.instruments = _instruments()
+    def __init__(self, port: int = 0, feed: Any = None, redirect_url: str = ""):
+        self.expiry = next_expiry(datetime.now(IST).date())
+        self.instruments = _instruments(self.expiry)
+        self.redirect_url = redirect_url          # Flattrade's: registered with the API key
         self.by_symbol = {(exch, row["TradingSymbol"]): token for (exch, token), row in self.instruments.items()}
         recorded = fixture_json("noren", "quote.json")
         self.prices = {key: float(recorded["lp"]) if key == ("NSE", "22") else 100.0 + int(key[1]) % 900
@@ -142,6 +167,17 @@ class NorenServer:
     def api_url(self) -> str:
         """The REST base URL the SDK and the plugins take (Shoonya's is …/NorenWClientTP/)."""
         return f"{self.url}/NorenWClientTP/"
+
+    def settings(self, broker: str) -> dict[str, str]:
+        """The settings pointing the `shoonya` or `flattrade` plugin at this fake."""
+        if broker == "shoonya":
+            return {"SHOONYA_VENDOR_CODE": VENDOR_CODE, "SHOONYA_API_SECRET": API_SECRET,
+                    "SHOONYA_API_URL": self.api_url, "SHOONYA_WS_URL": self.feed.url if self.feed else "",
+                    "SHOONYA_MASTER_URL": self.url}
+        return {"FLATTRADE_API_KEY": FLATTRADE_API_KEY, "FLATTRADE_API_SECRET": FLATTRADE_API_SECRET,
+                "FLATTRADE_API_URL": f"{self.url}/PiConnectTP", "FLATTRADE_WS_URL": self.feed.url if self.feed else "",
+                "FLATTRADE_LOGIN_URL": f"{self.url}/auth/", "FLATTRADE_TOKEN_URL": f"{self.url}/trade/apitoken",
+                "FLATTRADE_MASTER_URL": f"{self.url}/scripmaster"}
 
     def start(self) -> "NorenServer":
         self._thread.start()
@@ -374,7 +410,7 @@ class NorenServer:
         """Shoonya's `<EXCH>_symbols.txt.zip`: one text file of comma-separated rows."""
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(f"{exch}_symbols.txt", fixture_path("noren", f"{exch}_symbols.txt").read_text())
+            archive.writestr(f"{exch}_symbols.txt", symbol_text(exch, self.expiry))
         return buffer.getvalue()
 
     def flattrade_csv(self, exch: str) -> str:
@@ -394,15 +430,15 @@ class NorenServer:
         def answer(body: Any, status: int = 200) -> Response:
             return Response(json.dumps(body), status=status, content_type="application/json")
 
-        @app.get("/NSE_symbols.txt.zip")
-        @app.get("/NFO_symbols.txt.zip")
-        def symbol_file() -> Response:
-            return Response(self.symbol_zip(request.path.strip("/").split("_")[0]),
-                            content_type="application/zip")
+        @app.get("/<exch>_symbols.txt.zip")
+        def symbol_file(exch: str) -> Response:
+            if exch not in MASTER_EXCHANGES:
+                return Response("not found", status=404)
+            return Response(self.symbol_zip(exch), content_type="application/zip")
 
         @app.get("/scripmaster/<name>.csv")
         def flattrade_master(name: str) -> Response:
-            exch = {"Nfo_Equity_Derivatives": "NFO", "NSE_Equity": "NSE"}.get(name)
+            exch = FLATTRADE_FILES.get(name)
             if exch is None:
                 return Response("not found", status=404)
             return Response(self.flattrade_csv(exch), content_type="text/csv")
@@ -412,7 +448,7 @@ class NorenServer:
             # the user signs in on Flattrade's page; the fake signs them in at once
             if request.args.get("app_key") != FLATTRADE_API_KEY:
                 return Response("Invalid app key", status=400)
-            target = request.args.get("redirect_url") or "/"
+            target = self.redirect_url or request.args.get("redirect_url") or "/"
             return redirect(f"{target}?code={REQUEST_CODE}&client={USER_ID}")
 
         @app.post("/trade/apitoken")
