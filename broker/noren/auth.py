@@ -93,7 +93,7 @@ class FlattradeAuth(NorenAuth):
     def login_url(self, state: str) -> str:
         if not self.api_key:
             raise AuthError("FLATTRADE_API_KEY must be set to connect Flattrade", broker=self.client.broker)
-        return f"{self._login_url}?{urlencode({'app_key': self.api_key})}"
+        return f"{self._login_url.rstrip('/')}/?{urlencode({'app_key': self.api_key})}"
 
     def authenticate(self, credentials: Mapping[str, str]) -> AuthResult:
         code = (credentials.get("code") or credentials.get("request_code") or "").strip()
