@@ -29,7 +29,7 @@ MATCHED = "Positions Already Matched. No Action needed."
 def _trial(host: str, key: str, target: int) -> list[dict]:
     order = {"apikey": key, "strategy": "locks", "symbol": "INFY", "exchange": "NSE", "action": "BUY",
              "product": "MIS", "pricetype": "MARKET", "quantity": "5" if target else "0", "position_size": str(target)}
-    start, answers = threading.Barrier(SIMULTANEOUS), [None] * SIMULTANEOUS
+    start, answers = threading.Barrier(SIMULTANEOUS, timeout=30), [None] * SIMULTANEOUS
 
     def send(slot: int, session: requests.Session) -> None:
         start.wait()
@@ -40,7 +40,8 @@ def _trial(host: str, key: str, target: int) -> list[dict]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads), "orders still unanswered after 60 s"
     return answers
 
 

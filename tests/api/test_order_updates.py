@@ -39,8 +39,13 @@ class Feed:
         self.seen: list[dict[str, Any]] = []
 
     def next_update(self, timeout: float = 1.0) -> dict[str, Any]:
-        self.ws.settimeout(timeout)
+        """The next order update within `timeout` seconds (other messages are skipped)."""
+        deadline = time.monotonic() + timeout
         while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise websocket.WebSocketTimeoutException(f"no order update within {timeout} s")
+            self.ws.settimeout(left)
             message = json.loads(self.ws.recv())
             if message.get("type") == "order_update":
                 self.seen.append(message)

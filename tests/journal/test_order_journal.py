@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import select as io_select   # `select` is SQLAlchemy's here
 import signal
 import subprocess
 import sys
@@ -67,7 +68,8 @@ def test_concurrent_writers_all_land_and_stay_scoped_per_user(db_app: Flask):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads), "writers still running after 60 s"
     assert not errors
     with db_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(JournalEntry)) == 320
@@ -113,6 +115,7 @@ def test_acknowledged_entry_survives_kill_9(tmp_path: Path, database_url: str, m
                                 TEST_SECRETS["API_KEY_PEPPER"]], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
     try:
+        assert io_select.select([process.stdout], [], [], 30)[0], "the writer acknowledged nothing within 30 s"
         assert process.stdout.readline().strip() == "acknowledged"
     finally:
         os.kill(process.pid, signal.SIGKILL)
