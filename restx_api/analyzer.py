@@ -13,5 +13,6 @@ post_endpoint(ns, "", ApiKeyOnlySchema(),
               lambda user, data, timer: {"status": "success", "data": analyzer.status(user)},
               summary="Analyzer mode and the number of analyzer log entries")
 post_endpoint(ns, "/toggle", AnalyzerToggleSchema(),
-              lambda user, data, timer: {"status": "success", "data": analyzer.toggle(user, data["mode"])},
+              lambda user, data, timer: {"status": "success", "data": analyzer.toggle(user, data["mode"],
+                                                                                   data.get("market"))},
               summary="Switch analyzer mode on (true) or off (false)")

@@ -25,9 +25,12 @@ def status(user_id: int) -> dict[str, Any]:
     return {"analyze_mode": on, "mode": "analyze" if on else "live", "total_logs": _logs(user_id)}
 
 
-def toggle(user_id: int, on: bool) -> dict[str, Any]:
+def toggle(user_id: int, on: bool, market: str | None = None) -> dict[str, Any]:
+    """Switch analyzer mode; `market` (live / simulated), when given, chooses the sandbox's market."""
     user_settings.set_value(user_id, order_target.ANALYZER_SETTING, bool(on))
-    audit.record(user_id, "analyzer_toggled", analyze_mode=bool(on))
+    if market is not None:
+        user_settings.set_value(user_id, order_target.ANALYZER_MARKET_SETTING, market)
+    audit.record(user_id, "analyzer_toggled", analyze_mode=bool(on), market=market or "")
     mode = "analyze" if on else "live"
     return {**status(user_id), "message": f"Analyzer mode switched to {mode}"}
 

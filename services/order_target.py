@@ -2,21 +2,30 @@
 
 Analyzer mode (API_CONTRACT.md §1.7, §9) is a per-user setting; while it is on, every order and account
 service gets the `paper` plugin with a session for the same user, so a request can never reach the
-live broker. `resolve(user_id)` is the one place that decides.
+live broker's order endpoints. With a live broker connected, the paper engine runs on that broker's
+market (its master contract, quotes and ticks, through a read-only broker.market_view.LiveMarketView);
+without one, on the simulated market. `resolve(user_id)` is the one place that decides.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from broker.contract import BrokerPlugin, BrokerSession, Instrument
+from broker.market_view import LiveMarketView
 from services import broker_session, user_settings
 from services.brokers import registry
 from services.instrument_cache import cache_for
+from services.broker_session import BrokerSessionExpired, NoBrokerSession
 from utils.errors import InvalidInput
 
 ANALYZER_SETTING = user_settings.ANALYZER_SETTING
 MODE_LIVE = "live"
 MODE_ANALYZE = "analyze"
+# the sandbox's market: the connected live broker's (the default) or the simulated one
+ANALYZER_MARKET_SETTING = "analyzer_market"
+MARKET_LIVE, MARKET_SIMULATED = "live", "simulated"
+ANALYZER_MARKETS = (MARKET_LIVE, MARKET_SIMULATED)
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,7 @@ class Target:
     plugin: BrokerPlugin
     session: BrokerSession
     mode: str
+    live_market: bool = False      # analyzer mode on the connected broker's market
 
     @property
     def broker(self) -> str:
@@ -38,6 +48,11 @@ def analyzer_on(user_id: int) -> bool:
     return user_settings.get(user_id, ANALYZER_SETTING, False) is True
 
 
+def analyzer_market(user_id: int) -> str:
+    """The market the user's sandbox asks for (it is the simulated one anyway without a live broker)."""
+    return user_settings.get(user_id, ANALYZER_MARKET_SETTING, MARKET_LIVE)
+
+
 def mode_of(user_id: int) -> str:
     return MODE_ANALYZE if analyzer_on(user_id) else MODE_LIVE
 
@@ -46,14 +61,51 @@ def resolve(user_id: int) -> Target:
     """The paper engine in analyzer mode, else the live broker session (NoBrokerSession /
     BrokerSessionExpired when there is none)."""
     if analyzer_on(user_id):
-        return Target(registry().get("paper"), BrokerSession(user_id=user_id, broker="paper", auth_token="paper"),
-                      MODE_ANALYZE)
+        paper = registry().get("paper")
+        session = BrokerSession(user_id=user_id, broker="paper", auth_token="paper")
+        sandbox = _sandbox(paper, user_id)
+        if sandbox is not None:
+            return Target(sandbox, session, MODE_ANALYZE, live_market=True)
+        return Target(paper, session, MODE_ANALYZE)
     live = broker_session.live_session(user_id)
     return Target(live.plugin, live.session, MODE_LIVE)
 
 
+# user → (the live session it was built for, the paper plugin bound to that session's market); one per
+# user and process, so its recorded ticks and its matcher live as long as the session
+_SANDBOXES: dict[int, tuple[tuple[object, ...], BrokerPlugin]] = {}
+_SANDBOXES_LOCK = threading.Lock()
+
+
+def _sandbox(paper: BrokerPlugin, user_id: int) -> BrokerPlugin | None:
+    """The paper plugin on the user's connected live broker's market, or None (no live broker)."""
+    if paper.sandbox is None or analyzer_market(user_id) != MARKET_LIVE:
+        return None
+    try:
+        live = broker_session.live_session(user_id)
+    except (NoBrokerSession, BrokerSessionExpired):
+        return None
+    if live.plugin.name == "paper":
+        return None
+    key = (id(paper), id(live.plugin), live.session.auth_token)   # plugins are rebuilt with the app
+    with _SANDBOXES_LOCK:
+        cached = _SANDBOXES.get(user_id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+    contract = cache_for(live.plugin.name)
+    bound = paper.sandbox(LiveMarketView(live.plugin, live.session, contract.by_symbol))
+    with _SANDBOXES_LOCK:
+        _SANDBOXES[user_id] = (key, bound)
+    return bound
+
+
 def instrument(target: Target, symbol: str, exchange: str) -> Instrument:
     """The master-contract row for (symbol, exchange), or a 400 naming both."""
+    if target.live_market:   # the live broker's contract, as the sandbox engine sees it
+        found = target.plugin.master_contract.lookup(symbol, exchange)
+        if found is None:
+            raise InvalidInput(f"Symbol '{symbol}' not found for exchange '{exchange}'")
+        return found
     found = cache_for(target.broker).by_symbol(symbol, exchange)
     if found is None and target.broker == "paper":  # analyzer mode needs no downloaded paper contract
         found = target.plugin.master_contract.lookup(symbol, exchange)

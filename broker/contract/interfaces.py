@@ -266,6 +266,9 @@ class BrokerPlugin:
     postback: Callable[[Mapping[str, Any]], tuple[str, OrderEvent]] | None = None
     # the broker's error codes/messages → broker.errors types; required when manifest.live
     error_table: ErrorTable | None = None
+    # the simulator only (analyzer mode on the live market): a copy of this plugin whose fills, books and
+    # funds follow the market of a broker.market_view.LiveMarketView (it never calls a live order endpoint)
+    sandbox: Callable[[Any], "BrokerPlugin"] | None = None
 
     @property
     def name(self) -> str:

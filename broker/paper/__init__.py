@@ -29,7 +29,9 @@ from broker.paper.adapters import PaperAuth, PaperData, PaperFunds, PaperGtt, Pa
 from broker.paper.engine import EngineSettings, PaperEngine
 from broker.paper.matcher import BackgroundMatcher
 from broker.paper import market, replay
+from broker.paper.source import LiveMarket
 from broker.paper.streaming import PaperStreaming
+from broker.market_view import LiveMarketView
 from broker.streaming import TickPublisher
 from utils import setting_types as parse
 from utils.config import PROJECT_ROOT
@@ -102,13 +104,31 @@ class EngineOrderFeed:
         return None
 
 
+def _plugin(engine: PaperEngine, matcher: BackgroundMatcher, config: PluginConfig,
+            sandbox: Callable[[LiveMarketView], BrokerPlugin] | None = None) -> BrokerPlugin:
+    return BrokerPlugin(sandbox=sandbox, manifest=MANIFEST, capabilities=CAPABILITIES, auth=PaperAuth(),
+                        orders=PaperOrders(engine, matcher), data=PaperData(engine),
+                        funds=PaperFunds(engine), master_contract=PaperMasterContract(engine),
+                        feed=feed_factory(config), order_feed=EngineOrderFeed, gtt=PaperGtt(engine, matcher))
+
+
+def sandbox_factory(engine: PaperEngine, matcher: BackgroundMatcher,
+                    config: PluginConfig) -> Callable[[LiveMarketView], BrokerPlugin]:
+    """BrokerPlugin.sandbox: the same engine (settings, clock, events, stored accounts) on a user's
+    live market, with a matcher of its own for that user's resting orders and GTTs (the simulated
+    market's `matcher` leaves that user alone from then on, in this process)."""
+    def on_live_market(view: LiveMarketView) -> BrokerPlugin:
+        bound = engine.on_market(LiveMarket(view))
+        user_id = view.session.user_id
+        matcher.live_bound.add(user_id)
+        return _plugin(bound, BackgroundMatcher(bound, on_change=config.on_order_update, only_user=user_id), config)
+    return on_live_market
+
+
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
     replay_file = config.get("PAPER_REPLAY_FILE") or ""
     replay.install(replay.load(PROJECT_ROOT / replay_file) if replay_file else None)
     engine = PaperEngine(EngineSettings.from_settings(config.settings), clock=config.clock,
                          on_event=config.on_order_event)
     matcher = BackgroundMatcher(engine, on_change=config.on_order_update)
-    return BrokerPlugin(manifest=MANIFEST, capabilities=CAPABILITIES, auth=PaperAuth(),
-                        orders=PaperOrders(engine, matcher), data=PaperData(engine),
-                        funds=PaperFunds(engine), master_contract=PaperMasterContract(engine),
-                        feed=feed_factory(config), order_feed=EngineOrderFeed, gtt=PaperGtt(engine, matcher))
+    return _plugin(engine, matcher, config, sandbox=sandbox_factory(engine, matcher, config))

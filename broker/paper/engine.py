@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from broker.contract import OrderEvent
 from broker.errors import InsufficientFunds, InvalidOrder, OrderNotFound, OrderRejected, UnknownSymbol
-from broker.paper import gtt, housekeeping, market
+from broker.paper import gtt, housekeeping
 from broker.paper.calendar import ist_now, ist_stamp
 from broker.paper.fills import (fill_order, get_holding, get_position, load_positions, new_id, note_resting,
                                order_events)
@@ -33,6 +33,7 @@ from broker.paper.housekeeping import RESTING, slipped
 from broker.paper.instruments import Catalog, PaperInstrument, catalog
 from broker.paper.margins import incremental_margin
 from broker.paper.portfolio import Snapshot, build_snapshot, used_margin
+from broker.paper.source import Market, SimulatedMarket
 from broker.paper.rules import OrderTerms, check_instrument, check_prices, check_quantity, check_session
 from database import paper as store
 from database.paper import GTT_ACTIVE, LEDGER, ORDERS, TRADES, is_resting
@@ -133,11 +134,14 @@ def order_event(row: PaperRow) -> OrderEvent:
 
 class PaperEngine:
     def __init__(self, settings: EngineSettings | None = None, clock: Callable[[], datetime] = system_now,
-                 bind: Any = None, on_event: Callable[[int, OrderEvent], None] | None = None):
+                 bind: Any = None, on_event: Callable[[int, OrderEvent], None] | None = None,
+                 market: Market | None = None):
         """`bind`: a SQLAlchemy engine to use outside a Flask app context (the background matcher);
         by default the app's database engine. `on_event(user_id, event)`: told of every order a call
-        placed, changed, filled or ended, after its transaction committed (PluginConfig.on_order_event)."""
+        placed, changed, filled or ended, after its transaction committed (PluginConfig.on_order_event).
+        `market`: where instruments and prices come from (default: the simulated market)."""
         self.settings = settings or EngineSettings()
+        self.market: Market = market or SimulatedMarket(self.settings.seed)
         self.clock = clock
         self.bind = bind
         self.on_event = on_event
@@ -156,8 +160,18 @@ class PaperEngine:
     def catalog(self, at: datetime | None = None) -> Catalog:
         return catalog(ist_now(at or self.now()).date(), self.settings.seed)
 
+    def on_market(self, market: Market, bind: Any = None) -> "PaperEngine":
+        """This engine (same settings, clock and events) filling at another market."""
+        return PaperEngine(self.settings, clock=self.clock, bind=bind if bind is not None else self.bind,
+                           on_event=self.on_event, market=market)
+
+    @property
+    def slippage(self) -> float:
+        """PAPER_SLIPPAGE models the simulated book's depth; a live market's touch is real (no slippage)."""
+        return self.settings.slippage if self.market.simulated else 0.0
+
     def lookup(self, symbol: str, exchange: str, at: datetime | None = None) -> PaperInstrument | None:
-        return self.catalog(at).lookup(symbol, exchange)
+        return self.market.lookup(symbol, exchange, at or self.now())
 
     def instrument(self, symbol: str, exchange: str) -> PaperInstrument:
         found = self.lookup(symbol, exchange)
@@ -166,7 +180,7 @@ class PaperEngine:
         return found
 
     def quote(self, inst: PaperInstrument, at: datetime | None = None) -> dict:
-        return market.quote(inst, at or self.now(), self.settings.seed)
+        return self.market.quote(inst, at or self.now())
 
     # ------------------------------------------------------------------------------------- state
     @contextmanager
@@ -193,7 +207,7 @@ class PaperEngine:
         # No step below creates a resting order, so with none at the start every step over resting
         # orders has nothing to do.
         if has_resting:
-            housekeeping.match_resting(tx, account, now, lookup, self.settings.slippage, self.settings.seed,
+            housekeeping.match_resting(tx, account, now, lookup, self.slippage, self.market,
                                        exchange_hours=self.settings.session == "exchange")
             housekeeping.settle_new_day(tx, account, today, now)
             housekeeping.settle_expired_orders(tx, account, now, lookup)
@@ -201,11 +215,11 @@ class PaperEngine:
         else:
             housekeeping.settle_new_day(tx, account, today, now)
         if has_gtt:
-            gtt.check(tx, account.user_id, now, lookup, self.settings.seed,
+            gtt.check(tx, account.user_id, now, lookup, self.market,
                       lambda row, leg, at: self._gtt_order(tx, account, row, leg, at),
                       exchange_hours=self.settings.session == "exchange")
         open_positions = housekeeping.open_positions(tx)
-        housekeeping.settle_expired_positions(tx, account, open_positions, now, lookup, self.settings.seed)
+        housekeeping.settle_expired_positions(tx, account, open_positions, now, lookup, self.market)
         for position in housekeeping.due_for_squareoff(open_positions, now, self.settings.squareoff):
             inst = self.lookup(position.symbol, position.exchange, now)
             if inst is not None:
@@ -260,7 +274,7 @@ class PaperEngine:
     def _admit(self, tx: PaperTx, account: PaperRow, order: PaperRow, inst: PaperInstrument,
                terms: OrderTerms, now: datetime) -> str | None:
         """Check the order, block its margin and fill it when it is marketable; the reason on refusal."""
-        quote = market.quote(inst, now, self.settings.seed) if inst.tradable else {}
+        quote = self.market.quote(inst, now) if inst.tradable else {}
         squareoff_passed = ist_now(now).time() >= self.settings.squareoff
         reason = (check_instrument(inst, terms, now) or check_quantity(inst, terms)
                   or check_prices(inst, terms, quote["ltp"], quote["prev_close"])
@@ -286,7 +300,7 @@ class PaperEngine:
         buy = order.action == "BUY"
         touch = quote["ask"] if buy else quote["bid"]
         if order.pricetype == "MARKET":
-            fill_order(tx, account, order, inst, slipped(touch, order.action, self.settings.slippage,
+            fill_order(tx, account, order, inst, slipped(touch, order.action, self.slippage,
                                                               inst.tick_size), now, ist_now(now).date())
         elif order.pricetype == "LIMIT" and (order.price >= touch if buy else order.price <= touch):
             fill_order(tx, account, order, inst, touch, now, ist_now(now).date())
@@ -382,9 +396,9 @@ class PaperEngine:
                        product=position.product, status=ORDER_STATUS_OPEN, filled_quantity=0,
                        average_price=0.0, margin_blocked=0.0, rejection_reason="", triggered=False,
                        checked_at=now, created_at=now, updated_at=now)
-        quote = market.quote(inst, now, self.settings.seed)
+        quote = self.market.quote(inst, now)
         touch = quote["ask"] if action == "BUY" else quote["bid"]
-        fill_order(tx, account, order, inst, slipped(touch, action, self.settings.slippage, inst.tick_size),
+        fill_order(tx, account, order, inst, slipped(touch, action, self.slippage, inst.tick_size),
                    now, ist_now(now).date())
         return order
 
@@ -473,7 +487,7 @@ class PaperEngine:
     def snapshot(self, user_id: int) -> Snapshot:
         """Positions, holdings and funds valued at one instant (one transaction, so they agree)."""
         with self._account(user_id) as (tx, account, now):
-            return build_snapshot(tx, account, now, self.lookup, self.settings.seed)
+            return build_snapshot(tx, account, now, self.lookup, self.market)
 
     @staticmethod
     def available_cash(tx: PaperTx, account: PaperRow) -> float:

@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 from sqlalchemy import bindparam, select
 
-from broker.paper import prices
 from broker.paper.housekeeping import in_session
 from broker.paper.instruments import PaperInstrument
 from database.paper import GTT_ACTIVE, GTTS, aware
 from database.paper_tx import PaperRow, PaperTx
+
+if TYPE_CHECKING:
+    from broker.paper.source import Market
 
 VALIDITY = timedelta(days=365)
 TRIGGERED, CANCELLED, EXPIRED = "triggered", "cancelled", "expired"
@@ -83,7 +85,7 @@ def first_crossing(gtt: PaperRow, epochs: np.ndarray, values: np.ndarray) -> tup
 
 
 def check(tx: PaperTx, user_id: int, now: datetime, lookup: Callable[[str, str], PaperInstrument | None],
-          seed: int, place_leg: PlaceLeg, exchange_hours: bool = False) -> None:
+          market: "Market", place_leg: PlaceLeg, exchange_hours: bool = False) -> None:
     """Trigger or expire the user's active GTTs up to `now`."""
     for gtt in active(tx, user_id):
         inst = lookup(gtt.symbol, gtt.exchange)
@@ -91,7 +93,7 @@ def check(tx: PaperTx, user_id: int, now: datetime, lookup: Callable[[str, str],
         until = min(now, expires)
         since = aware(gtt.checked_at)
         if inst is not None and until > since:
-            epochs, values = prices.price_range(inst, since, until, seed)
+            epochs, values = market.price_range(inst, since, until)
             if exchange_hours and values.size:
                 keep = in_session(inst.exchange, epochs)
                 epochs, values = epochs[keep], values[keep]

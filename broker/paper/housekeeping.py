@@ -9,7 +9,7 @@ or from several processes gives the same result.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from sqlalchemy import bindparam, select
@@ -20,6 +20,9 @@ from broker.paper.fills import book_realized, fill_order, forget_position, get_h
 from broker.paper.instruments import PaperInstrument
 from database.paper import HOLDINGS, ORDERS, aware, is_resting
 from database.paper_tx import PaperRow, PaperTx
+
+if TYPE_CHECKING:
+    from broker.paper.source import Market
 from utils.constants import ORDER_STATUS_CANCELLED, ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING
 
 RESTING = (ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING)
@@ -65,7 +68,7 @@ def in_session(exchange: str, epochs: np.ndarray) -> np.ndarray:
 
 
 def match_resting(tx: PaperTx, account: PaperRow, now: datetime, lookup: Lookup,
-                  slippage: float, seed: int, exchange_hours: bool = False) -> None:
+                  slippage: float, market: "Market", exchange_hours: bool = False) -> None:
     """Fill resting orders the price crossed since their last check; with `exchange_hours` only
     instants inside the exchange's session count."""
     for order in resting_orders(tx, account.user_id):
@@ -76,12 +79,12 @@ def match_resting(tx: PaperTx, account: PaperRow, now: datetime, lookup: Lookup,
         until = min(now, end_of_day(created_day))          # DAY orders never fill after their day
         since = aware(order.checked_at)
         if until > since:
-            _scan(tx, account, order, inst, since, until, slippage, seed, exchange_hours)
+            _scan(tx, account, order, inst, since, until, slippage, market, exchange_hours)
 
 
 def _scan(tx: PaperTx, account: PaperRow, order: PaperRow, inst: PaperInstrument,
-          since: datetime, until: datetime, slippage: float, seed: int, exchange_hours: bool) -> None:
-    epochs, values = prices.price_range(inst, since, until, seed)
+          since: datetime, until: datetime, slippage: float, market: "Market", exchange_hours: bool) -> None:
+    epochs, values = market.price_range(inst, since, until)
     order.checked_at = until.astimezone(timezone.utc)
     if exchange_hours and values.size:
         keep = in_session(inst.exchange, epochs)
@@ -160,14 +163,14 @@ def settle_expired_orders(tx: PaperTx, account: PaperRow, now: datetime, lookup:
 
 
 def settle_expired_positions(tx: PaperTx, account: PaperRow, positions: list[PaperRow],
-                             now: datetime, lookup: Lookup, seed: int) -> None:
+                             now: datetime, lookup: Lookup, market: "Market") -> None:
     """Derivatives past expiry close at their expiry value. `positions`: the open ones; an expired one is closed in place (its quantity becomes 0)."""
     for position in positions:
         inst = lookup(position.symbol, position.exchange)
         if inst is None or not inst.expiry_epoch or now.timestamp() < inst.expiry_epoch:
             continue
         expiry = datetime.fromtimestamp(inst.expiry_epoch, tz=IST)
-        raw = prices.raw_price(inst, expiry, seed)   # options: intrinsic value at expiry (may be 0)
+        raw = market.expiry_value(inst, expiry)   # options: intrinsic value at expiry (may be 0)
         value = float(prices.to_tick(raw, inst.tick_size)) if raw >= inst.tick_size / 2 else 0.0
         realized = position.quantity * (value - position.average_price)
         position.realized_pnl = round(position.realized_pnl + realized, 4)

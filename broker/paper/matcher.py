@@ -23,9 +23,14 @@ log = get_logger("broker.paper.matcher")
 class BackgroundMatcher:
     def __init__(self, engine: PaperEngine, interval: float = 1.0,
                  bind_provider: Callable[[], Any] = store.current_engine,
-                 on_change: Callable[[int], None] | None = None):
+                 on_change: Callable[[int], None] | None = None, only_user: int | None = None,
+                 live_bound: set[int] | None = None):
         """`on_change(user_id)`: told when a user's resting order filled or ended (PluginConfig's
-        `on_order_update`, so open pages refresh)."""
+        `on_order_update`, so open pages refresh). `only_user`: the matcher of one user's engine on a
+        live market; the simulated market's matcher (None) skips the users in `live_bound` (those this
+        process runs on a live market: their live-bound engine's matcher matches them)."""
+        self.only_user = only_user
+        self.live_bound = live_bound if live_bound is not None else set()
         self.engine = engine
         self.on_change = on_change
         self.interval = interval
@@ -44,7 +49,7 @@ class BackgroundMatcher:
             if self.running:
                 return
             bind = self.bind_provider()
-            worker = PaperEngine(self.engine.settings, clock=self.engine.clock, bind=bind, on_event=self.engine.on_event)
+            worker = self.engine.on_market(self.engine.market, bind=bind)
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, args=(worker, bind), name="paper-matcher",
                                             daemon=True)
@@ -56,8 +61,14 @@ class BackgroundMatcher:
             self._thread.join(timeout)
         self._thread = None
 
-    def run_once(self, worker: PaperEngine, bind: Any) -> int:
+    def _users(self, bind: Any) -> list[int]:
         users = store.users_with_resting_orders(bind)
+        if self.only_user is not None:
+            return [user for user in users if user == self.only_user]
+        return [user for user in users if user not in self.live_bound]
+
+    def run_once(self, worker: PaperEngine, bind: Any) -> int:
+        users = self._users(bind)
         for user_id in users:
             if worker.process(user_id) and self.on_change is not None:
                 self.on_change(user_id)
@@ -69,7 +80,7 @@ class BackgroundMatcher:
                 if self.run_once(worker, bind):
                     continue
                 with self._lock:   # ensure_started() waits here, so no new resting order is missed
-                    if store.users_with_resting_orders(bind):
+                    if self._users(bind):
                         continue
                     self._thread = None
                     return

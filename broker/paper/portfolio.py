@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import bindparam, func, select
 
 from broker.contract.models import Funds, Holding, Position
-from broker.paper import prices
 from broker.paper.fills import loaded_position_margin, positions_of
 from database.paper import HOLDINGS, ORDERS, POSITIONS, aware, is_resting
 from database.paper_tx import PaperRow, PaperTx
 
-SIMULATION_LABEL = "Paper trading: simulated market"
+if TYPE_CHECKING:
+    from broker.paper.source import Market
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,10 @@ def used_margin(tx: PaperTx, user_id: int) -> float:
 
 
 def build_snapshot(tx: PaperTx, account: PaperRow, now: datetime,
-                   lookup: Callable[[str, str, datetime], object], seed: int) -> Snapshot:
+                   lookup: Callable[[str, str, datetime], object], market: "Market") -> Snapshot:
     def ltp(symbol: str, exchange: str) -> float:
         inst = lookup(symbol, exchange, now)
-        return prices.price(inst, now, seed) if inst is not None else 0.0
+        return market.price(inst, now) if inst is not None else 0.0
 
     positions, unrealized, exposure = [], 0.0, 0.0
     tx.flush()   # positions opened in this call get their ids, which order the book
@@ -84,5 +84,5 @@ def build_snapshot(tx: PaperTx, account: PaperRow, now: datetime,
                        "grossexposure": round(exposure, 2),
                        "totalpnl": round(account.realized_total + unrealized, 2),
                        "last_reset": aware(account.last_reset).isoformat(),
-                       "reset_count": account.reset_count, "market": SIMULATION_LABEL})
+                       "reset_count": account.reset_count, "market": market.label})
     return Snapshot(positions, holdings, funds)

@@ -91,6 +91,8 @@ def test_toggle_needs_a_boolean(api_app):
     account = make_account(api_app)
     bad = account.post("analyzer/toggle", mode="maybe")
     assert bad.status_code == 400 and "mode" in bad.json["message"]
+    market = account.post("analyzer/toggle", mode=True, market="moon")
+    assert market.status_code == 400 and "market" in market.json["message"]
     assert account.post("analyzer").json["data"]["mode"] == "live"
 
 
@@ -104,7 +106,7 @@ def test_option_orders_in_analyze_mode_resolve_on_the_paper_engine(live_app, mon
     for adapter, names in ((live.data, ("quote", "quotes", "depth", "history")), (live.orders, LIVE_CALLS)):
         for name in names:
             monkeypatch.setattr(adapter, name, forbidden)
-    assert account.post("analyzer/toggle", mode=True).json["data"]["mode"] == "analyze"
+    assert account.post("analyzer/toggle", mode=True, market="simulated").json["data"]["mode"] == "analyze"
     expiry = option_expiries(index_spec("NIFTY"), now_ist().date())[-1].strftime("%d%b%y").upper()
     order = {"strategy": "opt", "underlying": "NIFTY", "exchange": "NSE_INDEX", "expiry_date": expiry}
     with live_app.app_context():

@@ -89,7 +89,7 @@ def test_analyzer_mode_places_gtts_on_the_paper_engine(live_app):  # noqa: F811
     account, _live = live_account(live_app)
     assert account.post("placegttorder", **_oco(100.0)).status_code == 501   # the live broker has no GTT
     assert "not supported" in account.post("gttorderbook").json["message"]
-    account.post("analyzer/toggle", mode=True)
+    account.post("analyzer/toggle", mode=True, market="simulated")   # the simulated market's SBIN
     ltp = _ltp(account)
     placed = account.post("placegttorder", **_oco(ltp)).json
     assert placed["mode"] == "analyze" and placed["trigger_id"].startswith("GTT-")

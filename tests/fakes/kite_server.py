@@ -93,6 +93,8 @@ class KiteServer:
         self.gtts: dict[int, dict[str, Any]] = {}          # GTT triggers created here, by id
         self._gtt_ids = itertools.count(300001)
         self.trades: list[dict[str, Any]] = []
+        # `EXCHANGE:SYMBOL` → the market a test set with set_quote (else the recorded INFY payload)
+        self.markets: dict[str, dict[str, float]] = {}
         self._failures: list[Failure] = []
         self.known = _known_instruments()
         self._ids = itertools.count(251124000000001)
@@ -120,6 +122,15 @@ class KiteServer:
                   times: int = 1, paths: tuple[str, ...] = ()) -> None:
         """The next `times` requests (to `paths` prefixes, or any) get this error answer."""
         self._failures.append(Failure(status, error_type, message, times, paths))
+
+    def set_quote(self, key: str, *, last_price: float, bid: float = 0.0, ask: float = 0.0,
+                  close: float | None = None) -> None:
+        """What the quote endpoints answer for `EXCHANGE:SYMBOL` from now on: its last price, the best
+        bid / ask (0: that side of the book is empty, as Kite shows it) and the previous close (default:
+        the first price set, as if the day opened there)."""
+        first = self.markets.get(key, {}).get("close", last_price)
+        self.markets[key] = {"last_price": last_price, "bid": bid, "ask": ask,
+                             "close": close if close is not None else first}
 
     def expire_token(self) -> None:
         self.token_valid = False
@@ -418,8 +429,21 @@ class KiteServer:
         if not keys:
             raise KiteError(400, "InputException", "No instruments given.")
         recorded = next(iter(kite_json(fixture)["data"].values()))
-        return _ok({key: {**copy.deepcopy(recorded), "instrument_token": self.known[key]}
+        return _ok({key: self._market({**copy.deepcopy(recorded), "instrument_token": self.known[key]}, key)
                     for key in keys if key in self.known})
+
+    def _market(self, payload: dict[str, Any], key: str) -> dict[str, Any]:
+        market = self.markets.get(key)
+        if market is None:
+            return payload
+        payload["last_price"] = market["last_price"]
+        if "ohlc" in payload:
+            payload["ohlc"] = {"open": market["close"], "high": max(market["close"], market["last_price"]),
+                               "low": min(market["close"], market["last_price"]), "close": market["close"]}
+        if "depth" in payload:
+            payload["depth"]["buy"][0]["price"] = market["bid"]
+            payload["depth"]["sell"][0]["price"] = market["ask"]
+        return payload
 
     def _basket_margins(self) -> Response:
         orders = request.get_json(silent=True)

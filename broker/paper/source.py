@@ -1,0 +1,148 @@
+"""Where the paper engine's market comes from: the simulated market, or a connected live broker's.
+
+The engine asks its market four things: which instrument a (symbol, exchange) is, the quote at an
+instant (MARKET fills at the touch), the last price at an instant (valuation), and the prices between
+two instants (resting LIMIT / SL / SL-M orders and GTTs are matched against them).
+
+`SimulatedMarket` answers from the deterministic price process (what `broker=paper` always uses).
+`LiveMarket` answers from a `broker.market_view.LiveMarketView` of the user's connected broker: its
+master-contract rows, its quotes (buy at the ask, sell at the bid; the last price only when that side
+of the book is empty) and the ticks it published. It never sees an order method of the live broker.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+from typing import Protocol
+
+import numpy as np
+
+from broker.contract import Instrument
+from broker.market_view import LiveMarketView
+from broker.paper import market, prices
+from broker.paper.calendar import IST, ist_now
+from broker.paper.instruments import PaperInstrument, catalog
+
+SIMULATED_LABEL = "Paper trading: simulated market"
+_EMPTY = (np.empty(0, dtype=np.int64), np.empty(0))
+
+
+class Market(Protocol):
+    label: str
+    simulated: bool
+
+    def lookup(self, symbol: str, exchange: str, at: datetime) -> PaperInstrument | None: ...
+    def quote(self, inst: PaperInstrument, at: datetime) -> dict: ...
+    def price(self, inst: PaperInstrument, at: datetime) -> float: ...
+    def price_range(self, inst: PaperInstrument, since: datetime, until: datetime) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class SimulatedMarket:
+    label = SIMULATED_LABEL
+    simulated = True
+
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+
+    def lookup(self, symbol: str, exchange: str, at: datetime) -> PaperInstrument | None:
+        return catalog(ist_now(at).date(), self.seed).lookup(symbol, exchange)
+
+    def quote(self, inst: PaperInstrument, at: datetime) -> dict:
+        return market.quote(inst, at, self.seed)
+
+    def price(self, inst: PaperInstrument, at: datetime) -> float:
+        return prices.price(inst, at, self.seed)
+
+    def price_range(self, inst: PaperInstrument, since: datetime, until: datetime) -> tuple[np.ndarray, np.ndarray]:
+        return prices.price_range(inst, since, until, self.seed)
+
+    def expiry_value(self, inst: PaperInstrument, at: datetime) -> float:
+        return prices.raw_price(inst, at, self.seed)
+
+
+_KINDS = {"FUT": "future", "FUTIDX": "future", "FUTSTK": "future", "FUTCOM": "future", "FUTCUR": "future",
+          "CE": "option", "PE": "option", "OPTIDX": "option", "OPTSTK": "option", "OPTFUT": "option",
+          "OPTCUR": "option"}
+
+
+def paper_instrument(row: Instrument) -> PaperInstrument:
+    """A live master-contract row as the engine's instrument (no simulation parameters: its prices come
+    from the live broker)."""
+    kind = _KINDS.get(row.instrumenttype.upper(), "spot")
+    if kind == "option" and row.instrumenttype.upper() not in ("CE", "PE"):
+        option_type = "CE" if row.symbol.endswith("CE") else "PE" if row.symbol.endswith("PE") else ""
+    else:
+        option_type = row.instrumenttype.upper() if kind == "option" else ""
+    expiry_epoch = 0
+    if isinstance(row.expiry, date):   # derivatives expire at the close of their expiry day (IST)
+        expiry_epoch = int(datetime(row.expiry.year, row.expiry.month, row.expiry.day, 15, 30, tzinfo=IST).timestamp())
+    return PaperInstrument(
+        symbol=row.symbol, brsymbol=row.brsymbol, name=row.name, exchange=row.exchange, brexchange=row.brexchange,
+        token=str(row.token), expiry=row.expiry.strftime("%d-%b-%y").upper() if isinstance(row.expiry, date) else "",
+        strike=float(row.strike if row.strike and row.strike > 0 else 0.0), lotsize=int(row.lotsize or 1),
+        tick_size=float(row.tick_size or 0.05), instrumenttype=row.instrumenttype, kind=kind, driver_key="",
+        reference_price=0.0, volatility=0.0, expiry_epoch=expiry_epoch, option_type=option_type)
+
+
+class LiveMarket:
+    """The user's connected broker as the engine's market (analyzer mode on the live market)."""
+    simulated = False
+
+    def __init__(self, view: LiveMarketView):
+        self.view = view
+        self.label = f"Sandbox on the live market ({view.broker})"
+        self._rows: dict[tuple[str, str], tuple[Instrument, PaperInstrument]] = {}
+        self._lock = threading.Lock()
+
+    def _row(self, symbol: str, exchange: str) -> tuple[Instrument, PaperInstrument] | None:
+        key = (symbol, exchange)
+        with self._lock:
+            found = self._rows.get(key)
+        if found is None:
+            row = self.view.instrument(symbol, exchange)
+            if row is None:
+                return None
+            found = (row, paper_instrument(row))
+            with self._lock:
+                self._rows[key] = found
+        return found
+
+    def lookup(self, symbol: str, exchange: str, at: datetime) -> PaperInstrument | None:
+        found = self._row(symbol, exchange)
+        return found[1] if found else None
+
+    def quote(self, inst: PaperInstrument, at: datetime) -> dict:
+        row = self._row(inst.symbol, inst.exchange)
+        if row is None:
+            return {"ltp": 0.0, "bid": 0.0, "ask": 0.0, "prev_close": 0.0}
+        live = self.view.quote(row[0], at)
+        ltp = float(live.ltp or 0.0)
+        # the touch; the last price only when that side of the book is empty
+        return {"ltp": ltp, "bid": float(live.bid or 0.0) or ltp, "ask": float(live.ask or 0.0) or ltp,
+                "prev_close": float(live.prev_close or 0.0) or ltp, "open": live.open, "high": live.high,
+                "low": live.low, "volume": live.volume, "bid_qty": live.bid_qty, "ask_qty": live.ask_qty,
+                "oi": live.oi, "timestamp": int(at.timestamp() * 1000)}
+
+    def price(self, inst: PaperInstrument, at: datetime) -> float:
+        """The live broker's last price now (positions and holdings are marked to it)."""
+        return self.quote(inst, at)["ltp"]
+
+    def price_range(self, inst: PaperInstrument, since: datetime, until: datetime) -> tuple[np.ndarray, np.ndarray]:
+        """The ticks the live broker published in (since, until], with its current price at `until`
+        (one quote) so a check finds a crossing even when no streamed tick arrived in between."""
+        self.sample(inst, until)
+        ticks = self.view.ticks(inst.exchange, inst.symbol, since, until)
+        if not ticks:
+            return _EMPTY
+        epochs, values = zip(*ticks)
+        return np.asarray(epochs, dtype=np.float64).astype(np.int64), np.asarray(values, dtype=np.float64)
+
+    def sample(self, inst: PaperInstrument, at: datetime) -> None:
+        """Ask the live broker for the current price (recorded as a tick at `at`)."""
+        self.quote(inst, at)
+
+    def expiry_value(self, inst: PaperInstrument, at: datetime) -> float:
+        """The last price the live broker published (the settlement price is not on the quote API)."""
+        last = self.view.last(inst.exchange, inst.symbol)
+        return last if last is not None else self.price(inst, at)
+
