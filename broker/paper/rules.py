@@ -16,8 +16,8 @@ from broker.paper.instruments import PaperInstrument
 from utils.constants import ACTIONS, CASH_EXCHANGES, PRICE_TYPES, PRODUCTS
 
 MAX_LOTS_PER_ORDER = 10_000
-EQUITY_BAND = 0.30
-FUTURES_BAND = 0.10
+EQUITY_BAND = 0.20   # the widest NSE/BSE circuit band for equities
+FUTURES_BAND = 0.10  # NSE's operating range for futures, around the base and the last price
 OPTION_BAND_MULTIPLE = 5
 
 
@@ -100,10 +100,15 @@ def _check_trigger(terms: OrderTerms, ltp: float) -> str | None:
 
 
 def price_band(inst: PaperInstrument, ltp: float, prev_close: float) -> tuple[float, float]:
+    """The prices an order may carry. Exchanges flex their bands as the price moves through them
+    (NSE's dynamic price bands for F&O stocks and futures, the operating range of index derivatives),
+    so the band spans both the previous close and the last price widened by the segment's width: an
+    ordinary order near today's market is never refused, however far the day has moved."""
     if inst.kind == "option":
         return inst.tick_size, round(max(prev_close, ltp) * OPTION_BAND_MULTIPLE + inst.tick_size, 2)
     width = FUTURES_BAND if inst.is_derivative else EQUITY_BAND
-    return round(prev_close * (1 - width), 2), round(prev_close * (1 + width), 2)
+    anchors = [price for price in (prev_close, ltp) if price > 0] or [inst.tick_size]
+    return round(min(anchors) * (1 - width), 2), round(max(anchors) * (1 + width), 2)
 
 
 def check_session(inst: PaperInstrument, terms: OrderTerms, now: datetime, session: str,
