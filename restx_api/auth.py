@@ -19,29 +19,30 @@ from typing import Callable
 
 from services.auth import ApiPrincipal, verify_api_key
 from utils import limiter
-from utils.responses import error_response
+from utils.errors import ClientError, Forbidden, InvalidInput
 
 INVALID_KEY_MESSAGE = "Invalid openalgo apikey"
 
 
-def api_key_required(method: Callable | None = None, *, invalid_status: int = 403,
-                     invalid_message: str = INVALID_KEY_MESSAGE, missing_status: int = 400) -> Callable:
-    """Bare (`@api_key_required`) for the contract's usual 403, or with arguments for the endpoints
-    that answer differently (§1.2: optiongreeks 401; telegram/notify 401 for a missing key too)."""
+def api_key_required(method: Callable | None = None, *, invalid: type[ClientError] = Forbidden,
+                     invalid_message: str = INVALID_KEY_MESSAGE, missing: type[ClientError] = InvalidInput) -> Callable:
+    """Bare (`@api_key_required`) for the contract's usual 403 (Forbidden), or with arguments for the
+    endpoints that answer differently (§1.2: optiongreeks Unauthenticated, 401; telegram/notify 401 for a
+    missing key too). The refusals are domain errors, answered by the Api's one mapping."""
     def decorate(resource_method: Callable) -> Callable:
         @wraps(resource_method)
         def authenticated(self, *args, **kwargs):
             key = limiter.request_api_key()
             if key is None or key == "":
-                return error_response(missing_status, invalid_message if missing_status == invalid_status else
-                                      "apikey is required: send it in the JSON body "
-                                      "(or as the apikey query parameter for GET requests)")
+                raise missing(invalid_message if missing is invalid else
+                              "apikey is required: send it in the JSON body "
+                              "(or as the apikey query parameter for GET requests)")
             if not isinstance(key, str):
-                return error_response(400, "apikey must be a string")
+                raise InvalidInput("apikey must be a string")
             principal = verify_api_key(key)
             if principal is None:
                 limiter.refuse_invalid_key()   # 429 once the IP sent too many invalid keys
-                return error_response(invalid_status, invalid_message)
+                raise invalid(invalid_message)
             return resource_method(self, principal, *args, **kwargs)
         return authenticated
     return decorate(method) if method is not None else decorate

@@ -23,7 +23,7 @@ Service = Callable[[int, dict[str, Any], LatencyTimer], dict[str, Any]]
 def post_endpoint(ns: Namespace, path: str, schema: Schema, service: Service, *, summary: str,
                   journaled: bool = False, auth: Callable = api_key_required) -> None:
     """Register POST `path` on `ns`; `journaled` marks an order-changing endpoint; `auth` is the
-    authentication decorator (e.g. `api_key_required(invalid_status=401)` for optiongreeks)."""
+    authentication decorator (e.g. `api_key_required(invalid=Unauthenticated)` for optiongreeks)."""
     model = swagger_model(ns, f"{ns.name}{path.replace('/', '_')}_request", schema)
     action = ns.name + path.replace("/", "")
 

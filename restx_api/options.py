@@ -11,6 +11,7 @@ from restx_api.schemas.options import (MultiOptionGreeksSchema, OptionChainSchem
                                        OptionsOrderSchema,
                                        OptionSymbolSchema, SyntheticFutureSchema)
 from services import options, options_orders
+from utils.errors import Unauthenticated
 
 namespaces: list[Namespace] = read_endpoints([
     ("optionsymbol", OptionSymbolSchema(), options.optionsymbol, "Option symbol by underlying, expiry and offset"),
@@ -20,7 +21,7 @@ namespaces: list[Namespace] = read_endpoints([
     ("optiongreeks", OptionGreeksSchema(), options.optiongreeks, "Black-76 implied volatility and Greeks"),
     ("multioptiongreeks", MultiOptionGreeksSchema(), options.multioptiongreeks,
      "Implied volatility and Greeks of 1-50 options"),
-], auth=api_key_required(invalid_status=401, invalid_message=INVALID_KEY_MESSAGE))
+], auth=api_key_required(invalid=Unauthenticated, invalid_message=INVALID_KEY_MESSAGE))
 
 for _name, _schema, _service, _summary in (
         ("optionsorder", OptionsOrderSchema(), options_orders.options_order,

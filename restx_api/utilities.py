@@ -14,6 +14,7 @@ from restx_api.endpoint import read_endpoints
 from restx_api.schemas.options import (HolidaysSchema, MarginSchema, TelegramNotifySchema, TimingsSchema,
                                        WhatsAppNotifySchema)
 from services import margin, market_calendar, telegram, whatsapp
+from utils.errors import Unauthenticated
 
 namespaces: list[Namespace] = read_endpoints([
     ("margin", MarginSchema(), lambda user, r: margin.margin(user, r["positions"]), "Margin of a basket"),
@@ -26,4 +27,5 @@ namespaces: list[Namespace] = read_endpoints([
      "Send a Telegram message to a linked user"),
     ("whatsapp/notify", WhatsAppNotifySchema(), lambda user, r: whatsapp.notify(r),
      "Send a WhatsApp message from the paired device"),
-], auth=api_key_required(invalid_status=401, invalid_message="Invalid or missing API key", missing_status=401))
+], auth=api_key_required(invalid=Unauthenticated, invalid_message="Invalid or missing API key",
+                         missing=Unauthenticated))
