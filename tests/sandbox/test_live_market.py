@@ -14,6 +14,7 @@ from services.instrument_cache import cache_for
 from tests.api.conftest import Account, make_account
 from tests.fakes.kite_server import API_KEY, API_SECRET, REQUEST_TOKEN, KiteServer
 from tests.security.conftest import FAST_HASHER
+from tests.strategies.conftest import Trader
 
 ORDER_PATHS = ("/orders", "/gtt")     # every Kite endpoint that places, changes or cancels anything
 
@@ -25,13 +26,15 @@ def kite() -> Iterator[KiteServer]:
 
 
 @pytest.fixture
-def trader(make_app, database_url: str, kite: KiteServer) -> Account:
+def trader(make_app, database_url: str, kite: KiteServer, tmp_path) -> Trader:
     """A user connected to Zerodha (the real login flow against the fake), contract downloaded, analyzer on."""
     app = make_app(PASSWORD_HASHER=FAST_HASHER, ORDER_RATE_LIMIT="1000 per second", API_RATE_LIMIT="1000 per second",
                    DATABASE_URL=database_url, LOGS_DATABASE_URL=database_url, VALID_BROKERS="zerodha,paper",
                    BROKER_API_KEY=API_KEY, BROKER_API_SECRET=API_SECRET, ZERODHA_API_URL=kite.url,
-                   REDIRECT_URL="http://127.0.0.1:5000/zerodha/callback")
-    account = make_account(app, connect=False)
+                   REDIRECT_URL="http://127.0.0.1:5000/zerodha/callback", WEBHOOK_RATE_LIMIT="1000 per minute",
+                   STRATEGY_WORKER=False, STRATEGY_DIR=str(tmp_path / "hosted"))
+    made = make_account(app, connect=False)
+    account = Trader(made.app, made.client, made.user_id, made.key)
     with app.app_context():
         broker_session.connect(account.user_id, "zerodha", {"request_token": REQUEST_TOKEN, "status": "success"})
         live = broker_session.live_session(account.user_id)
@@ -144,4 +147,19 @@ def test_gtt_modify_cancel_and_close_all_never_reach_kite(trader: Account, kite:
     assert entry["status"] == "triggered", entry
     assert trader.post("closeposition", strategy="t").json["mode"] == "analyze"
     assert trader.post("cancelallorder", strategy="t").status_code == 200
+    assert order_calls(kite) == []
+
+
+def test_webhook_alerts_fill_on_the_kite_market_without_a_kite_order(trader: Trader, kite: KiteServer):
+    row = kite_only_equity(trader)
+    kite.set_quote(f"NSE:{row.brsymbol}", last_price=300.0, bid=299.9, ask=300.1)
+    _, hook = trader.strategy("BOTH", f"NSE:{row.symbol}:5:MIS")
+    answer = trader.webhook(hook, symbol=row.symbol, action="BUY", position_size="5")
+    assert answer.status_code == 200, answer.get_json()
+    trader.drain()
+    assert trader.position(row.symbol) == 5
+    assert float(position_of(trader, row.symbol)["average_price"]) == 300.1
+    assert trader.webhook(hook, symbol=row.symbol, action="SELL", position_size="0").status_code == 200
+    trader.drain()
+    assert trader.position(row.symbol) == 0
     assert order_calls(kite) == []
