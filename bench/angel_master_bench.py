@@ -7,17 +7,14 @@ path (validate, stage, swap), on SQLite and PostgreSQL. Same target and floor as
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from master_contract_bench import TARGET_SECONDS, measure, postgres_database, print_table  # noqa: E402
+from master_contract_bench import TARGET_SECONDS, arguments, measure_backends, print_table, timed_parse  # noqa: E402
 
 from broker.angel.client import SmartApiClient  # noqa: E402
 from broker.angel.master_contract import AngelMasterContract, parse_scrip_master  # noqa: E402
@@ -27,24 +24,13 @@ from tests.fakes.angel.data import synthetic_master  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
-    args = parser.parse_args()
+    args = arguments(__doc__)
     master = list(synthetic_master(args.rows))
     data = json.dumps(master).encode()
-    started = time.perf_counter()
-    rows = list(parse_scrip_master(json.loads(data)))
-    parse_seconds = time.perf_counter() - started
-    assert len(rows) == args.rows, f"{len(rows)} of {args.rows} rows parsed"
-    results: list[tuple[str, dict[str, float]]] = []
+    rows, parse_seconds = timed_parse(lambda: parse_scrip_master(json.loads(data)), args.rows)
     with AngelServer(master_rows=master) as angel:
         loader = AngelMasterContract(SmartApiClient(BrokerHttp("angel"), "bench", angel.url), angel.master_url)
-        with tempfile.TemporaryDirectory() as folder:
-            results.append(("SQLite", measure(f"sqlite:///{folder}/bench.db", rows, loader)))
-        with postgres_database(args.postgres) as url:
-            if url:
-                results.append(("PostgreSQL", measure(url, rows, loader)))
+        results = measure_backends(args.postgres, rows, loader)
     print(f"\nAngel One master contract load, {len(rows):,} instruments (target < {TARGET_SECONDS:.0f} s); "
           f"JSON + convert alone {parse_seconds:.2f} s ({len(rows) / parse_seconds:,.0f} rows/s); "
           "the loads include the HTTP download from the fake server")

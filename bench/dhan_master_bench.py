@@ -11,10 +11,7 @@ measured too, on its own and as part of the load.
 """
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
@@ -22,15 +19,10 @@ from typing import Callable, Iterator
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from master_contract_bench import (SECRETS, TARGET_SECONDS, postgres_database, print_table,  # noqa: E402
-                                   raw_executemany_seconds)
+from master_contract_bench import TARGET_SECONDS, arguments, measure_backends, print_table, timed_parse  # noqa: E402
 
-from app import create_app  # noqa: E402
-from broker.contract import (AuthAdapter, BrokerPlugin, CapabilityMap, DataAdapter, FundsAdapter,  # noqa: E402
-                             Instrument, Manifest, MasterContractLoader, OrderAdapter)
+from broker.contract import Instrument, MasterContractLoader  # noqa: E402
 from broker.dhan.master_contract import parse_scrip_master  # noqa: E402
-from database import db  # noqa: E402
-from services import master_contract  # noqa: E402
 
 HEADER = ("SEM_EXM_EXCH_ID,SEM_SEGMENT,SEM_SMST_SECURITY_ID,SEM_INSTRUMENT_NAME,SEM_EXPIRY_CODE,SEM_TRADING_SYMBOL,"
           "SEM_LOT_UNITS,SEM_CUSTOM_SYMBOL,SEM_EXPIRY_DATE,SEM_STRIKE_PRICE,SEM_OPTION_TYPE,SEM_TICK_SIZE,"
@@ -70,44 +62,11 @@ class _Loader(MasterContractLoader):
         return parse_scrip_master(self.text)
 
 
-def plugin(text: str) -> BrokerPlugin:
-    return BrokerPlugin(manifest=Manifest(name="dhanbench", display_name="Dhan bench", auth_type="none"),
-                        capabilities=CapabilityMap(operations=frozenset({"master_contract"}),
-                                                   exchanges=frozenset({"NSE", "NFO", "NSE_INDEX"})),
-                        auth=AuthAdapter(), orders=OrderAdapter(), data=DataAdapter(), funds=FundsAdapter(),
-                        master_contract=_Loader(text))
-
-
-def measure(url: str, text: str, rows: list[Instrument]) -> dict[str, float]:
-    app = create_app({**SECRETS, "ENV_FILE": None, "DATABASE_URL": url, "LOGS_DATABASE_URL": url,
-                      "LOG_LEVEL": "WARNING"})
-    with app.app_context():
-        bench_plugin = plugin(text)
-        first = master_contract.download("dhanbench", bench_plugin, force=True)
-        assert first.state == "success", first.message
-        second = master_contract.download("dhanbench", bench_plugin, force=True)
-        assert second.state == "success", second.message
-        floor = raw_executemany_seconds(rows)
-        db.engine.dispose()
-    return {"first": first.seconds, "replace": second.seconds, "floor": floor}
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
-    args = parser.parse_args()
+    args = arguments(__doc__)
     text = scrip_master(args.rows)
-    started = time.perf_counter()
-    rows = list(parse_scrip_master(text))
-    parse_seconds = time.perf_counter() - started
-    assert len(rows) == args.rows, f"{len(rows)} of {args.rows} rows parsed"
-    results: list[tuple[str, dict[str, float]]] = []
-    with tempfile.TemporaryDirectory() as folder:
-        results.append(("SQLite", measure(f"sqlite:///{folder}/bench.db", text, rows)))
-    with postgres_database(args.postgres) as url:
-        if url:
-            results.append(("PostgreSQL", measure(url, text, rows)))
+    rows, parse_seconds = timed_parse(lambda: parse_scrip_master(text), args.rows)
+    results = measure_backends(args.postgres, rows, _Loader(text))
     print(f"\nDhan master contract load, {len(rows):,} scrip-master rows (target < {TARGET_SECONDS:.0f} s); "
           f"CSV parse alone {parse_seconds:.2f} s ({len(rows) / parse_seconds:,.0f} rows/s)")
     return 0 if print_table(len(rows), results) else 1

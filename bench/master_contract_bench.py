@@ -17,7 +17,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -76,7 +76,7 @@ class _Loader(MasterContractLoader):
 def plugin(rows: list[Instrument], loader: MasterContractLoader | None = None) -> BrokerPlugin:
     return BrokerPlugin(manifest=Manifest(name="bench", display_name="Bench", auth_type="none"),
                         capabilities=CapabilityMap(operations=frozenset({"master_contract"}),
-                                                   exchanges=frozenset({"NSE", "NFO"})),
+                                                   exchanges=frozenset(row.exchange for row in rows)),
                         auth=AuthAdapter(), orders=OrderAdapter(), data=DataAdapter(), funds=FundsAdapter(),
                         master_contract=loader or _Loader(rows))
 
@@ -107,8 +107,9 @@ def raw_executemany_seconds(rows: list[Instrument]) -> float:
 def measure(url: str, rows: list[Instrument], loader: MasterContractLoader | None = None) -> dict[str, float]:
     """`loader`: a broker's own loader (its file format through its parser) instead of the ready rows;
     `rows` are then its expected output, for the floor."""
+    # no strategy worker: it would keep polling the database that postgres_database() drops afterwards
     app = create_app({**SECRETS, "ENV_FILE": None, "DATABASE_URL": url, "LOGS_DATABASE_URL": url,
-                      "LOG_LEVEL": "WARNING"})
+                      "LOG_LEVEL": "WARNING", "STRATEGY_WORKER": False})
     with app.app_context():
         bench_plugin = plugin(rows, loader)
         first = master_contract.download("bench", bench_plugin, force=True)
@@ -138,18 +139,39 @@ def postgres_database(admin_url: str) -> Iterator[str | None]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str) -> argparse.Namespace:
+    """The options every master-contract bench takes (its module docstring's first line is the help)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
-    args = parser.parse_args()
-    rows = instruments(args.rows)
+    return parser.parse_args()
+
+
+def timed_parse(parse: Callable[[], Iterable[Instrument]], expected: int) -> tuple[list[Instrument], float]:
+    """A broker's parser on its own: the rows and the seconds it took; every row must come out."""
+    started = time.perf_counter()
+    rows = list(parse())
+    seconds = time.perf_counter() - started
+    assert len(rows) == expected, f"{len(rows)} of {expected} rows parsed"
+    return rows, seconds
+
+
+def measure_backends(postgres: str, rows: list[Instrument],
+                     loader: MasterContractLoader | None = None) -> list[tuple[str, dict[str, float]]]:
+    """`measure` on a scratch SQLite file and (when reachable) a scratch PostgreSQL database."""
     results: list[tuple[str, dict[str, float]]] = []
     with tempfile.TemporaryDirectory() as folder:
-        results.append(("SQLite", measure(f"sqlite:///{folder}/bench.db", rows)))
-    with postgres_database(args.postgres) as url:
+        results.append(("SQLite", measure(f"sqlite:///{folder}/bench.db", rows, loader)))
+    with postgres_database(postgres) as url:
         if url:
-            results.append(("PostgreSQL", measure(url, rows)))
+            results.append(("PostgreSQL", measure(url, rows, loader)))
+    return results
+
+
+def main() -> int:
+    args = arguments(__doc__)
+    rows = instruments(args.rows)
+    results = measure_backends(args.postgres, rows)
     print(f"\nMaster contract load, {len(rows):,} instruments (target < {TARGET_SECONDS:.0f} s)")
     return 0 if print_table(len(rows), results) else 1
 

@@ -7,12 +7,9 @@ through the plugin's own loader and parser (broker/upstox/instruments.py) and th
 """
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import sys
-import tempfile
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from master_contract_bench import TARGET_SECONDS, measure, postgres_database, print_table  # noqa: E402
+from master_contract_bench import TARGET_SECONDS, arguments, measure_backends, print_table, timed_parse  # noqa: E402
 
 from broker.upstox.instruments import UpstoxMasterContract, parse_instruments, read_master  # noqa: E402
 
@@ -71,21 +68,10 @@ class _File:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
-    args = parser.parse_args()
+    args = arguments(__doc__)
     data = master_bytes(args.rows)
-    started = time.perf_counter()
-    rows = list(parse_instruments(read_master(data)))
-    parse_seconds = time.perf_counter() - started
-    assert len(rows) == args.rows, f"{len(rows)} of {args.rows} rows parsed"
-    results: list[tuple[str, dict[str, float]]] = []
-    with tempfile.TemporaryDirectory() as folder:
-        results.append(("SQLite", measure(f"sqlite:///{folder}/bench.db", rows, UpstoxMasterContract(_File(data)))))
-    with postgres_database(args.postgres) as url:
-        if url:
-            results.append(("PostgreSQL", measure(url, rows, UpstoxMasterContract(_File(data)))))
+    rows, parse_seconds = timed_parse(lambda: parse_instruments(read_master(data)), args.rows)
+    results = measure_backends(args.postgres, rows, UpstoxMasterContract(_File(data)))
     print(f"\nUpstox master contract load, {len(rows):,} instruments (target < {TARGET_SECONDS:.0f} s); "
           f"gunzip + JSON + parse alone {parse_seconds:.2f} s ({len(rows) / parse_seconds:,.0f} rows/s)")
     return 0 if print_table(len(rows), results) else 1
