@@ -13,7 +13,8 @@ from typing import Any, Mapping
 from broker.contract import Depth, DepthLevel, Instrument, Quote
 
 
-def _levels(rows: list[Mapping[str, Any]]) -> tuple[DepthLevel, ...]:
+def depth_levels(rows: list[Mapping[str, Any]]) -> tuple[DepthLevel, ...]:
+    """One side of a book given as [{price, quantity, orders}], best first (Angel's quote rows use it too)."""
     return Depth.pad([DepthLevel(float(r.get("price") or 0), int(r.get("quantity") or 0), int(r.get("orders") or 0))
                       for r in rows])
 
@@ -33,7 +34,7 @@ def quote_from_row(instrument: Instrument, row: Mapping[str, Any], timestamp: da
 def depth_from_row(instrument: Instrument, row: Mapping[str, Any], timestamp: datetime | None) -> Depth:
     ohlc, book = row.get("ohlc") or {}, row.get("depth") or {}
     return Depth(symbol=instrument.symbol, exchange=instrument.exchange, ltp=float(row.get("last_price") or 0),
-                 bids=_levels(book.get("buy", [])), asks=_levels(book.get("sell", [])),
+                 bids=depth_levels(book.get("buy", [])), asks=depth_levels(book.get("sell", [])),
                  ltq=int(row.get("last_quantity") or 0), open=float(ohlc.get("open") or 0),
                  high=float(ohlc.get("high") or 0), low=float(ohlc.get("low") or 0),
                  prev_close=float(ohlc.get("close") or 0), volume=int(row.get("volume") or 0),

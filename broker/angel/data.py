@@ -16,9 +16,10 @@ from typing import Any, Sequence
 from broker.angel.client import SECURE, SmartApiClient
 from broker.angel.mapping import CANDLE_REQUEST_FORMAT, PRODUCTS, parse_angel_time, to_angel_exchange
 from broker.candles import day_windows, stitch
-from broker.contract import (BrokerSession, Candle, CandleSeries, DataAdapter, Depth, DepthLevel, Funds,
+from broker.contract import (BrokerSession, Candle, CandleSeries, DataAdapter, Depth, Funds,
                              FundsAdapter, HistoryRequest, Instrument, Margin, MarginLeg, Quote)
 from broker.errors import NotSupported, UnknownSymbol
+from broker.quote_rows import depth_levels
 
 MAX_QUOTES_PER_CALL = 50
 ANGEL_INTERVALS = {"1m": "ONE_MINUTE", "3m": "THREE_MINUTE", "5m": "FIVE_MINUTE", "10m": "TEN_MINUTE",
@@ -44,11 +45,6 @@ def candle_values(row: list[Any], daily: bool) -> CandleValues:
     epoch = (int(datetime.combine(moment.date(), time.min, tzinfo=timezone.utc).timestamp()) if daily
              else int(moment.timestamp()))
     return epoch, float(row[1]), float(row[2]), float(row[3]), float(row[4]), int(row[5]), 0
-
-
-def _levels(rows: list[dict[str, Any]]) -> tuple[DepthLevel, ...]:
-    return Depth.pad([DepthLevel(float(r.get("price") or 0), int(r.get("quantity") or 0), int(r.get("orders") or 0))
-                      for r in rows])
 
 
 def _key(exchange: str, token: str) -> tuple[str, str]:
@@ -90,7 +86,7 @@ class AngelData(DataAdapter):
         row = self._row(self._full(session, [instrument]), instrument)
         book = row.get("depth") or {}
         return Depth(symbol=instrument.symbol, exchange=instrument.exchange, ltp=float(row.get("ltp") or 0),
-                     bids=_levels(book.get("buy") or []), asks=_levels(book.get("sell") or []),
+                     bids=depth_levels(book.get("buy") or []), asks=depth_levels(book.get("sell") or []),
                      ltq=int(row.get("lastTradeQty") or 0), open=float(row.get("open") or 0),
                      high=float(row.get("high") or 0), low=float(row.get("low") or 0),
                      prev_close=float(row.get("close") or 0), volume=int(row.get("tradeVolume") or 0),
