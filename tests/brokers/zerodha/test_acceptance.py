@@ -22,8 +22,8 @@ from tests.support.net import free_port
 from tests.support.openalgo_clients import V2, ClientVersion
 
 pytestmark = pytest.mark.xdist_group("zerodha_acceptance")
-# _user, same_shape and shape stay importable from here until tests/brokers/upstox/test_acceptance.py (its
-# engineer's) moves to tests/support/acceptance.py; then drop that import line
+# _user, same_shape and shape stay importable from here until the Upstox, Shoonya and Flattrade acceptance
+# tests (their engineers') move to tests/support/acceptance.py; then drop that import line
 
 SYMBOL, TOKEN = "ADANIPORTS", 3861249          # an NSE equity of the recorded Kite instrument dump
 STREAMED_LTP = 100.0 + TOKEN % 1000 / 100        # what the fake ticker sends for it (tests/fakes/kite_ticker.py)
