@@ -28,10 +28,11 @@ KNOWN_EXTRA_STATUSES = ("expired",)
 
 
 def _far_limit(connected: Connected, instrument: Instrument) -> OrderRequest:
-    """A BUY LIMIT well below the market: it stays open."""
+    """A BUY LIMIT well below the market, so it stays open, yet inside any price band (the paper broker's
+    is ±10 % for futures, ±20 % for equities around the previous close and the last price)."""
     ltp = connected.plugin.data.quote(connected.session, instrument).ltp
     return OrderRequest(instrument=instrument, action="BUY", quantity=instrument.lotsize, product="MIS",
-                        pricetype="LIMIT", price=resting_buy(ltp, instrument.tick_size, below=0.8))
+                        pricetype="LIMIT", price=resting_buy(ltp, instrument.tick_size, below=0.93))
 
 
 def _needs(connected: Connected, *operations: str) -> None:
