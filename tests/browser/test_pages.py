@@ -116,11 +116,12 @@ def test_modify_an_open_order_from_the_order_book(trading_day, open_browser):
     orderid = page.wait_for_selector('#book-table tr:has(td:text("TCS"))').get_attribute("data-orderid")
     page.locator(f'#book-table tr[data-orderid="{orderid}"] button[data-action="modify"]').click()
     page.wait_for_selector("#modify-modal.show")
-    page.fill("#modify-price", "2510")
+    price = resting_buy(float(page.input_value("#modify-price")), below=0.99)   # a little lower, inside the band
+    page.fill("#modify-price", f"{price:.2f}")
     page.fill("#modify-quantity", "2")
     page.click("#modify-submit")
     page.wait_for_selector("#modify-modal", state="hidden")
-    updated = page.locator(f'#book-table tr[data-orderid="{orderid}"]:has(td:text("2,510.00"))')
+    updated = page.locator(f'#book-table tr[data-orderid="{orderid}"]:has(td:text("{price:,.2f}"))')
     updated.wait_for()
     assert "2" in updated.inner_text().split("\t")
 
