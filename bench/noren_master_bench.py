@@ -5,17 +5,15 @@ and the real download path (validate, stage, swap), on SQLite and PostgreSQL.
 Same target and floor as bench/master_contract_bench.py (under 10 s; the floor is a raw DB-API
 executemany of the same rows into an unindexed scratch table in the same run). The file holds equities,
 an index, then futures and option chains of many underlyings, so the parse (expiries, symbols through
-utils/symbols.py) is measured on its own and as part of the load.
+utils/symbols.py) is measured on its own and as part of the load. The SQLite / PostgreSQL runs are
+master_contract_bench.measure_backends (the app without its strategy worker), as in the other benches.
 
     .venv/bin/python bench/noren_master_bench.py [--rows 100000] [--postgres postgresql://postgres@127.0.0.1:5432/test]
 """
 from __future__ import annotations
 
-import argparse
 import io
 import sys
-import tempfile
-import time
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,15 +22,10 @@ from typing import Callable, Iterator
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from master_contract_bench import (SECRETS, TARGET_SECONDS, postgres_database, print_table,  # noqa: E402
-                                   raw_executemany_seconds)
+from master_contract_bench import TARGET_SECONDS, arguments, measure_backends, print_table, timed_parse  # noqa: E402
 
-from app import create_app  # noqa: E402
-from broker.contract import (AuthAdapter, BrokerPlugin, CapabilityMap, DataAdapter, FundsAdapter,  # noqa: E402
-                             Instrument, Manifest, MasterContractLoader, OrderAdapter)
+from broker.contract import Instrument, MasterContractLoader  # noqa: E402
 from broker.noren.master_contract import read_rows, to_instrument, unzip_text  # noqa: E402
-from database import db  # noqa: E402
-from services import master_contract  # noqa: E402
 
 
 def symbol_file(count: int) -> bytes:
@@ -77,44 +70,11 @@ class _Loader(MasterContractLoader):
         return parse(self.blob)
 
 
-def plugin(blob: bytes) -> BrokerPlugin:
-    return BrokerPlugin(manifest=Manifest(name="norenbench", display_name="Noren bench", auth_type="none"),
-                        capabilities=CapabilityMap(operations=frozenset({"master_contract"}),
-                                                   exchanges=frozenset({"NSE", "NFO", "NSE_INDEX"})),
-                        auth=AuthAdapter(), orders=OrderAdapter(), data=DataAdapter(), funds=FundsAdapter(),
-                        master_contract=_Loader(blob))
-
-
-def measure(url: str, blob: bytes, rows: list[Instrument]) -> dict[str, float]:
-    app = create_app({**SECRETS, "ENV_FILE": None, "DATABASE_URL": url, "LOGS_DATABASE_URL": url,
-                      "LOG_LEVEL": "WARNING"})
-    with app.app_context():
-        bench_plugin = plugin(blob)
-        first = master_contract.download("norenbench", bench_plugin, force=True)
-        assert first.state == "success", first.message
-        second = master_contract.download("norenbench", bench_plugin, force=True)
-        assert second.state == "success", second.message
-        floor = raw_executemany_seconds(rows)
-        db.engine.dispose()
-    return {"first": first.seconds, "replace": second.seconds, "floor": floor}
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
-    args = parser.parse_args()
+    args = arguments(__doc__)
     blob = symbol_file(args.rows)
-    started = time.perf_counter()
-    rows = list(parse(blob))
-    parse_seconds = time.perf_counter() - started
-    assert len(rows) == args.rows, f"{len(rows)} of {args.rows} rows parsed"
-    results: list[tuple[str, dict[str, float]]] = []
-    with tempfile.TemporaryDirectory() as folder:
-        results.append(("SQLite", measure(f"sqlite:///{folder}/bench.db", blob, rows)))
-    with postgres_database(args.postgres) as url:
-        if url:
-            results.append(("PostgreSQL", measure(url, blob, rows)))
+    rows, parse_seconds = timed_parse(lambda: parse(blob), args.rows)
+    results = measure_backends(args.postgres, rows, _Loader(blob))
     print(f"\nNoren master contract load, {len(rows):,} symbol-file rows (target < {TARGET_SECONDS:.0f} s); "
           f"unzip + parse alone {parse_seconds:.2f} s ({len(rows) / parse_seconds:,.0f} rows/s)")
     return 0 if print_table(len(rows), results) else 1
