@@ -27,7 +27,7 @@ from flask import Flask, Response, current_app
 
 from services import broker_session, market_data
 from utils.logging import get_logger
-from utils.responses import error_response
+from utils.errors import ServiceBusy
 
 log = get_logger(__name__)
 
@@ -38,10 +38,6 @@ WORKER_NICENESS = 10
 _EXTENSION = "openalgo.heavy_reads"
 
 Answer = tuple[int, bytes, str]
-
-
-class Overloaded(Exception):
-    """More heavy reads are running and queued than the pool takes."""
 
 
 # ------------------------------------------------------------------------------------------- in the worker
@@ -113,7 +109,9 @@ class HeavyReadPool:
 
     def run(self, kind: str, user_id: int, args: dict[str, Any]) -> Answer:
         if not self._slots.acquire(blocking=False):
-            raise Overloaded()
+            raise ServiceBusy(f"Too many history requests are running or queued (HEAVY_READ_WORKERS + "
+                              f"HEAVY_READ_QUEUE); try again in {BUSY_RETRY_SECONDS} seconds",
+                              retry_after=BUSY_RETRY_SECONDS)
         try:
             future: Future = self._pool().submit(_answer_in_worker, kind, user_id, args)
             return future.result(timeout=READ_TIMEOUT_SECONDS)
@@ -146,12 +144,6 @@ def respond(kind: str, user_id: int, args: dict[str, Any]) -> Response:
         return READS[kind](user_id, args)
     try:
         status, body, content_type = pool.run(kind, user_id, args)
-    except Overloaded:
-        response = error_response(503, f"Too many history requests are running or queued (HEAVY_READ_WORKERS + "
-                                       f"HEAVY_READ_QUEUE); try again in {BUSY_RETRY_SECONDS} seconds",
-                                  retry_after=BUSY_RETRY_SECONDS)
-        response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
-        return response
     except (BrokenProcessPool, TimeoutError):
-        return error_response(503, "The history worker stopped before answering; try again")
+        raise ServiceBusy("The history worker stopped before answering; try again") from None
     return Response(body, status=status, content_type=content_type)

@@ -10,6 +10,7 @@
     │   └── TooManyRequests       429  our own limit (per key, per webhook); `retry_after` seconds
     ├── ServiceFailure            500  we could not do it (a dependency failed); the message says what
     ├── ServiceBusy               503  another request holds what this one needs; trying again will do
+    │                                  (`retry_after` seconds when known)
     └── broker.errors.BrokerError      the broker branch: AuthError / TokenExpired (no, expired broker
                                        session: 403), OrderRejected (400), OrderNotFound (404),
                                        UnknownSymbol (400), NotSupported (501), TransientError (429/500)
@@ -86,3 +87,9 @@ class ServiceFailure(DomainError):
 
 class ServiceBusy(DomainError):
     http_status = 503
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **extra: Any):
+        super().__init__(message, **extra)
+        self.retry_after = retry_after
+        if retry_after is not None:
+            self.extra["retry_after"] = retry_after

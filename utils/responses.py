@@ -51,13 +51,14 @@ def error_body(exc: DomainError) -> dict[str, Any]:
 
 def domain_error_response(exc: DomainError, **more: Any) -> Response:
     """`error_envelope` as a Flask response (`more`: keys a caller's contract adds, e.g. webhooks'
-    `error`, placed right after `message`); a 429 also carries the Retry-After header."""
+    `error`, placed right after `message`); a 429 or 503 with `retry_after` also carries the Retry-After
+    header."""
     body, status = error_envelope(exc)
     status_key, message, *rest = body.items()
     response = jsonify(dict([status_key, message, *more.items(), *rest]))
     response.status_code = status
     retry_after = body.get("retry_after")
-    if status == 429 and retry_after is not None:
+    if status in (429, 503) and retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
 
