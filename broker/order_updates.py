@@ -7,7 +7,10 @@ bytes and never re-encodes per recipient. Events travel on the ZeroMQ bus under 
 
 `PollingOrderFeed` is the order feed of brokers that push nothing (capability `order_updates ==
 "poll"`): it reads the order book every few seconds and emits an event for every order that is new or
-changed since the previous read.
+changed since the previous read. Each read first claims the user's poll slot (`claim`, a window shared
+by every process through the rate-limit storage), so however many proxies run a poller for one user,
+the broker sees one order-book read per interval; the feed is `shared`: its events go on the bus, so
+the subscribers of every proxy get them from whichever poller read the book.
 """
 from __future__ import annotations
 
@@ -66,14 +69,19 @@ class PollingOrderFeed:
 
     The first read is the baseline (subscribers get the current state as a snapshot when they
     subscribe); afterwards each new or changed order is emitted once, in order-book order. A failed
-    read is logged and retried at the next interval; the feed never raises into its caller."""
+    read is logged and retried at the next interval; the feed never raises into its caller. A round
+    whose `claim()` is refused (another process read the book this interval) is skipped; the next read
+    then reports what changed since this feed's own last one (an event may repeat, never go missing)."""
+
+    shared = True   # its events go on the bus to every proxy (see the module docstring)
 
     def __init__(self, orders: OrderAdapter, session: BrokerSession, emit: Callable[[OrderEvent], None],
-                 interval: float = 2.0):
+                 interval: float = 2.0, claim: Callable[[], bool] | None = None):
         self.orders = orders
         self.session = session
         self.emit = emit
         self.interval = interval
+        self.claim = claim
         self._seen: dict[str, tuple] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -102,7 +110,8 @@ class PollingOrderFeed:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.poll_once()
+                if self.claim is None or self.claim():
+                    self.poll_once()
             except Exception as exc:  # a broker hiccup must not end the user's feed
                 log.warning("order-book poll for user %s failed: %s", self.session.user_id, exc)
             self._stop.wait(self.interval)

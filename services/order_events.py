@@ -49,6 +49,12 @@ class OrderEventSink:
             self._socket = socket
         return self._socket
 
+    def connect(self) -> None:
+        """Connect now rather than on the first event (a PUB socket drops what it sends before the
+        proxy's subscription reaches it: a process that is about to publish connects first)."""
+        with self._lock:
+            self._connect()
+
     def for_broker(self, broker: str) -> Callable[[int, OrderEvent], None]:
         """The `on_order_event` callback of one plugin (the message names the broker)."""
         return lambda user_id, event: self.publish(broker, user_id, event)

@@ -6,15 +6,22 @@ live broker session; a user with no broker session has no orders to show and no 
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
+
+from flask import current_app
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
 from broker.contract import OrderEvent
 from broker.errors import AuthError
 from broker.order_updates import PollingOrderFeed, encode
 from services import order_target
+from utils.ratelimit_storage import storage_uri
 
 SNAPSHOT_LIMIT = 500       # the 2.x client keeps the newest 500 order updates
-POLL_INTERVAL = 2.0        # seconds between order-book reads for brokers that push nothing
+POLL_INTERVAL = 2          # seconds between order-book reads of one user, for brokers that push nothing
 
 
 def _target(user_id: int) -> order_target.Target | None:
@@ -50,5 +57,28 @@ def upstream_feed(user_id: int, emit: Callable[[OrderEvent], None]) -> Any:
     if mode == "push" and plugin.order_feed is not None:
         return plugin.order_feed(target.session, emit)
     if mode == "poll":
-        return PollingOrderFeed(plugin.orders, target.session, emit, interval=POLL_INTERVAL)
+        # tries twice per interval; the claim lets one read through per interval window, whichever
+        # process (several proxies) tries first
+        return PollingOrderFeed(plugin.orders, target.session, emit, interval=POLL_INTERVAL / 2,
+                                claim=poll_claim(user_id))
     return None
+
+
+def poll_claim(user_id: int) -> Callable[[], bool]:
+    """True at most once per POLL_INTERVAL window for the user, across every process sharing the
+    rate-limit storage (Redis in production); a storage outage lets the read through (the broker's own
+    budget, taken by each read, still bounds it)."""
+    limiter = _window_limiter(current_app.extensions["openalgo.settings"].RATELIMIT_STORAGE_URI)
+    item = RateLimitItemPerSecond(1, POLL_INTERVAL)
+
+    def claim() -> bool:
+        try:
+            return limiter.hit(item, "order-poll", str(user_id))
+        except Exception:   # noqa: BLE001 — see the docstring
+            return True
+    return claim
+
+
+@functools.lru_cache(maxsize=4)
+def _window_limiter(uri: str) -> FixedWindowRateLimiter:
+    return FixedWindowRateLimiter(storage_from_string(storage_uri(uri)))

@@ -5,7 +5,7 @@ from typing import Any, Mapping
 
 from broker.contract import ModifyRequest
 from broker.errors import BrokerError
-from services import order_flow
+from services import order_acks, order_flow
 from services.books import order_row
 from services.latency import LatencyTimer
 from services.order_target import Target
@@ -22,7 +22,7 @@ def place_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | Non
             target.plugin.require("place_order")
             request = order_flow.order_request(target, data, data.get("strategy", ""), tag=tag)
         with timer.stage("broker"):
-            ack = target.plugin.orders.place_order(target.session, request)
+            ack = order_acks.place(target, request)
         return {"status": "success", "orderid": str(ack.order_id)}
     return order_flow.run(user_id, action, data, work, timer=timer)
 
@@ -37,7 +37,7 @@ def modify_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | No
                                     price=order.price, trigger_price=order.trigger_price,
                                     disclosed_quantity=order.disclosed_quantity)
         with timer.stage("broker"):
-            ack = target.plugin.orders.modify_order(target.session, request)
+            ack = order_acks.modify(target, request)
         return _acknowledged(target, ack.order_id, "Order modified successfully")
     return order_flow.run(user_id, "modifyorder", data, work, timer=timer)
 
@@ -46,7 +46,7 @@ def cancel_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | No
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         target.plugin.require("cancel_order")
         with timer.stage("broker"):
-            ack = target.plugin.orders.cancel_order(target.session, data["orderid"])
+            ack = order_acks.cancel(target, data["orderid"])
         return _acknowledged(target, ack.order_id, "Order cancelled successfully")
     return order_flow.run(user_id, "cancelorder", data, work, timer=timer)
 
@@ -71,7 +71,7 @@ def cancel_all_orders(user_id: int, data: Mapping[str, Any], timer: LatencyTimer
             canceled, failed = [], []
             for order in pending:
                 try:
-                    canceled.append(str(target.plugin.orders.cancel_order(target.session, order.order_id).order_id))
+                    canceled.append(str(order_acks.cancel(target, order.order_id).order_id))
                 except BrokerError as exc:
                     failed.append({"orderid": order.order_id, "message": exc.message})
         scope = f" of strategy '{strategy}'" if by_strategy else " (all strategies)"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from services import order_flow
+from services import order_acks, order_flow
 from services.latency import LatencyTimer
 from services.order_target import Target
 
@@ -44,6 +44,6 @@ def place_smart_order(user_id: int, data: Mapping[str, Any], timer: LatencyTimer
                 request = order_flow.order_request(target, data, data.get("strategy", ""), quantity=delta,
                                                    action=action, tag=tag)
             with timer.stage("broker"):
-                ack = target.plugin.orders.place_order(target.session, request)
+                ack = order_acks.place(target, request)
         return {"status": "success", "orderid": str(ack.order_id)}
     return order_flow.run(user_id, "placesmartorder", data, work, timer=timer)

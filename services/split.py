@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from services import order_flow
+from services import order_acks, order_flow
 from services.latency import LatencyTimer
 from services.order_target import Target
 from utils.errors import DomainError, InvalidInput
@@ -42,7 +42,7 @@ def _child(user_id: int, data: Mapping[str, Any], number: int, size: int) -> dic
     def place(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         request = order_flow.order_request(target, child, data.get("strategy", ""))
         with timer.stage("broker"):
-            ack = target.plugin.orders.place_order(target.session, request)
+            ack = order_acks.place(target, request)
         return {"status": "success", "orderid": str(ack.order_id)}
     try:
         body = order_flow.run(user_id, "splitorder_child", child, place)

@@ -87,7 +87,7 @@ class ProxyServer:
         self._recheck_principal = recheck_principal
         self._background: set[asyncio.Task] = set()
         self._order_snapshot = order_snapshot
-        self.order_feeds = OrderFeeds(order_feed_factory, self._dispatch)
+        self.order_feeds = OrderFeeds(order_feed_factory, self._dispatch, self._publish_order)
         self._authenticate = authenticate
         self._lookup_symbol = lookup_symbol
         self._factory = adapter_factory
@@ -136,6 +136,14 @@ class ProxyServer:
 
     def _dispatch(self, topic: bytes, payload: bytes) -> None:
         self.hub.dispatch(topic, payload)
+
+    def _publish_order(self, topic: bytes, payload: bytes) -> None:
+        """A shared order feed's event, on the bus: this proxy's subscriber hands it back to the hub, and
+        every other proxy's too (the loop thread is the publisher's only user)."""
+        if self.publisher is not None:
+            self.publisher.publish(topic.decode(), payload)
+        else:
+            self._dispatch(topic, payload)
 
     # ------------------------------------------------------------------ refused broker tokens
     def _feed_rejected(self, feed: UserFeed, reason: str) -> None:

@@ -3,6 +3,7 @@ nothing (capability order_updates == "poll")."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 
 from broker.contract import BrokerSession, Order, OrderAdapter, OrderEvent
@@ -17,8 +18,10 @@ class _Book(OrderAdapter):
     def __init__(self) -> None:
         self.rows: list[Order] = [OPEN]
         self.fail = False
+        self.reads = 0
 
     def order_book(self, session):  # noqa: ANN001, ANN201
+        self.reads += 1
         if self.fail:
             raise ConnectionError("broker down")
         return list(self.rows)
@@ -53,3 +56,21 @@ def test_poll_and_diff_emits_new_and_changed_orders_once():
     book.fail = False
     assert wait_until(lambda: any(e.status == "cancelled" for e in events), timeout=3)
     feed.close()
+
+
+def test_a_refused_claim_skips_the_read_and_a_granted_one_reads():
+    """Several proxies may run a poller for one user: only the one whose claim is granted reads the book."""
+    book = _Book()
+    grants = iter([False, False, True])
+    feed = PollingOrderFeed(book, BrokerSession(user_id=1, broker="demo"), lambda event: None, interval=0.01,
+                            claim=lambda: next(grants, False))
+    assert feed.shared
+    feed.connect()
+    try:
+        deadline = time.monotonic() + 5
+        while book.reads < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+    finally:
+        feed.close()
+    assert book.reads == 1

@@ -187,6 +187,14 @@ class DhanServer:
         self.token_valid = True
         self.token_validity = datetime.now(IST) + timedelta(hours=24)
 
+    def fill(self, order_id: str) -> None:
+        """The exchange fills a working order: a change the broker makes on its own, seen in the order
+        book (and pushed to an attached order-update server)."""
+        with self._lock:
+            order = self.orders[order_id]
+            self._fill(order)
+        self._announce(order)
+
     def requests_to(self, path_prefix: str, method: str | None = None) -> list[SeenRequest]:
         return [r for r in self.requests if r.path.startswith(path_prefix) and (method is None or r.method == method)]
 
