@@ -5,17 +5,21 @@ The rules are the 2.x client's (its docstrings state the server's): SINGLE has e
 all four of `triggerprice_sl`, `stoploss`, `triggerprice_tg`, `target` with the stop-loss trigger below
 the target trigger, and its legs are LIMIT orders; products CNC / NRML; the last price is fetched here,
 never sent by the client. Modify replaces every field, but the symbol, exchange, action and trigger
-type of a trigger stay as placed. Requests go to the order target like orders (analyzer mode: the paper
-engine) and are journaled; a broker without GTT answers 501 naming itself.
+type of a trigger stay as placed. `validity_days` (optional) sets when an untriggered trigger expires,
+counted from the request; without it the broker's own validity applies, and a broker whose validity is
+fixed refuses it. Requests go to the order target like orders (analyzer mode: the paper engine) and are
+journaled; a broker without GTT answers 501 naming itself.
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Mapping
 
 from broker.contract import Gtt, GttLeg, GttRequest
 from services import order_flow
 from services.latency import LatencyTimer
 from services.order_target import Target
+from utils import clock
 from utils.errors import InvalidInput, NotFound
 
 TRIGGER_TYPE_LABELS = {"SINGLE": "single", "OCO": "two-leg"}
@@ -44,9 +48,11 @@ def _request(target: Target, data: Mapping[str, Any]) -> GttRequest:
     legs = _legs(data)
     order = order_flow.order_request(target, {**data, "pricetype": "MARKET", "price": 0, "trigger_price": 0})
     ltp = target.plugin.data.quote(target.session, order.instrument).ltp
+    days = data.get("validity_days")
     return GttRequest(instrument=order.instrument, trigger_type=data["trigger_type"], action=order.action,
                       quantity=order.quantity, product=order.product, legs=legs, last_price=ltp,
-                      strategy=data.get("strategy") or "")
+                      strategy=data.get("strategy") or "",
+                      expires_at=clock.now() + timedelta(days=days) if days else None)
 
 
 def _acknowledged(trigger_id: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from broker.contract.manifest import CapabilityMap, Manifest
 from broker.contract.models import (CandleSeries, Depth, Funds, Gtt, GttAck, GttRequest, Holding,
                                     HistoryRequest, Instrument, Margin, MarginLeg, ModifyRequest, Order, OrderAck,
                                     OrderEvent, OrderRequest, Position, Quote, Trade)
-from broker.errors import ErrorTable, NotSupported
+from broker.errors import ErrorTable, InvalidOrder, NotSupported
 from utils.clock import system_now
 from utils.constants import ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING
 
@@ -210,6 +210,14 @@ class GttAdapter:
     def gtt_book(self, session: BrokerSession) -> list[Gtt]:
         """Every trigger the broker still lists for the user, whatever its status."""
         raise _unsupported("gtt_book")
+
+    @staticmethod
+    def refuse_expiry(request: GttRequest, broker: str, display_name: str) -> None:
+        """For brokers that set a trigger's validity themselves: a request naming an expiry
+        (`validity_days`) is refused with a 400 instead of being silently kept for the broker's term."""
+        if request.expires_at is not None:
+            raise InvalidOrder(f"{display_name} sets a GTT's validity itself; validity_days is not supported",
+                               broker=broker)
 
 
 class MasterContractLoader:

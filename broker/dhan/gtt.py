@@ -35,6 +35,7 @@ class DhanGtt(GttAdapter):
         self.names = names
 
     def place_gtt(self, session: BrokerSession, request: GttRequest) -> GttAck:
+        self.refuse_expiry(request, "dhan", "Dhan")
         instrument = request.instrument
         first = _leg(request, "single") if request.trigger_type == "SINGLE" else _leg(request, "target")
         body: dict[str, Any] = {
@@ -53,6 +54,7 @@ class DhanGtt(GttAdapter):
         return GttAck(trigger_id=str(data["orderId"]), raw=data)
 
     def modify_gtt(self, session: BrokerSession, trigger_id: str, request: GttRequest) -> GttAck:
+        self.refuse_expiry(request, "dhan", "Dhan")
         changes = ([("TARGET_LEG", _leg(request, "single"))] if request.trigger_type == "SINGLE" else
                    [("TARGET_LEG", _leg(request, "target")), ("STOP_LOSS_LEG", _leg(request, "stoploss"))])
         data: Any = None

@@ -137,7 +137,8 @@ class PaperGtt(GttAdapter):
 
     def modify_gtt(self, session: BrokerSession, trigger_id: str, request: GttRequest) -> GttAck:
         row = self.engine.modify_gtt(session.user_id, trigger_id, quantity=int(request.quantity),
-                                     product=request.product, legs=self._legs(request), strategy=request.strategy)
+                                     product=request.product, legs=self._legs(request), strategy=request.strategy,
+                                     expires_at=request.expires_at)
         self.matcher.ensure_started()
         return GttAck(trigger_id=row.trigger_id, message="GTT modified")
 

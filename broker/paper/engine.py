@@ -420,8 +420,9 @@ class PaperEngine:
 
     @_retry_id_clash
     def modify_gtt(self, user_id: int, trigger_id: str, *, quantity: int, product: str, legs: list[dict],
-                   strategy: str = "") -> PaperRow:
-        """Replace an active GTT's quantity, product and legs (its symbol, side and type stay)."""
+                   strategy: str = "", expires_at: datetime | None = None) -> PaperRow:
+        """Replace an active GTT's quantity, product and legs (its symbol, side and type stay), and its
+        expiry when `expires_at` is given."""
         with self._account(user_id) as (tx, account, now):
             row = self._active_gtt(tx, user_id, trigger_id)
             inst = self.instrument(row.symbol, row.exchange)
@@ -429,6 +430,8 @@ class PaperEngine:
             self._check_gtt(inst, row.trigger_type, int(quantity), legs, ltp)
             row.quantity, row.product, row.legs, row.last_price = int(quantity), product, gtt.dump(legs), ltp
             row.strategy, row.checked_at, row.updated_at = strategy[:100] or row.strategy, now, now
+            if expires_at is not None:
+                row.expires_at = expires_at.astimezone(timezone.utc)
             return row
 
     @_retry_id_clash

@@ -55,6 +55,7 @@ class UpstoxGtt(GttAdapter):
         self.names = names
 
     def place_gtt(self, session: BrokerSession, request: GttRequest) -> GttAck:
+        self.refuse_expiry(request, "upstox", "Upstox")
         body = {"type": "SINGLE", "quantity": int(request.quantity), "product": to_upstox_product(request.product),
                 "rules": [entry_rule(request)], "instrument_token": request.instrument.token,
                 "transaction_type": request.action}
@@ -63,6 +64,7 @@ class UpstoxGtt(GttAdapter):
         return GttAck(trigger_id=str(ids[0]) if ids else "", raw=data)
 
     def modify_gtt(self, session: BrokerSession, trigger_id: str, request: GttRequest) -> GttAck:
+        self.refuse_expiry(request, "upstox", "Upstox")
         body = {"type": "SINGLE", "quantity": int(request.quantity), "rules": [entry_rule(request)],
                 "gtt_order_id": trigger_id}
         data = self.client.call("PUT", "/v3/order/gtt/modify", session, bucket="orders", json=body) or {}

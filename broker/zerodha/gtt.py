@@ -47,10 +47,12 @@ class ZerodhaGtt(GttAdapter):
         self.names = names
 
     def place_gtt(self, session: BrokerSession, request: GttRequest) -> GttAck:
+        self.refuse_expiry(request, "zerodha", "Zerodha")
         data = self.client.call("POST", "/gtt/triggers", session, bucket="orders", form=_form(request))
         return GttAck(trigger_id=str(data["trigger_id"]), raw=data)
 
     def modify_gtt(self, session: BrokerSession, trigger_id: str, request: GttRequest) -> GttAck:
+        self.refuse_expiry(request, "zerodha", "Zerodha")
         data = self.client.call("PUT", f"/gtt/triggers/{trigger_id}", session, bucket="orders", form=_form(request))
         return GttAck(trigger_id=str(data["trigger_id"]), raw=data)
 

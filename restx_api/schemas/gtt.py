@@ -8,6 +8,7 @@ from restx_api.schemas.common import RequestSchema, _one_of, action, apikey, exc
 
 GTT_PRODUCTS = ("CNC", "NRML")   # a GTT can wait for days; MIS is squared off the same day
 GTT_PRICE_TYPES = ("LIMIT", "MARKET")
+MAX_VALIDITY_DAYS = 365   # a year: the longest any supported broker keeps a trigger
 
 
 def _optional_price(name: str) -> fields.Float:
@@ -32,6 +33,11 @@ class GttSchema(RequestSchema):
     triggerprice_tg = _optional_price("SINGLE: a trigger above the last price; OCO: the target leg's trigger")
     stoploss = _optional_price("OCO: the stop-loss leg's limit price")
     target = _optional_price("OCO: the target leg's limit price")
+    # not a named parameter of the 2.x client: scripts pass it as a keyword (the client forwards extra
+    # keywords in the body); absent, the broker's own validity applies (a year on Kite and on paper)
+    validity_days = fields.Integer(load_default=None, allow_none=True, strict=False, validate=validate.Range(
+        min=1, max=MAX_VALIDITY_DAYS, error=f"Must be a whole number of days from 1 to {MAX_VALIDITY_DAYS}."),
+        metadata={"description": "days the trigger stays active before it expires (default: the broker's)"})
 
     @post_load
     def normalize(self, data: dict, **_: object) -> dict:

@@ -2,10 +2,14 @@
 shapes, every rule refused with a 400 naming it, analyzer mode, and 501 from a broker without GTT."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+
+import pytest
 
 from database.journal import entries_for_user
 from services.brokers import registry
+from utils import clock
 from tests.api.conftest import Account, make_account
 from tests.api.test_analyzer import live_account, live_app  # noqa: F401 (fixture)
 
@@ -77,6 +81,9 @@ def test_bad_gtt_requests_are_400_naming_the_rule(account: Account):
         ({**_oco(ltp), "quantity": 0}, "quantity"),
         ({**_oco(ltp), "symbol": "NOSUCH"}, "NOSUCH"),
         ({**_oco(ltp, 1.05, 1.1)}, "both sides of the last price"),
+        ({**_oco(ltp), "validity_days": 0}, "validity_days"),
+        ({**_oco(ltp), "validity_days": 366}, "validity_days"),
+        ({**_oco(ltp), "validity_days": "a week"}, "validity_days"),
     ]
     for body, named in cases:
         answer = account.post("placegttorder", **body)
@@ -101,3 +108,30 @@ def test_gtt_needs_a_valid_key(account: Account):
     answer = account.client.post("/api/v1/gttorderbook", json={"apikey": "wrong"})
     assert answer.status_code in (401, 403)
     assert make_account  # the shared helper stays importable for broker suites
+
+
+@pytest.mark.dates
+def test_validity_days_sets_the_expiry_and_an_untriggered_gtt_expires(account: Account):
+    """`validity_days` (a keyword the 2.x client forwards) sets expires_at; past it, the trigger is expired
+    and leaves the active book. Without it the paper broker keeps a trigger for a year, as Kite does."""
+    now = {"at": clock.system_now()}
+    account.app.config["OPENALGO_CLOCK"] = lambda: now["at"]
+    ltp = _ltp(account)
+    kept = account.post("placegttorder", **_oco(ltp, 0.5, 1.5)).json["trigger_id"]
+    short = account.post("placegttorder", **_oco(ltp, 0.5, 1.5, validity_days=1)).json["trigger_id"]
+    longer = account.post("placegttorder", **_oco(ltp, 0.5, 1.5, validity_days="2")).json["trigger_id"]
+    expiry = {g["trigger_id"]: datetime.fromisoformat(g["expires_at"]) for g in account.post("gttorderbook").json["data"]}
+    assert expiry[short] == now["at"] + timedelta(days=1) and expiry[longer] == now["at"] + timedelta(days=2)
+    assert expiry[kept] == now["at"] + timedelta(days=365)
+
+    modified = account.post("modifygttorder", trigger_id=longer, **_oco(ltp, 0.5, 1.5, validity_days=3)).json
+    assert modified["status"] == "success", modified
+    [entry] = [g for g in account.post("gttorderbook").json["data"] if g["trigger_id"] == longer]
+    assert datetime.fromisoformat(entry["expires_at"]) == now["at"] + timedelta(days=3)
+
+    now["at"] += timedelta(days=1, minutes=1)
+    assert {g["trigger_id"] for g in account.post("gttorderbook").json["data"]} == {kept, longer}
+    statuses = {g["trigger_id"]: g["status"] for g in account.post("gttorderbook", status="all").json["data"]}
+    assert statuses == {kept: "active", short: "expired", longer: "active"}
+    expired = account.post("modifygttorder", trigger_id=short, **_oco(ltp, 0.5, 1.5))
+    assert expired.status_code == 400 and "expired" in expired.json["message"]

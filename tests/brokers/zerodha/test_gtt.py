@@ -53,3 +53,19 @@ def test_place_modify_trigger_and_cancel(plugin: BrokerPlugin, session: BrokerSe
     other = plugin.gtt.place_gtt(session, _oco(1500.0))
     plugin.gtt.cancel_gtt(session, other.trigger_id)
     assert next(g for g in plugin.gtt.gtt_book(session) if g.trigger_id == other.trigger_id).status == "cancelled"
+
+
+def test_an_asked_validity_is_refused_before_kite_is_called(plugin: BrokerPlugin, session: BrokerSession,
+                                                            kite: KiteServer):
+    """Kite keeps a GTT for its own term: a `validity_days` request must not be placed as if it were kept."""
+    from dataclasses import replace
+    from datetime import datetime, timedelta, timezone
+
+    from broker.errors import InvalidOrder
+
+    asked = replace(_oco(1500.0), expires_at=datetime.now(timezone.utc) + timedelta(days=7))
+    with pytest.raises(InvalidOrder, match="Zerodha sets a GTT's validity itself"):
+        plugin.gtt.place_gtt(session, asked)
+    with pytest.raises(InvalidOrder, match="validity_days is not supported"):
+        plugin.gtt.modify_gtt(session, "112127", asked)
+    assert kite.requests_to("/gtt/triggers", "POST") == [] and kite.requests_to("/gtt/triggers", "PUT") == []
