@@ -42,6 +42,9 @@ class PaperAccount(db.Model):
     trading_day: Mapped[date] = mapped_column(Date)        # the IST day the account was last settled for
     reset_count: Mapped[int] = mapped_column(Integer, default=0)
     last_reset: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # charges of fills (PAPER_CHARGES), paid from the balance: today's (IST) and since the last reset
+    charges_today: Mapped[float] = mapped_column(Money, default=0.0, server_default="0")
+    charges_total: Mapped[float] = mapped_column(Money, default=0.0, server_default="0")
     version: Mapped[int] = mapped_column(Integer, default=0)   # no longer bumped: the lock is FOR UPDATE
 
 
@@ -87,6 +90,7 @@ class PaperTrade(db.Model):
     action: Mapped[str] = mapped_column(String(4))
     quantity: Mapped[int] = mapped_column(Integer)
     price: Mapped[float] = mapped_column(Money)
+    charges: Mapped[float] = mapped_column(Money, default=0.0, server_default="0")   # PAPER_CHARGES
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -104,6 +108,11 @@ class PaperPosition(db.Model):
     realized_pnl: Mapped[float] = mapped_column(Money, default=0.0)  # today's
     margin_blocked: Mapped[float] = mapped_column(Money, default=0.0)
     trading_day: Mapped[date] = mapped_column(Date)
+    # carried forward from the previous day: the signed quantity, the previous close it is marked
+    # against today, and its unrealized P&L at that close (today's P&L starts from there)
+    overnight_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    close_price: Mapped[float] = mapped_column(Money, default=0.0, server_default="0")
+    carry_pnl: Mapped[float] = mapped_column(Money, default=0.0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

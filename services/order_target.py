@@ -71,6 +71,13 @@ def resolve(user_id: int) -> Target:
     return Target(live.plugin, live.session, MODE_LIVE)
 
 
+def sandbox_plugin(user_id: int) -> BrokerPlugin:
+    """The paper plugin the user's sandbox account runs on (on the live broker's market when the
+    analyzer would use it), whether analyzer mode is on or not: for looking at or resetting that account."""
+    paper = registry().get("paper")
+    return _sandbox(paper, user_id) or paper
+
+
 # user → (the live session it was built for, the paper plugin bound to that session's market); one per
 # user and process, so its recorded ticks and its matcher live as long as the session
 _SANDBOXES: dict[int, tuple[tuple[object, ...], BrokerPlugin]] = {}

@@ -201,7 +201,7 @@ class PaperFunds(FundsAdapter):
             quote = self.engine.quote(inst)
             price = leg.price or leg.trigger_price or (quote["ask"] if leg.action == "BUY" else quote["bid"])
             signed = int(leg.quantity) if leg.action == "BUY" else -int(leg.quantity)
-            total += position_margin(inst, leg.product, signed, price)
+            total += position_margin(inst, leg.product, signed, price, self.engine.settings.margins)
         return Margin(total_margin_required=round(total, 2), raw={"method": "paper approximation"})
 
 

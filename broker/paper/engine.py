@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import functools
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Mapping
 
 from sqlalchemy import bindparam, func, or_, select
@@ -29,9 +29,9 @@ from broker.paper import gtt, housekeeping
 from broker.paper.calendar import ist_now, ist_stamp
 from broker.paper.fills import (fill_order, get_holding, get_position, load_positions, new_id, note_resting,
                                order_events)
-from broker.paper.housekeeping import RESTING, slipped
+from broker.paper.housekeeping import RESTING, SquareOffTimes, slipped
 from broker.paper.instruments import Catalog, PaperInstrument, catalog
-from broker.paper.margins import incremental_margin
+from broker.paper.margins import MarginRates, incremental_margin
 from broker.paper.portfolio import Snapshot, build_snapshot, used_margin
 from broker.paper.source import Market, SimulatedMarket
 from broker.paper.rules import OrderTerms, check_instrument, check_prices, check_quantity, check_session
@@ -51,17 +51,20 @@ class EngineSettings:
     capital: float = 10_000_000.0
     slippage: float = 0.0005
     session: str = "always"
-    squareoff: time = time(15, 15)
+    squareoff: SquareOffTimes = field(default_factory=SquareOffTimes)
     seed: int = 0
+    margins: MarginRates = field(default_factory=MarginRates)
+    charges: bool = False          # PAPER_CHARGES: fills pay brokerage, taxes and fees (charges.py)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> "EngineSettings":
-        hours, minutes = str(settings.get("PAPER_SQUAREOFF_TIME", "15:15")).split(":")
         return cls(capital=float(settings.get("PAPER_CAPITAL", cls.capital)),
                    slippage=float(settings.get("PAPER_SLIPPAGE", cls.slippage)),
                    session=str(settings.get("PAPER_SESSION", cls.session)),
-                   squareoff=time(int(hours), int(minutes)),
-                   seed=int(settings.get("PAPER_SEED", 0) or 0))
+                   squareoff=SquareOffTimes.from_settings(settings),
+                   seed=int(settings.get("PAPER_SEED", 0) or 0),
+                   margins=MarginRates.from_settings(settings),
+                   charges=str(settings.get("PAPER_CHARGES", "")).strip().lower() in ("1", "true", "yes", "on"))
 
 
 def _day_start_utc(now: datetime) -> datetime:
@@ -203,27 +206,36 @@ class PaperEngine:
                   has_gtt: bool = False) -> None:
         today = ist_now(now).date()
         lookup = lambda symbol, exchange: self.lookup(symbol, exchange, now)  # noqa: E731
-        load_positions(tx, account.user_id, has_resting)
+        load_positions(tx, account.user_id, has_resting, self.settings.margins, self.settings.charges)
         # No step below creates a resting order, so with none at the start every step over resting
         # orders has nothing to do.
         if has_resting:
             housekeeping.match_resting(tx, account, now, lookup, self.slippage, self.market,
                                        exchange_hours=self.settings.session == "exchange")
-            housekeeping.settle_new_day(tx, account, today, now)
+        # what belongs to the days before today (expiries, square-offs) first, then the new day
+        self._settle_positions(tx, account, now, lookup)
+        housekeeping.settle_new_day(tx, account, today, now, lookup, self.market)
+        if has_resting:
             housekeeping.settle_expired_orders(tx, account, now, lookup)
             housekeeping.cancel_stale_mis_orders(tx, account.user_id, now, self.settings.squareoff)
-        else:
-            housekeeping.settle_new_day(tx, account, today, now)
         if has_gtt:
             gtt.check(tx, account.user_id, now, lookup, self.market,
                       lambda row, leg, at: self._gtt_order(tx, account, row, leg, at),
                       exchange_hours=self.settings.session == "exchange")
+            self._settle_positions(tx, account, now, lookup)   # a GTT's fill may be due already
+
+    def _settle_positions(self, tx: PaperTx, account: PaperRow, now: datetime,
+                          lookup: Callable[[str, str], PaperInstrument | None]) -> None:
+        """Expired derivatives settle; MIS positions past their segment's square-off are closed."""
         open_positions = housekeeping.open_positions(tx)
         housekeeping.settle_expired_positions(tx, account, open_positions, now, lookup, self.market)
-        for position in housekeeping.due_for_squareoff(open_positions, now, self.settings.squareoff):
+        for position, cutoff in housekeeping.due_for_squareoff(open_positions, now, self.settings.squareoff):
             inst = self.lookup(position.symbol, position.exchange, now)
             if inst is not None:
-                self._square_off(tx, account, position, inst, now)
+                # the simulated market knows the price at the square-off instant, so a late check (the
+                # server was down) closes the position there; a live market only knows its price now
+                at = cutoff.astimezone(timezone.utc) if self.market.simulated else now   # stored in UTC
+                self._square_off(tx, account, position, inst, at)
 
     @_retry_id_clash
     def process(self, user_id: int) -> bool:
@@ -275,7 +287,7 @@ class PaperEngine:
                terms: OrderTerms, now: datetime) -> str | None:
         """Check the order, block its margin and fill it when it is marketable; the reason on refusal."""
         quote = self.market.quote(inst, now) if inst.tradable else {}
-        squareoff_passed = ist_now(now).time() >= self.settings.squareoff
+        squareoff_passed = self.settings.squareoff.passed(inst.exchange, now)
         reason = (check_instrument(inst, terms, now) or check_quantity(inst, terms)
                   or check_prices(inst, terms, quote["ltp"], quote["prev_close"])
                   or check_session(inst, terms, now, self.settings.session, squareoff_passed)
@@ -287,7 +299,7 @@ class PaperEngine:
         signed = terms.quantity if terms.action == "BUY" else -terms.quantity
         needed = 0.0 if _sells_holdings(order) else incremental_margin(
             inst, order.product, position.quantity if position else 0,
-            position.average_price if position else 0.0, signed, estimate)
+            position.average_price if position else 0.0, signed, estimate, self.settings.margins)
         available = self.available_cash(tx, account)
         if needed > available + 1e-6:
             return (f"{INSUFFICIENT_FUNDS}: the order needs margin of {needed:,.2f} INR but only "
@@ -496,17 +508,20 @@ class PaperEngine:
     def available_cash(tx: PaperTx, account: PaperRow) -> float:
         return account.balance - used_margin(tx, account.user_id)
 
-    def reset(self, user_id: int) -> None:
-        """Start over: every order, trade, position, holding and ledger row goes; capital is restored."""
+    def reset(self, user_id: int, capital: float | None = None) -> None:
+        """Start over: every order, trade, position, holding and ledger row goes; the account gets
+        `capital` (INR; default PAPER_CAPITAL) as its new virtual capital."""
+        capital = float(capital if capital is not None else self.settings.capital)
         now = self.now()
-        store.ensure_account(user_id, self.settings.capital, ist_now(now).date(), now, self.bind)
+        store.ensure_account(user_id, capital, ist_now(now).date(), now, self.bind)
         with store.locked_account(user_id, self.bind) as locked:
             tx, account = locked.tx, locked.account
             store.wipe_user(tx, user_id)
-            account.capital = account.balance = self.settings.capital
+            account.capital = account.balance = capital
             account.realized_today = account.realized_total = 0.0
+            account.charges_today = account.charges_total = 0.0
             account.reset_count += 1
             account.last_reset, account.trading_day = now, ist_now(now).date()
-            tx.add(LEDGER, user_id=user_id, kind="reset", amount=self.settings.capital,
-                        balance_after=self.settings.capital, reference="reset", created_at=now)
+            tx.add(LEDGER, user_id=user_id, kind="reset", amount=capital,
+                   balance_after=capital, reference="reset", created_at=now)
 

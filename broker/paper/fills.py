@@ -2,7 +2,8 @@
 
 Runs inside `database.paper.locked_account`, on its `PaperTx`. Realized P&L moves the account balance
 (and is written to the funds ledger); position margin is recomputed from the position after the fill,
-so "funds used" always equals the margin of open positions plus that blocked by resting orders.
+so "funds used" always equals the margin of open positions plus that blocked by resting orders. With
+PAPER_CHARGES on, the fill's charges (broker/paper/charges.py) are paid from the balance too.
 """
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, select
 
 from broker.paper.calendar import ist_now
+from broker.paper.charges import fill_charges
 from broker.paper.instruments import PaperInstrument
-from broker.paper.margins import position_margin
+from broker.paper.margins import DEFAULT_RATES, MarginRates, position_margin
 from database.paper import HOLDINGS, LEDGER, POSITIONS, TRADES
 from database.paper_tx import PaperRow, PaperTx
 from utils.constants import ORDER_STATUS_COMPLETE
@@ -37,10 +39,18 @@ _HOLDING = select(HOLDINGS).where(HOLDINGS.c.user_id == bindparam("uid"), HOLDIN
                                   HOLDINGS.c.exchange == bindparam("exchange"))
 
 
-def load_positions(tx: PaperTx, user_id: int, has_resting: bool) -> list[PaperRow]:
+_RATES = "margin_rates"
+_CHARGES = "charges"
+
+
+def load_positions(tx: PaperTx, user_id: int, has_resting: bool, rates: MarginRates = DEFAULT_RATES,
+                   charges: bool = False) -> list[PaperRow]:
+    """Load the user's positions for this call, and the account rules its fills follow (margin rates,
+    whether charges are paid)."""
     rows = tx.rows(POSITIONS, _POSITIONS_OF_USER, {"uid": user_id})
     tx.info[_POSITIONS] = {(p.symbol, p.exchange, p.product): p for p in rows}
     tx.info[_HAS_RESTING] = has_resting
+    tx.info[_RATES], tx.info[_CHARGES] = rates, charges
     return rows
 
 
@@ -105,6 +115,9 @@ def book_realized(tx: PaperTx, account: PaperRow, amount: float, kind: str, refe
     if kind in ("realized_pnl", "holding_sale_pnl", "expiry"):
         account.realized_today = round(account.realized_today + amount, 4)
         account.realized_total = round(account.realized_total + amount, 4)
+    elif kind == "charges":
+        account.charges_today = round(account.charges_today - amount, 4)
+        account.charges_total = round(account.charges_total - amount, 4)
     tx.add(LEDGER, user_id=account.user_id, kind=kind, amount=round(amount, 4), balance_after=account.balance,
            reference=reference, created_at=at)
 
@@ -113,9 +126,11 @@ def fill_order(tx: PaperTx, account: PaperRow, order: PaperRow, inst: PaperInstr
                today: date) -> None:
     """Fill `order` completely at `price` at instant `at`."""
     price = round(price, 4)
+    charges = fill_charges(inst, order.product, order.action, order.quantity, price) if tx.info[_CHARGES] else 0.0
     tx.add(TRADES, user_id=account.user_id, tradeid=new_id(at), orderid=order.orderid, strategy=order.strategy,
            symbol=order.symbol, exchange=order.exchange, product=order.product, action=order.action,
-           quantity=order.quantity, price=price, created_at=at)
+           quantity=order.quantity, price=price, charges=charges, created_at=at)
+    book_realized(tx, account, -charges, "charges", order.orderid, at)
     order.status, order.filled_quantity, order.average_price = ORDER_STATUS_COMPLETE, order.quantity, price
     order.margin_blocked, order.updated_at = 0.0, at
     note_order_event(tx)
@@ -128,12 +143,13 @@ def fill_order(tx: PaperTx, account: PaperRow, order: PaperRow, inst: PaperInstr
     if position is None:
         position = tx.add(POSITIONS, user_id=account.user_id, symbol=order.symbol, exchange=order.exchange,
                           product=order.product, quantity=0, average_price=0.0, realized_pnl=0.0,
-                          margin_blocked=0.0, trading_day=today, updated_at=at)
+                          margin_blocked=0.0, trading_day=today, overnight_quantity=0, close_price=0.0,
+                          carry_pnl=0.0, updated_at=at)
         tx.info[_POSITIONS][(position.symbol, position.exchange, position.product)] = position
     quantity, average, realized = position_after(position.quantity, position.average_price, signed, price)
     position.quantity, position.average_price = quantity, round(average, 4)
     position.realized_pnl = round(position.realized_pnl + realized, 4)
-    position.margin_blocked = round(position_margin(inst, order.product, quantity, average), 4)
+    position.margin_blocked = round(position_margin(inst, order.product, quantity, average, tx.info[_RATES]), 4)
     position.trading_day, position.updated_at = today, at
     book_realized(tx, account, realized, "realized_pnl", order.orderid, at)
 

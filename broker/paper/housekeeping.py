@@ -1,15 +1,17 @@
 """What happens to a paper account as time passes, run lazily at the start of every engine call (and
 by the background matcher): resting orders fill when the simulated price crosses them, DAY orders
 expire at the end of their IST day, CNC buys become holdings the next day, expired derivatives settle,
-and MIS positions are squared off at PAPER_SQUAREOFF_TIME.
+and MIS positions are squared off at their segment's square-off time (PAPER_SQUAREOFF_*). Positions
+held overnight are marked against the previous close, so the next day's P&L starts from there.
 
 Every step is a pure function of the stored state and the instant `now`, so running it twice, late,
 or from several processes gives the same result.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 from sqlalchemy import bindparam, select
@@ -120,8 +122,10 @@ def _fill_at(tx: PaperTx, account: PaperRow, order: PaperRow, inst: PaperInstrum
     fill_order(tx, account, order, inst, price, at, ist_now(at).date())
 
 
-def settle_new_day(tx: PaperTx, account: PaperRow, today: date, now: datetime) -> None:
-    """First call of a new IST day: expire yesterday's orders, move CNC buys to holdings, roll P&L."""
+def settle_new_day(tx: PaperTx, account: PaperRow, today: date, now: datetime, lookup: Lookup,
+                   market: "Market") -> None:
+    """First call of a new IST day: expire yesterday's orders, move CNC buys to holdings, carry the
+    other open positions forward (marked against the previous close), roll P&L."""
     if account.trading_day >= today:
         return
     start = datetime.combine(today, time(0, 0), tzinfo=IST)
@@ -136,8 +140,20 @@ def settle_new_day(tx: PaperTx, account: PaperRow, today: date, now: datetime) -
         if position.quantity == 0 or position.product == "CNC":
             forget_position(tx, position)
         else:
-            position.realized_pnl, position.trading_day = 0.0, today
-    account.realized_today, account.trading_day = 0.0, today
+            _carry_forward(position, today, start, now, lookup, market)
+    account.realized_today, account.charges_today, account.trading_day = 0.0, 0.0, today
+
+
+def _carry_forward(position: PaperRow, today: date, start: datetime, now: datetime, lookup: Lookup,
+                   market: "Market") -> None:
+    """An open NRML / MIS position enters `today`: today's P&L is counted from the previous close (as a
+    broker's M2M is), its total P&L still from the average price."""
+    inst = lookup(position.symbol, position.exchange)
+    close = market.close_before(inst, start, now) if inst is not None else 0.0
+    close = close or position.average_price    # no price known: nothing to mark against
+    position.overnight_quantity, position.close_price = position.quantity, round(close, 4)
+    position.carry_pnl = round(position.quantity * (close - position.average_price), 4)
+    position.realized_pnl, position.trading_day = 0.0, today
 
 
 def _to_holdings(tx: PaperTx, account: PaperRow, position: PaperRow, today: date,
@@ -178,23 +194,64 @@ def settle_expired_positions(tx: PaperTx, account: PaperRow, positions: list[Pap
         book_realized(tx, account, realized, "expiry", position.symbol, now)
 
 
+_SEGMENTS = {"NFO": "fno", "BFO": "fno", "CDS": "currency", "BCD": "currency",
+             "MCX": "commodity", "NCO": "commodity", "NCDEX": "commodity", "MCX_INDEX": "commodity"}
+
+
+def _hhmm(value: Any, default: time) -> time:
+    if not value:
+        return default
+    hours, minutes = str(value).split(":")
+    return time(int(hours), int(minutes))
+
+
+@dataclass(frozen=True)
+class SquareOffTimes:
+    """When open MIS positions are squared off, per segment (IST), a few minutes before each
+    exchange's close as brokers do: NSE/BSE cash 15:30, F&O 15:30, currency 17:00, MCX 23:30 / 23:55."""
+    equity: time = time(15, 15)
+    fno: time = time(15, 15)
+    currency: time = time(16, 45)
+    commodity: time = time(23, 20)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> "SquareOffTimes":
+        return cls(equity=_hhmm(settings.get("PAPER_SQUAREOFF_TIME"), cls.equity),
+                   fno=_hhmm(settings.get("PAPER_SQUAREOFF_FNO"), cls.fno),
+                   currency=_hhmm(settings.get("PAPER_SQUAREOFF_CDS"), cls.currency),
+                   commodity=_hhmm(settings.get("PAPER_SQUAREOFF_MCX"), cls.commodity))
+
+    def of(self, exchange: str) -> time:
+        return getattr(self, _SEGMENTS.get(exchange, "equity"))
+
+    def passed(self, exchange: str, now: datetime) -> bool:
+        """Whether today's square-off of `exchange`'s segment has passed at `now`."""
+        return ist_now(now).time() >= self.of(exchange)
+
+
 def last_squareoff(now: datetime, squareoff: time) -> datetime:
     local = ist_now(now)
     today = datetime.combine(local.date(), squareoff, tzinfo=IST)
     return today if local >= today else today - timedelta(days=1)
 
 
-def due_for_squareoff(positions: list[PaperRow], now: datetime, squareoff: time) -> list[PaperRow]:
-    """Of these positions, the open MIS ones opened or changed before the latest square-off instant
-    that has passed."""
-    cutoff = last_squareoff(now, squareoff)
-    return [p for p in positions if p.product == "MIS" and p.quantity != 0 and aware(p.updated_at) < cutoff]
+def due_for_squareoff(positions: list[PaperRow], now: datetime,
+                      times: SquareOffTimes) -> list[tuple[PaperRow, datetime]]:
+    """Of these positions, the open MIS ones opened or changed before the latest square-off instant of
+    their segment that has passed, each with that instant."""
+    due = []
+    for position in positions:
+        if position.product != "MIS" or position.quantity == 0:
+            continue
+        cutoff = last_squareoff(now, times.of(position.exchange))
+        if aware(position.updated_at) < cutoff:
+            due.append((position, cutoff))
+    return due
 
 
-def cancel_stale_mis_orders(tx: PaperTx, user_id: int, now: datetime, squareoff: time) -> None:
-    cutoff = last_squareoff(now, squareoff)
+def cancel_stale_mis_orders(tx: PaperTx, user_id: int, now: datetime, times: SquareOffTimes) -> None:
     for order in resting_orders(tx, user_id):
-        if order.product == "MIS" and aware(order.created_at) < cutoff:
+        if order.product == "MIS" and aware(order.created_at) < last_squareoff(now, times.of(order.exchange)):
             _cancel(tx, order, "Cancelled at the intraday square-off time", now)
 
 

@@ -4,7 +4,11 @@ Funds (API_CONTRACT §5.1): `utiliseddebits` is the margin held by open position
 resting orders; `availablecash` is the balance (capital + realized P&L − cash paid for holdings) minus
 that margin; `m2mrealized` is today's realized P&L and `m2munrealized` the open positions' P&L at the
 last price. The sandbox extras of the reference (total/today realized, exposure, last reset, reset
-count) are kept in `raw`.
+count) are kept in `raw`, with the charges paid (PAPER_CHARGES) and today's P&L.
+
+A position's `pnl` is its total P&L since it was opened (realized today + unrealized from the average
+price); `raw.day_pnl` is today's: for a position carried over from an earlier day it counts from the
+previous close (`raw.close_price`, as a broker's M2M does), so the day after a move shows only that day's.
 """
 from __future__ import annotations
 
@@ -54,18 +58,22 @@ def build_snapshot(tx: PaperTx, account: PaperRow, now: datetime,
         inst = lookup(symbol, exchange, now)
         return market.price(inst, now) if inst is not None else 0.0
 
-    positions, unrealized, exposure = [], 0.0, 0.0
+    positions, unrealized, exposure, day_pnl = [], 0.0, 0.0, 0.0
     tx.flush()   # positions opened in this call get their ids, which order the book
     for row in sorted(positions_of(tx), key=lambda p: p.id):
         last = ltp(row.symbol, row.exchange)
         open_pnl = row.quantity * (last - row.average_price) if row.quantity else 0.0
         unrealized += open_pnl
         exposure += abs(row.quantity) * last
+        today = row.realized_pnl + open_pnl - row.carry_pnl
+        day_pnl += today
         positions.append(Position(
             symbol=row.symbol, exchange=row.exchange, product=row.product, quantity=row.quantity,
             average_price=round(row.average_price, 2), ltp=last, pnl=round(row.realized_pnl + open_pnl, 2),
             realized_pnl=round(row.realized_pnl, 2), unrealized_pnl=round(open_pnl, 2),
-            raw={"margin_blocked": row.margin_blocked, "updated_at": aware(row.updated_at).isoformat()}))
+            raw={"margin_blocked": row.margin_blocked, "updated_at": aware(row.updated_at).isoformat(),
+                 "day_pnl": round(today, 2), "overnight_quantity": row.overnight_quantity,
+                 "close_price": round(row.close_price, 2)}))
     holdings = []
     for row in tx.rows(HOLDINGS, _HOLDINGS_OF_USER, {"uid": account.user_id}):
         last = ltp(row.symbol, row.exchange)
@@ -84,5 +92,7 @@ def build_snapshot(tx: PaperTx, account: PaperRow, now: datetime,
                        "grossexposure": round(exposure, 2),
                        "totalpnl": round(account.realized_total + unrealized, 2),
                        "last_reset": aware(account.last_reset).isoformat(),
-                       "reset_count": account.reset_count, "market": market.label})
+                       "reset_count": account.reset_count, "market": market.label,
+                       "day_pnl": round(day_pnl, 2), "charges_today": round(account.charges_today, 2),
+                       "charges_total": round(account.charges_total, 2)})
     return Snapshot(positions, holdings, funds)

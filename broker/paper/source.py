@@ -12,7 +12,7 @@ of the book is empty) and the ticks it published. It never sees an order method 
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 import numpy as np
@@ -20,6 +20,7 @@ import numpy as np
 from broker.contract import Instrument
 from broker.market_view import LiveMarketView
 from broker.paper import market, prices
+from utils import market_calendar as calendar
 from broker.paper.calendar import IST, ist_now
 from broker.paper.instruments import PaperInstrument, catalog
 
@@ -35,6 +36,8 @@ class Market(Protocol):
     def quote(self, inst: PaperInstrument, at: datetime) -> dict: ...
     def price(self, inst: PaperInstrument, at: datetime) -> float: ...
     def price_range(self, inst: PaperInstrument, since: datetime, until: datetime) -> tuple[np.ndarray, np.ndarray]: ...
+    def close_before(self, inst: PaperInstrument, day_start: datetime, now: datetime) -> float: ...
+    def expiry_value(self, inst: PaperInstrument, at: datetime) -> float: ...
 
 
 class SimulatedMarket:
@@ -58,6 +61,10 @@ class SimulatedMarket:
 
     def expiry_value(self, inst: PaperInstrument, at: datetime) -> float:
         return prices.raw_price(inst, at, self.seed)
+
+    def close_before(self, inst: PaperInstrument, day_start: datetime, now: datetime) -> float:
+        """The last price before `day_start` (the quote's `prev_close` of that day)."""
+        return self.price(inst, day_start - timedelta(seconds=1))
 
 
 _KINDS = {"FUT": "future", "FUTIDX": "future", "FUTSTK": "future", "FUTCOM": "future", "FUTCUR": "future",
@@ -145,4 +152,16 @@ class LiveMarket:
         """The last price the live broker published (the settlement price is not on the quote API)."""
         last = self.view.last(inst.exchange, inst.symbol)
         return last if last is not None else self.price(inst, at)
+
+    def close_before(self, inst: PaperInstrument, day_start: datetime, now: datetime) -> float:
+        """The previous session's close: before today's session opens the broker's last price still is
+        that close (its `prev_close` may be a day older then); once it opened, the quote's `prev_close`."""
+        quote = self.quote(inst, now)
+        try:
+            opens = calendar.next_open(inst.exchange, day_start)
+        except ValueError:    # an exchange without a calendar
+            opens = None
+        if opens is None or now < opens:
+            return quote["ltp"] or quote["prev_close"]
+        return quote["prev_close"] or quote["ltp"]
 

@@ -109,3 +109,20 @@ def test_analyzer_log_lists_simulated_requests_with_filters_as_text(browser: Bro
     assert by_strategy.count('class="badge text-bg-danger">refused') == 1
     browser.post_form("/analyzer/toggle", mode="live")
     assert 'id="analyzer-band"' not in browser.client.get("/analyzer").get_data(as_text=True)
+
+
+def test_analyzer_page_shows_the_sandbox_account_and_resets_it_with_a_chosen_capital(browser: Browser):
+    assert browser.api("placeorder", strategy="s1", symbol="SBIN", exchange="NSE", action="BUY",
+                       pricetype="MARKET", product="MIS", quantity=1).status_code == 200
+    html = browser.client.get("/analyzer").get_data(as_text=True)
+    assert 'data-field="capital">10,000,000.00<' in html and 'id="sandbox-reset"' in html
+    no_token = browser.client.post("/analyzer/reset", data={"capital": "500000"})
+    assert no_token.status_code == 400                       # CSRF: nothing is reset
+    refused = browser.post_form("/analyzer/reset", capital="12 lakh")
+    assert refused.status_code == 400 and "capital must be an amount in INR" in refused.get_data(as_text=True)
+    done = browser.post_form("/analyzer/reset", capital="500000")
+    assert done.status_code == 302
+    html = browser.client.get("/analyzer").get_data(as_text=True)
+    assert "Sandbox account reset: capital 500,000.00 INR." in html
+    assert 'data-field="capital">500,000.00<' in html and 'data-field="availablecash">500,000.00<' in html
+    assert browser.api("positionbook").get_json()["data"] == []

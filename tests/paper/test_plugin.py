@@ -91,5 +91,11 @@ def test_reset_command(db_app):
     assert "available 10,000,000.00 INR" in result.output
     with db_app.app_context():
         assert plugin.orders.engine.orders(user_id) == []
+    chosen = db_app.test_cli_runner().invoke(args=["paper", "reset", "--username", "resetme", "--capital",
+                                                   "2,50,000", "--yes"])
+    assert chosen.exit_code == 0 and "available 250,000.00 INR of capital 250,000.00" in chosen.output
+    bad = db_app.test_cli_runner().invoke(args=["paper", "reset", "--username", "resetme", "--capital", "5",
+                                                "--yes"])
+    assert bad.exit_code != 0 and "capital must be between 1,000 and" in bad.output
     missing = db_app.test_cli_runner().invoke(args=["paper", "reset", "--username", "nobody", "--yes"])
     assert missing.exit_code != 0 and "No user named 'nobody'" in missing.output
