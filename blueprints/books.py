@@ -1,7 +1,9 @@
 """The books pages (/orderbook, /tradebook, /positions, /holdings), their JSON and CSV feeds, and the
 order actions (cancel, modify, cancel all, close one position, close all).
 
-Pages are shells; static/js/books.js fills the table from `/<book>/data` and refreshes it when the
+Pages are shells; static/js/books.js fills the table from `/<book>/data`. The order book then follows
+the user's `order_update` stream on the WebSocket proxy (the same events `subscribe_orders` gives
+scripts), changing rows in place; without the proxy, and on the other books, it re-reads when the
 server pushes an order event (blueprints/events.py). Actions are AJAX POSTs carrying the CSRF header,
 validated with the REST API's own schemas (minus the API key) and run through the same services, so
 they are journaled and obey analyzer mode exactly like API calls. Actions are tagged strategy
@@ -16,6 +18,7 @@ from marshmallow import Schema
 
 from blueprints import web_session
 from blueprints.errors import json_errors
+from blueprints.layout import feed_url
 from blueprints.web_session import login_required
 from restx_api.parsing import parse
 from restx_api.schemas.orders import ModifyOrderSchema, OpenPositionSchema, OrderIdSchema, StrategyOnlySchema
@@ -32,7 +35,10 @@ def _user_id() -> int:
 
 
 def _page(book: str):
-    return render_template("books/book.html", book=book, title=_TITLES[book])
+    """The order book follows the user's order events on the WebSocket proxy when it runs (the feed
+    scripts subscribe to); the other books re-read on the dashboard's server-sent events."""
+    return render_template("books/book.html", book=book, title=_TITLES[book],
+                           feed_url=feed_url(_user_id()) if book == "orderbook" else None)
 
 
 def _filters() -> dict[str, str]:

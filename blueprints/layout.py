@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from blueprints import web_session
-from services import broker_session, order_target
+from services import api_keys, broker_session, order_target
 from services.brokers import registry
 from utils.logging import get_logger
+from utils.net import port_open
 
 log = get_logger(__name__)
 
@@ -81,3 +82,13 @@ def _layout() -> dict[str, Any]:
 
 def register(app: Flask) -> None:
     app.context_processor(_layout)
+
+
+def feed_url(user_id: int) -> str | None:
+    """The WebSocket proxy's URL for a page that follows it (live ticks, the user's order events), when
+    it is up and the user has an API key to sign in with (the page asks for the key through the
+    CSRF-protected reveal call, like the API key page); None: the page does without."""
+    settings = current_app.extensions["openalgo.settings"]
+    if api_keys.masked(user_id) is None or not port_open(settings.WEBSOCKET_HOST, settings.WEBSOCKET_PORT):
+        return None
+    return settings.websocket_url

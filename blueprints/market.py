@@ -10,16 +10,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Callable
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 
 from blueprints import web_session
+from blueprints.layout import feed_url
 from blueprints.web_session import login_required
-from services import api_keys, market_data, symbols
+from services import market_data, symbols
 from utils.errors import DomainError
 from utils.responses import domain_error_response
 from utils.constants import EXCHANGES
 from utils.market_calendar import now_ist
-from utils.net import port_open
 
 bp = Blueprint("market", __name__)
 CHART_INTERVALS = ("1m", "5m", "15m", "1h", "D")
@@ -62,16 +62,7 @@ def symbol_page(exchange: str, symbol: str):
     except DomainError as exc:
         info, problem = None, exc.message
     return render_template("market/symbol.html", exchange=exchange, symbol=symbol, intervals=CHART_INTERVALS,
-                           info=info, problem=problem, feed_url=_feed_url() if info else None)
-
-
-def _feed_url() -> str | None:
-    """The market-data WebSocket for live ticks, when it is up and the user has an API key to sign in
-    with (the page asks for the key through the CSRF-protected reveal call, like the API key page)."""
-    settings = current_app.extensions["openalgo.settings"]
-    if api_keys.masked(_user_id()) is None or not port_open(settings.WEBSOCKET_HOST, settings.WEBSOCKET_PORT):
-        return None
-    return settings.websocket_url
+                           info=info, problem=problem, feed_url=feed_url(_user_id()) if info else None)
 
 
 @bp.get("/symbol/<exchange>/<path:symbol>/history")

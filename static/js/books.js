@@ -77,6 +77,7 @@
     const filters = document.getElementById("filters");
     const errorBox = document.getElementById("book-error");
     let rows = [];
+    let statistics = null;   // the order book's counts, kept current by its order events
     let sort = { key: null, dir: 1 };
 
     const headRow = table.tHead.rows[0];
@@ -165,6 +166,7 @@
       } else {
         errorBox.classList.add("d-none");
         rows = result.body.data.rows;
+        statistics = result.body.data.statistics;
         renderStats(result.body.data);
         document.getElementById("book-count").textContent =
           `${rows.length} of ${result.body.data.total} shown` + (result.body.data.mode === "analyze" ? " (analyzer mode)" : "");
@@ -233,15 +235,70 @@
     });
 
     let timer = null;
-    filters.addEventListener("input", () => { window.clearTimeout(timer); timer = window.setTimeout(load, 250); });
-    filters.addEventListener("reset", () => window.setTimeout(load, 0));
+    const reload = (delay) => { window.clearTimeout(timer); timer = window.setTimeout(load, delay); };
+    filters.addEventListener("input", () => reload(250));
+    filters.addEventListener("reset", () => reload(0));
     filters.addEventListener("submit", (event) => { event.preventDefault(); load(); });
-    document.addEventListener("openalgo:orders", () => load());
+
+    // The order book follows the user's order events on the WebSocket proxy (subscribe_orders, the
+    // stream scripts get): a known order's row changes in place, with the statistics; an order the page
+    // does not show yet (or that leaves the status filter) re-reads the book, which applies the filters
+    // and strategy tags. While that stream is up the page neither polls nor re-reads on the dashboard's
+    // server-sent events; when it closes, both take over again.
+    let streaming = false;
+    const STAT_OF = { open: "total_open_orders", complete: "total_completed_orders", rejected: "total_rejected_orders",
+      "trigger pending": "total_trigger_pending_orders" };
+
+    function applyUpdate(event) {
+      const row = rows.find((r) => String(r.orderid) === String(event.orderid));
+      const status = filters.elements.status ? filters.elements.status.value : "";
+      if (!row || (status && status !== event.order_status)) { reload(100); return; }
+      const before = row.order_status;
+      Object.assign(row, { order_status: event.order_status, quantity: event.quantity, pricetype: event.pricetype,
+        price: event.pricetype === "MARKET" ? 0 : event.price, trigger_price: event.trigger_price });
+      if (statistics && before !== event.order_status) {
+        if (STAT_OF[before] in statistics) statistics[STAT_OF[before]] -= 1;
+        if (STAT_OF[event.order_status] in statistics) statistics[STAT_OF[event.order_status]] += 1;
+        renderStats({ rows, statistics });
+      }
+      render();
+      if (!event.snapshot && before !== event.order_status && ["complete", "rejected"].includes(event.order_status)) {
+        window.showToast(`Order ${event.orderid} ${event.order_status} (${event.action} ${event.quantity} ${event.symbol})`
+          + (event.rejection_reason ? `: ${event.rejection_reason}` : ""), event.order_status === "complete" ? "success" : "danger");
+      }
+      table.dataset.updates = String(Number(table.dataset.updates || 0) + 1);
+    }
+
+    async function followOrders() {
+      const key = await window.postJSON(table.dataset.keyUrl);
+      if (!key.ok) return;
+      const socket = new WebSocket(table.dataset.feedUrl);
+      socket.addEventListener("open", () => socket.send(JSON.stringify({ action: "authenticate", api_key: key.body.apikey })));
+      socket.addEventListener("message", (message) => {
+        const frame = JSON.parse(message.data);
+        if (frame.type === "auth" && frame.status === "success") {
+          socket.send(JSON.stringify({ action: "subscribe_orders" }));
+        } else if (frame.type === "subscribe_orders" && frame.status === "success") {
+          streaming = true;
+          table.dataset.feed = "live";
+        } else if (frame.type === "order_update") {
+          applyUpdate(frame);
+        }
+      });
+      socket.addEventListener("close", () => {
+        if (streaming) reload(0);   // what happened while it closed
+        streaming = false;
+        delete table.dataset.feed;
+      });
+      window.addEventListener("pagehide", () => socket.close());
+    }
+
+    document.addEventListener("openalgo:orders", () => { if (!streaming) load(); });
     if (config.refreshSeconds) {
       window.setInterval(() => {
-        if (!document.hidden && (!config.refreshIf || config.refreshIf(rows))) load();
+        if (!streaming && !document.hidden && (!config.refreshIf || config.refreshIf(rows))) load();
       }, config.refreshSeconds * 1000);
     }
-    load();
+    load().then(() => { if (book === "orderbook" && table.dataset.feedUrl) followOrders(); });
   });
 })();

@@ -7,6 +7,7 @@ Screenshots go to test-artifacts/browser/.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -18,6 +19,7 @@ from tests.api.server import PASSWORD, USERNAME, Server, prepared_server
 from tests.foundation.test_server import _env_file
 from tests.support.net import free_port
 from utils.config import PROJECT_ROOT
+from utils.net import port_open
 
 CHROMIUM = Path(os.environ.get("OPENALGO_TEST_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
@@ -76,6 +78,22 @@ def ready_server(tmp_path_factory) -> Iterator[Server]:
     """A user with an API key and a connected paper broker (made by the CLI)."""
     server = prepared_server(tmp_path_factory.mktemp("browser"), **RELAXED_LOGIN)
     server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server_with_feed(tmp_path: Path) -> Iterator[Server]:
+    """A prepared server with its WebSocket proxy running (the paper feed ticking every 100 ms)."""
+    ws_port = free_port()
+    server = prepared_server(tmp_path, WEBSOCKET_PORT=str(ws_port), ZMQ_PORT=str(free_port()),
+                             PAPER_TICK_INTERVAL_MS="100", **RELAXED_LOGIN)
+    server.env_file.write_text(server.env_file.read_text().replace("WEBSOCKET_PROXY_ENABLED=false",
+                                                                   "WEBSOCKET_PROXY_ENABLED=true"))
+    server.start()
+    deadline = time.monotonic() + 20
+    while not port_open("127.0.0.1", ws_port) and time.monotonic() < deadline:
+        time.sleep(0.1)
     yield server
     server.stop()
 

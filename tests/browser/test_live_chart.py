@@ -6,27 +6,9 @@ import time
 
 import pytest
 
-from tests.api.server import prepared_server
-from tests.browser.conftest import RELAXED_LOGIN, shot, sign_in
-from tests.support.net import free_port
-from utils.net import port_open
+from tests.browser.conftest import shot, sign_in
 
 pytestmark = pytest.mark.xdist_group("browser")
-
-
-@pytest.fixture
-def server_with_feed(tmp_path):
-    ws_port = free_port()
-    server = prepared_server(tmp_path, WEBSOCKET_PORT=str(ws_port), ZMQ_PORT=str(free_port()),
-                             PAPER_TICK_INTERVAL_MS="100", **RELAXED_LOGIN)
-    server.env_file.write_text(server.env_file.read_text().replace("WEBSOCKET_PROXY_ENABLED=false",
-                                                                   "WEBSOCKET_PROXY_ENABLED=true"))
-    server.start()
-    deadline = time.monotonic() + 20
-    while not port_open("127.0.0.1", ws_port) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    yield server
-    server.stop()
 
 
 def test_chart_moves_with_live_ticks(server_with_feed, open_browser):
