@@ -1,14 +1,19 @@
-"""Logging in to a Noren OMS: Shoonya's QuickAuth form, Flattrade's redirect and API-token exchange.
+"""Logging in to a Noren OMS: Shoonya's and Flattrade's redirect logins and their token exchanges.
 
-Shoonya (Noren API "login", QuickAuth): the user types their user id, password and the TOTP of the
-moment; we send `pwd` = SHA-256(password), `appkey` = SHA-256(`<uid>|<api secret>`), `factor2` = TOTP,
-`vc` = the vendor code and `imei`, and get the `susertoken` that every call sends as `jKey`. The password
-is never stored. Flattrade (pythonAPI docs, "token generation"): the browser goes to
-`auth.flattrade.in/?app_key=<key>`, Flattrade sends it back to the redirect URL registered with the key
-carrying `code` (and `client`); `POST authapi.flattrade.in/trade/apitoken` with JSON `{api_key,
-request_code, api_secret: SHA-256(api_key + request_code + secret)}` answers the `token`.
-Both sessions end at the OMS's daily session reset; an expired one is detected by the "Session Expired"
-answer (TokenExpired). Logout calls `Logout`.
+Shoonya (Noren OAuth, "GenAcsTok"): Connect sends the browser to Shoonya's OAuth page
+(`<login url>?client_id=<client id>`); after the user signs in there (password and TOTP, on Shoonya's
+page) Shoonya sends it back to the redirect URL registered with the API key carrying `code`. `POST
+<api>/GenAcsTok` with `jData={"code", "checksum"}`, the checksum being SHA-256 of client id + secret code
++ code (concatenated, no separator), answers `access_token` (sent on every later call as
+`Authorization: Bearer <access_token>`, broker/noren/client.py), `refresh_token`, `expires_in` (the
+token's end, epoch seconds), the user id and, for the WebSocket, `susertoken`. Flattrade (pythonAPI
+docs, "token generation"): the browser goes to `auth.flattrade.in/?app_key=<key>`, Flattrade sends it
+back to the redirect URL registered with the key carrying `code` (and `client`); `POST
+authapi.flattrade.in/trade/apitoken` with JSON `{api_key, request_code, api_secret: SHA-256(api_key +
+request_code + secret)}` answers the `token`, sent as `jKey`.
+Both sessions end at the OMS's daily session reset (or Shoonya's `expires_in`, when sooner); an expired
+one is detected by the "Session Expired" answer (TokenExpired). Logout calls `Logout`. No password or
+secret is ever stored or sent in clear.
 """
 from __future__ import annotations
 
@@ -50,35 +55,53 @@ class NorenAuth(AuthAdapter):
             pass   # an already-ended session: forgetting it here is all that is left to do
 
 
-class ShoonyaAuth(NorenAuth):
-    """QuickAuth with the fields the user types (Manifest.login_fields)."""
+def token_end(expires_in: object, now: datetime) -> datetime:
+    """When a GenAcsTok session ends: its `expires_in` (epoch seconds) when that is a time ahead, never
+    later than the next session reset."""
+    reset = next_reset(now)
+    try:
+        end = datetime.fromtimestamp(int(float(str(expires_in))), timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return reset
+    return end if now < end < reset else reset
 
-    def __init__(self, client: NorenClient, vendor_code: str, api_secret: str, imei: str,
+
+class ShoonyaAuth(NorenAuth):
+    """The OAuth redirect and the GenAcsTok code exchange."""
+
+    def __init__(self, client: NorenClient, client_id: str, secret: str, login_url: str,
                  clock: Callable[[], datetime] | None = None):
         super().__init__(client, clock)
-        self.vendor_code, self._api_secret, self.imei = vendor_code, api_secret, imei
+        self.client_id, self._secret, self._login_url = client_id, secret, login_url
+
+    def login_url(self, state: str) -> str:
+        # Noren's OAuth page takes the client id only; the dashboard ties the callback to this browser
+        if not self.client_id:
+            raise AuthError("SHOONYA_CLIENT_ID must be set to connect Shoonya", broker=self.client.broker)
+        return f"{self._login_url.rstrip('/?')}?{urlencode({'client_id': self.client_id})}"
 
     def authenticate(self, credentials: Mapping[str, str]) -> AuthResult:
-        user = (credentials.get("user_id") or "").strip().upper()
-        password = credentials.get("password") or ""
-        totp = (credentials.get("totp") or "").strip()
-        if not user or not password or not totp:
-            raise AuthError("Enter your Shoonya user id, password and the current TOTP code", broker=self.client.broker)
-        if not self.vendor_code or not self._api_secret:
-            raise AuthError("SHOONYA_VENDOR_CODE and SHOONYA_API_SECRET must be set to connect",
+        code = (credentials.get("code") or "").strip()
+        if not code:
+            raise AuthError("The Shoonya login did not complete (no code came back); please log in again",
                             broker=self.client.broker)
-        values = {"source": "API", "apkversion": "1.0.0", "uid": user, "pwd": sha256(password), "factor2": totp,
-                  "vc": self.vendor_code, "appkey": sha256(f"{user}|{self._api_secret}"), "imei": self.imei}
+        if not self.client_id or not self._secret:
+            raise AuthError("SHOONYA_CLIENT_ID and SHOONYA_API_SECRET must be set to connect",
+                            broker=self.client.broker)
+        checksum = sha256(f"{self.client_id}{self._secret}{code}")
         try:
-            answer = self.client.call("QuickAuth", values, bucket=ORDERS)
+            answer = self.client.call("GenAcsTok", {"code": code, "checksum": checksum}, bucket=ORDERS)
         except BrokerError as exc:
             raise AuthError(f"Shoonya refused the login: {exc.message}", broker=self.client.broker) from None
-        token = answer.get("susertoken") or ""
+        token = str(answer.get("access_token") or "") if isinstance(answer, dict) else ""
         if not token:
-            raise AuthError("Shoonya's login answer carried no session token", broker=self.client.broker)
-        return AuthResult(auth_token=token, feed_token=token, broker_user_id=str(answer.get("actid") or user),
-                          expires_at=next_reset(self.clock()), extra={"user_name": str(answer.get("uname") or "")},
-                          raw={k: v for k, v in answer.items() if k != "susertoken"})
+            raise AuthError("Shoonya's login answer carried no access token", broker=self.client.broker)
+        user = str(answer.get("uid") or answer.get("actid") or answer.get("USERID") or "")
+        secrets = ("access_token", "refresh_token", "susertoken")
+        return AuthResult(auth_token=token, feed_token=str(answer.get("susertoken") or token), broker_user_id=user,
+                          expires_at=token_end(answer.get("expires_in"), self.clock()),
+                          extra={"user_name": str(answer.get("uname") or "")},
+                          raw={k: v for k, v in answer.items() if k not in secrets})
 
 
 class FlattradeAuth(NorenAuth):

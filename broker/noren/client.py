@@ -8,6 +8,11 @@ unified error through the plugin's error table — "Session Expired" as TokenExp
 answer 403 "broker session expired". A book with nothing in it is answered with Not_Ok "no data": for
 list calls that is an empty list. A body that is not JSON is the broker failing: BrokerUnavailable.
 Nothing is retried here (BrokerHttp never retries a POST; 429 leaves as RateLimited).
+
+Two ways to present the session (the broker's configuration picks one, `bearer`): the classic `&jKey=`
+in the body (Flattrade's Pi API, Shoonya's QuickAuth sessions), or — Noren's OAuth API (`NorenWClientAPI`,
+Shoonya today) — the body is `jData=<json>` alone and the access token travels in the header
+`Authorization: Bearer <access_token>`.
 """
 from __future__ import annotations
 
@@ -24,8 +29,9 @@ _NO_DATA = "no data"
 
 
 class NorenClient:
-    def __init__(self, http: BrokerHttp, base_url: str, broker: str, errors: ErrorTable):
+    def __init__(self, http: BrokerHttp, base_url: str, broker: str, errors: ErrorTable, *, bearer: bool = False):
         self.http = http
+        self.bearer = bearer
         self.base_url = base_url.rstrip("/")
         self.broker = broker
         self.errors = errors
@@ -40,10 +46,12 @@ class NorenClient:
         """One call to `<base>/<name>`; its answer, [] for an empty book when `listing`, or a BrokerError.
         The user id (`uid`, and `actid` where the call takes it) comes from the session."""
         payload = dict(values)
+        token = session.auth_token if session is not None else None
         if session is not None:
             payload.setdefault("uid", session.broker_user_id)
-        response = self.http.request("POST", f"{self.base_url}/{name}", bucket=bucket,
-                                     data=self.body(payload, session.auth_token if session else None),
+        headers = {"Authorization": f"Bearer {token}"} if self.bearer and token else {}
+        response = self.http.request("POST", f"{self.base_url}/{name}", bucket=bucket, headers=headers,
+                                     data=self.body(payload, None if self.bearer else token),
                                      account=session.broker_user_id if session else "")
         try:
             answer = response.json()

@@ -42,19 +42,21 @@ class NorenBroker:
     ws_url: str
     master_files: tuple[tuple[str, bool], ...]      # (url, zipped)
     auth: Callable[[NorenClient], AuthAdapter]
+    bearer: bool = False                            # the OAuth API: the token as a Bearer header, not jKey
 
 
 def build_plugin(broker: NorenBroker, config: PluginConfig) -> BrokerPlugin:
     name = broker.manifest.name
     errors = error_table(name)
     http = config.http or BrokerHttp(name, rate_limiter=config.rate_limiter)
-    client = NorenClient(http, broker.api_url, name, errors)
+    client = NorenClient(http, broker.api_url, name, errors, bearer=broker.bearer)
     names = mapping.SymbolNames(config.symbols)
 
     def feed(session: BrokerSession, publisher: TickPublisher) -> NorenFeed:
-        if not session.auth_token:
+        token = session.feed_token or session.auth_token
+        if not token:
             raise ValueError(f"the {name} feed needs the session token of a live broker session")
-        return NorenFeed(name, publisher, FeedCredentials(session.broker_user_id, session.auth_token, broker.ws_url))
+        return NorenFeed(name, publisher, FeedCredentials(session.broker_user_id, token, broker.ws_url))
 
     def order_feed(session: BrokerSession, emit: OrderEmit) -> NorenOrderFeed:
         return NorenOrderFeed(name, session, emit, names, broker.ws_url)

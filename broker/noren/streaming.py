@@ -155,7 +155,7 @@ class NorenOrderFeed:
 
     def __init__(self, broker: str, session: BrokerSession, emit: OrderEmit, names: mapping.SymbolNames, url: str):
         self.broker, self._url = broker, url
-        self._user, self._token = session.broker_user_id, session.auth_token
+        self._user, self._token = session.broker_user_id, session.feed_token or session.auth_token
         self._emit, self._names = emit, names
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

@@ -246,11 +246,13 @@ def subscribed_to_orders(app: BrokerApp, version: ClientVersion, broker_listenin
 
 
 def expired_token_is_one_call(app: BrokerApp, version: ClientVersion, fake: RecordingFake, order: dict[str, Any],
-                              order_book: str, *, refusal: str = "", renew: Callable[[], None] = lambda: None) -> None:
+                              order_book: str, *, refusal: str = "", renew: Callable[[], None] = lambda: None,
+                              book_method: str = "GET") -> None:
     """The broker rejects the token mid-day: the order book is one broker call (no retry loop) answered with
     a clear "Broker session expired" 403; quotes, funds and orders are then refused here without asking the
     broker (their message holding `refusal`), and the session is marked expired. `renew` gets a fresh
-    token before logging in again; the client works again afterwards."""
+    token before logging in again; the client works again afterwards. `order_book` is the broker's path for
+    it, asked with `book_method` (Noren's calls are all POSTs)."""
     client = app.client(version)
     try:
         fake.expire_token()
@@ -258,7 +260,7 @@ def expired_token_is_one_call(app: BrokerApp, version: ClientVersion, fake: Reco
         answer = requests.post(f"{app.server.host}/api/v1/orderbook", json={"apikey": app.broker_key}, timeout=30)
         assert answer.status_code == 403
         assert answer.json()["message"].startswith("Broker session expired") and "Reconnect" in answer.json()["message"]
-        assert [(r.method, r.path) for r in fake.requests[before:]] == [("GET", order_book)]
+        assert [(r.method, r.path) for r in fake.requests[before:]] == [(book_method, order_book)]
         for call in (lambda: client.quotes(symbol=order["symbol"], exchange="NSE"), client.funds,
                      lambda: client.placeorder(**order)):
             refused = call()

@@ -1,108 +1,52 @@
-"""Issue 22 acceptance for Flattrade: the same Noren core as Shoonya (tests/brokers/shoonya/test_acceptance.py
-runs the full comparison with paper), here through Flattrade's own login — the request code its login page
-sends back, exchanged for the session token — and its own URLs, with a trader's script run unchanged by
-both public openalgo clients (1.0.47 and 2.0.5): orders, books, funds, quotes, history and streamed quotes."""
+"""Issue 22 acceptance for Flattrade, through the shared harness (tests/support/acceptance.py): the same
+Noren core as Shoonya, here with Flattrade's own login — the request code its login page sends back to
+/flattrade/callback, exchanged for the session token sent as `jKey` — and its own URLs. With both public
+openalgo clients (1.0.47 and 2.0.5) a script sees the paper broker's shapes for orders, books, funds,
+quotes, depth, history and streamed quotes, and a session the OMS rejects mid-day is one broker call and
+a clear "broker session expired" 403."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Iterator
 
 import pytest
 
-from tests.api.server import Server
-from tests.brokers.zerodha.test_acceptance import _user
-from tests.fakes.noren import NorenFeedServer, NorenServer
+from tests.brokers.noren.conftest import NorenApp, presented, running_noren_app
 from tests.fakes.noren.server import REQUEST_CODE, USER_ID
-from tests.foundation.test_server import _env_file
-from tests.support.net import free_port, wait_for_http
+from tests.support.acceptance import (expired_token_is_one_call, history_matches_paper,
+                                      holdings_match_paper, market_order, orders_and_books_match_paper,
+                                      quote_matches_paper, streamed_quote_matches_paper)
 from tests.support.openalgo_clients import ClientVersion
-from tests.websocket_proxy.conftest import wait_until
-from utils.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.xdist_group("flattrade_acceptance")
 
 SYMBOL, TOKEN = "SBIN", "3045"
-ORDER = dict(strategy="accept", symbol=SYMBOL, action="BUY", exchange="NSE", price_type="MARKET", product="MIS",
-             quantity=1)
-
-# what /flattrade/callback does with the query Flattrade's login page sends back
-CONNECT_FLATTRADE = """
-import sys
-from app import create_app
-from database.users import find_by_username
-from services import broker_session, master_contract
-app = create_app()
-with app.app_context():
-    user_id = find_by_username(sys.argv[1]).id
-    broker_session.connect(user_id, "flattrade", {"code": sys.argv[2], "client": sys.argv[3]})
-    live = broker_session.live_session(user_id)
-    result = master_contract.download("flattrade", live.plugin, session=live.session, force=True)
-    print(result.state, result.rows)
-"""
-
-
-@dataclass
-class Setup:
-    server: Server
-    noren: NorenServer
-    feed: NorenFeedServer
-    ws_url: str
-    key: str
+ORDER = market_order(SYMBOL)
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
-    tmp = tmp_path_factory.mktemp("flattrade_acceptance")
-    noren = NorenServer().__enter__()
-    feed = NorenFeedServer(noren, interval=0.1)
-    port, ws_port = free_port(), free_port()
-    settings = {name: f"'{value}'" for name, value in noren.settings("flattrade").items()}
-    env_file = _env_file(tmp, port, ORDER_RATE_LIMIT="'10000 per second'", API_RATE_LIMIT="'10000 per second'",
-                         VALID_BROKERS="flattrade", WEBSOCKET_PROXY_ENABLED="true", WEBSOCKET_PORT=str(ws_port),
-                         ZMQ_PORT=str(free_port()), **settings)
-    key = _user(env_file, "flattradeuser")
-    server = Server(env_file, port, key)
-    env = {**os.environ, "OPENALGO_ENV_FILE": str(env_file), "FLASK_SKIP_DOTENV": "1"}
-    for name in ("APP_KEY", "API_KEY_PEPPER", "DATABASE_URL", "FLASK_PORT"):
-        env.pop(name, None)
-    done = subprocess.run([sys.executable, "-c", CONNECT_FLATTRADE, "flattradeuser", REQUEST_CODE, USER_ID],
-                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and done.stdout.strip().splitlines()[-1].startswith("success"), done.stdout + done.stderr
-    server.start()
-    try:
-        assert wait_until(lambda: wait_for_http(f"{server.host}/health").json()["websocket_proxy"]["status"] == "up",
-                          timeout=30)
-        yield Setup(server, noren, feed, f"ws://127.0.0.1:{ws_port}", key)
-    finally:
-        output = server.stop()
-        feed.close()
-        noren.__exit__(None, None, None)
-        assert "Traceback" not in output, output[-4000:]
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NorenApp]:
+    # what /flattrade/callback receives from Flattrade's login page
+    login = lambda: {"code": REQUEST_CODE, "client": USER_ID}
+    with running_noren_app(tmp_path_factory.mktemp("flattrade_acceptance"), "flattrade", login) as running:
+        yield running
 
 
-def test_a_script_runs_unchanged_with_each_client_version(setup: Setup, openalgo_client: ClientVersion):
-    client = openalgo_client.api(api_key=setup.key, host=setup.server.host, ws_url=setup.ws_url)
-    placed = client.placeorder(**ORDER)
-    assert placed["status"] == "success", placed
-    assert setup.noren.calls_to("PlaceOrder")[-1].path.startswith("/PiConnectTP/")
-    status = client.orderstatus(order_id=placed["orderid"], strategy="accept")
-    assert status["data"]["symbol"] == SYMBOL and status["data"]["order_status"] == "complete"
-    assert placed["orderid"] in {o["orderid"] for o in client.orderbook()["data"]["orders"]}
-    assert client.tradebook()["status"] == client.positionbook()["status"] == client.holdings()["status"] == "success"
-    assert float(client.funds()["data"]["availablecash"]) > 0
-    assert client.quotes(symbol=SYMBOL, exchange="NSE")["data"]["ltp"] == setup.noren.prices[("NSE", TOKEN)]
-    end = date.today() - timedelta(days=1)
-    candles = client.history(symbol=SYMBOL, exchange="NSE", interval="5m", start_date=str(end - timedelta(days=6)),
-                             end_date=str(end))
-    assert not isinstance(candles, dict) and len(candles) > 0, candles
-    assert client.connect() is True
-    try:
-        assert client.subscribe_quote([{"exchange": "NSE", "symbol": SYMBOL}])
-        assert wait_until(lambda: client.get_quotes().get("quote", {}).get("NSE", {}).get(SYMBOL, {}).get("ltp"),
-                          timeout=15), openalgo_client.version
-    finally:
-        client.disconnect()
+def test_orders_books_and_funds_have_the_paper_brokers_shapes(setup: NorenApp, openalgo_client: ClientVersion):
+    books = orders_and_books_match_paper(setup.app, openalgo_client, ORDER)
+    placed = setup.noren.calls_to("PlaceOrder")[-1]
+    assert placed.path == "/PiConnectTP/PlaceOrder" and presented(setup.noren, placed)
+    assert books.placed["orderid"] in setup.noren.orders
+    assert {h["symbol"] for h in holdings_match_paper(setup.app, openalgo_client)["data"]["holdings"]} == {"ACC"}
+
+
+def test_market_data_and_streamed_quotes_have_the_paper_brokers_shapes(setup: NorenApp, openalgo_client: ClientVersion):
+    ltp = setup.noren.prices[("NSE", TOKEN)]
+    assert quote_matches_paper(setup.app, openalgo_client, SYMBOL)["data"]["ltp"] == ltp
+    history_matches_paper(setup.app, openalgo_client, SYMBOL)
+    assert setup.noren.calls_to("TPSeries")[-1].path == "/PiConnectTP/TPSeries"
+    assert abs(streamed_quote_matches_paper(setup.app, openalgo_client, SYMBOL)["ltp"] - ltp) < 0.3
+
+
+def test_session_rejected_mid_day_is_one_call_then_broker_session_expired(setup: NorenApp, openalgo_client: ClientVersion):
+    expired_token_is_one_call(setup.app, openalgo_client, setup.noren, ORDER, "/PiConnectTP/OrderBook",
+                              book_method="POST")

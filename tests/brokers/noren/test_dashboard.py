@@ -1,6 +1,7 @@
 """Connecting Shoonya and Flattrade from the dashboard exactly as docs/brokers/noren.md says: Broker page
-→ Shoonya → user id, password and TOTP → connected, the symbol files downloaded; a wrong password shows
-why. Flattrade: Connect → Flattrade's login page → back to /flattrade/callback with the request code."""
+→ Shoonya → Shoonya's OAuth page → back to /shoonya/callback with the code → connected, the symbol files
+downloaded; a stale code shows why. Flattrade: Connect → Flattrade's login page → back to
+/flattrade/callback with the request code."""
 from __future__ import annotations
 
 from urllib.parse import urlparse
@@ -9,7 +10,7 @@ from flask import Flask
 
 from services import broker_session
 from tests.dashboard.conftest import FAST_HASHER, signed_in, wait_for_contract
-from tests.fakes.noren.server import PASSWORD, TOTP, USER_ID
+from tests.fakes.noren.server import CLIENT_ID
 
 
 def _app(make_app, noren, broker: str) -> Flask:
@@ -21,23 +22,32 @@ def _state(app: Flask, user_id: int) -> dict:
         return broker_session.state(user_id)
 
 
-def test_the_login_form_connects_shoonya_and_loads_its_symbol_files(make_app, noren):
+def _login_page_redirect(noren, location: str):
+    """What the broker's login page does after the user signs in there: back to the registered callback."""
+    page = urlparse(location)
+    back = noren._http.app.test_client().get(f"{page.path}?{page.query}")
+    assert back.status_code == 302, back.get_data(as_text=True)
+    return urlparse(back.headers["Location"])
+
+
+def test_shoonya_connects_through_its_oauth_page_and_callback(make_app, noren):
     app = _app(make_app, noren, "shoonya")
     browser = signed_in(app, connect=False)
     assert 'id="connect-shoonya"' in browser.client.get("/broker").get_data(as_text=True)
+    noren.redirect_url = "http://localhost/shoonya/callback"    # registered with the API key at Shoonya
+    stale = browser.post_form("/broker/shoonya/connect")
+    assert stale.headers["Location"] == f"{noren.url}/OAuthlogin/authorize/oauth?client_id={CLIENT_ID}"
+    refused = browser.client.get("/shoonya/callback?code=an-old-code")
+    assert refused.status_code == 400 and "INVALID_VERIFIER" in refused.get_data(as_text=True)
     start = browser.post_form("/broker/shoonya/connect")
-    assert start.status_code == 302 and start.headers["Location"].endswith("/broker/shoonya/login")
-    form = browser.client.get("/broker/shoonya/login").get_data(as_text=True)
-    assert all(f'name="{field}"' in form for field in ("user_id", "password", "totp"))
-    wrong = browser.post_form("/broker/shoonya/login", user_id=USER_ID, password="not-it", totp=TOTP)
-    assert wrong.status_code == 400 and "Wrong Password" in wrong.get_data(as_text=True)
-    assert "not-it" not in wrong.get_data(as_text=True)
-    done = browser.post_form("/broker/shoonya/login", user_id=USER_ID, password=PASSWORD, totp=TOTP)
+    callback = _login_page_redirect(noren, start.headers["Location"])
+    done = browser.client.get(f"{callback.path}?{callback.query}")
     assert done.status_code == 302, done.get_data(as_text=True)
     assert (_state(app, browser.user_id)["state"], _state(app, browser.user_id)["broker"]) == ("connected", "shoonya")
     status = wait_for_contract(browser)
     assert status["state"] == "success" and status["rows"] == 8
-    assert noren.session_token not in browser.client.get("/broker").get_data(as_text=True)
+    page = browser.client.get("/broker").get_data(as_text=True)
+    assert noren.access_token not in page and noren.session_token not in page
 
 
 def test_flattrade_connects_through_its_login_page_and_callback(make_app, noren):
@@ -46,9 +56,7 @@ def test_flattrade_connects_through_its_login_page_and_callback(make_app, noren)
     start = browser.post_form("/broker/flattrade/connect")
     assert start.status_code == 302 and start.headers["Location"].startswith(f"{noren.url}/auth/?app_key=")
     noren.redirect_url = "http://localhost/flattrade/callback"    # registered with the API key at Flattrade
-    back = noren._http.app.test_client().get(urlparse(start.headers["Location"]).path + "?" +
-                                              urlparse(start.headers["Location"]).query)
-    callback = urlparse(back.headers["Location"])
+    callback = _login_page_redirect(noren, start.headers["Location"])
     done = browser.client.get(f"{callback.path}?{callback.query}")
     assert done.status_code == 302, done.get_data(as_text=True)
     assert (_state(app, browser.user_id)["state"], _state(app, browser.user_id)["broker"]) == ("connected", "flattrade")

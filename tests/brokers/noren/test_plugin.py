@@ -12,7 +12,8 @@ from broker.contract import HistoryRequest, ModifyRequest, OrderRequest
 from broker.errors import (AuthError, BrokerUnavailable, InsufficientFunds, InvalidOrder, NetworkError, OrderNotFound,
                            RateLimited, TokenExpired, UnknownSymbol)
 from broker.noren import mapping
-from tests.fakes.noren.server import (API_SECRET, PASSWORD, REQUEST_CODE, TOTP, USER_ID, VENDOR_CODE)
+from tests.brokers.noren.conftest import presented
+from tests.fakes.noren.server import API_SECRET, CLIENT_ID, OAUTH_CODE, REQUEST_CODE, USER_ID
 from tests.fakes.fixtures import fixture_json
 from utils import clock
 
@@ -21,18 +22,36 @@ def acc(names):
     return names.by_brsymbol("ACC-EQ", "NSE")
 
 
-def test_shoonya_login_sends_the_hashes_never_the_password(noren, shoonya):
-    result = shoonya.auth.authenticate({"user_id": USER_ID.lower(), "password": PASSWORD, "totp": TOTP})
-    assert result.auth_token == noren.session_token and result.broker_user_id == USER_ID
-    assert result.expires_at is not None and "susertoken" not in result.raw
-    sent = noren.calls_to("QuickAuth")[-1]
-    assert sent.jdata["pwd"] == hashlib.sha256(PASSWORD.encode()).hexdigest()
-    assert sent.jdata["appkey"] == hashlib.sha256(f"{USER_ID}|{API_SECRET}".encode()).hexdigest()
-    assert (sent.jdata["factor2"], sent.jdata["vc"]) == (TOTP, VENDOR_CODE) and PASSWORD not in sent.raw
-    with pytest.raises(AuthError, match="Wrong Password"):
-        shoonya.auth.authenticate({"user_id": USER_ID, "password": "nope", "totp": TOTP})
-    with pytest.raises(AuthError, match="TOTP"):
-        shoonya.auth.authenticate({"user_id": USER_ID, "password": PASSWORD})
+def test_shoonya_oauth_login_exchanges_the_code_with_the_documented_checksum(noren, shoonya):
+    assert shoonya.manifest.auth_type == "oauth"
+    assert shoonya.auth.login_url("s1") == f"{noren.url}/OAuthlogin/authorize/oauth?client_id={CLIENT_ID}"
+    result = shoonya.auth.authenticate({"code": OAUTH_CODE})
+    assert (result.auth_token, result.feed_token, result.broker_user_id) == \
+        (noren.access_token, noren.session_token, USER_ID)
+    assert result.expires_at is not None and result.expires_at > clock.now()
+    assert not {"access_token", "refresh_token", "susertoken"} & set(result.raw)
+    sent = noren.calls_to("GenAcsTok")[-1]
+    assert sent.path == "/NorenWClientAPI/GenAcsTok" and sent.jkey is None and sent.bearer is None
+    assert sent.jdata == {"code": OAUTH_CODE,
+                          "checksum": hashlib.sha256(f"{CLIENT_ID}{API_SECRET}{OAUTH_CODE}".encode()).hexdigest()}
+    assert API_SECRET not in sent.raw
+    with pytest.raises(AuthError, match="INVALID_VERIFIER"):
+        shoonya.auth.authenticate({"code": "a-stale-code"})
+    with pytest.raises(AuthError, match="no code"):
+        shoonya.auth.authenticate({})
+
+
+def test_shoonya_calls_carry_the_access_token_as_a_bearer_header(noren, shoonya):
+    from broker.contract import BrokerSession
+    result = shoonya.auth.authenticate({"code": OAUTH_CODE})
+    session = BrokerSession(user_id=1, broker="shoonya", auth_token=result.auth_token, feed_token=result.feed_token,
+                            broker_user_id=result.broker_user_id)
+    assert shoonya.funds.funds(session).available_cash > 0
+    sent = noren.calls_to("Limits")[-1]
+    assert sent.bearer == noren.access_token and sent.jkey is None and sent.raw == "jData=" + json.dumps(sent.jdata)
+    noren.expire_token()
+    with pytest.raises(TokenExpired):
+        shoonya.funds.funds(session)
 
 
 def test_flattrade_login_page_and_token_exchange(noren):
@@ -52,7 +71,7 @@ def test_order_flow_and_the_fields_on_the_wire(noren, plugin, session, names):
                                                           product="CNC", pricetype="LIMIT", price=round(ltp - 5, 2),
                                                           tag="strat-1"))
     sent = noren.calls_to("PlaceOrder")[-1]
-    assert sent.jkey == noren.session_token and sent.raw.startswith("jData={")
+    assert presented(noren, sent) and sent.raw.startswith("jData={")
     assert {k: sent.jdata[k] for k in ("uid", "actid", "exch", "tsym", "qty", "prd", "trantype", "prctyp", "ret",
                                        "remarks")} == {
         "uid": USER_ID, "actid": USER_ID, "exch": "NSE", "tsym": "ACC-EQ", "qty": "2", "prd": "C", "trantype": "B",

@@ -19,10 +19,10 @@ import pytest
 import requests
 
 from tests.api.server import Server, flask_cli
-from tests.brokers.zerodha.test_acceptance import _user, same_shape, shape
 from tests.fakes.upstox import AUTH_CODE, CLIENT_ID, CLIENT_SECRET, UpstoxServer
 from tests.fakes.upstox.feed import base_price
 from tests.foundation.test_server import _env_file
+from tests.support.acceptance import create_user as _user, same_shape, shape
 from tests.support.net import free_port, wait_for_http
 from tests.support.openalgo_clients import CALLBACK, V2, ClientVersion
 from tests.websocket_proxy.conftest import wait_until

@@ -17,13 +17,10 @@ from tests.fakes.kite_ticker import KiteTickerServer
 from tests.support.acceptance import (BrokerApp, expired_token_is_one_call, history_matches_paper, last_week,
                                       market_order, orders_and_books_match_paper, quote_matches_paper,
                                       running_app, streamed_quote_matches_paper, subscribed_to_orders)
-from tests.support.acceptance import create_user as _user, same_shape, shape  # noqa: F401  (see below)
 from tests.support.net import free_port
 from tests.support.openalgo_clients import V2, ClientVersion
 
 pytestmark = pytest.mark.xdist_group("zerodha_acceptance")
-# _user, same_shape and shape stay importable from here until the Upstox, Shoonya and Flattrade acceptance
-# tests (their engineers') move to tests/support/acceptance.py; then drop that import line
 
 SYMBOL, TOKEN = "ADANIPORTS", 3861249          # an NSE equity of the recorded Kite instrument dump
 STREAMED_LTP = 100.0 + TOKEN % 1000 / 100        # what the fake ticker sends for it (tests/fakes/kite_ticker.py)

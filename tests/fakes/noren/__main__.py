@@ -1,5 +1,6 @@
-"""`python -m tests.fakes.noren --port N`: the fake Noren REST API on N (Shoonya's paths under
-/NorenWClientTP/, Flattrade's under /PiConnectTP/, Flattrade's token exchange at /trade/apitoken, the
+"""`python -m tests.fakes.noren --port N`: the fake Noren REST API on N (Shoonya's OAuth API under
+/NorenWClientAPI/ with its login page at /OAuthlogin/authorize/oauth, the QuickAuth API the SDK speaks
+under /NorenWClientTP/, Flattrade's under /PiConnectTP/, Flattrade's token exchange at /trade/apitoken, the
 symbol files at /<EXCH>_symbols.txt.zip and /scripmaster/*.csv) and its WebSocket on N+1, until Ctrl-C."""
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import argparse
 import threading
 
 from tests.fakes.noren.feed import NorenFeedServer
-from tests.fakes.noren.server import (API_SECRET, FLATTRADE_API_KEY, FLATTRADE_API_SECRET, PASSWORD, TOTP,
-                                      USER_ID, VENDOR_CODE, NorenServer)
+from tests.fakes.noren.server import (API_SECRET, CLIENT_ID, FLATTRADE_API_KEY, FLATTRADE_API_SECRET, PASSWORD,
+                                      TOTP, USER_ID, VENDOR_CODE, NorenServer)
 
 
 def main() -> None:
@@ -20,7 +21,9 @@ def main() -> None:
     rest.start()
     print(f"Noren REST   {rest.api_url}  (Flattrade: {rest.url}/PiConnectTP/)\n"
           f"WebSocket    {feed.url}\n"
-          f"Shoonya login: user {USER_ID}, password {PASSWORD}, TOTP {TOTP}, vendor code {VENDOR_CODE}, "
+          f"Shoonya OAuth: client id {CLIENT_ID}, secret code {API_SECRET}, login page "
+          f"{rest.url}/OAuthlogin/authorize/oauth, API {rest.url}/NorenWClientAPI\n"
+          f"SDK (QuickAuth): user {USER_ID}, password {PASSWORD}, TOTP {TOTP}, vendor code {VENDOR_CODE}, "
           f"API secret {API_SECRET}\n"
           f"Flattrade: API key {FLATTRADE_API_KEY}, secret {FLATTRADE_API_SECRET}, login page {rest.url}/auth/",
           flush=True)

@@ -6,8 +6,12 @@ but the login; answers are JSON, failures `{"stat": "Not_Ok", "emsg": "..."}` (H
 refusals in the body). The official SDK sends the JSON unencoded; a URL-encoded body is accepted too.
 
 Logins:
-- Shoonya `QuickAuth`: `pwd` = SHA-256 of the password, `appkey` = SHA-256 of `<uid>|<api secret>`,
-  `factor2` = the TOTP, `vc` = vendor code; answers `susertoken`.
+- Shoonya's OAuth: the browser goes to `/OAuthlogin/authorize/oauth?client_id=<client id>` and comes back
+  to the redirect URL with `?code=<code>`; `GenAcsTok` with `jData={"code", "checksum": SHA-256(client id +
+  secret + code)}` answers `access_token` (then sent as `Authorization: Bearer <access_token>` with a
+  body of `jData` alone), `refresh_token`, `expires_in` and the WebSocket's `susertoken`.
+- Noren `QuickAuth` (what the official SDK speaks): `pwd` = SHA-256 of the password, `appkey` = SHA-256
+  of `<uid>|<api secret>`, `factor2` = the TOTP, `vc` = vendor code; answers `susertoken` (sent as jKey).
 - Flattrade: the browser goes to `<auth>/?app_key=<key>` and comes back to the redirect URL with
   `?code=<request code>&client=<uid>`; `POST /trade/apitoken` with JSON `{api_key, request_code,
   api_secret: SHA-256(api_key + request_code + secret)}` answers `{"token", "client", "stat": "Ok"}`.
@@ -44,7 +48,9 @@ USER_ID = "AB1234"
 PASSWORD = "noren-password"
 TOTP = "123456"
 VENDOR_CODE = "AB1234_U"
-API_SECRET = "noren-api-secret"          # Shoonya's app key secret
+API_SECRET = "noren-api-secret"          # Shoonya's app key secret (the OAuth secret code too)
+CLIENT_ID = VENDOR_CODE                  # Shoonya's OAuth client id is the API key's `<uid>_U`
+OAUTH_CODE = "5b0c7a4e-noren-oauth-code"
 FLATTRADE_API_KEY = "flattrade-api-key"
 FLATTRADE_API_SECRET = "flattrade-api-secret"
 REQUEST_CODE = "flattrade-request-code"
@@ -67,6 +73,8 @@ class NorenCall:
     jdata: dict[str, Any]
     jkey: str | None
     raw: str
+    bearer: str | None = None                # the Authorization header's token (the OAuth API)
+    method: str = "POST"
 
 
 class NorenRefusal(Exception):
@@ -140,6 +148,7 @@ class NorenServer:
         self.prices = {key: float(recorded["lp"]) if key == ("NSE", "22") else 100.0 + int(key[1]) % 900
                        for key in self.instruments}
         self.session_token = "noren-session-" + sha256(USER_ID)[:16]
+        self.access_token = "noren-access-" + sha256(CLIENT_ID)[:16]     # GenAcsTok's, for the Bearer header
         self.token_valid = False
         self.feed = feed                          # NorenFeedServer, told of order changes
         self.calls: list[NorenCall] = []
@@ -171,9 +180,10 @@ class NorenServer:
     def settings(self, broker: str) -> dict[str, str]:
         """The settings pointing the `shoonya` or `flattrade` plugin at this fake."""
         if broker == "shoonya":
-            return {"SHOONYA_VENDOR_CODE": VENDOR_CODE, "SHOONYA_API_SECRET": API_SECRET,
-                    "SHOONYA_API_URL": self.api_url, "SHOONYA_WS_URL": self.feed.url if self.feed else "",
-                    "SHOONYA_MASTER_URL": self.url}
+            return {"SHOONYA_CLIENT_ID": CLIENT_ID, "SHOONYA_API_SECRET": API_SECRET,
+                    "SHOONYA_API_URL": f"{self.url}/NorenWClientAPI",
+                    "SHOONYA_LOGIN_URL": f"{self.url}/OAuthlogin/authorize/oauth",
+                    "SHOONYA_WS_URL": self.feed.url if self.feed else "", "SHOONYA_MASTER_URL": self.url}
         return {"FLATTRADE_API_KEY": FLATTRADE_API_KEY, "FLATTRADE_API_SECRET": FLATTRADE_API_SECRET,
                 "FLATTRADE_API_URL": f"{self.url}/PiConnectTP", "FLATTRADE_WS_URL": self.feed.url if self.feed else "",
                 "FLATTRADE_LOGIN_URL": f"{self.url}/auth/", "FLATTRADE_TOKEN_URL": f"{self.url}/trade/apitoken",
@@ -212,6 +222,11 @@ class NorenServer:
 
     def slow_next(self, seconds: float, times: int = 1) -> None:
         self._slow += [seconds] * times
+
+    @property
+    def requests(self) -> list[NorenCall]:
+        """Every REST call (method and path), as tests/support/acceptance.py reads a fake."""
+        return self.calls
 
     def calls_to(self, call: str) -> list[NorenCall]:
         return [c for c in self.calls if c.call == call]
@@ -443,13 +458,20 @@ class NorenServer:
                 return Response("not found", status=404)
             return Response(self.flattrade_csv(exch), content_type="text/csv")
 
+        def signed_in(key: str, expected: str, query: str) -> Response:
+            # the user signs in on the broker's login page; the fake signs them in at once
+            if request.args.get(key) != expected:
+                return Response(f"Invalid {key}", status=400)
+            target = self.redirect_url or request.args.get("redirect_url") or "/"
+            return redirect(f"{target}?{query}")
+
         @app.get("/auth/")
         def flattrade_login_page() -> Response:
-            # the user signs in on Flattrade's page; the fake signs them in at once
-            if request.args.get("app_key") != FLATTRADE_API_KEY:
-                return Response("Invalid app key", status=400)
-            target = self.redirect_url or request.args.get("redirect_url") or "/"
-            return redirect(f"{target}?code={REQUEST_CODE}&client={USER_ID}")
+            return signed_in("app_key", FLATTRADE_API_KEY, f"code={REQUEST_CODE}&client={USER_ID}")
+
+        @app.get("/OAuthlogin/authorize/oauth")
+        def shoonya_login_page() -> Response:
+            return signed_in("client_id", CLIENT_ID, f"code={OAUTH_CODE}")
 
         @app.post("/trade/apitoken")
         def flattrade_token() -> Response:
@@ -463,13 +485,14 @@ class NorenServer:
         @app.post("/<path:prefix>/<call>")
         def noren(prefix: str, call: str) -> Response:
             raw = request.get_data(as_text=True)
+            header = request.headers.get("Authorization", "")
+            bearer = header[len("Bearer "):] if header.startswith("Bearer ") else None
             try:
                 values, jkey = parse_body(raw)
             except NorenRefusal as refusal:
-                values, jkey = {}, None
-                self.calls.append(NorenCall(request.path, call, values, jkey, raw))
+                self.calls.append(NorenCall(request.path, call, {}, None, raw, bearer))
                 return answer({"stat": "Not_Ok", "emsg": refusal.emsg}, refusal.status)
-            self.calls.append(NorenCall(request.path, call, values, jkey, raw))
+            self.calls.append(NorenCall(request.path, call, values, jkey, raw, bearer))
             if self._slow:
                 time.sleep(self._slow.pop(0))
             for failure in self._failures:
@@ -483,9 +506,10 @@ class NorenServer:
             handler = self._handlers().get(call)
             if handler is None:
                 return answer({"stat": "Not_Ok", "emsg": f"Invalid Input : {call} not found"}, 404)
-            if call != "QuickAuth" and (jkey != self.session_token or not self.token_valid):
+            login = call in ("QuickAuth", "GenAcsTok")
+            if not login and not self._authorized(jkey, bearer):
                 return answer(fixture_json("noren", "session_expired.json"))
-            if call != "QuickAuth" and values.get("uid") != USER_ID:
+            if not login and values.get("uid") != USER_ID:
                 return answer({"stat": "Not_Ok", "emsg": "Invalid Input : Invalid uid"})
             try:
                 with self._lock:
@@ -496,8 +520,12 @@ class NorenServer:
 
         return app
 
+    def _authorized(self, jkey: str | None, bearer: str | None) -> bool:
+        """A live session presented either way: the QuickAuth token as jKey, or GenAcsTok's as Bearer."""
+        return self.token_valid and (jkey == self.session_token or bearer == self.access_token)
+
     def _handlers(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
-        return {"QuickAuth": self._login, "Logout": self._logout, "PlaceOrder": self._place_answer,
+        return {"QuickAuth": self._login, "GenAcsTok": self._oauth_token, "Logout": self._logout, "PlaceOrder": self._place_answer,
                 "ModifyOrder": self._modify, "CancelOrder": self._cancel, "OrderBook": self._order_book,
                 "SingleOrdHist": self._history, "TradeBook": lambda v: self._list(self.trades),
                 "PositionBook": lambda v: self._list(self.positions()),
@@ -511,6 +539,15 @@ class NorenServer:
             return fixture_json("noren", "login_failed.json")
         answer = fixture_json("noren", "login.json")
         answer.update(susertoken=self.open_session(), actid=USER_ID,
+                      request_time=datetime.now(IST).strftime("%H:%M:%S %d-%m-%Y"))
+        return answer
+
+    def _oauth_token(self, v: dict[str, Any]) -> dict[str, Any]:
+        if v.get("code") != OAUTH_CODE or v.get("checksum") != sha256(f"{CLIENT_ID}{API_SECRET}{OAUTH_CODE}"):
+            return fixture_json("noren", "genacstok_failed.json")
+        answer = fixture_json("noren", "genacstok.json")
+        answer.update(susertoken=self.open_session(), access_token=self.access_token, uid=USER_ID, actid=USER_ID,
+                      USERID=USER_ID, expires_in=str(int(time.time()) + 20 * 3600),
                       request_time=datetime.now(IST).strftime("%H:%M:%S %d-%m-%Y"))
         return answer
 
