@@ -1,7 +1,7 @@
 """Broker order calls that announce what the broker acknowledged as an order event.
 
-Every order the server places, modifies or cancels (REST, webhooks, hosted strategies, square-off,
-analyzer mode) goes through `place`, `modify` or `cancel` here, so subscribers of the user's order
+Every order the server places, modifies, cancels or squares off (REST, webhooks, hosted strategies,
+square-off, analyzer mode) goes through `place`, `modify`, `cancel` or `close_all` here, so subscribers of the user's order
 events (`subscribe_orders`, the dashboard) learn of it the moment the broker answers, whatever the
 broker can push.
 
@@ -14,7 +14,9 @@ changes; "none": it is the only event there is).
 """
 from __future__ import annotations
 
-from broker.contract import ModifyRequest, OrderAck, OrderEvent, OrderRequest
+from typing import Callable
+
+from broker.contract import Instrument, ModifyRequest, OrderAck, OrderEvent, OrderRequest
 from broker.errors import BrokerError
 from services.brokers import order_events
 from services.order_target import Target
@@ -49,14 +51,30 @@ def cancel(target: Target, order_id: str) -> OrderAck:
     """A cancel request names only the order, so its event is the order as the broker shows it right
     after (one order-status read); a broker without that read gets no event from us."""
     ack = target.plugin.orders.cancel_order(target.session, order_id)
-    if announces(target) and target.plugin.capabilities.supports("order_status"):
-        try:
-            order = target.plugin.orders.order_status(target.session, str(ack.order_id or order_id))
-        except BrokerError as exc:   # the cancel stands; its event waits for the next book read
-            log.warning("order %s cancelled but not read back: %s", order_id, exc.message)
-        else:
-            _publish(target, OrderEvent.from_order(order))
+    if announces(target):
+        _read_back(target, str(ack.order_id or order_id))
     return ack
+
+
+def close_all(target: Target, resolve: Callable[[str, str], Instrument]) -> list[OrderAck]:
+    """Square off every open position; the broker builds these orders, so each one's event is the order
+    as the broker then shows it (one order-status read per order)."""
+    acks = target.plugin.orders.close_all_positions(target.session, resolve)
+    if announces(target):
+        for ack in acks:
+            _read_back(target, str(ack.order_id))
+    return acks
+
+
+def _read_back(target: Target, order_id: str) -> None:
+    if not target.plugin.capabilities.supports("order_status"):
+        return
+    try:
+        order = target.plugin.orders.order_status(target.session, order_id)
+    except BrokerError as exc:   # the order stands; its event waits for the next book read
+        log.warning("order %s acknowledged but not read back: %s", order_id, exc.message)
+        return
+    _publish(target, OrderEvent.from_order(order))
 
 
 def _event(order_id: str, request: OrderRequest | ModifyRequest, strategy: str) -> OrderEvent:

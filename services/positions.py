@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from services import order_flow, order_target
+from services import order_acks, order_flow, order_target
 from services.latency import LatencyTimer
 from services.order_target import Target
 
@@ -17,8 +17,8 @@ def close_position(user_id: int, data: Mapping[str, Any], timer: LatencyTimer | 
     def work(target: Target, timer: LatencyTimer) -> dict[str, Any]:
         target.plugin.require("close_all_positions")
         with order_flow.serialized(user_id), timer.stage("broker"):
-            acks = target.plugin.orders.close_all_positions(
-                target.session, lambda symbol, exchange: order_target.instrument(target, symbol, exchange))
+            acks = order_acks.close_all(target,
+                                        lambda symbol, exchange: order_target.instrument(target, symbol, exchange))
         scope = "all strategies: positions are netted per symbol, not per strategy"
         if not acks:
             return {"status": "success", "message": f"No open positions to close ({scope})",

@@ -4,7 +4,7 @@ taken away; tests/websocket_proxy/plugins/dhan_polled.py) against the fake Dhan 
 
 A `subscribe_orders` client gets the order placed through the REST API at once (the server's own
 acknowledgement event), the fill the broker makes on its own through poll-and-diff of the order book,
-and the server's cancel; a second user connected at the same time sees none of it."""
+the server's cancel and its square-off of the position; a second user connected at the same time sees none of it."""
 from __future__ import annotations
 
 import asyncio
@@ -53,7 +53,7 @@ class Proxy:
 
 @pytest.fixture
 def dhan() -> Iterator[DhanServer]:
-    with DhanServer() as server:
+    with DhanServer(live_positions=True) as server:   # positions follow the fake's fills
         yield server
 
 
@@ -86,13 +86,14 @@ def _subscribe(ws: Any, key: str) -> None:
         pass
 
 
-def _update(ws: Any, order_id: str, status: str, timeout: float) -> dict[str, Any]:
-    """The next live (not snapshot) `order_update` of `order_id` with `status`, within `timeout` s."""
+def _update(ws: Any, order_id: str, status: str | None, timeout: float) -> dict[str, Any]:
+    """The next live (not snapshot) `order_update` of `order_id` with `status` (any: None), within
+    `timeout` s."""
     deadline = time.monotonic() + timeout
     while True:
         message = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
         if (message.get("type") == "order_update" and not message.get("snapshot")
-                and message["orderid"] == order_id and message["order_status"] == status):
+                and message["orderid"] == order_id and status in (None, message["order_status"])):
             return message
 
 
@@ -108,7 +109,7 @@ def _nothing_for(ws: Any, seconds: float) -> list[dict[str, Any]]:
     return seen
 
 
-def test_a_polled_broker_reports_rest_orders_and_broker_side_fills(setup, dhan: DhanServer):
+def test_a_polled_broker_reports_rest_orders_broker_side_fills_and_square_off(setup, dhan: DhanServer):
     app, proxy = setup
     assert app.extensions["openalgo.brokers"].get("dhan").capabilities.order_updates == "poll"
     trader, other = _dhan_user(app, "trader"), signed_in(app, "other")     # the other user trades on paper
@@ -138,6 +139,14 @@ def test_a_polled_broker_reports_rest_orders_and_broker_side_fills(setup, dhan: 
         _update(ws, second, "open", timeout=1.0)
         assert trader.api("cancelorder", orderid=second).get_json()["status"] == "success"
         assert _update(ws, second, "cancelled", timeout=1.0)["symbol"] == "TCS"
+
+        closed = trader.api("closeposition", strategy="poll-test").get_json()
+        assert closed["status"] == "success" and closed["closed_positions"] == 1, closed
+        [exit_id] = closed["orderids"]
+        squared = _update(ws, exit_id, None, timeout=1.0)   # read back at once, not at the next poll
+        # the fake fills a MARKET order inside market hours only: either state is the broker's answer
+        assert (squared["symbol"], squared["action"], squared["quantity"]) == ("TCS", "SELL", 2)
+        assert squared["order_status"] in ("open", "complete")
 
         assert _nothing_for(stranger, 0.5) == []                 # the other user's connection saw none of it
         polls = len(dhan.requests_to("/v2/orders", "GET"))
