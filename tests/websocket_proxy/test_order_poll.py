@@ -11,7 +11,7 @@ import asyncio
 import json
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -58,15 +58,21 @@ def dhan() -> Iterator[DhanServer]:
 
 
 @pytest.fixture
-def setup(make_app, dhan: DhanServer) -> Iterator[tuple[Flask, Proxy]]:
-    bus_port = free_port()
-    app = make_app(PASSWORD_HASHER=FAST_HASHER, VALID_BROKERS="dhan", DHAN_API_URL=dhan.url, DHAN_AUTH_URL=dhan.root,
-                   DHAN_SCRIP_MASTER_URL=dhan.scrip_master_url, ZMQ_PORT=bus_port,
-                   BROKER_PLUGIN_MODULES={"dhan": "tests.websocket_proxy.plugins.dhan_polled"})
-    proxy = Proxy(app, bus_port)
-    order_events(app).connect()
-    yield app, proxy
-    proxy.close()
+def make_setup(make_app, dhan: DhanServer) -> Iterator[Callable[[str], tuple[Flask, Proxy]]]:
+    """(app, proxy) with Dhan's plugin from tests/websocket_proxy/plugins/<variant>.py."""
+    proxies = []
+
+    def build(variant: str) -> tuple[Flask, Proxy]:
+        bus_port = free_port()
+        app = make_app(PASSWORD_HASHER=FAST_HASHER, VALID_BROKERS="dhan", DHAN_API_URL=dhan.url,
+                       DHAN_AUTH_URL=dhan.root, DHAN_SCRIP_MASTER_URL=dhan.scrip_master_url, ZMQ_PORT=bus_port,
+                       BROKER_PLUGIN_MODULES={"dhan": f"tests.websocket_proxy.plugins.{variant}"})
+        proxies.append(Proxy(app, bus_port))
+        order_events(app).connect()
+        return app, proxies[-1]
+    yield build
+    for proxy in proxies:
+        proxy.close()
 
 
 def _dhan_user(app: Flask, name: str) -> Browser:
@@ -79,7 +85,8 @@ def _dhan_user(app: Flask, name: str) -> Browser:
 
 def _subscribe(ws: Any, key: str) -> None:
     ws.send(json.dumps({"action": "authenticate", "api_key": key}))
-    assert json.loads(ws.recv(timeout=5))["status"] == "success"
+    answer = json.loads(ws.recv(timeout=5))
+    assert answer["status"] == "success", answer
     ws.send(json.dumps({"action": "subscribe_orders"}))
     deadline = time.monotonic() + 10
     while json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic()))).get("type") != "subscribe_orders":
@@ -109,8 +116,8 @@ def _nothing_for(ws: Any, seconds: float) -> list[dict[str, Any]]:
     return seen
 
 
-def test_a_polled_broker_reports_rest_orders_broker_side_fills_and_square_off(setup, dhan: DhanServer):
-    app, proxy = setup
+def test_a_polled_broker_reports_rest_orders_broker_side_fills_and_square_off(make_setup, dhan: DhanServer):
+    app, proxy = make_setup("dhan_polled")
     assert app.extensions["openalgo.brokers"].get("dhan").capabilities.order_updates == "poll"
     trader, other = _dhan_user(app, "trader"), signed_in(app, "other")     # the other user trades on paper
     with connect(proxy.url, open_timeout=5) as ws, connect(proxy.url, open_timeout=5) as stranger:
@@ -152,3 +159,32 @@ def test_a_polled_broker_reports_rest_orders_broker_side_fills_and_square_off(se
         polls = len(dhan.requests_to("/v2/orders", "GET"))
         time.sleep(3 * POLL_INTERVAL)
         assert 2 <= len(dhan.requests_to("/v2/orders", "GET")) - polls <= 4   # one book read per interval
+
+
+
+
+def test_a_broker_that_reports_nothing_still_gets_the_servers_acknowledgements(make_setup, dhan: DhanServer):
+    """`order_updates = "none"`: no feed runs and nothing polls, yet the client gets each order the server
+    places or modifies as acknowledged, and a cancel as the broker then shows it."""
+    app, proxy = make_setup("dhan_silent")
+    trader = _dhan_user(app, "trader")
+    with connect(proxy.url, open_timeout=5) as ws:
+        _subscribe(ws, trader.key)
+        ltp = trader.api("quotes", symbol="TCS", exchange="NSE").get_json()["data"]["ltp"]
+        order = {"strategy": "none-test", "symbol": "TCS", "exchange": "NSE", "action": "SELL", "quantity": 4,
+                 "pricetype": "SL", "product": "MIS"}
+        placed = trader.api("placeorder", **order, price=resting_buy(ltp, below=0.9),
+                            trigger_price=resting_buy(ltp, below=0.91)).get_json()
+        assert placed["status"] == "success", placed
+        pending = _update(ws, placed["orderid"], "trigger pending", timeout=1.0)
+        assert (pending["action"], pending["quantity"], pending["pricetype"], pending["strategy"]) == \
+            ("SELL", 4, "SL", "none-test")
+        modified = trader.api("modifyorder", orderid=placed["orderid"], **{**order, "quantity": 5},
+                              price=resting_buy(ltp, below=0.8), trigger_price=resting_buy(ltp, below=0.81)).get_json()
+        assert modified["status"] == "success", modified
+        assert _update(ws, placed["orderid"], "trigger pending", timeout=1.0)["quantity"] == 5
+        assert trader.api("cancelorder", orderid=placed["orderid"]).get_json()["status"] == "success"
+        assert _update(ws, placed["orderid"], "cancelled", timeout=1.0)["symbol"] == "TCS"
+        reads = len(dhan.requests_to("/v2/orders", "GET"))
+        time.sleep(2.5)
+        assert len(dhan.requests_to("/v2/orders", "GET")) == reads     # nothing polls a "none" broker

@@ -8,9 +8,14 @@ from dataclasses import replace
 from broker.contract import BrokerPlugin, PluginConfig
 from broker.dhan.plugin import MANIFEST, create_plugin as create_dhan_plugin
 
-__all__ = ["MANIFEST", "create_plugin"]
+__all__ = ["MANIFEST", "create_plugin", "declaring"]
+
+
+def declaring(config: PluginConfig, order_updates: str) -> BrokerPlugin:
+    """Dhan's plugin with its push feed taken away and `order_updates` declared instead."""
+    plugin = create_dhan_plugin(config)
+    return replace(plugin, capabilities=replace(plugin.capabilities, order_updates=order_updates), order_feed=None)
 
 
 def create_plugin(config: PluginConfig) -> BrokerPlugin:
-    plugin = create_dhan_plugin(config)
-    return replace(plugin, capabilities=replace(plugin.capabilities, order_updates="poll"), order_feed=None)
+    return declaring(config, "poll")
