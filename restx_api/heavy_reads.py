@@ -15,7 +15,6 @@ server (the API's error mapping included): the worker returns (status, body byte
 """
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import threading
@@ -25,7 +24,9 @@ from typing import Any, Callable
 
 from flask import Flask, Response, current_app
 
+from broker.contract.columns import FIELDS as CANDLE_FIELDS, CandleColumns
 from services import broker_session, market_data
+from utils.json_columns import records_json
 from utils.logging import get_logger
 from utils.errors import ServiceBusy
 
@@ -55,14 +56,16 @@ def _start_worker(config: dict[str, Any]) -> None:
                               "HEAVY_READ_WORKERS": 0})
 
 
-def _json(body: Any) -> Response:
-    return Response(json.dumps(body, separators=(",", ":")) + "\n", content_type="application/json")
+def _candles(candles: CandleColumns) -> Response:
+    """§6.4's body written straight from the columns (the same bytes json.dumps would write, ~10x sooner)."""
+    data = records_json([(name, getattr(candles, name)) for name in CANDLE_FIELDS])
+    return Response(b'{"status":"success","data":' + data + b"}\n", content_type="application/json")
 
 
 def _history(user_id: int, r: dict[str, Any]) -> Response:
     with broker_session.expire_on_token_error(user_id):
-        return _json(market_data.history(user_id, r["symbol"], r["exchange"], r["interval"], r["start_date"],
-                                         r["end_date"], r["source"]))
+        return _candles(market_data.history_candles(user_id, r["symbol"], r["exchange"], r["interval"],
+                                                    r["start_date"], r["end_date"], r["source"]))
 
 
 def _ticker(user_id: int, r: dict[str, Any]) -> Response:
@@ -70,7 +73,7 @@ def _ticker(user_id: int, r: dict[str, Any]) -> Response:
         exchange, symbol, candles = market_data.ticker(user_id, r["pair"], r["interval"], r["start"], r["end"])
     if r["format"] == "txt":
         return Response(market_data.ticker_text(exchange, symbol, r["interval"], candles), mimetype="text/plain")
-    return _json({"status": "success", "data": [market_data.candle_body(c) for c in candles]})
+    return _candles(candles)
 
 
 READS: dict[str, Callable[[int, dict[str, Any]], Response]] = {"history": _history, "ticker": _ticker}

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Iterator
 from flask import current_app
 
 from broker.contract import Instrument
+from broker.contract.columns import CandleColumns
 from broker.contract.manifest import INTERVALS
 from broker.contract.models import Candle, Depth, HistoryRequest, Quote
 from broker.errors import BrokerError, TokenExpired
@@ -175,13 +176,10 @@ def history_windows(interval: str, start: date, end: date, max_days: int) -> Ite
         cursor = stop + timedelta(days=1)
 
 
-def stitch(series: Iterable[Iterable[Candle]]) -> list[Candle]:
-    """Candles of all windows, ascending, one per timestamp (the later window wins a repeat)."""
-    by_time: dict[int, Candle] = {}
-    for candles in series:
-        for candle in candles:
-            by_time[int(candle.timestamp)] = candle
-    return [by_time[stamp] for stamp in sorted(by_time)]
+def stitch(series: Iterable[Iterable[Candle]]) -> CandleColumns:
+    """Candles of all windows, ascending, one per timestamp (the later window wins a repeat), as columns
+    (a plugin that computes bars in bulk hands them over as columns already: no object per bar)."""
+    return CandleColumns.stitch(series)
 
 
 def _bars_per_day(interval: str) -> float:
@@ -206,12 +204,7 @@ def check_history_range(interval: str, start: date, end: date) -> None:
                            field="start_date")
 
 
-def candle_body(candle: Candle) -> dict[str, Any]:
-    return {"timestamp": int(candle.timestamp), "open": candle.open, "high": candle.high, "low": candle.low,
-            "close": candle.close, "volume": int(candle.volume), "oi": int(candle.oi)}
-
-
-def fetch_history(live: LiveBroker, instrument: Instrument, interval: str, start: date, end: date) -> list[Candle]:
+def fetch_history(live: LiveBroker, instrument: Instrument, interval: str, start: date, end: date) -> CandleColumns:
     live.plugin.require("history")
     if interval not in live.plugin.capabilities.intervals:
         # the contract (and the reference server) answer an interval the broker lacks with a 500
@@ -233,14 +226,21 @@ def fetch_history(live: LiveBroker, instrument: Instrument, interval: str, start
 
 def history(user_id: int, symbol: str, exchange: str, interval: str, start: date, end: date,
             source: str = "api") -> dict[str, Any]:
+    """§6.4's body: one object per bar."""
+    candles = history_candles(user_id, symbol, exchange, interval, start, end, source)
+    return {"status": "success", "data": candles.rows()}
+
+
+def history_candles(user_id: int, symbol: str, exchange: str, interval: str, start: date, end: date,
+                    source: str = "api") -> CandleColumns:
+    """The bars of a history request, as columns (the endpoint writes its JSON straight from them)."""
     if end < start:
         raise InvalidInput("end_date must be on or after start_date", field="end_date")
     if source == "db":
         raise no_stored_history(symbol, exchange, interval)
     check_history_range(interval, start, min(end, now_ist().date()))   # before any other work
     live = live_session(user_id)
-    candles = fetch_history(live, resolve(live, symbol, exchange), interval, start, end)
-    return {"status": "success", "data": [candle_body(c) for c in candles]}
+    return fetch_history(live, resolve(live, symbol, exchange), interval, start, end)
 
 
 def no_stored_history(symbol: str, exchange: str, interval: str) -> NotFound:
@@ -269,7 +269,7 @@ TICKER_INTRADAY_DAYS = 30
 TICKER_CALENDAR_DAYS = 3653
 
 
-def ticker(user_id: int, pair: str, interval: str, start: date, end: date) -> tuple[str, str, list[Candle]]:
+def ticker(user_id: int, pair: str, interval: str, start: date, end: date) -> tuple[str, str, CandleColumns]:
     """§6.6: `EXCHANGE:SYMBOL`, range clamped to 30 days (intraday) or 10 years (D/W/M) before `end`."""
     exchange, _, symbol = pair.partition(":")
     if not exchange or not symbol:
@@ -283,7 +283,7 @@ def ticker(user_id: int, pair: str, interval: str, start: date, end: date) -> tu
     return exchange, symbol, fetch_history(live, resolve(live, symbol, exchange), interval, start, end)
 
 
-def ticker_text(exchange: str, symbol: str, interval: str, candles: list[Candle]) -> str:
+def ticker_text(exchange: str, symbol: str, interval: str, candles: Iterable[Candle]) -> str:
     """One line per bar, no header; dates and times in IST (daily bars: the bar date)."""
     lines = []
     for c in candles:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Callable, Iterator, Mapping, Sequence
 
-from broker.contract import (AuthAdapter, AuthResult, BrokerSession, Candle, CandleSeries, DataAdapter, Depth,
+from broker.contract import (AuthAdapter, AuthResult, BrokerSession, CandleSeries, DataAdapter, Depth,
                              DepthLevel, Funds, FundsAdapter, Holding, HistoryRequest, Instrument, Margin,
                              MarginLeg, MasterContractLoader, ModifyRequest, Order, OrderAck, OrderAdapter,
                              OrderRequest, Position, Quote, Trade, Gtt, GttAck, GttAdapter, GttLeg, GttRequest)
@@ -178,12 +178,10 @@ class PaperData(DataAdapter):
                      timestamp=datetime.fromtimestamp(data["timestamp"] / 1000, tz=timezone.utc), raw=data)
 
     def history(self, session: BrokerSession, request: HistoryRequest) -> CandleSeries:
-        bars = market.candles(self._inst(request.instrument), request.interval, request.start, request.end,
-                              self.engine.now(), self.engine.settings.seed)
+        bars = market.candle_columns(self._inst(request.instrument), request.interval, request.start, request.end,
+                                     self.engine.now(), self.engine.settings.seed)
         return CandleSeries(symbol=request.instrument.symbol, exchange=request.instrument.exchange,
-                            interval=request.interval,
-                            candles=tuple(Candle(b["timestamp"], b["open"], b["high"], b["low"], b["close"],
-                                                 b["volume"], b["oi"]) for b in bars))
+                            interval=request.interval, candles=bars)
 
 
 class PaperFunds(FundsAdapter):

@@ -16,9 +16,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from broker.contract import Candle
+from broker.contract.columns import CandleColumns
 from broker.paper.instruments import PaperInstrument
-from broker.paper.prices import (SECONDS_PER_DAY, cumulative_volume, cumulative_volumes, day_start, epoch_seconds,
-                                 series, split_instant, to_tick)
+from broker.paper.prices import (MINUTES_PER_DAY, SECONDS_PER_DAY, SECONDS_PER_MINUTE, cumulative_volume,
+                                 cumulative_volumes, day_close, epoch_seconds, minute_bars, series, split_instant,
+                                 to_tick)
 
 DEPTH_LEVELS = 5
 # interval → bucket seconds (intraday) per API_CONTRACT §2.3
@@ -122,14 +125,48 @@ class _RunningDays:
         return result
 
 
+class _PastBars:
+    """Bars of windows that lie wholly in the past, by (instrument, interval, first day, last day, seed):
+    they never change, and a backtest asks for the same range again and again. Bounded by the bytes
+    the columns hold (HISTORY_CACHE_BYTES per process); least recently used windows go first."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple, CandleColumns] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> CandleColumns | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, bars: CandleColumns) -> None:
+        size = bars.nbytes
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = bars
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= dropped.nbytes
+
+
+HISTORY_CACHE_BYTES = 64 * 1024 * 1024
 _running = _RunningDays()
+_past_bars = _PastBars(HISTORY_CACHE_BYTES)
 
 
 def reset_caches() -> None:
-    """Forget cached day figures (after the price process changed, e.g. a replay was installed)."""
-    global _running
+    """Forget cached day figures and bars (after the price process changed, e.g. a replay was installed)."""
+    global _running, _past_bars
     _running = _RunningDays()
-    _day_summary.cache_clear()
+    _past_bars = _PastBars(HISTORY_CACHE_BYTES)
     _quote_of_second.cache_clear()
 
 
@@ -145,9 +182,7 @@ def _quote_of_second(inst: PaperInstrument, day: date, second: int, seed: int) -
     every order and quote of one instrument within a second shares this (callers get a copy)."""
     today = _running.get(inst, day, second, seed)
     ltp = today.last
-    last = SECONDS_PER_DAY - 1
-    prev_close = float(to_tick(series(inst, day - timedelta(days=1), seed, upto=last, first=last)[0],
-                               inst.tick_size))
+    prev_close = float(to_tick(day_close(inst, day - timedelta(days=1), seed), inst.tick_size))
     epoch_second = epoch_seconds(day, second)
     top = book(inst, ltp, epoch_second)
     volume = cumulative_volume(inst, day, second + 1, seed)   # seconds 0..second, as candles count
@@ -184,28 +219,68 @@ def _clamp(interval: str, start: date, end: date) -> date:
     return max(start, end - timedelta(days=MAX_DAYS[unit] - 1))
 
 
-def _day_bars(inst: PaperInstrument, day: date, bucket: int, upto: int, seed: int) -> list[dict]:
+def _bars_of_seconds(inst: PaperInstrument, day: date, bucket: int, upto: int, seed: int) -> CandleColumns:
+    """One day's bars of `bucket` seconds up to second `upto`, from the per-second series (second bars,
+    and today's bars, whose last one is still forming)."""
     values = to_tick(series(inst, day, seed, upto=upto), inst.tick_size)
     starts = np.arange(0, upto + 1, bucket)
     ends = np.minimum(starts + bucket, upto + 1)            # exclusive
-    highs = np.maximum.reduceat(values, starts)
-    lows = np.minimum.reduceat(values, starts)
     volume_at = cumulative_volumes(inst, day, np.append(starts, ends[-1]), seed)
-    base = int(day_start(day).timestamp())
-    oi = open_interest(inst, day)
-    # whole columns to Python lists first: one conversion per column, not one per value
-    return [{"timestamp": base + first, "open": open_, "high": high, "low": low, "close": close, "volume": volume,
-             "oi": oi}
-            for first, open_, high, low, close, volume in zip(
-                starts.tolist(), values[starts].tolist(), highs.tolist(), lows.tolist(), values[ends - 1].tolist(),
-                np.diff(volume_at).tolist())]
+    return CandleColumns(epoch_seconds(day, 0) + starts, values[starts], np.maximum.reduceat(values, starts),
+                         np.minimum.reduceat(values, starts), values[ends - 1], np.diff(volume_at),
+                         np.full(starts.size, open_interest(inst, day)))
 
 
-@lru_cache(maxsize=20_000)
-def _day_summary(inst: PaperInstrument, day: date, seed: int) -> tuple[float, float, float, float, int]:
-    values = to_tick(series(inst, day, seed, upto=SECONDS_PER_DAY - 1), inst.tick_size)
-    return (float(values[0]), float(values.max()), float(values.min()), float(values[-1]),
-            cumulative_volume(inst, day, SECONDS_PER_DAY, seed))
+def _bars_of_minutes(inst: PaperInstrument, first_day: date, count: int, bucket_minutes: int,
+                     seed: int) -> CandleColumns:
+    """Whole days' bars of whole minutes from the minute bars (no per-second work): the rounding to the
+    tick grid is monotonic, so a bar's rounded high is the rounding of its raw high."""
+    minutes = minute_bars(inst, first_day, count, seed)
+    per_day = MINUTES_PER_DAY // bucket_minutes
+    shape = (count, per_day, bucket_minutes)
+    tick = inst.tick_size
+    opens = to_tick(minutes.open.reshape(shape)[:, :, 0], tick)
+    highs = to_tick(minutes.high.reshape(shape).max(axis=2), tick)
+    lows = to_tick(minutes.low.reshape(shape).min(axis=2), tick)
+    closes = to_tick(minutes.close.reshape(shape)[:, :, -1], tick)
+    days = [first_day + timedelta(days=offset) for offset in range(count)]
+    day_starts = np.array([epoch_seconds(day, 0) for day in days], dtype=np.int64)
+    offsets = np.arange(per_day + 1) * bucket_minutes * SECONDS_PER_MINUTE
+    volumes = np.diff(np.stack([cumulative_volumes(inst, day, offsets, seed) for day in days]), axis=1)
+    oi = np.repeat([open_interest(inst, day) for day in days], per_day)
+    return CandleColumns((day_starts[:, None] + offsets[None, :-1]).ravel(), opens.ravel(), highs.ravel(),
+                         lows.ravel(), closes.ravel(), volumes.ravel(), oi)
+
+
+def _intraday_bars(inst: PaperInstrument, bucket: int, start: date, end: date, today: date, now_second: int,
+                   seed: int) -> CandleColumns:
+    parts = []
+    whole_minutes = bucket % SECONDS_PER_MINUTE == 0 and MINUTES_PER_DAY % (bucket // SECONDS_PER_MINUTE) == 0
+    day = start
+    while day <= end:
+        if day == today or not whole_minutes:
+            upto = now_second if day == today else SECONDS_PER_DAY - 1
+            parts.append(_bars_of_seconds(inst, day, bucket, upto, seed))
+            day += timedelta(days=1)
+            continue
+        count = min((end - day).days + 1, (today - day).days, _DAYS_PER_BATCH)
+        parts.append(_bars_of_minutes(inst, day, count, bucket // SECONDS_PER_MINUTE, seed))
+        day += timedelta(days=count)
+    return CandleColumns.stitch(parts)
+
+
+_DAYS_PER_BATCH = 64     # days of minute bars computed at once (bounds the working memory)
+
+
+def _day_summaries(inst: PaperInstrument, first_day: date, count: int, seed: int) -> list[tuple]:
+    """(open, high, low, close, volume) of whole past days, from their minute bars."""
+    minutes = minute_bars(inst, first_day, count, seed)
+    tick = inst.tick_size
+    opens, highs = to_tick(minutes.open[:, 0], tick), to_tick(minutes.high.max(axis=1), tick)
+    lows, closes = to_tick(minutes.low.min(axis=1), tick), to_tick(minutes.close[:, -1], tick)
+    return [(float(o), float(h), float(l), float(c),
+             cumulative_volume(inst, first_day + timedelta(days=offset), SECONDS_PER_DAY, seed))
+            for offset, (o, h, l, c) in enumerate(zip(opens, highs, lows, closes))]
 
 
 def _period_start(day: date, interval: str) -> date:
@@ -222,30 +297,49 @@ def _period_start(day: date, interval: str) -> date:
 
 def candles(inst: PaperInstrument, interval: str, start: date, end: date, now: datetime, seed: int) -> list[dict]:
     """Bars from `start` to `end` (inclusive IST dates), none after `now`; §6.4 timestamp rules."""
+    return candle_columns(inst, interval, start, end, now, seed).rows()
+
+
+def candle_columns(inst: PaperInstrument, interval: str, start: date, end: date, now: datetime,
+                   seed: int) -> CandleColumns:
+    """`candles` as columns (what the history endpoint serves)."""
     if interval not in SUPPORTED_INTERVALS:
         raise ValueError(f"interval must be one of {', '.join(SUPPORTED_INTERVALS)}")
     today, now_second = split_instant(now)
     end = min(end, today)
     start = _clamp(interval, start, end)
     if start > end:
-        return []
-    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    if interval in INTRADAY_SECONDS:
-        bucket = INTRADAY_SECONDS[interval]
-        return [bar for day in days
-                for bar in _day_bars(inst, day, bucket, now_second if day == today else SECONDS_PER_DAY - 1, seed)]
-    return _calendar_bars(inst, interval, days, today, now_second, seed)
-
-
-def _calendar_bars(inst: PaperInstrument, interval: str, days: list[date], today: date, now_second: int,
-                   seed: int) -> list[dict]:
-    merged: dict[date, dict] = {}
-    for day in days:
-        if day == today:
-            bar = _day_bars(inst, day, SECONDS_PER_DAY, now_second, seed)[0]
-            o, h, l, c, v = bar["open"], bar["high"], bar["low"], bar["close"], bar["volume"]
+        return CandleColumns.empty()
+    key = (inst, interval, start, end, seed)
+    past = end < today          # then the bars are a pure function of the key, whatever the clock says
+    bars = _past_bars.get(key) if past else None
+    if bars is None:
+        if interval in INTRADAY_SECONDS:
+            bars = _intraday_bars(inst, INTRADAY_SECONDS[interval], start, end, today, now_second, seed)
         else:
-            o, h, l, c, v = _day_summary(inst, day, seed)
+            bars = _calendar_bars(inst, interval, start, end, today, now_second, seed)
+        if past:
+            bars.freeze()
+            _past_bars.put(key, bars)
+    return bars
+
+
+def _calendar_bars(inst: PaperInstrument, interval: str, start: date, end: date, today: date, now_second: int,
+                   seed: int) -> CandleColumns:
+    summaries = []
+    day = start
+    while day <= end:
+        if day == today:
+            bar = _bars_of_seconds(inst, day, SECONDS_PER_DAY, now_second, seed)[0]
+            summaries.append((bar.open, bar.high, bar.low, bar.close, bar.volume))
+            day += timedelta(days=1)
+            continue
+        count = min((end - day).days + 1, (today - day).days, _DAYS_PER_BATCH)
+        summaries += _day_summaries(inst, day, count, seed)
+        day += timedelta(days=count)
+    merged: dict[date, dict] = {}
+    for offset, (o, h, l, c, v) in enumerate(summaries):
+        day = start + timedelta(days=offset)
         key = _period_start(day, interval)
         if key not in merged:
             # daily-and-longer bars are stamped 00:00 UTC of their start date (§6.4)
@@ -256,5 +350,4 @@ def _calendar_bars(inst: PaperInstrument, interval: str, days: list[date], today
             bar = merged[key]
             bar.update(high=max(bar["high"], h), low=min(bar["low"], l), close=c, volume=bar["volume"] + v,
                        oi=open_interest(inst, day))
-    return list(merged.values())
-
+    return CandleColumns.from_candles(Candle(**bar) for bar in merged.values())

@@ -5,21 +5,27 @@ Every process computes the same price for the same instant without sharing state
 * each *driver* (an index, an equity, a commodity future) has a daily anchor, the price at 00:00 IST,
   from a mean-reverting AR(1) on the log price whose daily shocks are hashed from
   (seed, driver, day); the anchor stays within a few percent of the driver's reference level;
-* within an IST day the price follows a Brownian bridge at one-second resolution from today's anchor
-  to tomorrow's (seeded by seed, driver, day), so days join up with no gaps;
+* within an IST day the price is built top down so that bars never need the seconds: a Brownian bridge
+  at one-minute resolution from today's anchor to tomorrow's gives each minute's open; its close, high
+  and low are drawn from the exact laws of a Brownian bridge over the minute (the high and low of a
+  bridge from a to b have closed-form distributions); only a quote, a tick or a crossing check fills in
+  the seconds, with a path that starts at the minute's open, touches its high and its low at drawn
+  seconds, ends at its close and stays between them. So a year of minute bars costs a few
+  milliseconds, and a 1m candle's high is still exactly the highest price any quote showed in it;
 * index futures are the spot carried at RISK_FREE_RATE to expiry (cost-of-carry forward);
 * options are priced with Black-76 on that forward, with a volatility smile in standardised
   log-moneyness, discounted at the same rate: the chain is arbitrage-free by construction and
   put-call parity holds against the forward.
 
-Quotes, depth, candles and streamed ticks all read the same per-second series, so they agree. The
-simulated day is the whole IST calendar day (the `always` session); ticks within one second repeat.
+Quotes, depth, candles and streamed ticks all read the same series, so they agree. The simulated day
+is the whole IST calendar day (the `always` session); ticks within one second repeat.
 """
 from __future__ import annotations
 
 import hashlib
 import math
 import zlib
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from statistics import NormalDist
@@ -35,6 +41,8 @@ if TYPE_CHECKING:
     from broker.paper.instruments import PaperInstrument
 
 SECONDS_PER_DAY = 86_400
+MINUTES_PER_DAY = 1_440
+SECONDS_PER_MINUTE = 60
 YEAR_SECONDS = 365 * SECONDS_PER_DAY
 _AR_PHI = 0.95            # daily mean reversion of the log deviation from the reference level
 _AR_MEMORY = 90           # days of shocks summed for an anchor (0.95**90 ≈ 0.01)
@@ -63,6 +71,7 @@ def _key_hash(key: str) -> int:
     return zlib.crc32(key.encode())
 
 
+@lru_cache(maxsize=16_384)   # consecutive days' anchors share 89 of their 90 shocks
 def _hashed_normal(seed: int, key: str, day: int) -> float:
     digest = hashlib.blake2b(f"{seed}|{key}|{day}".encode(), digest_size=8).digest()
     uniform = (int.from_bytes(digest, "big") + 0.5) / 2**64
@@ -78,21 +87,114 @@ def day_anchor(key: str, reference: float, volatility: float, day: int, seed: in
     return reference * math.exp(deviation)
 
 
+@dataclass(frozen=True)
+class MinuteBars:
+    """Raw (unrounded) prices of a driver's minutes over consecutive days, arrays of shape (days, 1440):
+    the minute's first second, its last, its extremes, and the seconds (1..58) the extremes fall on."""
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    high_second: np.ndarray
+    low_second: np.ndarray
+    end: np.ndarray            # (days,): the price at 24:00, i.e. the next day's open
+
+
+def _simulated_minutes(key: str, reference: float, volatility: float, first_day: int, count: int,
+                       seed: int) -> MinuteBars:
+    """The model's minutes (no replay) for days first_day..first_day+count-1; the draws of each day are
+    seeded by (seed, driver, day), so a day's minutes do not depend on the range asked for."""
+    anchors = np.log([day_anchor(key, reference, volatility, day, seed)
+                      for day in range(first_day, first_day + count + 1)])
+    # per day and minute: a normal (the minute's move) and two uniforms (the quantiles of its high and of
+    # its low; their low-order bits also pick the seconds the extremes fall on)
+    normals = np.empty((count, MINUTES_PER_DAY))
+    uniforms = np.empty((count, 2, MINUTES_PER_DAY))
+    for row in range(count):
+        rng = np.random.default_rng([seed, _key_hash(key), first_day + row])
+        rng.standard_normal(out=normals[row])
+        rng.random(out=uniforms[row])
+    low_bits = (uniforms * 2.0 ** 53).astype(np.int64) & 0xFFFFF
+    high_second, low_second = low_bits[:, 0] % 58 + 1, low_bits[:, 1] % 57 + 1    # 1..58 and 1..57
+    low_second += low_second >= high_second                                        # never the same second
+    uniforms = 1.0 - uniforms                                          # in (0, 1]: the log below is finite
+    daily_sigma = volatility / math.sqrt(365)
+    walk = np.zeros((count, MINUTES_PER_DAY + 1))
+    np.cumsum(normals * (daily_sigma / math.sqrt(MINUTES_PER_DAY)), axis=1, out=walk[:, 1:])
+    fraction = np.linspace(0.0, 1.0, MINUTES_PER_DAY + 1)
+    start, finish = anchors[:-1, None], anchors[1:, None]
+    boundary = start + walk - fraction * walk[:, -1:] + fraction * (finish - start)
+    opened = boundary[:, :-1]
+    # the minute's last second: 59/60 of the way to the next minute's open
+    last = SECONDS_PER_MINUTE - 1
+    closed = opened + (last / SECONDS_PER_MINUTE) * (boundary[:, 1:] - opened)
+    # extremes of a Brownian bridge from a to b over time T: (a + b ± sqrt((b - a)² - 2 σ² T ln U)) / 2
+    second_sigma = daily_sigma / math.sqrt(SECONDS_PER_DAY)
+    gap, middle, variance = (closed - opened) ** 2, opened + closed, second_sigma ** 2 * last
+    high = (middle + np.sqrt(gap - 2 * variance * np.log(uniforms[:, 0]))) / 2
+    low = (middle - np.sqrt(gap - 2 * variance * np.log(uniforms[:, 1]))) / 2
+    return MinuteBars(np.exp(opened), np.exp(high), np.exp(low), np.exp(closed), high_second, low_second,
+                      np.exp(anchors[1:]))
+
+
+def _knotted(values: np.ndarray, first: np.ndarray, second: np.ndarray, first_at: np.ndarray,
+             second_at: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Per minute (row), the piecewise-linear line through (0, values[:, 0]), (first_at, first),
+    (second_at, second), (59, last) at every second 0..59; first_at < second_at."""
+    at = np.arange(SECONDS_PER_MINUTE)[None, :]
+    a, b = first_at[:, None], second_at[:, None]
+    start, p, q, end = values[:, :1], first[:, None], second[:, None], last[:, None]
+    return np.where(at <= a, start + (p - start) * at / a,
+                    np.where(at <= b, p + (q - p) * (at - a) / (b - a),
+                             q + (end - q) * (at - b) / (SECONDS_PER_MINUTE - 1 - b)))
+
+
+def _seconds_of(minutes: MinuteBars, key: str, day: int, volatility: float, seed: int) -> np.ndarray:
+    """One day's per-second prices (86,401 points) inside its minute bars (row 0 of `minutes`): random
+    wiggles between the minute's open, its extremes at their seconds and its close, kept inside them."""
+    rows = np.arange(MINUTES_PER_DAY)
+    o, h, l, c = minutes.open[0], minutes.high[0], minutes.low[0], minutes.close[0]
+    hs, ls = minutes.high_second[0], minutes.low_second[0]
+    first_at, second_at = np.minimum(hs, ls), np.maximum(hs, ls)
+    first = np.where(hs < ls, h, l)
+    second = np.where(hs < ls, l, h)
+    rng = np.random.default_rng([seed, _key_hash(key), day, 1])
+    second_sigma = volatility / math.sqrt(365) / math.sqrt(SECONDS_PER_DAY)
+    walk = np.cumsum(rng.standard_normal((MINUTES_PER_DAY, SECONDS_PER_MINUTE)) * second_sigma, axis=1)
+    # the walk bent (piecewise linearly, so its wiggles stay) to pass through the minute's four knots
+    shift = _knotted(np.log(o)[:, None] - walk[:, :1], np.log(first) - walk[rows, first_at],
+                     np.log(second) - walk[rows, second_at], first_at, second_at, np.log(c) - walk[:, -1])
+    path = np.clip(np.exp(walk + shift), l[:, None], h[:, None])
+    path[:, 0], path[:, -1] = o, c
+    path[rows, hs], path[rows, ls] = h, l            # the very values the minute bars carry
+    return np.append(path.ravel(), minutes.end[0])
+
+
 @lru_cache(maxsize=64)
 def driver_path(key: str, reference: float, volatility: float, day: int, seed: int) -> np.ndarray:
     """Per-second prices of a driver over one IST day: 86,401 points, the last one = tomorrow's open."""
-    start = math.log(day_anchor(key, reference, volatility, day, seed))
-    end = math.log(day_anchor(key, reference, volatility, day + 1, seed))
-    rng = np.random.default_rng([seed, _key_hash(key), day])
-    second_sigma = volatility / math.sqrt(365) / math.sqrt(SECONDS_PER_DAY)
-    walk = np.concatenate(([0.0], np.cumsum(rng.standard_normal(SECONDS_PER_DAY) * second_sigma)))
-    fraction = np.linspace(0.0, 1.0, SECONDS_PER_DAY + 1)
-    bridge = walk - fraction * walk[-1]
-    path = np.exp(start + bridge + fraction * (end - start))
+    path = _seconds_of(_simulated_minutes(key, reference, volatility, day, 1, seed), key, day, volatility, seed)
     if key in replay.ACTIVE:
         path = replay.overlay(path, replay.ACTIVE[key])
     path.setflags(write=False)
     return path
+
+
+def _minutes_of_seconds(paths: list[np.ndarray]) -> MinuteBars:
+    """Minute bars read off per-second paths (a replayed driver, a derivative)."""
+    shaped = np.stack([path[:SECONDS_PER_DAY].reshape(MINUTES_PER_DAY, SECONDS_PER_MINUTE) for path in paths])
+    return MinuteBars(shaped[:, :, 0], shaped.max(axis=2), shaped.min(axis=2), shaped[:, :, -1],
+                      shaped.argmax(axis=2), shaped.argmin(axis=2), np.array([path[-1] for path in paths]))
+
+
+def minute_bars(inst: "PaperInstrument", first_day: date, count: int, seed: int) -> MinuteBars:
+    """Raw minute bars of `inst` for `count` days from `first_day`: straight from the model for a driver
+    (equities, indices, MCX futures), from the seconds for a replayed driver or a derivative."""
+    key = inst.driver_key
+    if inst.kind == "spot" and key not in replay.ACTIVE:
+        return _simulated_minutes(key, inst.reference_price, inst.volatility, first_day.toordinal(), count, seed)
+    days = [first_day + timedelta(days=offset) for offset in range(count)]
+    return _minutes_of_seconds([series(inst, day, seed) for day in days])
 
 
 # ------------------------------------------------------------------------------------------ models
@@ -141,7 +243,26 @@ def _driver_series(inst: "PaperInstrument", day: date, seed: int) -> np.ndarray:
 def series(inst: "PaperInstrument", day: date, seed: int, upto: int = SECONDS_PER_DAY,
            first: int = 0) -> np.ndarray:
     """Unrounded prices of `inst` for seconds first..upto of the IST `day`."""
-    spot = _driver_series(inst, day, seed)[first: upto + 1]
+    return _derived(inst, _driver_series(inst, day, seed)[first: upto + 1], day, first)
+
+
+def day_close(inst: "PaperInstrument", day: date, seed: int) -> float:
+    """Unrounded price at the last second of `day` (yesterday's close of a quote), from the minute bars:
+    no per-second path is built for it."""
+    spot = minute_bars(_spot_of(inst), day, 1, seed).close[0, -1:]
+    return float(_derived(inst, spot, day, SECONDS_PER_DAY - 1)[0])
+
+
+def _spot_of(inst: "PaperInstrument") -> "PaperInstrument":
+    """The instrument whose minute bars are the driver's (a derivative's driver is a spot series)."""
+    if inst.kind == "spot":
+        return inst
+    from dataclasses import replace
+    return replace(inst, kind="spot")
+
+
+def _derived(inst: "PaperInstrument", spot: np.ndarray, day: date, first: int) -> np.ndarray:
+    """A derivative's prices from its driver's (`spot` holds seconds first.. of `day`); spot as is."""
     if inst.kind == "spot":
         return spot
     epochs = epoch_seconds(day, first) + np.arange(spot.size)

@@ -220,17 +220,21 @@ def test_exchange_session_refuses_orders_outside_market_hours(paper_sqlite: Pape
 def test_stop_loss_limit_triggers_then_fills_at_its_limit(paper_sqlite: Paper):
     paper = paper_sqlite
     engine, user = paper.engine, paper.user_id
-    sbin = engine.instrument("SBIN", "NSE")
     now = paper.clock()
-    _, path = prices.price_range(sbin, now, now + timedelta(hours=6), 0)
-    ltp = engine.quote(sbin)["ltp"]
-    trigger = round(float(path.max()) - 2 * sbin.tick_size, 2)
-    assert trigger > ltp
-    order = engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=3, pricetype="SL",
+
+    def rise(symbol: str) -> tuple[float, float]:   # (last price, a trigger the next 6 hours cross)
+        inst = engine.instrument(symbol, "NSE")
+        _, path = prices.price_range(inst, now, now + timedelta(hours=6), 0)
+        return engine.quote(inst)["ltp"], round(float(path.max()) - 2 * inst.tick_size, 2)
+
+    # a stock whose price rises more than two ticks within 6 hours (a random walk's rarely stays flat)
+    symbol, (ltp, trigger) = next((s, r) for s in ("SBIN", "INFY", "ITC", "TCS", "RELIANCE")
+                                  if (r := rise(s))[1] > r[0])
+    order = engine.place(user, symbol=symbol, exchange="NSE", action="BUY", quantity=3, pricetype="SL",
                          price=round(trigger + 1, 2), trigger_price=trigger)
     assert order.status == "trigger pending"
     with pytest.raises(InvalidOrder, match="must be above the last price"):
-        engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=3, pricetype="SL-M",
+        engine.place(user, symbol=symbol, exchange="NSE", action="BUY", quantity=3, pricetype="SL-M",
                      trigger_price=round(ltp - 1, 2))
     paper.clock.advance(hours=6)
     done = engine.orders(user)[0]

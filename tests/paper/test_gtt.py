@@ -75,11 +75,12 @@ def test_active_gtts_survive_a_restart_and_still_trigger(paper: Paper):
 
 
 def test_a_single_trigger_above_the_price_places_a_market_buy(paper: Paper):
-    inst, epochs, path, ltp = _path(paper)
+    # a stock whose price rises three ticks within 6 hours (a random walk rarely stays below that)
+    inst, epochs, path, ltp = next(found for symbol in ("SBIN", "INFY", "ITC", "TCS", "RELIANCE")
+                                   if ((found := _path(paper, symbol))[2] >= found[3] + 3 * found[0].tick_size).any())
     above = path >= ltp + 3 * inst.tick_size
-    assert above.any()
     trigger = round(ltp + 3 * inst.tick_size, 2)
-    paper.engine.place_gtt(paper.user_id, symbol="SBIN", exchange="NSE", trigger_type="SINGLE", action="BUY",
+    paper.engine.place_gtt(paper.user_id, symbol=inst.symbol, exchange="NSE", trigger_type="SINGLE", action="BUY",
                            quantity=2, product="CNC",
                            legs=[{"role": "single", "trigger_price": trigger, "price": 0, "pricetype": "MARKET"}])
     paper.clock.at = utc(paper.clock()) + timedelta(seconds=int(epochs[int(np.argmax(above))] - paper.clock().timestamp()))

@@ -139,3 +139,48 @@ def test_ticks_follow_the_websocket_contract_and_match_quotes():
     assert all(set(level) == {"price", "quantity", "orders"} for level in depth["depth"]["buy"])
     with pytest.raises(ValueError):
         tick(sbin, NOW, 4)
+
+
+@pytest.mark.parametrize("symbol, exchange", [("SBIN", "NSE"), ("NIFTY", "NSE_INDEX"), ("FUTURE", "NFO")])
+def test_history_bars_are_the_seconds_quotes_show_bucketed(rows, symbol, exchange):
+    """Past days' bars come from the minute model without touching the seconds; they are exactly the
+    per-second prices (what quotes, ticks and fills read) bucketed, for spot and derivatives alike."""
+    inst = (next(r for r in rows if r.kind == "future" and r.name == "NIFTY") if symbol == "FUTURE"
+            else catalog(TODAY).lookup(symbol, exchange))
+    day = TODAY - timedelta(days=3)
+    seconds = prices.to_tick(prices.series(inst, day, 0, upto=prices.SECONDS_PER_DAY - 1), inst.tick_size)
+    for interval, bucket in (("1m", 60), ("5m", 300), ("1h", 3600)):
+        bars = market.candle_columns(inst, interval, day, day, NOW, 0)
+        shaped = seconds.reshape(-1, bucket)
+        assert len(bars) == shaped.shape[0]
+        assert np.array_equal(bars.open, shaped[:, 0]) and np.array_equal(bars.close, shaped[:, -1])
+        assert np.array_equal(bars.high, shaped.max(axis=1)) and np.array_equal(bars.low, shaped.min(axis=1))
+    [daily] = market.candles(inst, "D", day, day, NOW, 0)
+    assert (daily["open"], daily["high"], daily["low"], daily["close"]) == \
+        (seconds[0], seconds.max(), seconds.min(), seconds[-1])
+    weekly = market.candles(inst, "W", day - timedelta(days=20), day, NOW, 0)
+    days = market.candles(inst, "D", day - timedelta(days=20), day, NOW, 0)
+    assert max(bar["high"] for bar in weekly) == max(bar["high"] for bar in days)
+    assert sum(bar["volume"] for bar in weekly) == sum(bar["volume"] for bar in days)
+
+
+def test_a_past_window_is_served_again_unchanged(rows):
+    sbin = catalog(TODAY).lookup("SBIN", "NSE")
+    start, end = TODAY - timedelta(days=40), TODAY - timedelta(days=1)
+    first = market.candle_columns(sbin, "5m", start, end, NOW, 0)
+    market.reset_caches()
+    again = market.candle_columns(sbin, "5m", start, end, NOW, 0)
+    assert first == again and len(first) == 40 * 288
+    with pytest.raises(ValueError):
+        first.close[0] = 1.0                      # shared bars cannot be changed by a caller
+    assert market.candles(sbin, "5m", start, end, NOW, 1) != first.rows()   # the seed is part of the key
+
+
+def test_minutes_have_extremes_inside_and_join_the_next_day():
+    sbin = catalog(TODAY).lookup("SBIN", "NSE")
+    bars = prices.minute_bars(sbin, TODAY - timedelta(days=5), 3, 0)
+    assert np.all(bars.low <= np.minimum(bars.open, bars.close))
+    assert np.all(bars.high >= np.maximum(bars.open, bars.close))
+    assert np.all(bars.low < bars.high)
+    assert np.array_equal(bars.end[:-1], bars.open[1:, 0])       # 24:00 of one day is 00:00 of the next
+    assert np.all(bars.high_second != bars.low_second)
