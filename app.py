@@ -22,7 +22,7 @@ import database
 import restx_api
 from restx_api import heavy_reads
 from blueprints import (account, analyzer_page, auth, books, broker_pages, dashboard, errors, events, health, home,
-                        layout, market, postbacks, strategies, web_security, webhooks)
+                        layout, market, postbacks, reports, strategies, web_security, webhooks)
 from database import migrate
 from services import brokers, order_journal, strategy_worker
 from utils import json_body, limiter
@@ -70,7 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     heavy_reads.init_app(app, given)
     layout.register(app)
     for blueprint in (health.bp, home.bp, auth.bp, account.bp, dashboard.bp, broker_pages.bp, books.bp, events.bp,
-                      market.bp, analyzer_page.bp, webhooks.bp, strategies.bp, postbacks.bp):
+                      market.bp, analyzer_page.bp, webhooks.bp, strategies.bp, postbacks.bp, reports.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     order_journal.init_app(app)

@@ -19,7 +19,8 @@ from utils.net import port_open
 log = get_logger(__name__)
 
 NAV = (("dashboard.dashboard", "Dashboard"), ("books.orderbook", "Orders"), ("books.tradebook", "Trades"),
-       ("books.positions_page", "Positions"), ("books.holdings", "Holdings"), ("market.search", "Search"),
+       ("books.positions_page", "Positions"), ("books.holdings", "Holdings"), ("reports.pnl", "P&L"),
+       ("market.search", "Search"),
        ("strategies.index", "Strategies"), ("analyzer_page.analyzer", "Analyzer"), ("broker_pages.broker", "Broker"),
        ("account.apikey", "API key"))
 

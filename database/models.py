@@ -6,4 +6,5 @@ from database import api_keys, audit, journal, user_settings, users  # noqa: F40
 from database import broker_sessions  # noqa: F401
 from database import symtoken  # noqa: F401
 from database import paper  # noqa: F401
+from database import paper_pnl  # noqa: F401
 from database import strategies  # noqa: F401

@@ -20,7 +20,7 @@ log = get_logger(__name__)
 
 API_PREFIX = "/api/v1"
 NAMESPACE_MODULES: list[str] = ["ping", "order_management", "gtt", "account", "analyzer", "market_data", "symbols", "options",
-                                "utilities"]
+                                "utilities", "pnl"]
 
 
 class OpenAlgoApi(Api):

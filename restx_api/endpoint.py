@@ -21,9 +21,10 @@ Service = Callable[[int, dict[str, Any], LatencyTimer], dict[str, Any]]
 
 
 def post_endpoint(ns: Namespace, path: str, schema: Schema, service: Service, *, summary: str,
-                  journaled: bool = False, auth: Callable = api_key_required) -> None:
+                  journaled: bool = False, auth: Callable = api_key_required, response: Any = None) -> None:
     """Register POST `path` on `ns`; `journaled` marks an order-changing endpoint; `auth` is the
-    authentication decorator (e.g. `api_key_required(invalid=Unauthenticated)` for optiongreeks)."""
+    authentication decorator (e.g. `api_key_required(invalid=Unauthenticated)` for optiongreeks);
+    `response` an optional Swagger model of the 200 body."""
     model = swagger_model(ns, f"{ns.name}{path.replace('/', '_')}_request", schema)
     action = ns.name + path.replace("/", "")
 
@@ -40,6 +41,8 @@ def post_endpoint(ns: Namespace, path: str, schema: Schema, service: Service, *,
 
     post.__doc__ = summary
     handler = auth(order_rate_limited(post) if journaled else post)
+    if response is not None:
+        handler = ns.response(200, summary, response)(handler)
     resource = type(f"{action.title()}Resource", (Resource,), {"post": ns.expect(model)(handler)})
     ns.add_resource(resource, path, strict_slashes=False)
 

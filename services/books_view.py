@@ -59,9 +59,14 @@ def filter_rows(rows: Iterable[dict[str, Any]], symbol: str = "", status: str = 
 
 def to_csv(book: str, rows: Iterable[dict[str, Any]]) -> str:
     """Spreadsheet-safe CSV: a cell starting with = + - @ is prefixed with ' so it is never a formula."""
+    return write_csv(COLUMNS[book], rows)
+
+
+def write_csv(columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> str:
+    """`rows` as CSV with a header of `columns`, each cell made spreadsheet-safe."""
     out = io.StringIO()
     writer = csv.writer(out)
-    columns = COLUMNS[book]
+    columns = tuple(columns)
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_cell(row.get(column, "")) for column in columns])

@@ -61,12 +61,7 @@ def resolve(user_id: int) -> Target:
     """The paper engine in analyzer mode, else the live broker session (NoBrokerSession /
     BrokerSessionExpired when there is none)."""
     if analyzer_on(user_id):
-        paper = registry().get("paper")
-        session = BrokerSession(user_id=user_id, broker="paper", auth_token="paper")
-        sandbox = _sandbox(paper, user_id)
-        if sandbox is not None:
-            return Target(sandbox, session, MODE_ANALYZE, live_market=True)
-        return Target(paper, session, MODE_ANALYZE)
+        return sandbox_target(user_id)
     live = broker_session.live_session(user_id)
     return Target(live.plugin, live.session, MODE_LIVE)
 
@@ -76,6 +71,15 @@ def sandbox_plugin(user_id: int) -> BrokerPlugin:
     analyzer would use it), whether analyzer mode is on or not: for looking at or resetting that account."""
     paper = registry().get("paper")
     return _sandbox(paper, user_id) or paper
+
+
+def sandbox_target(user_id: int) -> Target:
+    """`sandbox_plugin` as a Target in analyze mode: for reports on the sandbox account whatever the
+    mode (services/pnl_report.py)."""
+    paper = registry().get("paper")
+    sandbox = _sandbox(paper, user_id)
+    session = BrokerSession(user_id=user_id, broker="paper", auth_token="paper")
+    return Target(sandbox or paper, session, MODE_ANALYZE, live_market=sandbox is not None)
 
 
 # user → (the live session it was built for, the paper plugin bound to that session's market); one per

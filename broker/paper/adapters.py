@@ -91,7 +91,8 @@ class PaperOrders(OrderAdapter):
     def trade_book(self, session: BrokerSession) -> list[Trade]:
         return [Trade(order_id=row.orderid, symbol=row.symbol, exchange=row.exchange, action=row.action,
                       quantity=row.quantity, average_price=round(row.price, 2), product=row.product,
-                      trade_id=row.tradeid, timestamp=_stamp(row.created_at), raw={"strategy": row.strategy})
+                      trade_id=row.tradeid, timestamp=_stamp(row.created_at),
+                      raw={"strategy": row.strategy, "charges": round(row.charges or 0.0, 2)})
                 for row in self.engine.trades(session.user_id)]
 
     def positions(self, session: BrokerSession) -> list[Position]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from typing import Any, Callable, Iterator, Mapping
 
 from sqlalchemy import bindparam, func, or_, select
@@ -25,8 +25,8 @@ from sqlalchemy.exc import IntegrityError
 
 from broker.contract import OrderEvent
 from broker.errors import InsufficientFunds, InvalidOrder, OrderNotFound, OrderRejected, UnknownSymbol
-from broker.paper import gtt, housekeeping
-from broker.paper.calendar import ist_now, ist_stamp
+from broker.paper import daybook, gtt, housekeeping
+from broker.paper.calendar import IST, ist_now, ist_stamp
 from broker.paper.fills import (fill_order, get_holding, get_position, load_positions, new_id, note_resting,
                                order_events)
 from broker.paper.housekeeping import RESTING, SquareOffTimes, slipped
@@ -39,9 +39,11 @@ from database import paper as store
 from database.paper import GTT_ACTIVE, LEDGER, ORDERS, TRADES, is_resting
 from database.paper_tx import PaperRow, PaperTx
 from utils.clock import system_now
+from utils.logging import get_logger
 from utils.constants import ORDER_STATUS_CANCELLED, ORDER_STATUS_OPEN, ORDER_STATUS_REJECTED, \
     ORDER_STATUS_TRIGGER_PENDING
 
+log = get_logger(__name__)
 SQUAREOFF_STRATEGY = "auto square-off"
 INSUFFICIENT_FUNDS = "Insufficient funds"
 
@@ -214,7 +216,7 @@ class PaperEngine:
                                        exchange_hours=self.settings.session == "exchange")
         # what belongs to the days before today (expiries, square-offs) first, then the new day
         self._settle_positions(tx, account, now, lookup)
-        housekeeping.settle_new_day(tx, account, today, now, lookup, self.market)
+        self._roll_over(tx, account, today, now, lookup)
         if has_resting:
             housekeeping.settle_expired_orders(tx, account, now, lookup)
             housekeeping.cancel_stale_mis_orders(tx, account.user_id, now, self.settings.squareoff)
@@ -236,6 +238,20 @@ class PaperEngine:
                 # server was down) closes the position there; a live market only knows its price now
                 at = cutoff.astimezone(timezone.utc) if self.market.simulated else now   # stored in UTC
                 self._square_off(tx, account, position, inst, at)
+
+    def _roll_over(self, tx: PaperTx, account: PaperRow, today: date, now: datetime,
+                   lookup: Callable[[str, str], PaperInstrument | None]) -> None:
+        """A new IST day: record the day that ended in the P&L history, then settle it. Open positions
+        are recorded at the close the carry-forward marks them against, so the recorded days add up."""
+        def close_of(symbol: str, exchange: str) -> float | None:
+            try:
+                inst = lookup(symbol, exchange)
+                return self.market.close_before(inst, datetime.combine(today, time(0, 0), IST), now) if inst else None
+            except Exception:  # noqa: BLE001 — a price the market cannot give must not hold up the rollover
+                log.warning("no closing price of %s %s: its day is recorded unmarked", symbol, exchange, exc_info=True)
+                return None
+        daybook.close_day(tx, account, today, now, close_of)
+        housekeeping.settle_new_day(tx, account, today, now, lookup, self.market)
 
     @_retry_id_clash
     def process(self, user_id: int) -> bool:

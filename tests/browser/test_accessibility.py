@@ -12,7 +12,8 @@ CHECK = (Path(__file__).parent / "contrast.js").read_text()
 PAGES = (("/dashboard", "#funds"), ("/orderbook", "#book-table[data-loaded]"), ("/positions", "#book-table[data-loaded]"),
          ("/tradebook", "#book-table[data-loaded]"), ("/holdings", "#book-table[data-loaded]"),
          ("/broker", "#broker-list"), ("/apikey", "#apikey"), ("/analyzer", "#analyzer-log"), ("/profile", "#session-ends"),
-         ("/audit", "table"), ("/search?q=SBIN", "#search-results tbody tr"), ("/symbol/NSE/SBIN", "#depth tbody tr"))
+         ("/audit", "table"), ("/search?q=SBIN", "#search-results tbody tr"), ("/symbol/NSE/SBIN", "#depth tbody tr"),
+         ("/reports/pnl", "#history-chart[data-drawn]"))
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

@@ -1,0 +1,95 @@
+"""The day-close record of the paper account (broker/paper/daybook.py): written at the day rollover,
+once, with realised P&L from the day's fills and open positions marked to the day's closing price."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+
+from broker.paper import daybook
+from broker.paper.calendar import IST
+from broker.paper.fills import load_positions
+from database import paper as store
+from database.paper_pnl import day_rows, day_totals
+from tests.paper.conftest import Paper, first_trading_day
+
+pytestmark = pytest.mark.dates
+
+
+def _next_session(paper: Paper) -> None:
+    paper.clock.at = datetime.combine(first_trading_day(paper.clock.at.date() + timedelta(days=1)), time(10, 0), IST)
+
+
+def _place(paper: Paper, action: str, quantity: int, symbol: str = "SBIN", product: str = "CNC",
+           exchange: str = "NSE") -> float:
+    order = paper.engine.place(paper.user_id, symbol=symbol, exchange=exchange, action=action, quantity=quantity,
+                               product=product)
+    return order.average_price
+
+
+def _close(paper: Paper, symbol: str, exchange: str, next_day: date) -> float:
+    inst = paper.engine.lookup(symbol, exchange)
+    return paper.engine.market.close_before(inst, datetime.combine(next_day, time(0, 0), IST), paper.clock.at)
+
+
+def test_the_rollover_records_the_day_once_with_partial_closes_and_the_square_off(paper: Paper):
+    day = paper.clock.at.date()
+    bought = _place(paper, "BUY", 10)
+    sold = _place(paper, "SELL", 4)
+    shorted = _place(paper, "SELL", 5, symbol="INFY", product="MIS")
+    _next_session(paper)
+    paper.engine.process(paper.user_id)     # the first call of the new day rolls the account over
+    paper.engine.process(paper.user_id)
+    rows = {row.symbol: row for row in day_rows(paper.user_id, day, day)}
+    assert set(rows) == {"SBIN", "INFY"}
+    sbin, infy = rows["SBIN"], rows["INFY"]
+    assert (sbin.quantity, sbin.buy_quantity, sbin.sell_quantity) == (6, 10, 4)
+    assert sbin.realized == pytest.approx(4 * (sold - bought), abs=1e-6)
+    assert sbin.close_price == pytest.approx(_close(paper, "SBIN", "NSE", paper.clock.at.date()))
+    assert sbin.unrealized == pytest.approx(6 * (sbin.close_price - sbin.average_price), abs=1e-3)
+    # the MIS short was squared off at that day's square-off time, before the day was recorded
+    assert (infy.quantity, infy.sell_quantity, infy.buy_quantity, infy.unrealized) == (0, 5, 5, 0.0)
+    assert infy.realized == pytest.approx(5 * (shorted - infy.buy_average), abs=1e-3)
+    [total] = day_totals(paper.user_id, day, day)
+    assert total.total == pytest.approx(sum(r.realized + r.unrealized for r in rows.values()))
+    assert len(day_rows(paper.user_id, day, paper.clock.at.date())) == 2   # once; today is not recorded yet
+
+
+def test_a_carried_short_counts_from_the_previous_close_so_the_days_add_up(paper: Paper):
+    future = max((row for row in paper.engine.catalog().rows if row.symbol.startswith("NIFTY") and row.kind == "future"),
+                 key=lambda row: row.expiry_epoch)     # the far month: it does not expire during the test
+    entry = _place(paper, "SELL", future.lotsize, symbol=future.symbol, product="NRML", exchange="NFO")
+    first = paper.clock.at.date()
+    _next_session(paper)
+    second = paper.clock.at.date()
+    paper.engine.process(paper.user_id)
+    _next_session(paper)
+    paper.engine.process(paper.user_id)
+    [day_one] = day_rows(paper.user_id, first, first)
+    [day_two] = day_rows(paper.user_id, second, second)
+    assert (day_one.quantity, day_two.quantity) == (-future.lotsize, -future.lotsize)
+    assert (day_two.buy_quantity, day_two.sell_quantity, day_two.realized) == (0, 0, 0.0)
+    assert day_one.unrealized == pytest.approx(-future.lotsize * (day_one.close_price - entry), abs=1e-3)
+    assert day_two.unrealized == pytest.approx(-future.lotsize * (day_two.close_price - day_one.close_price), abs=1e-3)
+    # two days' P&L is the short's P&L from its entry to the second close
+    assert day_one.unrealized + day_two.unrealized == pytest.approx(
+        -future.lotsize * (day_two.close_price - entry), abs=1e-3)
+
+
+def test_recording_a_day_again_replaces_it(paper: Paper):
+    _place(paper, "BUY", 3)
+    day = paper.clock.at.date()
+    close = lambda symbol, exchange: 1.0  # noqa: E731 — a fixed mark: only the row count matters here
+    for _ in range(2):
+        with store.locked_account(paper.user_id) as locked:
+            load_positions(locked.tx, paper.user_id, False)
+            daybook.close_day(locked.tx, locked.account, day + timedelta(days=1), paper.clock.at, close)
+    assert len(day_rows(paper.user_id, day, day)) == 1
+
+
+def test_a_quiet_account_records_nothing(paper: Paper):
+    paper.engine.process(paper.user_id)
+    day = paper.clock.at.date()
+    _next_session(paper)
+    paper.engine.process(paper.user_id)
+    assert day_rows(paper.user_id, day, paper.clock.at.date()) == []
