@@ -246,6 +246,7 @@
     // and strategy tags. While that stream is up the page neither polls nor re-reads on the dashboard's
     // server-sent events; when it closes, both take over again.
     let streaming = false;
+    let drawing = 0;
     const STAT_OF = { open: "total_open_orders", complete: "total_completed_orders", rejected: "total_rejected_orders",
       "trigger pending": "total_trigger_pending_orders" };
 
@@ -254,14 +255,16 @@
       const status = filters.elements.status ? filters.elements.status.value : "";
       if (!row || (status && status !== event.order_status)) { reload(100); return; }
       const before = row.order_status;
-      Object.assign(row, { order_status: event.order_status, quantity: event.quantity, pricetype: event.pricetype,
-        price: event.pricetype === "MARKET" ? 0 : event.price, trigger_price: event.trigger_price });
+      const now = { order_status: event.order_status, quantity: event.quantity, pricetype: event.pricetype,
+        price: event.pricetype === "MARKET" ? 0 : event.price, trigger_price: event.trigger_price };
+      if (Object.keys(now).every((key) => String(row[key]) === String(now[key]))) return;  // e.g. the snapshot
+      Object.assign(row, now);
       if (statistics && before !== event.order_status) {
         if (STAT_OF[before] in statistics) statistics[STAT_OF[before]] -= 1;
         if (STAT_OF[event.order_status] in statistics) statistics[STAT_OF[event.order_status]] += 1;
         renderStats({ rows, statistics });
       }
-      render();
+      if (!drawing) drawing = window.requestAnimationFrame(() => { drawing = 0; render(); });   // one redraw per burst
       if (!event.snapshot && before !== event.order_status && ["complete", "rejected"].includes(event.order_status)) {
         window.showToast(`Order ${event.orderid} ${event.order_status} (${event.action} ${event.quantity} ${event.symbol})`
           + (event.rejection_reason ? `: ${event.rejection_reason}` : ""), event.order_status === "complete" ? "success" : "danger");
