@@ -20,8 +20,11 @@ WS_URL = "wss://piconnect.flattrade.in/PiConnectWSTp/"
 LOGIN_URL = "https://auth.flattrade.in/"
 TOKEN_URL = "https://authapi.flattrade.in/trade/apitoken"
 MASTER_URL = "https://flattrade.s3.ap-south-1.amazonaws.com/scripmaster"
-MASTER_FILES = ("NSE_Equity.csv", "BSE_Equity.csv", "Nfo_Equity_Derivatives.csv", "Bfo_Equity_Derivatives.csv",
-                "Currency_Derivatives.csv", "Commodity.csv")
+# Flattrade's scrip masters (public, at MASTER_URL): one CSV per segment, index and stock derivatives apart,
+# every file with the same nine columns `Exchange,Token,Lotsize,Symbol,Tradingsymbol,Instrument,Expiry,
+# Strike,Optiontype` (no tick size: 0.05 is assumed); futures carry Optiontype XX and no strike
+MASTER_FILES = ("NSE_Equity.csv", "BSE_Equity.csv", "Nfo_Index_Derivatives.csv", "Nfo_Equity_Derivatives.csv",
+                "Bfo_Index_Derivatives.csv", "Bfo_Equity_Derivatives.csv", "Currency_Derivatives.csv", "Commodity.csv")
 
 MANIFEST = Manifest(
     name="flattrade", display_name="Flattrade", auth_type="oauth",

@@ -7,18 +7,26 @@ one call per instrument. TPSeries takes `st` / `et` (epoch seconds) and `intrv` 
 (`DD-MM-YYYY HH:MM:SS`, IST); daily bars come from EODChartData (`sym` = `EXCH:TSYM`, `from` / `to`),
 a list of JSON strings. Windows are chunked and stitched with broker/candles.py. Limits answers the
 account's cash, collateral (`brkcollamt`), `marginused` and the day's P&L.
+
+Margin (Noren "Basket Margin" and "Span Calculator"): `GetBasketMargin` takes the first order's fields
+(`exch`, `tsym`, `qty`, `prc`, `trgprc`, `prd`, `trantype`, `prctyp`) at the top level and the others in
+`basketlists`, and answers the basket's `marginused` (hedges counted); for a basket of futures and
+options only, `SpanCalc` (`pos`: `exch`, `instname`, `symname`, `exd` DD-MMM-YYYY, `optt`, `strprc`,
+`buyqty`, `sellqty`, `netqty`) also gives its `span` and exposure (`expo`).
 """
 from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timezone
 from typing import Any, Iterable, Sequence
+from urllib.parse import quote_plus
 
 from broker.candles import day_windows, stitch
 from broker.contract import (BrokerSession, Candle, CandleSeries, DataAdapter, Depth, DepthLevel, Funds, FundsAdapter,
                              HistoryRequest, Instrument, Margin, MarginLeg, Quote)
 from broker.errors import NotSupported, UnknownSymbol
 from broker.noren.client import HISTORY, READS, NorenClient
+from broker.noren import mapping
 from broker.noren.mapping import EXCHANGES, IST, number, whole
 
 MAX_QUOTES_PER_CALL = 1      # GetQuotes answers one instrument
@@ -143,4 +151,34 @@ class NorenFunds(FundsAdapter):
                      utilised_debits=used, raw=row)
 
     def margin(self, session: BrokerSession, legs: Sequence[MarginLeg]) -> Margin:
-        raise NotSupported(f"margin is not supported by {self.client.broker}", broker=self.client.broker)
+        orders = [_margin_order(leg) for leg in legs]
+        basket = self.client.call("GetBasketMargin", {**orders[0], "actid": session.broker_user_id,
+                                                      **({"basketlists": orders[1:]} if orders[1:] else {})},
+                                  session)
+        span = exposure = None
+        if all(leg.instrument.expiry for leg in legs):
+            spans = self.client.call("SpanCalc", {"actid": session.broker_user_id,
+                                                  "pos": [_span_position(leg) for leg in legs]}, session)
+            span, exposure = number(spans, "span"), number(spans, "expo")
+        return Margin(total_margin_required=number(basket, "marginused"), span_margin=span, exposure_margin=exposure,
+                      raw=basket)
+
+
+def _margin_order(leg: MarginLeg) -> dict[str, str]:
+    i = leg.instrument
+    return mapping.order_fields(quote_plus(i.brsymbol), i.exchange, leg.action, leg.quantity, leg.product,
+                                leg.pricetype, leg.price, leg.trigger_price)
+
+
+def _span_position(leg: MarginLeg) -> dict[str, str]:
+    """A derivative leg as SpanCalc's open position (the quantity on its side, signed in `netqty`); a
+    future's option type is `XX` and its strike `-1`, as in the SDK's SpanCalc example."""
+    i = leg.instrument
+    option = i.symbol[-2:] if i.symbol[-2:] in ("CE", "PE") else ""
+    quantity = int(leg.quantity)
+    buy = leg.action == "BUY"
+    return {"prd": mapping.PRODUCTS[leg.product], "exch": _exchange(i), "instname": i.instrumenttype,
+            "symname": i.name, "exd": i.expiry.strftime("%d-%b-%Y").upper() if i.expiry else "",
+            "optt": option or "XX", "strprc": f"{float(i.strike):.2f}" if option else "-1",
+            "buyqty": str(quantity if buy else 0), "sellqty": str(0 if buy else quantity),
+            "netqty": str(quantity if buy else -quantity)}

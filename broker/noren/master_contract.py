@@ -3,9 +3,11 @@
 Shoonya publishes one zipped text file per exchange, `<EXCH>_symbols.txt.zip` (Noren API docs,
 "scripmasters"), comma-separated with a header: `Exchange,Token,LotSize,Symbol,TradingSymbol,
 Instrument,TickSize` for cash segments, plus `Expiry` (`DD-MMM-YYYY`), `OptionType` and `StrikePrice`
-for derivatives. Flattrade publishes CSVs with the same information under its own column spellings
-(`Lotsize`, `Tradingsymbol`, `Optiontype`, `Strike`, `Ticksize`); columns are matched case-blind, so
-one parser reads both. `TradingSymbol` is the broker symbol orders take; `Token` what quotes, history and
+for derivatives (BFO's file spells the strike `Strike`). Flattrade publishes eight CSVs (equities per
+exchange; index and stock derivatives of NFO and BFO apart; currency; commodity), all with the nine
+columns `Exchange,Token,Lotsize,Symbol,Tradingsymbol,Instrument,Expiry,Strike,Optiontype` — no tick
+size (0.05 is taken), an empty strike on futures, empty rows at the end of some files. Columns are
+matched case-blind, so one parser reads both brokers' files. `TradingSymbol` is the broker symbol orders take; `Token` what quotes, history and
 the feed take. Symbols are built only through utils/symbols.py: equities drop the series suffix (`-EQ`),
 indices go to NSE_INDEX / BSE_INDEX under their OpenAlgo names, futures are `NAMEDDMMMYYFUT`, options
 `NAMEDDMMMYYSTRIKECE/PE`. Rows of other kinds are skipped.

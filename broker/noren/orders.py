@@ -5,9 +5,17 @@ PlaceOrder takes `uid`, `actid`, `exch`, `tsym` (URL-encoded), `qty`, `prc`, `tr
 order number with `exch` / `tsym` and the new `qty` / `prctyp` / `prc` / `trgprc` and answers `result`;
 CancelOrder takes `norenordno`. SingleOrdHist answers the order's states, newest first (docs, "Orders
 and Trades"). Our order tag travels as `remarks`, which Noren keeps on the order.
+
+Outside the exchange's session (utils/market_calendar: hours, weekends, holidays) an order goes in as an
+after-market order: PlaceOrder's `amo` = "Yes" (the documentation: anything else is a regular order), and
+the acknowledgement says so. Bracket (`B`) and cover (`H`) orders, with their `bpprc` / `blprc` /
+`trailprc`, are not entered here: the unified product is CNC, NRML or MIS, and anything else is refused
+with a 400 naming `product` before the plugin is asked.
 """
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Callable
 from urllib.parse import quote_plus
 
 from broker.contract import (BrokerSession, Holding, ModifyRequest, Order, OrderAck, OrderAdapter, OrderRequest,
@@ -15,12 +23,16 @@ from broker.contract import (BrokerSession, Holding, ModifyRequest, Order, Order
 from broker.errors import OrderNotFound
 from broker.noren import mapping
 from broker.noren.client import ORDERS, READS, NorenClient
+from utils import clock as app_clock
+from utils.market_calendar import is_open
 
 
 class NorenOrders(OrderAdapter):
-    def __init__(self, client: NorenClient, names: mapping.SymbolNames):
+    def __init__(self, client: NorenClient, names: mapping.SymbolNames,
+                 clock: Callable[[], datetime] | None = None):
         self.client = client
         self.names = names
+        self.clock = clock or app_clock.now
 
     def place_order(self, session: BrokerSession, request: OrderRequest) -> OrderAck:
         i = request.instrument
@@ -30,8 +42,12 @@ class NorenOrders(OrderAdapter):
                       dscqty=str(int(request.disclosed_quantity or 0)))
         if request.tag:
             values["remarks"] = request.tag
+        amo = not is_open(i.exchange, self.clock())
+        if amo:
+            values["amo"] = "Yes"
         answer = self.client.call("PlaceOrder", values, session, bucket=ORDERS)
-        return OrderAck(order_id=str(answer["norenordno"]), raw=answer)
+        return OrderAck(order_id=str(answer["norenordno"]), raw=answer,
+                        message="placed as an after-market order (AMO)" if amo else "")
 
     def modify_order(self, session: BrokerSession, request: ModifyRequest) -> OrderAck:
         i = request.instrument

@@ -12,6 +12,7 @@ from broker.noren import mapping
 from broker.noren.client import NorenClient
 from broker.noren.data import INTERVALS, MAX_QUOTES_PER_CALL, NorenData, NorenFunds
 from broker.noren.errors import error_table
+from broker.noren.gtt import NorenGtt
 from broker.noren.master_contract import NorenMasterContract
 from broker.noren.orders import NorenOrders
 from broker.noren.streaming import MAX_TOKENS_PER_CONNECTION, FeedCredentials, NorenFeed, NorenOrderFeed
@@ -19,8 +20,8 @@ from broker.streaming import TickPublisher
 
 OPERATIONS = frozenset({"place_order", "modify_order", "cancel_order", "cancel_all_orders", "order_book",
                         "order_status", "trade_book", "positions", "holdings", "open_position",
-                        "close_all_positions", "quote", "quotes", "depth", "history", "funds", "master_contract",
-                        "streaming"})
+                        "close_all_positions", "quote", "quotes", "depth", "history", "funds", "margin",
+                        "place_gtt", "modify_gtt", "cancel_gtt", "gtt_book", "master_contract", "streaming"})
 # Noren does not publish per-endpoint limits; these budgets stay under what Noren brokers enforce per
 # user (orders and reads at 10 per second, charts slower)
 RATE_LIMITS = {"orders": "10/second", "quotes": "10/second", "history": "3/second"}
@@ -30,7 +31,7 @@ def capabilities(extras: dict[str, object]) -> CapabilityMap:
     return CapabilityMap(operations=OPERATIONS, exchanges=frozenset(mapping.EXCHANGES), intervals=tuple(INTERVALS),
                          streaming_modes=frozenset({1, 2, 3}), depth_levels=(5,),
                          max_batch_quotes=MAX_QUOTES_PER_CALL, symbols_per_connection=MAX_TOKENS_PER_CONNECTION,
-                         amo=False, order_updates="push", rate_limits=RATE_LIMITS, extras=extras)
+                         amo=True, order_updates="push", rate_limits=RATE_LIMITS, extras=extras)
 
 
 @dataclass(frozen=True)
@@ -64,4 +65,4 @@ def build_plugin(broker: NorenBroker, config: PluginConfig) -> BrokerPlugin:
     return BrokerPlugin(manifest=broker.manifest, capabilities=broker.capabilities, auth=broker.auth(client),
                         orders=NorenOrders(client, names), data=NorenData(client), funds=NorenFunds(client),
                         master_contract=NorenMasterContract(client, broker.master_files), feed=feed,
-                        order_feed=order_feed, error_table=errors)
+                        order_feed=order_feed, gtt=NorenGtt(client, names), error_table=errors)

@@ -63,4 +63,9 @@ def test_symbol_files_are_zipped_text_and_flattrade_csv(noren):
     text = archive.read("NFO_symbols.txt").decode()
     assert text.splitlines()[0].startswith("Exchange,Token,LotSize,Symbol,TradingSymbol,Expiry,Instrument")
     csv = requests.get(f"{noren.url}/scripmaster/NSE_Equity.csv", timeout=5).text.splitlines()
-    assert csv[0].startswith("Exchange,Token,Lotsize") and any(",ACC-EQ," in line for line in csv)
+    assert csv[0] == "Exchange,Token,Lotsize,Symbol,Tradingsymbol,Instrument,Expiry,Strike,Optiontype"
+    assert any(",ACC-EQ," in line for line in csv)
+    index = requests.get(f"{noren.url}/scripmaster/Nfo_Index_Derivatives.csv", timeout=5).text.splitlines()
+    assert any(line.endswith(",OPTIDX," + noren.expiry.strftime("%d-%b-%Y").upper() + ",23000,CE") for line in index)
+    stocks = requests.get(f"{noren.url}/scripmaster/Nfo_Equity_Derivatives.csv", timeout=5).text.splitlines()
+    assert stocks[1:] == [",,,,,,,,"]            # the recorded NFO rows are index derivatives

@@ -187,3 +187,15 @@ def test_master_contract_rows(noren, plugin, session):
     assert (future.lotsize, future.expiry, future.brsymbol) == (75, noren.expiry, f"NIFTY{expiry}F")
     option = rows[("NFO", f"NIFTY{expiry}23000CE")]
     assert (option.strike, option.instrumenttype, option.brsymbol) == (23000.0, "OPTIDX", f"NIFTY{expiry}C23000")
+    assert option.tick_size == 0.05 and future.strike == 0
+
+
+def test_flattrade_reads_its_eight_scrip_master_csvs(noren):
+    from tests.brokers.noren.conftest import load_plugin
+    flattrade = load_plugin(noren, "flattrade")
+    files = [url.rsplit("/", 1)[-1] for url, zipped in flattrade.master_contract.files if not zipped]
+    assert files == ["NSE_Equity.csv", "BSE_Equity.csv", "Nfo_Index_Derivatives.csv", "Nfo_Equity_Derivatives.csv",
+                     "Bfo_Index_Derivatives.csv", "Bfo_Equity_Derivatives.csv", "Currency_Derivatives.csv",
+                     "Commodity.csv"]
+    rows = list(flattrade.master_contract.download(None, lambda message: None))
+    assert {(i.exchange, i.instrumenttype) for i in rows} >= {("NSE", "EQ"), ("NFO", "FUTIDX"), ("NFO", "OPTIDX")}

@@ -93,6 +93,19 @@ def test_holdings_limits_quotes_and_search(noren, api):
     assert "RELIANCE-EQ" in [v["tsym"] for v in api.searchscrip(exchange="NSE", searchtext="REL")["values"]]
 
 
+def test_span_calculator_sends_the_positions_the_fake_prices(noren, api):
+    from NorenRestApiPy.NorenApi import position
+    future = position()
+    future.prd, future.exch, future.instname, future.symname = "M", "NFO", "FUTIDX", "NIFTY"
+    future.exd, future.optt, future.strprc = noren.expiry.strftime("%d-%b-%Y").upper(), "XX", "-1"
+    future.buyqty, future.sellqty, future.netqty = "0", "75", "-75"
+    answer = api.span_calculator(USER_ID, [future])
+    notional = 75 * noren.prices[("NFO", "35001")]
+    assert answer["stat"] == "Ok" and float(answer["span"]) == round(notional * 0.1, 2)
+    sent = noren.calls_to("SpanCalc")[-1]
+    assert sent.jkey == noren.session_token and sent.jdata["pos"][0]["instname"] == "FUTIDX"
+
+
 def test_time_price_series_and_daily_series(noren, api):
     end = time.time()
     start = end - 6 * 86400

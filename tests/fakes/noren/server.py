@@ -18,7 +18,11 @@ Logins:
 
 A small order state makes place → book → modify → cancel real: market orders (and marketable limits)
 fill at the quote, the rest stay OPEN; fills reach TradeBook and PositionBook and are pushed as `om`
-messages on the WebSocket (tests/fakes/noren/feed.py). Failure modes on demand: `fail_next(status)`,
+messages on the WebSocket (tests/fakes/noren/feed.py). GetBasketMargin / SpanCalc answer margins computed from the quote (MIS 20 %, the rest in full; SPAN
+10 % of the net notional, exposure 3 %); PlaceGTTOrder / ModifyGTTOrder / CancelGTTOrder /
+GetPendingGTTOrder keep pending GTTs (`ai_t` LTP_A_O / LTP_B_O, `validity` GTT, trigger `d`). An order
+sent with `amo` "Yes" is kept with that flag (the fake's market is always open, so it is matched at
+once). Failure modes on demand: `fail_next(status)`,
 `expire_token()`, `malformed_next()`, `slow_next(seconds)`, `not_ok_next(emsg)`; `requests` records
 every call (path, parsed jData, jKey).
 """
@@ -102,8 +106,13 @@ def parse_body(raw: str) -> tuple[dict[str, Any], str | None]:
 
 
 MASTER_EXCHANGES = ("NSE", "BSE", "NFO", "BFO", "CDS", "MCX")
-FLATTRADE_FILES = {"NSE_Equity": "NSE", "BSE_Equity": "BSE", "Nfo_Equity_Derivatives": "NFO",
-                   "Bfo_Equity_Derivatives": "BFO", "Currency_Derivatives": "CDS", "Commodity": "MCX"}
+# Flattrade's scrip-master CSVs: (exchange, the instrument kinds the file holds; None: every kind)
+INDEX_DERIVATIVES, STOCK_DERIVATIVES = ("FUTIDX", "OPTIDX"), ("FUTSTK", "OPTSTK")
+FLATTRADE_FILES = {"NSE_Equity": ("NSE", None), "BSE_Equity": ("BSE", None),
+                   "Nfo_Index_Derivatives": ("NFO", INDEX_DERIVATIVES), "Nfo_Equity_Derivatives": ("NFO", STOCK_DERIVATIVES),
+                   "Bfo_Index_Derivatives": ("BFO", INDEX_DERIVATIVES), "Bfo_Equity_Derivatives": ("BFO", STOCK_DERIVATIVES),
+                   "Currency_Derivatives": ("CDS", None), "Commodity": ("MCX", None)}
+FLATTRADE_COLUMNS = "Exchange,Token,Lotsize,Symbol,Tradingsymbol,Instrument,Expiry,Strike,Optiontype"
 RECORDED_EXPIRY = "30-JAN-2025"
 
 
@@ -155,6 +164,7 @@ class NorenServer:
         self.orders: dict[str, dict[str, Any]] = {}         # norenordno → the order as it is now
         self.histories: dict[str, list[dict[str, Any]]] = {}  # norenordno → its states, newest first
         self.trades: list[dict[str, Any]] = []
+        self.gtts: dict[str, dict[str, Any]] = {}           # al_id → the pending GTT as GetPendingGTTOrder lists it
         self._failures: list[Failure] = []
         self._not_ok: list[str] = []
         self._malformed = 0
@@ -428,15 +438,17 @@ class NorenServer:
             archive.writestr(f"{exch}_symbols.txt", symbol_text(exch, self.expiry))
         return buffer.getvalue()
 
-    def flattrade_csv(self, exch: str) -> str:
-        """Flattrade's master CSVs: the same instruments, one CSV per segment."""
-        lines = ["Exchange,Token,Lotsize,Symbol,Tradingsymbol,Expiry,Instrument,Optiontype,Strike,Ticksize"]
+    def flattrade_csv(self, name: str) -> str:
+        """Flattrade's master CSV `name`: the same instruments in its nine columns (futures with an empty
+        strike and Optiontype XX; no tick size), and the empty rows its files end with."""
+        exch, kinds = FLATTRADE_FILES[name]
+        lines = [FLATTRADE_COLUMNS]
         for (e, token), row in sorted(self.instruments.items()):
-            if e == exch:
-                lines.append(",".join([e, token, row["LotSize"], row["Symbol"], row["TradingSymbol"],
-                                       row.get("Expiry", ""), row["Instrument"], row.get("OptionType", ""),
-                                       row.get("StrikePrice", ""), row["TickSize"]]))
-        return "\n".join(lines) + "\n"
+            if e == exch and (kinds is None or row["Instrument"] in kinds):
+                strike = row.get("StrikePrice", "") if row.get("OptionType") in ("CE", "PE") else ""
+                lines.append(",".join([e, token, row["LotSize"], row["Symbol"], row["TradingSymbol"], row["Instrument"],
+                                       row.get("Expiry", ""), strike, row.get("OptionType", "")]))
+        return "\n".join(lines + [",,,,,,,,"]) + "\n"
 
     # ------------------------------------------------------------------ the app
     def _app(self) -> Flask:
@@ -453,10 +465,9 @@ class NorenServer:
 
         @app.get("/scripmaster/<name>.csv")
         def flattrade_master(name: str) -> Response:
-            exch = FLATTRADE_FILES.get(name)
-            if exch is None:
+            if name not in FLATTRADE_FILES:
                 return Response("not found", status=404)
-            return Response(self.flattrade_csv(exch), content_type="text/csv")
+            return Response(self.flattrade_csv(name), content_type="text/csv")
 
         def signed_in(key: str, expected: str, query: str) -> Response:
             # the user signs in on the broker's login page; the fake signs them in at once
@@ -509,7 +520,8 @@ class NorenServer:
             login = call in ("QuickAuth", "GenAcsTok")
             if not login and not self._authorized(jkey, bearer):
                 return answer(fixture_json("noren", "session_expired.json"))
-            if not login and values.get("uid") != USER_ID:
+            # SpanCalc takes only `actid` and `pos` (the documented fields; the SDK sends no uid)
+            if not login and values.get("uid", USER_ID if call == "SpanCalc" else None) != USER_ID:
                 return answer({"stat": "Not_Ok", "emsg": "Invalid Input : Invalid uid"})
             try:
                 with self._lock:
@@ -531,7 +543,10 @@ class NorenServer:
                 "PositionBook": lambda v: self._list(self.positions()),
                 "Holdings": lambda v: fixture_json("noren", "holdings.json"),
                 "Limits": lambda v: fixture_json("noren", "limits.json"), "GetQuotes": self._quotes,
-                "TPSeries": self._tpseries, "EODChartData": self._eod, "SearchScrip": self._search}
+                "TPSeries": self._tpseries, "EODChartData": self._eod, "SearchScrip": self._search,
+                "GetBasketMargin": self._basket_margin, "SpanCalc": self._span_calc,
+                "PlaceGTTOrder": self._place_gtt, "ModifyGTTOrder": self._modify_gtt,
+                "CancelGTTOrder": self._cancel_gtt, "GetPendingGTTOrder": lambda v: self._list(list(self.gtts.values()))}
 
     def _login(self, v: dict[str, Any]) -> dict[str, Any]:
         if (v.get("uid") != USER_ID or v.get("pwd") != sha256(PASSWORD) or v.get("factor2") != TOTP
@@ -600,6 +615,74 @@ class NorenServer:
         except (KeyError, ValueError):
             raise NorenRefusal("Invalid Input : from is Missing.") from None
         return self._list(self.daily(exch, tsym, start, end))   # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ margins and GTTs
+    def _leg_margin(self, leg: dict[str, Any]) -> float:
+        missing = [f for f in ("exch", "tsym", "qty", "prc", "prd", "trantype", "prctyp") if f not in leg]
+        if missing:
+            raise NorenRefusal(f"Invalid Input : {missing[0]} is Missing.")
+        key = self._key(leg["exch"], leg["tsym"])
+        price = float(leg["prc"] or 0) or self.prices[key]
+        return int(leg["qty"]) * price * (0.2 if leg["prd"] == "I" else 1.0)
+
+    def _basket_margin(self, v: dict[str, Any]) -> dict[str, Any]:
+        legs = [v, *(v.get("basketlists") or [])]
+        total = sum(self._leg_margin(leg) for leg in legs)
+        answer = fixture_json("noren", "basket_margin.json")
+        answer.update(marginused=f"{total:.2f}", marginusedtrade=f"{self._leg_margin(v):.2f}",
+                      request_time=datetime.now(IST).strftime("%H:%M:%S %d-%m-%Y"))
+        return answer
+
+    def _span_calc(self, v: dict[str, Any]) -> dict[str, Any]:
+        if "actid" not in v or not isinstance(v.get("pos"), list) or not v["pos"]:
+            raise NorenRefusal("Invalid Input : pos is Missing.")
+        notional = 0.0
+        for p in v["pos"]:
+            missing = [f for f in ("exch", "instname", "symname", "exd", "buyqty", "sellqty", "netqty") if f not in p]
+            if missing:
+                raise NorenRefusal(f"Invalid Input : {missing[0]} is Missing.")
+            row = next((r for (e, _), r in self.instruments.items() if e == p["exch"] and r["Symbol"] == p["symname"]
+                        and r.get("Expiry", "").upper() == p["exd"] and r["Instrument"] == p["instname"]), None)
+            if row is None:
+                raise NorenRefusal("Invalid Input : Invalid Contract")
+            notional += abs(int(p["netqty"])) * self.prices[(p["exch"], row["Token"])]
+        answer = fixture_json("noren", "span_calc.json")
+        answer.update(span=f"{notional * 0.1:.2f}", expo=f"{notional * 0.03:.2f}", span_trade=f"{notional * 0.1:.2f}",
+                      expo_trade=f"{notional * 0.03:.2f}")
+        return answer
+
+    def _gtt_row(self, v: dict[str, Any], al_id: str) -> dict[str, Any]:
+        missing = [f for f in ("tsym", "exch", "ai_t", "validity", "d", "trantype", "prctyp", "prd", "ret", "actid",
+                               "qty", "prc") if f not in v]
+        if missing:
+            raise NorenRefusal(f"Invalid Input : {missing[0]} is Missing.")
+        if v["ai_t"] not in ("LTP_A_O", "LTP_B_O") or v["validity"] not in ("GTT", "DAY"):
+            raise NorenRefusal("Invalid Input : Invalid ai_t")
+        exch, token = self._key(v["exch"], v["tsym"])
+        return {"stat": "Ok", "ai_t": v["ai_t"], "al_id": al_id, "tsym": self.instruments[(exch, token)]["TradingSymbol"],
+                "exch": exch, "token": token, "remarks": v.get("remarks", ""), "validity": v["validity"],
+                "actid": v["actid"], "trantype": v["trantype"], "prctyp": v["prctyp"], "qty": str(v["qty"]),
+                "prc": f"{float(v['prc'] or 0):.2f}", "prd": v["prd"], "ret": v["ret"], "ordersource": "API",
+                "d": f"{float(v['d']):.2f}"}
+
+    def _place_gtt(self, v: dict[str, Any]) -> dict[str, Any]:
+        al_id = str(next(self._ids))
+        self.gtts[al_id] = self._gtt_row(v, al_id)
+        return {"request_time": datetime.now(IST).strftime("%H:%M:%S %d-%m-%Y"), "stat": "OI created", "al_id": al_id}
+
+    def _modify_gtt(self, v: dict[str, Any]) -> dict[str, Any]:
+        al_id = str(v.get("al_id") or "")
+        if al_id not in self.gtts:
+            raise NorenRefusal("Invalid Input : Invalid Alert Id")
+        self.gtts[al_id] = self._gtt_row(v, al_id)
+        return {"request_time": datetime.now(IST).strftime("%H:%M:%S %d-%m-%Y"), "stat": "Oi Replaced", "al_id": al_id}
+
+    def _cancel_gtt(self, v: dict[str, Any]) -> dict[str, Any]:
+        al_id = str(v.get("al_id") or "")
+        if self.gtts.pop(al_id, None) is None:
+            raise NorenRefusal("Invalid Input : Invalid Alert Id")
+        return {"request_time": datetime.now(IST).strftime("%H:%M:%S %d-%m-%Y"), "stat": "Oi delete success",
+                "al_id": al_id}
 
     def _search(self, v: dict[str, Any]) -> dict[str, Any]:
         text = unquote_plus(str(v.get("stext", ""))).upper()
