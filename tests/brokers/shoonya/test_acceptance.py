@@ -92,3 +92,41 @@ def test_the_2x_clients_subscribe_orders_gets_the_oms_pushes(setup: NorenApp):
 def test_session_rejected_mid_day_is_one_call_then_broker_session_expired(setup: NorenApp, openalgo_client: ClientVersion):
     expired_token_is_one_call(setup.app, openalgo_client, setup.noren, ORDER, "/NorenWClientAPI/OrderBook",
                               book_method="POST")
+
+
+def test_margin_of_an_fno_basket_comes_from_shoonyas_calculator(setup: NorenApp, openalgo_client: ClientVersion):
+    expiry = setup.noren.expiry.strftime("%d%b%y").upper()
+    positions = [{"symbol": f"NIFTY{expiry}FUT", "exchange": "NFO", "action": "SELL", "product": "NRML",
+                  "pricetype": "MARKET", "quantity": "75"},
+                 {"symbol": f"NIFTY{expiry}23000CE", "exchange": "NFO", "action": "BUY", "product": "NRML",
+                  "pricetype": "MARKET", "quantity": "75"}]
+    answer = setup.app.client(openalgo_client).margin(positions=positions)
+    assert answer["status"] == "success", answer
+    basket = setup.noren.calls_to("GetBasketMargin")[-1].jdata
+    assert (basket["tsym"], basket["basketlists"][0]["tsym"]) == (f"NIFTY{expiry}F", f"NIFTY{expiry}C23000")
+    notional = 75 * (setup.noren.prices[("NFO", "35001")] + setup.noren.prices[("NFO", "35002")])
+    assert answer["data"]["total_margin_required"] == pytest.approx(notional, abs=0.01)
+    assert answer["data"]["span_margin"] == pytest.approx(notional * 0.1, abs=0.01)
+
+
+def test_a_single_gtt_goes_to_noren_and_comes_back_in_the_book(setup: NorenApp):
+    version = ClientVersion(V2)   # GTT calls exist in the 2.x client only
+    try:
+        client = setup.app.client(version)
+        trigger = round(ltp(setup) * 1.05, 1)
+        placed = client.placegttorder(strategy="accept", trigger_type="SINGLE", symbol=SYMBOL, action="BUY",
+                                      exchange="NSE", product="CNC", quantity=1, price_type="LIMIT",
+                                      price=trigger + 1, triggerprice_tg=trigger)
+        assert placed["status"] == "success", placed
+        sent = setup.noren.calls_to("PlaceGTTOrder")[-1].jdata
+        assert (sent["ai_t"], sent["d"], sent["tsym"], sent["prd"]) == ("LTP_A_O", str(trigger), "SBIN-EQ", "C")
+        listed = [g for g in client.gttorderbook()["data"] if g["trigger_id"] == placed["trigger_id"]]
+        assert listed and listed[0]["symbol"] == SYMBOL
+        assert client.cancelgttorder(trigger_id=placed["trigger_id"])["status"] == "success"
+        assert placed["trigger_id"] not in setup.noren.gtts
+        oco = client.placegttorder(strategy="accept", trigger_type="OCO", symbol=SYMBOL, action="SELL", exchange="NSE",
+                                   product="CNC", quantity=1, triggerprice_sl=round(ltp(setup) * 0.9, 1),
+                                   stoploss=round(ltp(setup) * 0.89, 1), triggerprice_tg=trigger, target=trigger + 1)
+        assert oco["status"] == "error" and "trigger_type" in oco["message"], oco
+    finally:
+        version.close()
