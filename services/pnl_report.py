@@ -31,6 +31,7 @@ from database import paper_pnl
 from services import order_flow, order_target
 from services.latency import LatencyTimer
 from services.order_target import Target
+from services.pnl_curve import trade_epoch
 from utils.day_pnl import Fill, SymbolDay, replay, side_totals, totals, unrealized
 from utils.errors import InvalidInput
 from utils.market_calendar import now_ist
@@ -45,7 +46,9 @@ def symbol_days(positions: Iterable[Position], trades: Iterable[Trade], engine_s
     positions carry their own realised / unrealised split (the paper engine's)."""
     fills: dict[Key, list[Fill]] = defaultdict(list)
     charges: dict[Key, float] = defaultdict(float)
-    for trade in trades:
+    today = now_ist()
+    # in time order (some brokers list the newest fill first); the sort is stable for equal stamps
+    for trade in sorted(trades, key=lambda t: trade_epoch(str(t.timestamp or ""), today)):
         key = (trade.symbol, trade.exchange, trade.product)
         fills[key].append(Fill(trade.action, float(trade.quantity), float(trade.average_price)))
         charges[key] += float(trade.raw.get("charges", 0.0)) if isinstance(trade.raw, dict) else 0.0

@@ -98,3 +98,14 @@ def test_a_carried_engine_position_counts_from_the_previous_close_and_shows_its_
     assert body["total_pnl_today"] == 210.0 and body["today_realized_pnl"] == 260.0
     assert body["unrealized_pnl"] == -50.0 and body["charges"] == 12.5
     assert totals([row])["total_charges"] == 12.5
+
+
+def test_live_fills_are_replayed_in_time_order_whatever_order_the_broker_lists_them():
+    def fill(action: str, qty: int, price: float, at: str) -> Trade:
+        return Trade(order_id=at, symbol="SBIN", exchange="NSE", action=action, quantity=qty, average_price=price,
+                     product="MIS", timestamp=f"02-Mar-2026 {at}")
+    newest_first = [fill("BUY", 5, 90.0, "10:30:00"), fill("SELL", 5, 110.0, "10:00:00"), fill("BUY", 10, 100.0, "09:30:00")]
+    held = Position(symbol="SBIN", exchange="NSE", product="MIS", quantity=10, average_price=95.0, ltp=96.0)
+    [row] = symbol_days([held], newest_first, engine_split=False)
+    # 10 bought at 100, 5 of them sold at 110 (+50), 5 bought back at 90: 10 held at 95
+    assert (row.realized, row.unrealized) == (50.0, 10.0)
