@@ -8,3 +8,4 @@ from database import symtoken  # noqa: F401
 from database import paper  # noqa: F401
 from database import paper_pnl  # noqa: F401
 from database import strategies  # noqa: F401
+from database import sandbox_markets  # noqa: F401

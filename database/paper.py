@@ -282,3 +282,15 @@ def users_with_resting_orders(bind: Engine | None = None) -> list[int]:
         rows = session.scalars(select(PaperOrder.user_id).where(is_resting(PaperOrder.status))
                                .union(select(PaperGtt.user_id).where(PaperGtt.status == GTT_ACTIVE)))
         return list(rows)
+
+
+def resting_instruments(bind: Engine | None = None) -> dict[int, set[tuple[str, str]]]:
+    """user id → the (symbol, exchange) pairs their open / trigger-pending orders and active GTTs wait
+    on (the instruments a live feed must stream for their sandbox)."""
+    orders = select(PaperOrder.user_id, PaperOrder.symbol, PaperOrder.exchange).where(is_resting(PaperOrder.status))
+    gtts = select(PaperGtt.user_id, PaperGtt.symbol, PaperGtt.exchange).where(PaperGtt.status == GTT_ACTIVE)
+    found: dict[int, set[tuple[str, str]]] = {}
+    with Session(bind or db.engine) as session:
+        for user_id, symbol, exchange in session.execute(orders.union(gtts)):
+            found.setdefault(user_id, set()).add((symbol, exchange))
+    return found

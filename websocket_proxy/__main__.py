@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     server = ProxyServer(ProxyConfig.from_settings(settings), wiring.authenticate, wiring.adapter_factory,
                          wiring.lookup_symbol, wiring.brokers, order_snapshot=wiring.order_snapshot,
                          order_feed_factory=wiring.order_feed_factory, session_rejected=wiring.session_rejected,
-                         recheck_principal=wiring.recheck_principal)
+                         recheck_principal=wiring.recheck_principal, sandbox_watch=wiring.sandbox_watch)
     try:
         asyncio.run(serve(server, args.parent_pid))
     except BusError as exc:

@@ -67,6 +67,11 @@ class TickSubscriber:
         self._socket.setsockopt(zmq.SUBSCRIBE, prefix)
         self._kick()
 
+    def unwant_prefix(self, prefix: bytes) -> None:
+        """Undo one `want_prefix(prefix)` (ZeroMQ counts subscriptions: others to it stay)."""
+        self._socket.setsockopt(zmq.UNSUBSCRIBE, prefix)
+        self._kick()
+
     def want(self, topic: bytes) -> None:
         self.topics.add(topic)
         self._socket.setsockopt(zmq.SUBSCRIBE, topic)

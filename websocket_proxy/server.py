@@ -30,6 +30,7 @@ from websocket_proxy.bus import ORDER_TOPIC_PREFIX, TickSubscriber, endpoint
 from websocket_proxy.hub import ClientSession, Hub, Stats
 from websocket_proxy.order_feeds import OrderFeedFactory, OrderFeeds
 from websocket_proxy.protocol import AUTH_TIMEOUT_CODE, Item, ProtocolError
+from websocket_proxy.sandbox_tap import SandboxTap, SandboxWatch
 from websocket_proxy.upstream import (AdapterFactory, AdapterUnavailable, Principal, PrincipalCheck, UpstreamManager,
                                       UserFeed)
 
@@ -81,8 +82,13 @@ class ProxyServer:
     def __init__(self, config: ProxyConfig, authenticate: Authenticator, adapter_factory: AdapterFactory,
                  lookup_symbol: SymbolCheck = accept_any_symbol, supported_brokers: tuple[str, ...] = (),
                  order_snapshot: OrderSnapshot | None = None, order_feed_factory: OrderFeedFactory | None = None,
-                 session_rejected: SessionRejected | None = None, recheck_principal: PrincipalCheck | None = None):
+                 session_rejected: SessionRejected | None = None, recheck_principal: PrincipalCheck | None = None,
+                 sandbox_watch: SandboxWatch | None = None):
+        """`sandbox_watch`: who needs live ticks for their sandbox (analyzer mode on a live market) and
+        which; the proxy then streams those instruments to them (websocket_proxy/sandbox_tap.py)."""
         self.config = config
+        self._sandbox_watch = sandbox_watch
+        self.tap: SandboxTap | None = None
         self._session_rejected = session_rejected
         self._recheck_principal = recheck_principal
         self._background: set[asyncio.Task] = set()
@@ -131,10 +137,15 @@ class ProxyServer:
             self.publisher.close()
             raise
         self.subscriber.start()
+        if self._sandbox_watch is not None:
+            self.tap = SandboxTap(self._sandbox_watch, self.upstream, self.subscriber)
+            self.tap.start()
         log.info("Market-data WebSocket listening on ws://%s:%s (bus %s)", cfg.host, self.port,
                  self.subscriber.address)
 
     def _dispatch(self, topic: bytes, payload: bytes) -> None:
+        if self.tap is not None:
+            self.tap.on_message(topic, payload)
         self.hub.dispatch(topic, payload)
 
     def _publish_order(self, topic: bytes, payload: bytes) -> None:
@@ -193,6 +204,8 @@ class ProxyServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        if self.tap is not None:
+            await self.tap.close()
         if self.upstream is not None:
             await self.upstream.close()
         await self.order_feeds.close()
@@ -444,4 +457,5 @@ class ProxyServer:
                     "published_by_adapters": self.publisher.published},
             "upstreams": self.upstream.status(),
             "order_feeds": self.order_feeds.status(),
+            "sandbox": self.tap.status() if self.tap is not None else None,
         }

@@ -163,5 +163,16 @@ class ProductionWiring:
         with self.app().app_context():
             return order_feed.upstream_feed(principal.user_id, emit)
 
+    # ------------------------------------------------------------------ sandbox on the live market
+    async def sandbox_watch(self) -> list[Any]:
+        """The analyzer-mode users whose resting orders need live ticks (services/sandbox_ticks.py)."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._sandbox_sync)
+
+    def _sandbox_sync(self) -> list[Any]:
+        from services import sandbox_ticks
+
+        with self.app().app_context():
+            return sandbox_ticks.watched()
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

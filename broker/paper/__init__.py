@@ -131,16 +131,16 @@ def _plugin(engine: PaperEngine, matcher: BackgroundMatcher, config: PluginConfi
                         feed=feed_factory(config), order_feed=EngineOrderFeed, gtt=PaperGtt(engine, matcher))
 
 
-def sandbox_factory(engine: PaperEngine, matcher: BackgroundMatcher,
-                    config: PluginConfig) -> Callable[[LiveMarketView], BrokerPlugin]:
+def sandbox_factory(engine: PaperEngine, config: PluginConfig) -> Callable[[LiveMarketView], BrokerPlugin]:
     """BrokerPlugin.sandbox: the same engine (settings, clock, events, stored accounts) on a user's
-    live market, with a matcher of its own for that user's resting orders and GTTs (the simulated
-    market's `matcher` leaves that user alone from then on, in this process)."""
+    live market, with a matcher of its own for that user's resting orders and GTTs, woken by every tick
+    the view records from the live feed (the simulated market's `matcher` leaves users on a live market
+    alone: database/sandbox_markets.py)."""
     def on_live_market(view: LiveMarketView) -> BrokerPlugin:
         bound = engine.on_market(LiveMarket(view))
-        user_id = view.session.user_id
-        matcher.live_bound.add(user_id)
-        return _plugin(bound, BackgroundMatcher(bound, on_change=config.on_order_update, only_user=user_id), config)
+        own = BackgroundMatcher(bound, on_change=config.on_order_update, only_user=view.session.user_id)
+        view.on_stream = own.wake
+        return _plugin(bound, own, config)
     return on_live_market
 
 
@@ -150,4 +150,4 @@ def create_plugin(config: PluginConfig) -> BrokerPlugin:
     engine = PaperEngine(EngineSettings.from_settings(config.settings), clock=config.clock,
                          on_event=config.on_order_event)
     matcher = BackgroundMatcher(engine, on_change=config.on_order_update)
-    return _plugin(engine, matcher, config, sandbox=sandbox_factory(engine, matcher, config))
+    return _plugin(engine, matcher, config, sandbox=sandbox_factory(engine, config))

@@ -4,9 +4,13 @@ Fills do not depend on it: matching is computed from the deterministic price pat
 check and now, so a late check fills an order at the same instant and price as an on-time one. The
 thread only makes fills appear in the database promptly (for other readers, dashboards, square-off).
 It starts with the first resting order of the process (from a request, where the app's database
-engine is known), wakes every second, brings every user with resting orders up to date, and ends when
-no order rests any more or the database fails (the next resting order starts it again). Several
-processes may each run one: the per-user account lock serializes them.
+engine is known), wakes every second (or at once on `wake()`: a live tick arrived), brings every user
+with resting orders up to date, and ends when no order rests any more or the database fails (the next
+resting order starts it again). Several processes may each run one: the per-user account lock
+serializes them, and every step of the engine's catch-up is idempotent, so nothing fills twice.
+
+Users whose sandbox runs on a live broker's market (database/sandbox_markets.py) are matched by the
+matcher of their live-bound engine (`only_user`), never by the simulated market's one.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from typing import Any, Callable
 
 from broker.paper.engine import PaperEngine
 from database import paper as store
+from database import sandbox_markets
 from utils.logging import get_logger
 
 log = get_logger("broker.paper.matcher")
@@ -23,21 +28,21 @@ log = get_logger("broker.paper.matcher")
 class BackgroundMatcher:
     def __init__(self, engine: PaperEngine, interval: float = 1.0,
                  bind_provider: Callable[[], Any] = store.current_engine,
-                 on_change: Callable[[int], None] | None = None, only_user: int | None = None,
-                 live_bound: set[int] | None = None):
+                 on_change: Callable[[int], None] | None = None, only_user: int | None = None):
         """`on_change(user_id)`: told when a user's resting order filled or ended (PluginConfig's
         `on_order_update`, so open pages refresh). `only_user`: the matcher of one user's engine on a
-        live market; the simulated market's matcher (None) skips the users in `live_bound` (those this
-        process runs on a live market: their live-bound engine's matcher matches them)."""
+        live market; the simulated market's matcher (None) skips every user whose sandbox runs on a
+        live market (their live-bound engine's matcher matches them)."""
         self.only_user = only_user
-        self.live_bound = live_bound if live_bound is not None else set()
         self.engine = engine
         self.on_change = on_change
         self.interval = interval
         self.bind_provider = bind_provider
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._lock = threading.Lock()
+        self._bind: Any = None
 
     @property
     def running(self) -> bool:
@@ -48,15 +53,26 @@ class BackgroundMatcher:
         with self._lock:
             if self.running:
                 return
-            bind = self.bind_provider()
+            bind = self._bind = self._bind if self._bind is not None else self.bind_provider()
             worker = self.engine.on_market(self.engine.market, bind=bind)
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, args=(worker, bind), name="paper-matcher",
                                             daemon=True)
             self._thread.start()
 
+    def wake(self) -> None:
+        """Match now instead of at the next interval (a live tick arrived); starts the thread when it is
+        not running and the database is known (it was started before, or this is an app context)."""
+        self._wake.set()
+        if not self.running:
+            try:
+                self.ensure_started()
+            except RuntimeError:   # outside an app context before any start: the next call from one starts it
+                pass
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
         self._thread = None
@@ -65,7 +81,8 @@ class BackgroundMatcher:
         users = store.users_with_resting_orders(bind)
         if self.only_user is not None:
             return [user for user in users if user == self.only_user]
-        return [user for user in users if user not in self.live_bound]
+        live = sandbox_markets.live_market_users(bind)
+        return [user for user in users if user not in live]
 
     def run_once(self, worker: PaperEngine, bind: Any) -> int:
         users = self._users(bind)
@@ -75,7 +92,11 @@ class BackgroundMatcher:
         return len(users)
 
     def _run(self, worker: PaperEngine, bind: Any) -> None:
-        while not self._stop.wait(self.interval):
+        while True:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 if self.run_once(worker, bind):
                     continue

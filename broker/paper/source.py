@@ -135,9 +135,11 @@ class LiveMarket:
         return self.quote(inst, at)["ltp"]
 
     def price_range(self, inst: PaperInstrument, since: datetime, until: datetime) -> tuple[np.ndarray, np.ndarray]:
-        """The ticks the live broker published in (since, until], with its current price at `until`
-        (one quote) so a check finds a crossing even when no streamed tick arrived in between."""
-        self.sample(inst, until)
+        """The ticks the live broker published in (since, until]. Unless its feed is streaming this
+        instrument, with its current price at `until` (one quote) too, so a check finds a crossing
+        even when no streamed tick arrived in between."""
+        if not self.view.streaming(inst.exchange, inst.symbol, until):
+            self.sample(inst, until)
         ticks = self.view.ticks(inst.exchange, inst.symbol, since, until)
         if not ticks:
             return _EMPTY

@@ -4,7 +4,8 @@ Connect with `?api_key=...&access_token=...` (anything else is refused with HTTP
 `{"a": "subscribe", "v": [tokens]}` (quote mode by default), `{"a": "mode", "v": ["ltp"|"quote"|"full",
 [tokens]]}`, `{"a": "unsubscribe", "v": [tokens]}`. Binary frames out every `interval` seconds: for
 INFY (408065) the recorded `ticker_full.packet` / `ticker_quote.packet` byte for byte (LTP: their first
-8 bytes), for any other token a packet built with the encoder; a 1-byte heartbeat each second. More
+8 bytes), for any other token a packet built with the encoder (its last price set by `set_price`, else
+derived from the token); a 1-byte heartbeat each second. More
 instruments than `max_instruments` on one connection gets a text error message and the excess ignored.
 The server can be killed and restarted on the same port, or frozen (open but silent), like the generic
 fake feed it extends (tests/websocket_proxy/fake_broker.py). Order updates: `push_order(payload)` sends
@@ -39,6 +40,7 @@ class KiteTickerServer(FakeBrokerServer):
         self.api_key, self.access_token = api_key, access_token
         self.max_instruments = max_instruments
         self.messages: list[dict[str, Any]] = []         # every text message received
+        self.prices: dict[int, float] = {}                # token → the last price its packets carry
         self.refused = 0                                  # handshakes answered 403 (wrong key or token)
         super().__init__(port or free_port(), interval)
         self.connections: list[dict[int, str]] = []     # token → mode, per live connection
@@ -106,12 +108,20 @@ class KiteTickerServer(FakeBrokerServer):
                     pass
         self._call(send())
 
+    def set_price(self, token: int, last_price: float) -> None:
+        """From now on, `token`'s packets carry this last price (any thread)."""
+        self.prices[int(token)] = float(last_price)
+
+    def subscribed(self, token: int) -> bool:
+        """True when some open connection streams `token`."""
+        return any(int(token) in modes for modes in list(self.connections))
+
     def packet(self, token: int, mode: str) -> bytes:
-        if token == INFY:
+        if token == INFY and token not in self.prices:
             recorded = kite_packet("ticker_quote.packet" if mode != "full" else "ticker_full.packet")
             return recorded[:8] if mode == "ltp" else recorded
         template = decode_packet(kite_packet("ticker_full.packet"))
-        template.update(instrument_token=token, mode=mode, last_price=100.0 + token % 1000 / 100)
+        template.update(instrument_token=token, mode=mode, last_price=self.prices.get(token, 100.0 + token % 1000 / 100))
         return encode_packet(template)     # an index token (segment 9) gets the 28 / 32-byte layout
 
     async def _stream(self, conn: ServerConnection, modes: dict[int, str]) -> None:

@@ -3,65 +3,12 @@ server; with analyzer on, orders run on the paper engine, which takes its instru
 master contract and its prices from Kite's quotes, and no Kite order endpoint is ever called."""
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
 
-from broker.contract import Instrument
-from services import broker_session, master_contract
-from services.brokers import registry
-from services.instrument_cache import cache_for
-from tests.api.conftest import Account, make_account
-from tests.fakes.kite_server import API_KEY, API_SECRET, REQUEST_TOKEN, KiteServer
-from tests.security.conftest import FAST_HASHER
+from tests.api.conftest import Account
+from tests.fakes.kite_server import KiteServer
+from tests.sandbox.support import kite_only_equity, order_calls, position_of
 from tests.strategies.conftest import Trader
-
-ORDER_PATHS = ("/orders", "/gtt")     # every Kite endpoint that places, changes or cancels anything
-
-
-@pytest.fixture
-def kite() -> Iterator[KiteServer]:
-    with KiteServer() as server:
-        yield server
-
-
-@pytest.fixture
-def trader(make_app, database_url: str, kite: KiteServer, tmp_path) -> Trader:
-    """A user connected to Zerodha (the real login flow against the fake), contract downloaded, analyzer on."""
-    app = make_app(PASSWORD_HASHER=FAST_HASHER, ORDER_RATE_LIMIT="1000 per second", API_RATE_LIMIT="1000 per second",
-                   DATABASE_URL=database_url, LOGS_DATABASE_URL=database_url, VALID_BROKERS="zerodha,paper",
-                   BROKER_API_KEY=API_KEY, BROKER_API_SECRET=API_SECRET, ZERODHA_API_URL=kite.url,
-                   REDIRECT_URL="http://127.0.0.1:5000/zerodha/callback", WEBHOOK_RATE_LIMIT="1000 per minute",
-                   STRATEGY_WORKER=False, STRATEGY_DIR=str(tmp_path / "hosted"))
-    made = make_account(app, connect=False)
-    account = Trader(made.app, made.client, made.user_id, made.key)
-    with app.app_context():
-        broker_session.connect(account.user_id, "zerodha", {"request_token": REQUEST_TOKEN, "status": "success"})
-        live = broker_session.live_session(account.user_id)
-        assert master_contract.download("zerodha", live.plugin, session=live.session, force=True).state == "success"
-    assert account.post("analyzer/toggle", mode=True).json["data"]["analyze_mode"] is True
-    return account
-
-
-def kite_only_equity(account: Account) -> Instrument:
-    """An NSE equity the Kite contract lists and the simulated market does not know."""
-    with account.app.app_context():
-        paper = registry().get("paper").master_contract
-        for symbol in ("CDSL", "BANKBEES", "DEEPAKFERT", "GPTINFRA", "ARMANFIN"):   # in the recorded dump
-            row = cache_for("zerodha").by_symbol(symbol, "NSE")
-            if row is not None and paper.lookup(symbol, "NSE") is None:
-                return row
-    pytest.fail("the recorded Kite contract lists none of the candidate equities")
-
-
-def order_calls(kite: KiteServer) -> list[str]:
-    return [f"{seen.method} {seen.path}" for seen in kite.requests
-            if seen.path.startswith(ORDER_PATHS) and seen.method != "GET"]
-
-
-def position_of(account: Account, symbol: str) -> dict:
-    rows = account.post("positionbook").json["data"]
-    return next(row for row in rows if row["symbol"] == symbol)
 
 
 def test_market_buy_of_a_kite_only_symbol_fills_at_the_kite_ask(trader: Account, kite: KiteServer):

@@ -1,0 +1,33 @@
+"""Helpers of the sandbox tests: a symbol only the Kite contract lists, Kite order calls, positions."""
+from __future__ import annotations
+
+import pytest
+
+from broker.contract import Instrument
+from services.brokers import registry
+from services.instrument_cache import cache_for
+from tests.api.conftest import Account
+from tests.fakes.kite_server import KiteServer
+
+ORDER_PATHS = ("/orders", "/gtt")     # every Kite endpoint that places, changes or cancels anything
+
+
+def kite_only_equity(account: Account) -> Instrument:
+    """An NSE equity the Kite contract lists and the simulated market does not know."""
+    with account.app.app_context():
+        paper = registry().get("paper").master_contract
+        for symbol in ("CDSL", "BANKBEES", "DEEPAKFERT", "GPTINFRA", "ARMANFIN"):   # in the recorded dump
+            row = cache_for("zerodha").by_symbol(symbol, "NSE")
+            if row is not None and paper.lookup(symbol, "NSE") is None:
+                return row
+    pytest.fail("the recorded Kite contract lists none of the candidate equities")
+
+
+def order_calls(kite: KiteServer) -> list[str]:
+    return [f"{seen.method} {seen.path}" for seen in kite.requests
+            if seen.path.startswith(ORDER_PATHS) and seen.method != "GET"]
+
+
+def position_of(account: Account, symbol: str) -> dict:
+    rows = account.post("positionbook").json["data"]
+    return next(row for row in rows if row["symbol"] == symbol)
