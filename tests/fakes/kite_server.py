@@ -96,6 +96,8 @@ class KiteServer:
         # `EXCHANGE:SYMBOL` → the market a test set with set_quote (else the recorded INFY payload)
         self.markets: dict[str, dict[str, float]] = {}
         self._failures: list[Failure] = []
+        # True: every call that places, changes or cancels an order or a GTT fails (a test proving none is made)
+        self.refuse_orders = False
         self.known = _known_instruments()
         self._ids = itertools.count(251124000000001)
         self._lock = threading.Lock()
@@ -195,6 +197,8 @@ class KiteServer:
         self.requests.append(SeenRequest(request.method, request.path, request.args.to_dict(flat=False),
                                          request.form.to_dict(), dict(request.headers),
                                          request.get_json(silent=True)))
+        if self.refuse_orders and request.method != "GET" and request.path.startswith(("/orders", "/gtt")):
+            return _error(500, "GeneralException", "this test allows no order call")
         for failure in self._failures:
             if failure.claims(request.path):
                 return _error(failure.status, failure.error_type, failure.message)
