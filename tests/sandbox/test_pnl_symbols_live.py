@@ -8,7 +8,7 @@ import pytest
 from services import broker_session
 from tests.fakes.kite_server import REQUEST_TOKEN, KiteServer
 from tests.paper.conftest import Clock
-from tests.sandbox.test_live_market import kite, kite_only_equity, order_calls, trader  # noqa: F401 (fixtures)
+from tests.sandbox.support import kite_only_equity, order_calls   # the fixtures come from conftest.py
 from tests.strategies.conftest import Trader
 
 pytestmark = pytest.mark.dates  # market hours matter (AMO outside them): rerun under shifted clocks
