@@ -14,7 +14,8 @@ PAGES = (("dashboard", "/dashboard", "#funds"), ("orderbook", "/orderbook", "#bo
          ("tradebook", "/tradebook", "#book-table[data-loaded]"), ("positions", "/positions", "#book-table[data-loaded]"),
          ("holdings", "/holdings", "#book-table[data-loaded]"), ("broker", "/broker", "#broker-list"),
          ("apikey", "/apikey", "#apikey"), ("analyzer", "/analyzer", "#analyzer-log"),
-         ("profile", "/profile", "#session-ends"), ("audit", "/audit", "table"))
+         ("profile", "/profile", "#session-ends"), ("audit", "/audit", "table"),
+         ("pnl", "/reports/pnl", "#history-chart[data-drawn]"))
 
 
 @pytest.fixture(scope="module")
