@@ -26,6 +26,7 @@ from broker.contract import AuthAdapter, AuthResult, BrokerSession
 from broker.errors import AuthError, BrokerError
 from broker.noren.client import ORDERS, NorenClient
 from broker.noren.mapping import IST
+from utils import clock as app_clock
 
 SESSION_RESET = time(5, 0)          # the OMS ends every session before the next trading day (IST)
 
@@ -46,7 +47,7 @@ def next_reset(now: datetime) -> datetime:
 class NorenAuth(AuthAdapter):
     def __init__(self, client: NorenClient, clock: Callable[[], datetime] | None = None):
         self.client = client
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or app_clock.now        # the app's one clock (shifted in date tests)
 
     def logout(self, session: BrokerSession) -> None:
         try:

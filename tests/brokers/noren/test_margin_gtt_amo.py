@@ -14,6 +14,8 @@ from tests.fakes.noren.server import USER_ID
 from utils import clock
 from utils.market_calendar import is_open, next_open
 
+pytestmark = pytest.mark.dates       # AMO follows the market calendar and the app's clock
+
 
 def test_capabilities_offer_margin_gtt_and_amo(plugin):
     described = plugin.capabilities.describe()

@@ -17,6 +17,8 @@ from tests.fakes.noren.server import API_SECRET, CLIENT_ID, OAUTH_CODE, REQUEST_
 from tests.fakes.fixtures import fixture_json
 from utils import clock
 
+pytestmark = pytest.mark.dates       # session ends, history windows and expiries follow the app's clock
+
 
 def acc(names):
     return names.by_brsymbol("ACC-EQ", "NSE")
