@@ -192,6 +192,19 @@ def test_master_contract_rows(noren, plugin, session):
     assert option.tick_size == 0.05 and future.strike == 0
 
 
+def test_flattrades_csv_layout_parses_into_unified_rows():
+    from broker.noren.master_contract import read_rows, to_instrument
+    from tests.fakes.fixtures import fixture_path
+    text = fixture_path("noren", "flattrade_Nfo_Index_Derivatives.csv").read_text()
+    rows = [r for r in (to_instrument(row) for row in read_rows(text)) if r is not None]
+    assert [(r.symbol, r.brsymbol, r.token, r.lotsize, r.strike, r.tick_size) for r in rows] == [
+        ("NIFTY30JAN25FUT", "NIFTY30JAN25F", "52175", 75, 0.0, 0.05),
+        ("NIFTY30JAN2523000CE", "NIFTY30JAN25C23000", "52176", 75, 23000.0, 0.05),
+        ("NIFTY30JAN2523000PE", "NIFTY30JAN25P23000", "52177", 75, 23000.0, 0.05),
+        ("BANKNIFTY30JAN2548500PE", "BANKNIFTY30JAN25P48500", "52178", 30, 48500.0, 0.05)]
+    assert {(r.exchange, r.instrumenttype) for r in rows} == {("NFO", "FUTIDX"), ("NFO", "OPTIDX")}
+
+
 def test_flattrade_reads_its_eight_scrip_master_csvs(noren):
     from tests.brokers.noren.conftest import load_plugin
     flattrade = load_plugin(noren, "flattrade")
