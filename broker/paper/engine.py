@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from broker.contract import OrderEvent
 from broker.errors import InsufficientFunds, InvalidOrder, OrderNotFound, OrderRejected, UnknownSymbol
-from broker.paper import daybook, gtt, housekeeping
+from broker.paper import daybook, gtt, housekeeping, settlement
 from broker.paper.calendar import IST, ist_now, ist_stamp
 from broker.paper.fills import (fill_order, get_holding, get_position, load_positions, new_id, note_resting,
                                order_events)
@@ -230,7 +230,7 @@ class PaperEngine:
                           lookup: Callable[[str, str], PaperInstrument | None]) -> None:
         """Expired derivatives settle; MIS positions past their segment's square-off are closed."""
         open_positions = housekeeping.open_positions(tx)
-        housekeeping.settle_expired_positions(tx, account, open_positions, now, lookup, self.market)
+        settlement.settle_expired_positions(tx, account, open_positions, now, lookup, self.market)
         for position, cutoff in housekeeping.due_for_squareoff(open_positions, now, self.settings.squareoff):
             inst = self.lookup(position.symbol, position.exchange, now)
             if inst is not None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import numpy as np
 from sqlalchemy import bindparam, select
 
-from broker.paper import calendar, prices
+from broker.paper import calendar
 from broker.paper.calendar import IST, ist_now
 from broker.paper.fills import book_realized, fill_order, forget_position, get_holding, note_order_event, positions_of
 from broker.paper.instruments import PaperInstrument
@@ -176,22 +176,6 @@ def settle_expired_orders(tx: PaperTx, account: PaperRow, now: datetime, lookup:
         inst = lookup(order.symbol, order.exchange)
         if inst is not None and inst.expiry_epoch and now.timestamp() >= inst.expiry_epoch:
             _cancel(tx, order, f"{order.symbol} expired", now)
-
-
-def settle_expired_positions(tx: PaperTx, account: PaperRow, positions: list[PaperRow],
-                             now: datetime, lookup: Lookup, market: "Market") -> None:
-    """Derivatives past expiry close at their expiry value. `positions`: the open ones; an expired one is closed in place (its quantity becomes 0)."""
-    for position in positions:
-        inst = lookup(position.symbol, position.exchange)
-        if inst is None or not inst.expiry_epoch or now.timestamp() < inst.expiry_epoch:
-            continue
-        expiry = datetime.fromtimestamp(inst.expiry_epoch, tz=IST)
-        raw = market.expiry_value(inst, expiry)   # options: intrinsic value at expiry (may be 0)
-        value = float(prices.to_tick(raw, inst.tick_size)) if raw >= inst.tick_size / 2 else 0.0
-        realized = position.quantity * (value - position.average_price)
-        position.realized_pnl = round(position.realized_pnl + realized, 4)
-        position.quantity, position.margin_blocked, position.updated_at = 0, 0.0, now
-        book_realized(tx, account, realized, "expiry", position.symbol, now)
 
 
 _SEGMENTS = {"NFO": "fno", "BFO": "fno", "CDS": "currency", "BCD": "currency",

@@ -1,0 +1,103 @@
+"""Issue 23 item 2 on the live market: the sandbox account of a user connected to Zerodha (fake Kite
+server), analyzer on. A position held overnight is marked against Kite's previous close the next day, an
+option whose contract Kite no longer lists settles at expiry from its underlying's price, and the
+account's capital can be reset — with no Kite order call."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+
+from broker.paper.calendar import IST
+from database import db
+from database.paper import PaperPosition
+from services import broker_session, paper_account
+from tests.fakes.kite_server import REQUEST_TOKEN, KiteServer
+from tests.sandbox.support import kite_only_equity, order_calls, position_of
+from tests.strategies.conftest import Trader
+from utils.market_calendar import now_ist
+from utils.symbols import option_symbol
+
+pytestmark = pytest.mark.dates   # the app's clock is moved across days
+
+
+class _Clock:
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def _clock(trader: Trader, hour: int, minute: int = 0) -> _Clock:
+    clock = _Clock(datetime.combine(now_ist().date(), time(hour, minute), IST))
+    trader.app.config["OPENALGO_CLOCK"] = clock
+    _login(trader)
+    return clock
+
+
+def _login(trader: Trader) -> None:
+    """Log in to Kite at the app's time, as a trader does each morning (Kite's token ends at 06:00 IST)."""
+    with trader.app.app_context():
+        broker_session.connect(trader.user_id, "zerodha", {"request_token": REQUEST_TOKEN, "status": "success"})
+
+
+def test_a_live_position_carried_over_midnight_shows_the_next_days_pnl(trader: Trader, kite: KiteServer):
+    row = kite_only_equity(trader)
+    key = f"NSE:{row.brsymbol}"
+    clock = _clock(trader, 20)           # evening: an MIS position opened after the square-off is carried
+    kite.set_quote(key, last_price=101.0, bid=100.95, ask=101.05, close=99.0)
+    placed = trader.post("placeorder", strategy="t", symbol=row.symbol, exchange="NSE", action="BUY",
+                         pricetype="MARKET", product="MIS", quantity="10")
+    assert placed.status_code == 200 and placed.json["mode"] == "analyze", placed.json
+    assert position_of(trader, row.symbol)["pnl"] == pytest.approx(10 * (101.0 - 101.05), abs=0.01)
+
+    # the next morning before the open: Kite's last price is yesterday's close (its `close` still older)
+    clock.at = datetime.combine(clock.at.date() + timedelta(days=1), time(8, 0), IST)
+    _login(trader)
+    kite.set_quote(key, last_price=103.0, bid=0.0, ask=0.0, close=99.0)
+    with trader.app.app_context():
+        [position] = paper_account.paper_engine(trader.user_id).snapshot(trader.user_id).positions
+    assert position.raw["close_price"] == 103.0 and position.raw["overnight_quantity"] == 10
+    assert position.raw["day_pnl"] == 0.0 and position.pnl == pytest.approx(10 * (103.0 - 101.05), abs=0.01)
+
+    clock.at = clock.at.replace(hour=10)                         # the session runs: Kite's close is 103 now
+    kite.set_quote(key, last_price=106.0, bid=105.95, ask=106.05, close=103.0)
+    with trader.app.app_context():
+        snapshot = paper_account.paper_engine(trader.user_id).snapshot(trader.user_id)
+    [position] = snapshot.positions
+    assert position.raw["day_pnl"] == pytest.approx(10 * (106.0 - 103.0), abs=0.01)
+    assert position.pnl == pytest.approx(10 * (106.0 - 101.05), abs=0.01)
+    assert snapshot.funds.raw["day_pnl"] == pytest.approx(30.0, abs=0.01)
+    assert order_calls(kite) == []
+
+
+def test_an_expired_option_kite_no_longer_lists_settles_from_its_underlying(trader: Trader, kite: KiteServer):
+    row = kite_only_equity(trader)
+    clock = _clock(trader, 11)
+    expired = option_symbol(row.symbol, clock.at.date() - timedelta(days=1), 90, "CE")
+    kite.set_quote(f"NSE:{row.brsymbol}", last_price=97.5, bid=97.45, ask=97.55)
+    with trader.app.app_context():
+        engine = paper_account.paper_engine(trader.user_id)
+        cash = engine.snapshot(trader.user_id).funds.available_cash       # opens the account
+        db.session.add(PaperPosition(user_id=trader.user_id, symbol=expired, exchange="NFO", product="NRML",
+                                     quantity=500, average_price=4.0, realized_pnl=0.0, margin_blocked=2000.0,
+                                     trading_day=clock.at.date(), updated_at=clock.at - timedelta(days=1)))
+        db.session.commit()
+        snapshot = engine.snapshot(trader.user_id)
+    [position] = snapshot.positions
+    assert position.quantity == 0 and position.realized_pnl == pytest.approx(500 * (7.5 - 4.0))
+    assert snapshot.funds.available_cash == pytest.approx(cash + 500 * 3.5)
+    assert order_calls(kite) == []
+
+
+def test_the_sandbox_account_of_a_live_user_resets_with_a_chosen_capital(trader: Trader, kite: KiteServer):
+    row = kite_only_equity(trader)
+    kite.set_quote(f"NSE:{row.brsymbol}", last_price=101.0, bid=100.95, ask=101.05)
+    trader.post("placeorder", strategy="t", symbol=row.symbol, exchange="NSE", action="BUY",
+                pricetype="MARKET", product="CNC", quantity="10")
+    with trader.app.app_context():
+        funds = paper_account.reset(trader.user_id, "750000")
+    assert funds.available_cash == 750_000 and funds.raw["market"].startswith("Sandbox on the live market")
+    assert trader.post("funds").json["data"]["availablecash"] in (750_000, "750000.00")
+    assert trader.post("positionbook").json["data"] == [] and order_calls(kite) == []
