@@ -177,6 +177,29 @@ def test_a_day_is_recorded_once_at_the_rollover_and_shown_in_the_history(trader:
     assert days[1]["cumulative_pnl"] == pytest.approx(days[0]["total_pnl"] + days[1]["total_pnl"], abs=0.01)
 
 
+def test_a_carried_futures_short_reports_the_next_days_pnl_from_the_previous_close(trader: Browser, clock: Clock):
+    _analyze(trader)
+    with trader.app.app_context():
+        futures = [row for row in paper_account.paper_engine(trader.user_id).catalog().rows
+                   if row.symbol.startswith("NIFTY") and row.kind == "future"]
+    future = max(futures, key=lambda row: row.expiry_epoch)     # the far month: no expiry during the test
+    response = trader.api("placeorder", strategy="pnl", symbol=future.symbol, exchange="NFO", action="SELL",
+                          pricetype="MARKET", product="NRML", quantity=future.lotsize)
+    assert response.status_code == 200, response.get_json()
+    first_day = clock.at.date()
+    clock.at = datetime.combine(first_trading_day(first_day + timedelta(days=1)), time(10, 0), IST)
+    [today] = _pnl(trader)["data"]
+    assert login(trader.client, "trader").status_code == 302    # the web session expired overnight
+    [recorded] = _csv(trader.client.get("/reports/pnl/history.csv?detail=symbols"))
+    previous_close = float(recorded["close_price"])
+    assert today["quantity"] == -future.lotsize and today["today_realized_pnl"] == 0.0
+    # today's P&L runs from the previous close (the one the first day was recorded at), not from the entry
+    assert today["total_pnl_today"] == pytest.approx(-future.lotsize * (today["ltp"] - previous_close), abs=0.5)
+    days = trader.get_json("/reports/pnl/data")["days"]
+    assert days[-1]["cumulative_pnl"] == pytest.approx(
+        -future.lotsize * (today["ltp"] - today["average_price"]), abs=0.5)   # the short's whole P&L so far
+
+
 def test_without_a_broker_live_mode_says_so_and_the_sandbox_still_reports(dash_app):
     browser = signed_in(dash_app, "newcomer", connect=False)
     refused = browser.api("pnl/symbols")
