@@ -56,14 +56,17 @@ def symbol_days(positions: Iterable[Position], trades: Iterable[Trade], engine_s
     days = []
     for key in sorted(set(fills) | set(held)):
         position = held.get(key)
-        day = _split(key, position, fills[key], charges[key]) if engine_split and position is not None else \
+        day = _split(key, position, fills[key], charges[key]) if engine_split else \
             _replayed(key, position, fills[key], charges[key])
         if day.quantity or day.realized or fills[key]:
             days.append(day)
     return days
 
 
-def _split(key: Key, position: Position, fills: list[Fill], charges: float) -> SymbolDay:
+def _split(key: Key, position: Position | None, fills: list[Fill], charges: float) -> SymbolDay:
+    if position is None:    # a CNC sale from holdings: no position moved (its P&L is the holding's, in funds)
+        return SymbolDay(*key, quantity=0, average_price=0.0, ltp=0.0, sides=side_totals(fills), realized=0.0,
+                         unrealized=0.0, charges=charges)
     raw = position.raw if isinstance(position.raw, dict) else {}
     day = raw.get("day_pnl", position.realized_pnl + position.unrealized_pnl)   # from the previous close
     return SymbolDay(*key, quantity=position.quantity, average_price=position.average_price, ltp=position.ltp,

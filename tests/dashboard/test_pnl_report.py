@@ -175,6 +175,9 @@ def test_a_day_is_recorded_once_at_the_rollover_and_shown_in_the_history(trader:
     assert [d["date"] for d in days] == [first_day.isoformat(), clock.at.date().isoformat()]
     assert days[0]["total_pnl"] == pytest.approx(float(row["realized_pnl"]) + float(row["unrealized_pnl"]), abs=0.01)
     assert days[1]["cumulative_pnl"] == pytest.approx(days[0]["total_pnl"] + days[1]["total_pnl"], abs=0.01)
+    _order(browser, "SELL", 2, product="CNC")          # from yesterday's CNC buy, now a holding
+    [sale] = _pnl(browser)["data"]
+    assert (sale["quantity"], sale["sell_quantity"], sale["pnl"]) == (0, 2, 0.0)   # the holding's P&L is in funds
 
 
 def test_a_carried_futures_short_reports_the_next_days_pnl_from_the_previous_close(trader: Browser, clock: Clock):

@@ -109,3 +109,9 @@ def test_live_fills_are_replayed_in_time_order_whatever_order_the_broker_lists_t
     [row] = symbol_days([held], newest_first, engine_split=False)
     # 10 bought at 100, 5 of them sold at 110 (+50), 5 bought back at 90: 10 held at 95
     assert (row.realized, row.unrealized) == (50.0, 10.0)
+
+
+def test_an_engine_sale_from_holdings_moves_no_position_and_books_no_symbol_pnl():
+    sale = Trade(order_id="3", symbol="TCS", exchange="NSE", action="SELL", quantity=5, average_price=30.0, product="CNC")
+    [row] = symbol_days([], [sale], engine_split=True)
+    assert (row.quantity, row.sides.sell_quantity, row.realized, row.unrealized) == (0, 5, 0.0, 0.0)
