@@ -284,6 +284,15 @@ def users_with_resting_orders(bind: Engine | None = None) -> list[int]:
         return list(rows)
 
 
+def open_intraday_positions(bind: Engine | None = None) -> list[tuple[int, str, datetime]]:
+    """(user id, exchange, last change) of every open MIS position: the background matcher squares them
+    off at their segment's time even when nobody calls the paper broker."""
+    with Session(bind or db.engine) as session:
+        rows = session.execute(select(PaperPosition.user_id, PaperPosition.exchange, PaperPosition.updated_at)
+                               .where(PaperPosition.product == "MIS", PaperPosition.quantity != 0))
+        return [(user_id, exchange, aware(updated_at)) for user_id, exchange, updated_at in rows]
+
+
 def resting_instruments(bind: Engine | None = None) -> dict[int, set[tuple[str, str]]]:
     """user id → the (symbol, exchange) pairs their open / trigger-pending orders and active GTTs wait
     on (the instruments a live feed must stream for their sandbox)."""

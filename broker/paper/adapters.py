@@ -64,8 +64,8 @@ class PaperOrders(OrderAdapter):
                                 pricetype=request.pricetype, price=request.price,
                                 trigger_price=request.trigger_price, strategy=request.strategy,
                                 tag=request.tag)
-        if row.status in ("open", "trigger pending"):
-            self.matcher.ensure_started()
+        if row.status in ("open", "trigger pending") or (row.product == "MIS" and row.status == "complete"):
+            self.matcher.ensure_started()   # resting orders fill, MIS positions are squared off, on time
         return OrderAck(order_id=row.orderid, message=f"Order {row.status}", raw=_acknowledged(row))
 
     def modify_order(self, session: BrokerSession, request: ModifyRequest) -> OrderAck:
@@ -96,7 +96,10 @@ class PaperOrders(OrderAdapter):
                 for row in self.engine.trades(session.user_id)]
 
     def positions(self, session: BrokerSession) -> list[Position]:
-        return self.engine.snapshot(session.user_id).positions
+        positions = self.engine.snapshot(session.user_id).positions
+        if any(p.product == "MIS" and p.quantity for p in positions):
+            self.matcher.ensure_started()   # e.g. after a restart, the square-off gets watched again
+        return positions
 
     def holdings(self, session: BrokerSession) -> list[Holding]:
         return self.engine.snapshot(session.user_id).holdings

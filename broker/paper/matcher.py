@@ -5,8 +5,9 @@ check and now, so a late check fills an order at the same instant and price as a
 thread only makes fills appear in the database promptly (for other readers, dashboards, square-off).
 It starts with the first resting order of the process (from a request, where the app's database
 engine is known), wakes every second (or at once on `wake()`: a live tick arrived), brings every user
-with resting orders up to date, and ends when no order rests any more or the database fails (the next
-resting order starts it again). Several processes may each run one: the per-user account lock
+with resting orders up to date, squares off MIS positions at their segment's time, and ends when no
+order rests and no MIS position is open any more, or the database fails (the next resting order or
+MIS fill starts it again). Several processes may each run one: the per-user account lock
 serializes them, and every step of the engine's catch-up is idempotent, so nothing fills twice.
 
 Users whose sandbox runs on a live broker's market (database/sandbox_markets.py) are matched by the
@@ -17,6 +18,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
+from broker.paper import housekeeping
 from broker.paper.engine import PaperEngine
 from database import paper as store
 from database import sandbox_markets
@@ -77,12 +79,25 @@ class BackgroundMatcher:
             self._thread.join(timeout)
         self._thread = None
 
-    def _users(self, bind: Any) -> list[int]:
-        users = store.users_with_resting_orders(bind)
+    def _mine(self, users: list[int], bind: Any) -> list[int]:
         if self.only_user is not None:
             return [user for user in users if user == self.only_user]
         live = sandbox_markets.live_market_users(bind)
         return [user for user in users if user not in live]
+
+    def _users(self, bind: Any) -> list[int]:
+        """Users to bring up to date now: resting orders or GTTs, or an MIS position past its square-off."""
+        now = self.engine.now()
+        times = self.engine.settings.squareoff
+        due = {user for user, exchange, changed in store.open_intraday_positions(bind)
+               if changed < housekeeping.last_squareoff(now, times.of(exchange))}
+        return self._mine(sorted(set(store.users_with_resting_orders(bind)) | due), bind)
+
+    def _watching(self, bind: Any) -> bool:
+        """Whether anything is left to watch: what `_users` finds, or an open MIS position that will be
+        squared off later (so the thread is running at that time)."""
+        return bool(self._users(bind)) or bool(self._mine([user for user, _, _ in store.open_intraday_positions(bind)],
+                                                          bind))
 
     def run_once(self, worker: PaperEngine, bind: Any) -> int:
         users = self._users(bind)
@@ -101,7 +116,7 @@ class BackgroundMatcher:
                 if self.run_once(worker, bind):
                     continue
                 with self._lock:   # ensure_started() waits here, so no new resting order is missed
-                    if self._users(bind):
+                    if self._watching(bind):
                         continue
                     self._thread = None
                     return

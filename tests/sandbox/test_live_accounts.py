@@ -4,13 +4,15 @@ option whose contract Kite no longer lists settles at expiry from its underlying
 account's capital can be reset — with no Kite order call."""
 from __future__ import annotations
 
+import time as time_module
 from datetime import datetime, time, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from broker.paper.calendar import IST
 from database import db
-from database.paper import PaperPosition
+from database.paper import PaperPosition, PaperTrade
 from services import broker_session, paper_account
 from tests.fakes.kite_server import REQUEST_TOKEN, KiteServer
 from tests.sandbox.support import kite_only_equity, order_calls, position_of
@@ -101,3 +103,27 @@ def test_the_sandbox_account_of_a_live_user_resets_with_a_chosen_capital(trader:
     assert funds.available_cash == 750_000 and funds.raw["market"].startswith("Sandbox on the live market")
     assert trader.post("funds").json["data"]["availablecash"] in (750_000, "750000.00")
     assert trader.post("positionbook").json["data"] == [] and order_calls(kite) == []
+
+
+def test_a_live_mis_position_is_squared_off_at_its_time_without_any_call(trader: Trader, kite: KiteServer):
+    row = kite_only_equity(trader)
+    key = f"NSE:{row.brsymbol}"
+    clock = _clock(trader, 15, 10)
+    kite.set_quote(key, last_price=101.0, bid=100.95, ask=101.05)
+    placed = trader.post("placeorder", strategy="t", symbol=row.symbol, exchange="NSE", action="BUY",
+                         pricetype="MARKET", product="MIS", quantity="10")
+    assert placed.status_code == 200, placed.json
+    kite.set_quote(key, last_price=102.0, bid=101.95, ask=102.05)
+    clock.at = clock.at.replace(minute=16)             # past 15:15: the matcher closes it, nobody calls
+    deadline = time_module.monotonic() + 10
+    while time_module.monotonic() < deadline:
+        with trader.app.app_context():
+            left = db.session.scalar(select(PaperPosition.quantity).where(PaperPosition.user_id == trader.user_id))
+        if left == 0:
+            break
+        time_module.sleep(0.1)
+    assert left == 0
+    with trader.app.app_context():
+        sold = db.session.scalar(select(PaperTrade.price).where(PaperTrade.user_id == trader.user_id,
+                                                                PaperTrade.action == "SELL"))
+    assert sold == 101.95 and order_calls(kite) == []   # at Kite's bid, on the paper engine
