@@ -15,10 +15,10 @@ _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
 _MONTH_NUMBER = {name: index + 1 for index, name in enumerate(_MONTHS)}
 
 DERIVATIVE_PATTERN = re.compile(
-    r"^(?P<base>[A-Z0-9&]+?)(?P<dd>\d{2})(?P<mon>[A-Z]{3})(?P<yy>\d{2})"
+    r"^(?P<base>[A-Z0-9&-]+?)(?P<dd>\d{2})(?P<mon>[A-Z]{3})(?P<yy>\d{2})"
     r"(?:FUT|(?P<strike>\d+(?:\.\d+)?)(?P<type>CE|PE))$")
 # an underlying that carries its expiry, e.g. NIFTY30DEC25 or NIFTY30DEC25FUT (§8 step 1)
-EMBEDDED_EXPIRY_PATTERN = re.compile(r"^([A-Z0-9&]+?)(\d{2}[A-Z]{3}\d{2})(?:FUT)?$")
+EMBEDDED_EXPIRY_PATTERN = re.compile(r"^([A-Z0-9&-]+?)(\d{2}[A-Z]{3}\d{2})(?:FUT)?$")
 
 
 @dataclass(frozen=True)

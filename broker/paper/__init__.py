@@ -2,7 +2,7 @@
 
 Read top to bottom:
 
-    universe.py     reference data: NIFTY 50, indices, lot sizes, strike spacing, commodities
+    universe.py     reference data: stocks, indices, currency, commodities, lots, strike steps, expiry rules
     instruments.py  today's instrument list in the unified master-contract format
     prices.py       the deterministic price process (Brownian bridge per day, Black-76 options)
     market.py       quotes, 5-level depth and candles from that process

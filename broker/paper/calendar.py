@@ -35,9 +35,9 @@ def is_trading_day(day: date, exchange: str = "NSE") -> bool:
     return market_calendar.is_trading_day(exchange, day)
 
 
-def previous_trading_day(day: date) -> date:
-    """`day` itself when it is a trading day, else the closest trading day before it."""
-    while not is_trading_day(day):
+def previous_trading_day(day: date, exchange: str = "NSE") -> date:
+    """`day` itself when it is a trading day of `exchange`, else the closest trading day before it."""
+    while not is_trading_day(day, exchange):
         day -= timedelta(days=1)
     return day
 

@@ -1,10 +1,12 @@
 """The paper broker's built-in instrument list, in the unified master-contract format (API_CONTRACT §7).
 
-Built for a given IST date: NIFTY 50 equities on NSE (and a few on BSE), the indices, index futures for
-the next three monthly expiries, NIFTY / SENSEX option chains for the next two weekly and the next two
-monthly expiries, BANKNIFTY for the next two monthlies (it has no weeklies), 51 strikes each around the day's
-anchor level, and near-month MCX futures. Expiries falling on a holiday move to the previous trading
-day. Symbols are produced only by `utils.symbols`.
+Built for a given IST date: the NIFTY 50 and other liquid stocks on NSE (a few also on BSE), the
+indices; index futures for the next three monthly expiries and options for the next two monthlies (NIFTY
+and SENSEX also the next two weeklies), 51 strikes around the day's anchor level; stock futures (three
+monthlies) and options (two monthlies, 21 strikes) for the F&O stocks; USDINR futures and options on
+CDS; near-month MCX futures and options on them. Expiries follow the rules in universe.py, and one
+falling on a holiday of its exchange moves to the previous trading day. Symbols are produced only by
+`utils.symbols`.
 
 `lookup()` also recognises a valid derivative symbol that is not in today's list (a contract held
 since an earlier day whose strike has drifted out of the window), so positions stay priceable.
@@ -20,9 +22,9 @@ from functools import lru_cache
 from broker.paper import universe
 from broker.paper.calendar import IST, previous_trading_day
 from broker.paper.prices import day_anchor
-from utils.symbols import future_symbol, master_expiry, option_symbol, parse_derivative
+from utils.symbols import DerivativeSymbol, future_symbol, master_expiry, option_symbol, parse_derivative
 
-EXPIRY_CUTOFF = {"NFO": time(15, 30), "BFO": time(15, 30), "MCX": time(23, 30)}
+EXPIRY_CUTOFF = {"NFO": time(15, 30), "BFO": time(15, 30), "MCX": time(23, 30), "CDS": time(12, 30)}
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class PaperInstrument:
     option_type: str = ""
     daily_volume: int = 0
     underlying: str = ""   # "EXCHANGE:SYMBOL" of the underlying for derivatives
+    carry: float | None = None   # annual carry of its forward over the driver (None: RISK_FREE_RATE)
 
     @property
     def tradable(self) -> bool:
@@ -74,10 +77,10 @@ def _month_iter(today: date):
             year, month = year + 1, 1
 
 
-def monthly_expiries(today: date, weekday: int, count: int) -> list[date]:
+def monthly_expiries(today: date, weekday: int, count: int, exchange: str = "NSE") -> list[date]:
     out = []
     for year, month in _month_iter(today):
-        expiry = previous_trading_day(_last_weekday(year, month, weekday))
+        expiry = previous_trading_day(_last_weekday(year, month, weekday), exchange)
         if expiry >= today:
             out.append(expiry)
         if len(out) == count:
@@ -85,10 +88,10 @@ def monthly_expiries(today: date, weekday: int, count: int) -> list[date]:
     return out  # pragma: no cover
 
 
-def weekly_expiries(today: date, weekday: int, count: int) -> list[date]:
+def weekly_expiries(today: date, weekday: int, count: int, exchange: str = "NSE") -> list[date]:
     out, day = [], today + timedelta(days=(weekday - today.weekday()) % 7)
     while len(out) < count:
-        expiry = previous_trading_day(day)
+        expiry = previous_trading_day(day, exchange)
         if expiry >= today:
             out.append(expiry)
         day += timedelta(days=7)
@@ -99,7 +102,7 @@ def commodity_expiries(today: date, expiry_day: int, count: int) -> list[date]:
     out = []
     for year, month in _month_iter(today):
         last = month_calendar.monthrange(year, month)[1]
-        expiry = previous_trading_day(date(year, month, expiry_day or last))
+        expiry = previous_trading_day(date(year, month, expiry_day or last), "MCX")
         if expiry >= today:
             out.append(expiry)
         if len(out) == count:
@@ -108,13 +111,51 @@ def commodity_expiries(today: date, expiry_day: int, count: int) -> list[date]:
 
 
 def option_expiries(spec: universe.IndexSpec, today: date) -> list[date]:
-    monthly = monthly_expiries(today, spec.monthly_weekday, 2)
+    exchange = spec.derivatives_exchange
+    monthly = monthly_expiries(today, spec.monthly_weekday, 2, exchange)
     if spec.weekly_weekday is None:
         return monthly
-    weekly = weekly_expiries(today, spec.weekly_weekday, 2)
+    weekly = weekly_expiries(today, spec.weekly_weekday, 2, exchange)
     return sorted(set(weekly) | set(monthly))
 
 
+def _trading_days_before(day: date, count: int, exchange: str) -> date:
+    for _ in range(count):
+        day = previous_trading_day(day - timedelta(days=1), exchange)
+    return day
+
+
+def currency_monthly_expiries(today: date, count: int) -> list[date]:
+    """Two working days before the month's last business day (NSE CDS contract specifications)."""
+    out = []
+    for year, month in _month_iter(today):
+        last_business_day = previous_trading_day(date(year, month, month_calendar.monthrange(year, month)[1]),
+                                                 universe.CURRENCY_EXCHANGE)
+        expiry = _trading_days_before(last_business_day, 2, universe.CURRENCY_EXCHANGE)
+        if expiry >= today:
+            out.append(expiry)
+        if len(out) == count:
+            return out
+    return out  # pragma: no cover
+
+
+def currency_option_expiries(today: date) -> list[date]:
+    weekly = weekly_expiries(today, universe.CURRENCY_WEEKLY_WEEKDAY, 2, universe.CURRENCY_EXCHANGE)
+    return sorted(set(weekly) | set(currency_monthly_expiries(today, 2)))
+
+
+def commodity_option_expiry(future_expiry: date) -> date:
+    return _trading_days_before(future_expiry, universe.OPTION_LEAD_DAYS, "MCX")
+
+
+def commodity_option_series(spec: universe.CommoditySpec, today: date, count: int) -> list[tuple[date, date]]:
+    """(option expiry, its future's expiry) of the next `count` option months still trading."""
+    pairs = [(commodity_option_expiry(future), future) for future in commodity_expiries(today, spec.expiry_day,
+                                                                                          count + 1)]
+    return [pair for pair in pairs if pair[0] >= today][:count]
+
+
+@lru_cache(maxsize=1024)      # a day's list asks it for thousands of options over a dozen expiries
 def expiry_epoch(exchange: str, expiry: date) -> int:
     cutoff = EXPIRY_CUTOFF.get(exchange, time(15, 30))
     return int(datetime.combine(expiry, cutoff, tzinfo=IST).timestamp())
@@ -128,7 +169,7 @@ def _token(exchange: str, symbol: str) -> str:
 
 def _equities() -> list[PaperInstrument]:
     rows = []
-    for symbol, name, level in universe.NIFTY50:
+    for symbol, name, level in universe.NIFTY50 + universe.MORE_EQUITIES:
         exchanges = ("NSE", "BSE") if symbol in universe.BSE_LISTED else ("NSE",)
         for exchange in exchanges:
             rows.append(PaperInstrument(
@@ -145,24 +186,77 @@ def _index(spec: universe.IndexSpec) -> PaperInstrument:
                            f"{spec.exchange}:{spec.symbol}", float(spec.anchor), spec.volatility)
 
 
-def index_future(spec: universe.IndexSpec, expiry: date) -> PaperInstrument:
-    symbol = future_symbol(spec.symbol, expiry)
+@dataclass(frozen=True)
+class _Underlying:
+    """What a derivative needs to know about what it is written on."""
+    base: str
+    name: str
+    exchange: str          # where its derivatives trade
+    driver_key: str        # the series that moves it
+    reference: float
+    volatility: float
+    lotsize: int
+    tick_size: float
+    strike_step: float
+    future_type: str       # FUTIDX / FUTSTK / FUTCUR / FUTCOM
+    daily_lots: int        # futures' daily volume in lots (options trade half as much)
+    underlying: str = ""   # "EXCHANGE:SYMBOL" quoted as its spot ("" for options on a future)
+    carry: float | None = None
+
+
+def _future(u: _Underlying, expiry: date) -> PaperInstrument:
+    symbol = future_symbol(u.base, expiry)
     return PaperInstrument(
-        symbol, symbol, spec.symbol, spec.derivatives_exchange, spec.derivatives_exchange,
-        _token(spec.derivatives_exchange, symbol), master_expiry(expiry), -1.0, spec.lotsize, 0.05,
-        "FUTIDX", "future", f"{spec.exchange}:{spec.symbol}", float(spec.anchor), spec.volatility,
-        expiry_epoch(spec.derivatives_exchange, expiry), daily_volume=spec.lotsize * 200_000,
-        underlying=f"{spec.exchange}:{spec.symbol}")
+        symbol, symbol, u.name, u.exchange, u.exchange, _token(u.exchange, symbol), master_expiry(expiry), -1.0,
+        u.lotsize, u.tick_size, u.future_type, "future", u.driver_key, u.reference, u.volatility,
+        expiry_epoch(u.exchange, expiry), daily_volume=u.lotsize * u.daily_lots, underlying=u.underlying,
+        carry=u.carry)
+
+
+def _option(u: _Underlying, expiry: date, strike: float, option_type: str) -> PaperInstrument:
+    symbol = option_symbol(u.base, expiry, strike, option_type)
+    return PaperInstrument(
+        symbol, symbol, u.name, u.exchange, u.exchange, _token(u.exchange, symbol), master_expiry(expiry),
+        float(strike), u.lotsize, 0.05 if u.tick_size >= 0.05 else u.tick_size, option_type, "option",
+        u.driver_key, u.reference, u.volatility, expiry_epoch(u.exchange, expiry), option_type,
+        daily_volume=u.lotsize * u.daily_lots // 2, underlying=u.underlying, carry=u.carry)
+
+
+def _of_index(spec: universe.IndexSpec) -> _Underlying:
+    key = f"{spec.exchange}:{spec.symbol}"
+    return _Underlying(spec.symbol, spec.symbol, spec.derivatives_exchange, key, float(spec.anchor), spec.volatility,
+                       spec.lotsize, 0.05, spec.strike_step, "FUTIDX", 200_000, key)
+
+
+def _of_stock(symbol: str) -> _Underlying | None:
+    level = universe.equity_level(symbol)
+    if level is None or symbol not in universe.fno_stocks():
+        return None
+    return _Underlying(symbol, symbol, "NFO", f"NSE:{symbol}", level, universe.EQUITY_VOLATILITY,
+                       universe.stock_lot(symbol, level), universe.equity_tick_size(level),
+                       universe.stock_strike_step(level), "FUTSTK", 20_000, f"NSE:{symbol}")
+
+
+def _of_currency(spec: universe.CurrencySpec) -> _Underlying:
+    exchange = universe.CURRENCY_EXCHANGE
+    return _Underlying(spec.symbol, spec.name, exchange, f"{exchange}:{spec.symbol}", float(spec.anchor),
+                       spec.volatility, spec.lotsize, spec.tick_size, spec.strike_step, "FUTCUR", 2_000,
+                       carry=spec.carry)
+
+
+def _of_commodity_future(spec: universe.CommoditySpec, future_expiry: date) -> _Underlying:
+    """Options on one MCX future: its own series, no carry over it (the future is the forward)."""
+    future = future_symbol(spec.symbol, future_expiry)
+    return _Underlying(spec.symbol, spec.name, "MCX", f"MCX:{future}", float(spec.anchor), spec.volatility,
+                       spec.lotsize, spec.tick_size, spec.strike_step, "FUTCOM", 20_000, f"MCX:{future}", 0.0)
+
+
+def index_future(spec: universe.IndexSpec, expiry: date) -> PaperInstrument:
+    return _future(_of_index(spec), expiry)
 
 
 def index_option(spec: universe.IndexSpec, expiry: date, strike: float, option_type: str) -> PaperInstrument:
-    symbol = option_symbol(spec.symbol, expiry, strike, option_type)
-    return PaperInstrument(
-        symbol, symbol, spec.symbol, spec.derivatives_exchange, spec.derivatives_exchange,
-        _token(spec.derivatives_exchange, symbol), master_expiry(expiry), float(strike), spec.lotsize, 0.05,
-        option_type, "option", f"{spec.exchange}:{spec.symbol}", float(spec.anchor), spec.volatility,
-        expiry_epoch(spec.derivatives_exchange, expiry), option_type, daily_volume=spec.lotsize * 100_000,
-        underlying=f"{spec.exchange}:{spec.symbol}")
+    return _option(_of_index(spec), expiry, strike, option_type)
 
 
 def commodity_future(spec: universe.CommoditySpec, expiry: date) -> PaperInstrument:
@@ -174,10 +268,21 @@ def commodity_future(spec: universe.CommoditySpec, expiry: date) -> PaperInstrum
         spec.volatility, expiry_epoch("MCX", expiry), daily_volume=spec.lotsize * 20_000)
 
 
+def _centre(u: _Underlying, today: date, seed: int) -> float:
+    """The at-the-money strike of the day: the driver's level at 00:00 IST on the strike grid."""
+    level = day_anchor(u.driver_key, u.reference, u.volatility, today.toordinal(), seed)
+    return round(level / u.strike_step) * u.strike_step
+
+
 def atm_strike(spec: universe.IndexSpec, today: date, seed: int) -> float:
-    level = day_anchor(f"{spec.exchange}:{spec.symbol}", float(spec.anchor), spec.volatility,
-                       today.toordinal(), seed)
-    return round(level / spec.strike_step) * spec.strike_step
+    return _centre(_of_index(spec), today, seed)
+
+
+def _chain(u: _Underlying, expiries: list[date], today: date, seed: int, each_side: int) -> list[PaperInstrument]:
+    centre = _centre(u, today, seed)
+    strikes = [round(centre + step * u.strike_step, 4) for step in range(-each_side, each_side + 1)]
+    return [_option(u, expiry, strike, kind) for expiry in expiries for strike in strikes if strike > 0
+            for kind in ("CE", "PE")]
 
 
 def _derivatives(today: date, seed: int) -> list[PaperInstrument]:
@@ -185,17 +290,28 @@ def _derivatives(today: date, seed: int) -> list[PaperInstrument]:
     for spec in universe.INDICES:
         if not spec.lotsize:
             continue
-        rows += [index_future(spec, expiry) for expiry in monthly_expiries(today, spec.monthly_weekday, 3)]
-        if not spec.has_options:
-            continue
-        centre = atm_strike(spec, today, seed)
-        strikes = [centre + step * spec.strike_step
-                   for step in range(-universe.STRIKES_EACH_SIDE, universe.STRIKES_EACH_SIDE + 1)]
-        for expiry in option_expiries(spec, today):
-            rows += [index_option(spec, expiry, strike, kind) for strike in strikes for kind in ("CE", "PE")]
+        index = _of_index(spec)
+        rows += [_future(index, expiry)
+                 for expiry in monthly_expiries(today, spec.monthly_weekday, 3, spec.derivatives_exchange)]
+        if spec.has_options:
+            rows += _chain(index, option_expiries(spec, today), today, seed, universe.STRIKES_EACH_SIDE)
+    stock_expiries = monthly_expiries(today, 1, 3, "NFO")
+    for symbol in universe.fno_stocks():
+        stock = _of_stock(symbol)
+        assert stock is not None
+        rows += [_future(stock, expiry) for expiry in stock_expiries]
+        rows += _chain(stock, stock_expiries[:2], today, seed, universe.STOCK_STRIKES_EACH_SIDE)
+    for currency in universe.CURRENCIES:
+        pair = _of_currency(currency)
+        rows += [_future(pair, expiry) for expiry in currency_monthly_expiries(today, 3)]
+        rows += _chain(pair, currency_option_expiries(today), today, seed, universe.CURRENCY_STRIKES_EACH_SIDE)
     for commodity in universe.COMMODITIES:
         rows += [commodity_future(commodity, expiry)
                  for expiry in commodity_expiries(today, commodity.expiry_day, 2)]
+        if commodity.strike_step:
+            for option_expiry, future_expiry in commodity_option_series(commodity, today, 2):
+                rows += _chain(_of_commodity_future(commodity, future_expiry), [option_expiry], today, seed,
+                               universe.COMMODITY_STRIKES_EACH_SIDE)
     return rows
 
 
@@ -215,21 +331,43 @@ class Catalog:
 
 
 def _synthesize(symbol: str, exchange: str) -> PaperInstrument | None:
-    """A derivative outside today's window: known underlying, strike on the grid, valid expiry weekday."""
+    """A derivative outside today's window: known underlying, strike on the grid, valid expiry."""
     parsed = parse_derivative(symbol)
     if parsed is None:
         return None
-    commodity = universe.commodity_spec(parsed.base)
-    if commodity is not None and exchange == "MCX" and parsed.option_type is None:
-        return commodity_future(commodity, parsed.expiry)
-    spec = universe.index_spec(parsed.base)
-    if spec is None or spec.derivatives_exchange != exchange:
+    underlying = _underlying_of(parsed, exchange)
+    if underlying is None:
         return None
     if parsed.option_type is None:
-        return index_future(spec, parsed.expiry)
-    if not spec.has_options or (parsed.strike or 0) <= 0 or (parsed.strike or 0) % spec.strike_step:
+        if underlying.future_type == "FUTCOM":
+            return commodity_future(universe.commodity_spec(parsed.base), parsed.expiry)  # type: ignore[arg-type]
+        return _future(underlying, parsed.expiry)
+    strike = parsed.strike or 0
+    if strike <= 0 or abs(strike / underlying.strike_step - round(strike / underlying.strike_step)) > 1e-9:
         return None
-    return index_option(spec, parsed.expiry, float(parsed.strike or 0), parsed.option_type)
+    return _option(underlying, parsed.expiry, float(strike), parsed.option_type)
+
+
+def _underlying_of(parsed: DerivativeSymbol, exchange: str) -> _Underlying | None:
+    commodity = universe.commodity_spec(parsed.base)
+    if commodity is not None and exchange == "MCX":
+        if parsed.option_type is None:
+            return _of_commodity_future(commodity, parsed.expiry)   # (built by commodity_future)
+        if not commodity.strike_step:
+            return None
+        # the future an option expiring on this day is written on: the first expiring after it
+        future = next((f for f in commodity_expiries(parsed.expiry, commodity.expiry_day, 2)
+                       if commodity_option_expiry(f) == parsed.expiry), None)
+        return _of_commodity_future(commodity, future) if future else None
+    currency = universe.currency_spec(parsed.base)
+    if currency is not None:
+        return _of_currency(currency) if exchange == universe.CURRENCY_EXCHANGE else None
+    spec = universe.index_spec(parsed.base)
+    if spec is not None:
+        if spec.derivatives_exchange != exchange or (parsed.option_type and not spec.has_options):
+            return None
+        return _of_index(spec)
+    return _of_stock(parsed.base) if exchange == "NFO" else None
 
 
 @lru_cache(maxsize=4)

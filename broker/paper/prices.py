@@ -267,7 +267,8 @@ def _derived(inst: "PaperInstrument", spot: np.ndarray, day: date, first: int) -
         return spot
     epochs = epoch_seconds(day, first) + np.arange(spot.size)
     tau = years_to_expiry(inst.expiry_epoch, epochs)
-    forward = spot * np.exp(RISK_FREE_RATE * np.maximum(tau, 0.0))
+    carry = RISK_FREE_RATE if inst.carry is None else inst.carry
+    forward = spot * np.exp(carry * np.maximum(tau, 0.0))
     if inst.kind == "future":
         return forward
     sigma = smile_volatility(inst.volatility, forward, inst.strike, tau)

@@ -38,10 +38,10 @@ def test_instrument_list_covers_the_promised_universe(rows):
     by_exchange = {}
     for row in rows:
         by_exchange.setdefault(row.exchange, set()).add(row.symbol)
-    assert len(by_exchange["NSE"]) == 50 and {"SBIN", "RELIANCE", "M&M"} <= by_exchange["NSE"]
+    assert len(by_exchange["NSE"]) > 70 and {"SBIN", "RELIANCE", "M&M", "YESBANK", "IRFC", "IDEA"} <= by_exchange["NSE"]
     assert {"RELIANCE", "SBIN"} <= by_exchange["BSE"]
-    assert {"NIFTY", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "INDIAVIX"} <= by_exchange["NSE_INDEX"]
-    assert by_exchange["BSE_INDEX"] == {"SENSEX"}
+    assert {"NIFTY", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "NIFTYNXT50", "INDIAVIX"} <= by_exchange["NSE_INDEX"]
+    assert by_exchange["BSE_INDEX"] == {"SENSEX", "BANKEX", "SENSEX50"}
     assert {s for s in by_exchange["MCX"] if s.startswith("CRUDEOIL")}
     futures = [r for r in rows if r.instrumenttype == "FUTIDX" and parse_derivative(r.symbol).base == "NIFTY"]
     assert len(futures) == 3 and all(parse_master_expiry(f.expiry).weekday() in (0, 1) for f in futures)
