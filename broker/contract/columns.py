@@ -13,6 +13,7 @@ from typing import Any, overload
 import numpy as np
 
 from broker.contract.models import Candle
+from utils.json_columns import records_json
 
 FIELDS = ("timestamp", "open", "high", "low", "close", "volume", "oi")
 _INTEGER = ("timestamp", "volume", "oi")
@@ -21,7 +22,7 @@ _INTEGER = ("timestamp", "volume", "oi")
 class CandleColumns(Sequence[Candle]):
     """Columns `timestamp` (epoch seconds), `open`..`close` (rupees), `volume`, `oi`, ascending by time."""
 
-    __slots__ = FIELDS
+    __slots__ = FIELDS + ("_parts", "_json")
 
     def __init__(self, timestamp: Any, open: Any, high: Any, low: Any, close: Any,  # noqa: A002
                  volume: Any, oi: Any):
@@ -35,6 +36,8 @@ class CandleColumns(Sequence[Candle]):
             if length < 0:
                 raise ValueError(f"candle column {name} must be one-dimensional")
             object.__setattr__(self, name, array)
+        self._parts: tuple[CandleColumns, ...] = ()    # the windows it was joined from, in order
+        self._json: bytes | None = None
 
     @classmethod
     def empty(cls) -> "CandleColumns":
@@ -59,6 +62,7 @@ class CandleColumns(Sequence[Candle]):
         joined = cls(*(np.concatenate([getattr(part, name) for part in columns]) for name in FIELDS))
         stamps = joined.timestamp
         if stamps.size < 2 or bool(np.all(stamps[1:] > stamps[:-1])):
+            joined._parts = tuple(columns)
             return joined
         order = np.argsort(stamps, kind="stable")
         ordered = stamps[order]
@@ -68,12 +72,32 @@ class CandleColumns(Sequence[Candle]):
 
     @property
     def nbytes(self) -> int:
-        return sum(getattr(self, name).nbytes for name in FIELDS)
+        """Memory the columns hold (and their JSON text, once written)."""
+        return sum(getattr(self, name).nbytes for name in FIELDS) + len(self._json or b"")
 
     def freeze(self) -> None:
-        """Make the columns read-only (before they are shared, e.g. cached)."""
+        """Make the columns read-only (before they are shared, e.g. cached); a frozen series keeps
+        its JSON once written, so a cached window is encoded once however often it is served."""
         for name in FIELDS:
             getattr(self, name).setflags(write=False)
+
+    @property
+    def frozen(self) -> bool:
+        return not self.timestamp.flags.writeable
+
+    def json(self) -> bytes:
+        """The API's list of candle objects as JSON text (utils/json_columns.records_json); a series
+        joined from windows reuses each frozen window's text."""
+        if self._json is not None:
+            return self._json
+        if self._parts and any(part.frozen for part in self._parts):
+            inner = [part.json()[1:-1] for part in self._parts]
+            text = b"[" + b",".join(piece for piece in inner if piece) + b"]"
+        else:
+            text = records_json([(name, getattr(self, name)) for name in FIELDS])
+        if self.frozen:
+            self._json = text
+        return text
 
     def __len__(self) -> int:
         return int(self.timestamp.shape[0])

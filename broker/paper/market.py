@@ -127,8 +127,9 @@ class _RunningDays:
 
 class _PastBars:
     """Bars of windows that lie wholly in the past, by (instrument, interval, first day, last day, seed):
-    they never change, and a backtest asks for the same range again and again. Bounded by the bytes
-    the columns hold (HISTORY_CACHE_BYTES per process); least recently used windows go first."""
+    they never change, and a backtest asks for the same range again and again. Kept with their JSON
+    text, bounded by the bytes both hold (HISTORY_CACHE_BYTES per process); least recently used
+    windows go first."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
@@ -144,6 +145,7 @@ class _PastBars:
             return found
 
     def put(self, key: tuple, bars: CandleColumns) -> None:
+        bars.json()        # written now, while caching: every later request reuses the text
         size = bars.nbytes
         if size > self.max_bytes:
             return
@@ -157,7 +159,7 @@ class _PastBars:
                 self._bytes -= dropped.nbytes
 
 
-HISTORY_CACHE_BYTES = 64 * 1024 * 1024
+HISTORY_CACHE_BYTES = 96 * 1024 * 1024     # about 5 symbol-years of 5m bars
 _running = _RunningDays()
 _past_bars = _PastBars(HISTORY_CACHE_BYTES)
 

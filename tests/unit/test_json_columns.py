@@ -52,3 +52,20 @@ def test_candle_columns_read_as_candles_and_stitch_like_windows():
     with pytest.raises(ValueError, match="close"):
         CandleColumns(*([[1, 2]] * 4), [1.0], [1, 2], [0, 0])
     assert tuple(FIELDS) == ("timestamp", "open", "high", "low", "close", "volume", "oi")
+
+
+def test_joined_windows_write_the_same_json_and_a_frozen_one_keeps_it():
+    rng = np.random.default_rng(3)
+
+    def window(first: int) -> CandleColumns:
+        prices = np.round(rng.integers(20, 40_000, 50) * 0.05, 6)
+        return CandleColumns(first + np.arange(50) * 60, prices, prices, prices, prices,
+                             rng.integers(0, 9999, 50), np.zeros(50, dtype=np.int64))
+
+    old, today = window(0), window(3000)
+    old.freeze()
+    joined = CandleColumns.stitch([old, today])
+    whole = records_json([(name, getattr(joined, name)) for name in FIELDS])
+    assert joined.json() == whole and json.loads(whole)[50]["timestamp"] == 3000
+    assert old.json() is old.json() and today.json() is not today.json()    # only frozen text is kept
+    assert CandleColumns.empty().json() == b"[]"
