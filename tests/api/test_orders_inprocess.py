@@ -58,7 +58,7 @@ def test_business_rules_are_400_naming_the_problem(account: Account):
         answer = account.post("placeorder", **body)
         assert answer.status_code == 400 and answer.json["status"] == "error"
     with account.app.app_context():
-        future = next(row for row in paper_engine().catalog().rows if row.instrumenttype == "FUTIDX")
+        future = next(row for row in paper_engine(account.user_id).catalog().rows if row.instrumenttype == "FUTIDX")
     lots = account.post("placeorder", **{**ORDER, "symbol": future.symbol, "exchange": future.exchange,
                                           "product": "NRML", "quantity": future.lotsize + 1})
     assert lots.status_code == 400 and f"lot size {future.lotsize}" in lots.json["message"]
@@ -89,7 +89,7 @@ def test_smart_basket_split(account: Account):
 def resting_price(account: Account, symbol: str = "SBIN", below: float = 0.97) -> float:
     """A LIMIT BUY price inside the price band but below the market, so the order rests."""
     with account.app.app_context():
-        engine = paper_engine()
+        engine = paper_engine(account.user_id)
         return resting_buy(engine.quote(engine.instrument(symbol, "NSE"))["ltp"], below=below)
 
 
