@@ -76,6 +76,12 @@ class LiveMarketView:
         if self.on_stream is not None:
             self.on_stream()
 
+    def has_tick_at(self, exchange: str, symbol: str, at: datetime) -> bool:
+        """True when a tick is recorded at `at` or later (the price at `at` is known)."""
+        with self._lock:
+            ticks = self._ticks.get((exchange, symbol))
+            return bool(ticks) and ticks[-1][0] >= at.timestamp()
+
     def streaming(self, exchange: str, symbol: str, at: datetime) -> bool:
         """True while the feed streams this instrument (a tick within STREAM_FRESH seconds of `at`)."""
         with self._lock:

@@ -293,11 +293,13 @@ def open_intraday_positions(bind: Engine | None = None) -> list[tuple[int, str, 
         return [(user_id, exchange, aware(updated_at)) for user_id, exchange, updated_at in rows]
 
 
-def resting_instruments(bind: Engine | None = None) -> dict[int, set[tuple[str, str]]]:
+def resting_instruments(bind: Engine | None = None, user_id: int | None = None) -> dict[int, set[tuple[str, str]]]:
     """user id → the (symbol, exchange) pairs their open / trigger-pending orders and active GTTs wait
-    on (the instruments a live feed must stream for their sandbox)."""
+    on (the instruments a live feed must stream for their sandbox); one user's when `user_id` is given."""
     orders = select(PaperOrder.user_id, PaperOrder.symbol, PaperOrder.exchange).where(is_resting(PaperOrder.status))
     gtts = select(PaperGtt.user_id, PaperGtt.symbol, PaperGtt.exchange).where(PaperGtt.status == GTT_ACTIVE)
+    if user_id is not None:
+        orders, gtts = orders.where(PaperOrder.user_id == user_id), gtts.where(PaperGtt.user_id == user_id)
     found: dict[int, set[tuple[str, str]]] = {}
     with Session(bind or db.engine) as session:
         for user_id, symbol, exchange in session.execute(orders.union(gtts)):

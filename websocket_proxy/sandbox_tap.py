@@ -60,7 +60,7 @@ class SandboxTap:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:   # the database may be busy or restarting: look again next time
-                log.warning("Finding the sandbox users to stream for failed: %s", exc, exc_info=True)
+                log.warning("Finding the sandbox users to stream for failed: %s", exc)
             await asyncio.sleep(self.interval)
 
     def reconcile(self, watched: list[Watched]) -> None:

@@ -191,6 +191,7 @@ class PaperEngine:
     @contextmanager
     def _account(self, user_id: int) -> Iterator[tuple[PaperTx, PaperRow, datetime]]:
         now = self.now()
+        self.market.prepare(user_id, now, self.bind)   # a live market asks its broker now, not under the lock
         # The account almost always exists: take its lock first, and create it only when there was
         # nothing to lock (then lock again), instead of checking for it in a separate transaction.
         for _attempt in range(2):

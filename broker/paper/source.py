@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from broker.paper import market, prices
 from utils import market_calendar as calendar
 from broker.paper.calendar import IST, ist_now
 from broker.paper.instruments import PaperInstrument, catalog
+from database import paper as paper_store
 
 SIMULATED_LABEL = "Paper trading: simulated market"
 _EMPTY = (np.empty(0, dtype=np.int64), np.empty(0))
@@ -61,6 +62,9 @@ class SimulatedMarket:
 
     def expiry_value(self, inst: PaperInstrument, at: datetime) -> float:
         return prices.raw_price(inst, at, self.seed)
+
+    def prepare(self, user_id: int, at: datetime, bind: Any = None) -> None:
+        """Nothing to fetch: the simulated prices are computed."""
 
     def close_before(self, inst: PaperInstrument, day_start: datetime, now: datetime) -> float:
         """The last price before `day_start` (the quote's `prev_close` of that day)."""
@@ -138,13 +142,24 @@ class LiveMarket:
         """The ticks the live broker published in (since, until]. Unless its feed is streaming this
         instrument, with its current price at `until` (one quote) too, so a check finds a crossing
         even when no streamed tick arrived in between."""
-        if not self.view.streaming(inst.exchange, inst.symbol, until):
+        if not self.view.streaming(inst.exchange, inst.symbol, until) and not self.view.has_tick_at(
+                inst.exchange, inst.symbol, until):
             self.sample(inst, until)
         ticks = self.view.ticks(inst.exchange, inst.symbol, since, until)
         if not ticks:
             return _EMPTY
         epochs, values = zip(*ticks)
         return np.asarray(epochs, dtype=np.float64).astype(np.int64), np.asarray(values, dtype=np.float64)
+
+    def prepare(self, user_id: int, at: datetime, bind: Any = None) -> None:
+        """Before the engine takes the user's account lock: the current price of each instrument their
+        resting orders and GTTs wait on (unless it streams), recorded at `at`, so the matching under the
+        lock needs no broker call (a quote can wait for the broker's rate budget; holding the lock that
+        long would stall the other processes matching this user, the proxy's tick path among them)."""
+        for symbol, exchange in paper_store.resting_instruments(bind, user_id).get(user_id, ()):
+            inst = self.lookup(symbol, exchange, at)
+            if inst is not None and not self.view.streaming(exchange, symbol, at):
+                self.sample(inst, at)
 
     def sample(self, inst: PaperInstrument, at: datetime) -> None:
         """Ask the live broker for the current price (recorded as a tick at `at`)."""
