@@ -84,9 +84,11 @@ def running_proxy(app):  # noqa: ANN001, ANN201
     return server, loop
 
 
-def tick_rows(app, post, kite: KiteServer, user_id: int, rounds: int) -> tuple[list[float], list[float]]:  # noqa: ANN001
+def tick_rows(app, post, kite: KiteServer, ticker: KiteTickerServer, user_id: int,  # noqa: ANN001
+              rounds: int) -> tuple[list[float], list[float]]:
     """(tick recorded, tick-to-fill) in ms: ticks published on the bus as the Zerodha adapter would; Kite's
-    quote stays above the resting orders, so only the ticks can fill them."""
+    quote stays above the resting orders, so only the ticks can fill them. The fake ticker is silenced once
+    the proxy subscribed, so the only prices on the topic are the bench's."""
     kite.set_quote(f"NSE:{SYMBOL}", last_price=100.0, bid=99.95, ask=100.05)
     server, loop = running_proxy(app)
     publisher = TickPublisher(endpoint("127.0.0.1", app.extensions["openalgo.settings"].ZMQ_PORT))
@@ -97,6 +99,7 @@ def tick_rows(app, post, kite: KiteServer, user_id: int, rounds: int) -> tuple[l
     with app.app_context():
         view = order_target.live_sandbox(user_id).view
     wait(lambda: server.tap.status()["instruments"] == 1)
+    ticker.frozen = True
 
     def publish(price: float) -> None:
         publisher.publish(topic, encode(market_data(FeedTick("NSE", SYMBOL, ltp=price), LTP, "zerodha")))
@@ -182,7 +185,7 @@ def main() -> None:
                 pass
             cross_ms.append((time.perf_counter() - started) * 1000)
             post("live", "closeposition", strategy="bench")
-        recorded_ms, tick_fill_ms = tick_rows(app, post, kite, users["live"], max(20, rounds * 3))
+        recorded_ms, tick_fill_ms = tick_rows(app, post, kite, ticker, users["live"], max(20, rounds * 3))
         ticker.close()
     print(f"{'row':<28}{'p50 ms':>10}{'p99 ms':>10}")
     for label, samples in (("floor: Kite quote", quote_ms), ("floor: paper MARKET", paper_ms),
