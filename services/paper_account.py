@@ -21,7 +21,10 @@ MIN_CAPITAL = 1_000.0
 MAX_CAPITAL = 1e12
 
 
-def paper_engine(user_id: int) -> "PaperEngine":
+def paper_engine(user_id: int | None = None) -> "PaperEngine":
+    """The engine `user_id`'s sandbox runs on; without a user, the app's paper plugin's own (simulated)."""
+    if user_id is None:
+        return registry().get("paper").orders.engine
     return order_target.sandbox_plugin(user_id).orders.engine
 
 
@@ -53,4 +56,4 @@ def funds(user_id: int) -> Funds:
 
 def default_capital() -> float:
     """PAPER_CAPITAL, what a reset without an amount restores."""
-    return registry().get("paper").orders.engine.settings.capital
+    return paper_engine().settings.capital

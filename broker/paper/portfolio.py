@@ -9,6 +9,7 @@ count) are kept in `raw`, with the charges paid (PAPER_CHARGES) and today's P&L.
 A position's `pnl` is its total P&L since it was opened (realized today + unrealized from the average
 price); `raw.day_pnl` is today's: for a position carried over from an earlier day it counts from the
 previous close (`raw.close_price`, as a broker's M2M does), so the day after a move shows only that day's.
+A holding's `raw.day_pnl` is likewise its change since the quote's previous close.
 """
 from __future__ import annotations
 
@@ -76,12 +77,15 @@ def build_snapshot(tx: PaperTx, account: PaperRow, now: datetime,
                  "close_price": round(row.close_price, 2)}))
     holdings = []
     for row in tx.rows(HOLDINGS, _HOLDINGS_OF_USER, {"uid": account.user_id}):
-        last = ltp(row.symbol, row.exchange)
+        inst = lookup(row.symbol, row.exchange, now)
+        quote = market.quote(inst, now) if inst is not None else {"ltp": 0.0, "prev_close": 0.0}
+        last, close = quote["ltp"], quote["prev_close"] or quote["ltp"]
         holdings.append(Holding(symbol=row.symbol, exchange=row.exchange, quantity=row.quantity,
                                 average_price=round(row.average_price, 2), ltp=last,
                                 pnl=round(row.quantity * (last - row.average_price), 2),
                                 raw={"settlement_date": row.settled_on.isoformat(),
-                                     "current_value": round(row.quantity * last, 2)}))
+                                     "current_value": round(row.quantity * last, 2),
+                                     "prev_close": close, "day_pnl": round(row.quantity * (last - close), 2)}))
     margin = used_margin(tx, account.user_id)
     funds = Funds(available_cash=round(account.balance - margin, 2), collateral=0.0,
                   m2m_realized=round(account.realized_today, 2), m2m_unrealized=round(unrealized, 2),

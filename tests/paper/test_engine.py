@@ -173,6 +173,9 @@ def test_cnc_buys_become_holdings_the_next_day(paper: Paper):
     snap = engine.snapshot(user)
     [holding] = snap.holdings
     assert (holding.symbol, holding.quantity, holding.average_price) == ("INFY", 10, order.average_price)
+    quote = engine.quote(engine.instrument("INFY", "NSE"))
+    assert holding.ltp == quote["ltp"]    # marked to the same price a quote shows, the day's P&L from its close
+    assert holding.raw["day_pnl"] == pytest.approx(10 * (quote["ltp"] - quote["prev_close"]), abs=0.01)
     assert snap.positions == [] and snap.funds.utilised_debits == 0
     assert snap.funds.available_cash == pytest.approx(10_000_000 - 10 * order.average_price, abs=0.05)
     sale = engine.place(user, symbol="INFY", exchange="NSE", action="SELL", quantity=10, product="CNC")
