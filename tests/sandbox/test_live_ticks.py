@@ -4,9 +4,11 @@ with the production wiring, analyzer on (market=live): the proxy streams the ins
 wait on (no script subscribes) and a tick that crosses an order fills it, although Kite's quote never did."""
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
+from openalgo import api
 from sqlalchemy import select
 
 from broker.market_view import LiveMarketView
@@ -113,4 +115,31 @@ def test_every_process_matching_the_same_tick_fills_the_order_once(trader: Trade
     trades = [t for t in trader.post("tradebook").json["data"] if t["orderid"] == orderid]
     assert len(trades) == 1 and float(trades[0]["average_price"]) == 195.0
     assert int(position_of(trader, row.symbol)["quantity"]) == 4
+    assert order_calls(kite) == []
+
+
+def test_a_scripts_own_subscription_outlives_the_sandboxs(trader: Trader, kite: KiteServer, ticker: KiteTickerServer,
+                                                         proxy: ProxyServer):
+    """The sandbox's subscription shares the user's feed with their script's: when the order fills and the
+    sandbox lets the instrument go, the script keeps its ticks."""
+    row = kite_only_equity(trader)
+    token = market_at(kite, ticker, row, 200.0)
+    client = api(api_key=trader.key, host="http://127.0.0.1:5000", ws_url=f"ws://127.0.0.1:{proxy.port}")
+    assert client.connect() is True
+    try:
+        received: list[dict] = []
+        assert client.subscribe_ltp([{"exchange": "NSE", "symbol": row.symbol}], on_data_received=received.append)
+        placed = trader.post("placeorder", strategy="t", symbol=row.symbol, exchange="NSE", action="BUY",
+                             pricetype="LIMIT", price="195", product="MIS", quantity="1").json["orderid"]
+        assert wait_until(lambda: proxy.tap.status()["instruments"] == 1, timeout=10)
+        ticker.set_price(token, 194.5)
+        assert wait_until(lambda: stored(trader, PaperOrder, orderid=placed) == "complete", timeout=10)
+        assert wait_until(lambda: proxy.tap.status()["instruments"] == 0, timeout=10)   # the sandbox let go
+
+        seen = len(received)
+        ticker.set_price(token, 196.0)
+        assert wait_until(lambda: any(json.dumps(message).count("196.0") for message in received[seen:]), timeout=10)
+        assert ticker.subscribed(token)
+    finally:
+        client.disconnect()
     assert order_calls(kite) == []
