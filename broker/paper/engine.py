@@ -244,15 +244,21 @@ class PaperEngine:
                    lookup: Callable[[str, str], PaperInstrument | None]) -> None:
         """A new IST day: record the day that ended in the P&L history, then settle it. Open positions
         are recorded at the close the carry-forward marks them against, so the recorded days add up."""
+        closes: dict[tuple[str, str], float | None] = {}   # asked once: the history and the carry agree
+
         def close_of(symbol: str, exchange: str) -> float | None:
+            if (symbol, exchange) in closes:
+                return closes[symbol, exchange]
             try:
                 inst = lookup(symbol, exchange)
-                return self.market.close_before(inst, datetime.combine(today, time(0, 0), IST), now) if inst else None
+                close = self.market.close_before(inst, datetime.combine(today, time(0, 0), IST), now) if inst else None
             except Exception:  # noqa: BLE001 — a price the market cannot give must not hold up the rollover
                 log.warning("no closing price of %s %s: its day is recorded unmarked", symbol, exchange, exc_info=True)
-                return None
+                close = None
+            closes[symbol, exchange] = close
+            return close
         daybook.close_day(tx, account, today, now, close_of)
-        housekeeping.settle_new_day(tx, account, today, now, lookup, self.market)
+        housekeeping.settle_new_day(tx, account, today, now, close_of)
 
     @_retry_id_clash
     def process(self, user_id: int) -> bool:

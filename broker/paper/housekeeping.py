@@ -122,8 +122,8 @@ def _fill_at(tx: PaperTx, account: PaperRow, order: PaperRow, inst: PaperInstrum
     fill_order(tx, account, order, inst, price, at, ist_now(at).date())
 
 
-def settle_new_day(tx: PaperTx, account: PaperRow, today: date, now: datetime, lookup: Lookup,
-                   market: "Market") -> None:
+def settle_new_day(tx: PaperTx, account: PaperRow, today: date, now: datetime,
+                   close_of: Callable[[str, str], float | None]) -> None:
     """First call of a new IST day: expire yesterday's orders, move CNC buys to holdings, carry the
     other open positions forward (marked against the previous close), roll P&L."""
     if account.trading_day >= today:
@@ -140,16 +140,13 @@ def settle_new_day(tx: PaperTx, account: PaperRow, today: date, now: datetime, l
         if position.quantity == 0 or position.product == "CNC":
             forget_position(tx, position)
         else:
-            _carry_forward(position, today, start, now, lookup, market)
+            _carry_forward(position, today, close_of(position.symbol, position.exchange))
     account.realized_today, account.charges_today, account.trading_day = 0.0, 0.0, today
 
 
-def _carry_forward(position: PaperRow, today: date, start: datetime, now: datetime, lookup: Lookup,
-                   market: "Market") -> None:
+def _carry_forward(position: PaperRow, today: date, close: float | None) -> None:
     """An open NRML / MIS position enters `today`: today's P&L is counted from the previous close (as a
     broker's M2M is), its total P&L still from the average price."""
-    inst = lookup(position.symbol, position.exchange)
-    close = market.close_before(inst, start, now) if inst is not None else 0.0
     close = close or position.average_price    # no price known: nothing to mark against
     position.overnight_quantity, position.close_price = position.quantity, round(close, 4)
     position.carry_pnl = round(position.quantity * (close - position.average_price), 4)
