@@ -16,6 +16,7 @@ from tests.sandbox.support import kite_only_equity, order_calls, position_of
 from tests.strategies.conftest import Trader
 from utils.market_calendar import IST, is_trading_day, now_ist
 
+pytestmark = pytest.mark.dates   # square-off times and trading days: rerun under shifted clocks
 PRICE = 250.0     # the fake Kite market of the test's symbol (set by the test itself)
 
 
