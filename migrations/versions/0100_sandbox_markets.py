@@ -1,13 +1,13 @@
 """Sandbox markets (issue 23): which users' analyzer mode runs on a connected live broker's market.
 
-Revision ID: 0070_sandbox_markets
-Revises: 0090_paper_pnl_days (those landed first; 0070 was this change's number)
+Revision ID: 0100_sandbox_markets
+Revises: 0090_paper_pnl_days
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0070_sandbox_markets"
+revision = "0100_sandbox_markets"
 down_revision = "0090_paper_pnl_days"
 branch_labels = None
 depends_on = None
