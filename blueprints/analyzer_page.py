@@ -28,11 +28,14 @@ def _page(reset_error: str = "", capital: str = "", status: int = 200):  # noqa:
                "status": request.args.get("status", "") if request.args.get("status") in ("success", "error") else "",
                "strategy": request.args.get("strategy", "")[:255]}
     entries = analyzer_service.log(user_id, **{k: v or None for k, v in filters.items()})
-    funds = paper_account.funds(user_id)
+    try:
+        funds, funds_error = paper_account.funds(user_id), ""
+    except DomainError as exc:   # e.g. the live broker's quotes are down: the rest of the page still works
+        funds, funds_error = None, str(exc)
     return render_template("analyzer/index.html", status=analyzer_service.status(user_id), entries=entries,
-                           filters=filters, actions=ACTIONS, funds=funds, account=funds.raw or {},
-                           default_capital=paper_account.default_capital(), reset_error=reset_error,
-                           capital=capital), status
+                           filters=filters, actions=ACTIONS, funds=funds, account=(funds.raw or {}) if funds else {},
+                           funds_error=funds_error, default_capital=paper_account.default_capital(),
+                           reset_error=reset_error, capital=capital), status
 
 
 @bp.post("/analyzer/reset")

@@ -16,6 +16,7 @@ from database.paper import PaperPosition, PaperTrade
 from services import broker_session, paper_account
 from tests.fakes.kite_server import REQUEST_TOKEN, KiteServer
 from tests.sandbox.support import kite_only_equity, order_calls, position_of
+from tests.security.conftest import login
 from tests.strategies.conftest import Trader
 from utils.market_calendar import now_ist
 from utils.symbols import option_symbol
@@ -127,3 +128,16 @@ def test_a_live_mis_position_is_squared_off_at_its_time_without_any_call(trader:
         sold = db.session.scalar(select(PaperTrade.price).where(PaperTrade.user_id == trader.user_id,
                                                                 PaperTrade.action == "SELL"))
     assert sold == 101.95 and order_calls(kite) == []   # at Kite's bid, on the paper engine
+
+
+def test_the_analyzer_page_stays_up_when_the_live_broker_stops_answering(trader: Trader, kite: KiteServer):
+    row = kite_only_equity(trader)
+    kite.set_quote(f"NSE:{row.brsymbol}", last_price=101.0, bid=100.95, ask=101.05)
+    trader.post("placeorder", strategy="t", symbol=row.symbol, exchange="NSE", action="BUY",
+                pricetype="MARKET", product="MIS", quantity="10")
+    assert login(trader.client, "trader").status_code == 302
+    assert 'data-field="capital"' in trader.client.get("/analyzer").get_data(as_text=True)
+    kite.expire_token()                      # every Kite call is refused from now on
+    page = trader.client.get("/analyzer")
+    assert page.status_code == 200 and 'id="sandbox-account"' in page.get_data(as_text=True)
+    assert order_calls(kite) == []
