@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from openalgo import api
+from playwright.sync_api import expect
 
 from tests.browser.conftest import shot, sign_in
 from tests.support.prices import resting_buy
@@ -36,8 +37,9 @@ def test_the_order_book_follows_order_events(server_with_feed, open_browser):
 
     loaded, updates = page.get_attribute("#book-table", "data-loaded"), page.get_attribute("#book-table", "data-updates")
     assert client.cancelorder(order_id=orderid, strategy="live-book")["status"] == "success"
-    page.wait_for_function(f"""document.querySelector('#book-table tr[data-orderid="{orderid}"] .badge')
-                               .textContent === 'cancelled'""", timeout=5000)
+    # a locator assertion, not wait_for_function: a predicate string is eval'd in the page, which the
+    # dashboard's Content-Security-Policy (no 'unsafe-eval') refuses
+    expect(page.locator(f'#book-table tr[data-orderid="{orderid}"] .badge')).to_have_text("cancelled", timeout=5000)
     assert page.get_attribute("#book-table", "data-loaded") == loaded     # changed in place, not re-read
     assert page.get_attribute("#book-table", "data-updates") != updates
     assert int(open_stat.inner_text()) == opened - 1
