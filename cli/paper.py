@@ -31,8 +31,8 @@ def _show(funds) -> str:  # noqa: ANN001 (broker.contract.Funds)
     return text
 
 
-@group.command("reset", help="Start over: delete the user's paper orders, trades, positions and holdings "
-                             "and start again with --capital INR (default PAPER_CAPITAL).")
+@group.command("reset", help="Start over: delete the user's paper orders, trades, positions, holdings "
+                             "and P&L history and start again with --capital INR (default PAPER_CAPITAL).")
 @click.option("--username", required=True, help="Whose paper account to reset.")
 @click.option("--capital", default=None, help="The new virtual capital in INR (1,000 to 1e12); default PAPER_CAPITAL.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
@@ -44,7 +44,8 @@ def reset(username: str, capital: str | None, yes: bool) -> None:
     except InvalidInput as error:
         raise click.BadParameter(str(error), param_hint="--capital") from None
     if not yes:
-        click.confirm(f"Delete every paper order, trade, position and holding of {username}?", abort=True)
+        click.confirm(f"Delete every paper order, trade, position and holding of {username}, and the P&L "
+                      "history?", abort=True)
     funds = paper_account.reset(user_id, amount)
     click.secho(f"{username}: paper account reset; {_show(funds)}", fg="green")
 

@@ -3,7 +3,9 @@
 A paper position keeps only today's realised P&L, and the day rollover clears it, so past days'
 P&L cannot be rebuilt from the paper tables. The engine writes each day's rows when it rolls the
 account over to the next day (broker/paper/daybook.py), inside the same locked transaction, replacing
-whatever an earlier attempt wrote for that day: writing a day twice leaves one copy.
+whatever an earlier attempt wrote for that day: writing a day twice leaves one copy. A reset of the
+sandbox account starts a new account, so it deletes the history with the rest (`clear`, in the reset's
+transaction).
 """
 from __future__ import annotations
 
@@ -56,6 +58,11 @@ def record_day(tx: PaperTx, user_id: int, day: date, rows: list[dict], at: datet
     if rows:
         tx.execute(insert(DAYS), [{**{key: row[key] for key in _COLUMNS}, "user_id": user_id, "day": day,
                                    "recorded_at": at} for row in rows])
+
+
+def clear(tx: PaperTx, user_id: int) -> None:
+    """Delete the user's whole history, in `tx` (a sandbox reset)."""
+    tx.execute(delete(DAYS).where(DAYS.c.user_id == user_id))
 
 
 @dataclass(frozen=True)

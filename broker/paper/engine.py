@@ -36,6 +36,7 @@ from broker.paper.portfolio import Snapshot, build_snapshot, used_margin
 from broker.paper.source import Market, SimulatedMarket
 from broker.paper.rules import OrderTerms, check_instrument, check_prices, check_quantity, check_session
 from database import paper as store
+from database import paper_pnl
 from database.paper import GTT_ACTIVE, LEDGER, ORDERS, TRADES, is_resting
 from database.paper_tx import PaperRow, PaperTx
 from utils.clock import system_now
@@ -532,14 +533,15 @@ class PaperEngine:
         return account.balance - used_margin(tx, account.user_id)
 
     def reset(self, user_id: int, capital: float | None = None) -> None:
-        """Start over: every order, trade, position, holding and ledger row goes; the account gets
-        `capital` (INR; default PAPER_CAPITAL) as its new virtual capital."""
+        """Start over: every order, trade, position, holding and ledger row and the P&L history go; the
+        account gets `capital` (INR; default PAPER_CAPITAL) as its new virtual capital."""
         capital = float(capital if capital is not None else self.settings.capital)
         now = self.now()
         store.ensure_account(user_id, capital, ist_now(now).date(), now, self.bind)
         with store.locked_account(user_id, self.bind) as locked:
             tx, account = locked.tx, locked.account
             store.wipe_user(tx, user_id)
+            paper_pnl.clear(tx, user_id)      # a new account: the old one's days are not its history
             account.capital = account.balance = capital
             account.realized_today = account.realized_total = 0.0
             account.charges_today = account.charges_total = 0.0

@@ -229,3 +229,18 @@ def test_simulated_charges_are_shown_beside_the_pnl_and_netted_in_the_history(ma
     assert row["pnl"] == pytest.approx(row["today_realized_pnl"], abs=0.01)     # charges are not in the P&L
     [today] = browser.get_json("/reports/pnl/data")["days"]
     assert today["net_pnl"] == pytest.approx(today["total_pnl"] - body["total_charges"], abs=0.01)
+
+
+def test_a_reset_from_the_dashboard_clears_the_history_and_says_so(trader: Browser, clock: Clock):
+    browser = trader
+    _analyze(browser)
+    _order(browser, "BUY", 10, product="CNC")
+    clock.at = datetime.combine(first_trading_day(clock.at.date() + timedelta(days=1)), time(10, 0), IST)
+    assert login(browser.client, "trader").status_code == 302    # the web session expired overnight
+    assert len(browser.get_json("/reports/pnl/data")["days"]) == 2   # the first day and today
+    page = browser.client.get("/analyzer").get_data(as_text=True)
+    assert "the P&amp;L history is cleared" in page                 # the confirmation says what goes
+    assert browser.post_form("/analyzer/reset", capital="500000").status_code == 302
+    [today] = browser.get_json("/reports/pnl/data")["days"]          # a new account: only today, empty
+    assert today["date"] == clock.at.date().isoformat() and today["total_pnl"] == 0.0 and today["symbols"] == 0
+    assert _csv(browser.client.get("/reports/pnl/history.csv?detail=symbols")) == []

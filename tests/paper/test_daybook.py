@@ -93,3 +93,19 @@ def test_a_quiet_account_records_nothing(paper: Paper):
     _next_session(paper)
     paper.engine.process(paper.user_id)
     assert day_rows(paper.user_id, day, paper.clock.at.date()) == []
+
+
+def test_a_reset_starts_a_new_account_without_the_old_days(paper: Paper):
+    _place(paper, "BUY", 5)
+    first = paper.clock.at.date()
+    _next_session(paper)
+    paper.engine.process(paper.user_id)
+    assert len(day_rows(paper.user_id, first, paper.clock.at.date())) == 1
+    paper.engine.reset(paper.user_id)
+    assert day_rows(paper.user_id, first, paper.clock.at.date()) == []
+    # the new account's first day is recorded as usual at its rollover
+    _place(paper, "BUY", 2, symbol="INFY")
+    second = paper.clock.at.date()
+    _next_session(paper)
+    paper.engine.process(paper.user_id)
+    assert [(row.day, row.symbol) for row in day_rows(paper.user_id, first, paper.clock.at.date())] == [(second, "INFY")]

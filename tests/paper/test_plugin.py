@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
@@ -15,9 +15,13 @@ from broker.paper import prices
 from broker.paper.adapters import to_instrument
 from broker.paper.matcher import BackgroundMatcher
 from database import db
+from database import paper as store
 from database.paper import PaperOrder
+from database.paper_pnl import day_totals, record_day
 from services.brokers import registry
 from tests.paper.conftest import Paper, make_user
+from utils import clock
+from utils.market_calendar import now_ist
 
 pytestmark = pytest.mark.dates  # the day and time matter: ./test.sh reruns it under shifted clocks
 
@@ -81,16 +85,29 @@ def test_background_matcher_fills_without_any_call_and_tells_the_app(paper: Pape
         matcher.stop()
 
 
+_RECORDED = {"symbol": "SBIN", "exchange": "NSE", "product": "CNC", "quantity": 10, "average_price": 1.0,
+             "close_price": 2.0, "buy_quantity": 10, "buy_average": 1.0, "sell_quantity": 0, "sell_average": 0.0,
+             "realized": 0.0, "unrealized": 10.0, "charges": 0.0}
+
+
 def test_reset_command(db_app):
     user_id = make_user(db_app, "resetme")
     plugin = registry(db_app).get("paper")
     with db_app.app_context():
         plugin.orders.engine.place(user_id, symbol="SBIN", exchange="NSE", action="BUY", quantity=10)
+        with store.locked_account(user_id) as locked:   # a day of history, as a rollover records it
+            record_day(locked.tx, user_id, now_ist().date() - timedelta(days=1), [_RECORDED], clock.now())
+        assert len(day_totals(user_id, date.min, date.max)) == 1
+    refused = db_app.test_cli_runner().invoke(args=["paper", "reset", "--username", "resetme"], input="n\n")
+    assert "P&L history" in refused.output
+    with db_app.app_context():
+        assert len(plugin.orders.engine.orders(user_id)) == 1 and len(day_totals(user_id, date.min, date.max)) == 1
     result = db_app.test_cli_runner().invoke(args=["paper", "reset", "--username", "resetme", "--yes"])
     assert result.exit_code == 0, result.output
     assert "available 10,000,000.00 INR" in result.output
     with db_app.app_context():
         assert plugin.orders.engine.orders(user_id) == []
+        assert day_totals(user_id, date.min, date.max) == []      # the P&L history went with the account
     chosen = db_app.test_cli_runner().invoke(args=["paper", "reset", "--username", "resetme", "--capital",
                                                    "2,50,000", "--yes"])
     assert chosen.exit_code == 0 and "available 250,000.00 INR of capital 250,000.00" in chosen.output
