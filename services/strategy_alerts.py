@@ -29,6 +29,7 @@ from utils.errors import DomainError, InvalidInput, NotFound
 from utils.logging import get_logger
 from utils.responses import error_envelope
 from utils.market_calendar import IST
+from utils.processes import pid_alive
 
 log = get_logger(__name__)
 
@@ -271,21 +272,11 @@ def _run(alert: StrategyAlert) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------- recovery
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def claimant_dead(claimant: str | None, started_at: datetime | None, now: datetime) -> bool:
     host, _, rest = (claimant or "").partition(":")
     pid = rest.partition(":")[0]
     if host == socket.gethostname() and pid.isdigit() and int(pid) != os.getpid():
-        return not _pid_alive(int(pid))
+        return not pid_alive(int(pid))
     started = started_at.replace(tzinfo=timezone.utc) if started_at and started_at.tzinfo is None else started_at
     return host != socket.gethostname() and (started is None or now - started > STALE_AFTER)
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import requests
 
+from restx_api.heavy_reads import spool_folders
 from tests.api.server import prepared_server
 from utils.market_calendar import now_ist
 
@@ -73,3 +74,23 @@ def test_a_request_beyond_the_pool_and_queue_is_refused_with_retry_after_and_the
 
     again = _history(server, 3)
     assert again.status_code == 200, again.text
+
+
+def test_a_large_answer_arrives_whole_and_leaves_nothing_behind(tmp_path):
+    """A year of bars comes back from the worker through a spool file: the client gets the whole body
+    (the length it was told), and the server keeps no file once sent, nor its folder once stopped."""
+    server = prepared_server(tmp_path, HEAVY_READ_WORKERS="1")
+    server.start()
+    try:
+        replies = [_history(server, 365) for _ in range(3)]
+        for reply in replies:
+            assert reply.status_code == 200, reply.text[:300]
+            assert int(reply.headers["Content-Length"]) == len(reply.content) > 1_000_000
+            candles = reply.json()["data"]
+            assert len(candles) > 50_000 and candles[-1]["timestamp"] > candles[0]["timestamp"]
+        folders = spool_folders(server.process.pid)
+        assert len(folders) == 1 and not list(folders[0].iterdir()), [list(f.iterdir()) for f in folders]
+        pid = server.process.pid
+    finally:
+        server.stop()
+    assert spool_folders(pid) == [], "the spool folder outlived the server"
