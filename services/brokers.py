@@ -52,10 +52,10 @@ def order_events(app: Flask | None = None) -> OrderEventSink:
 
 def watch_paper(app: Flask) -> None:
     """Start the paper broker's background matcher when orders rest or GTTs wait from an earlier run
-    (otherwise it starts with the first resting order), so they fill and trigger without a request;
-    users whose sandbox runs on a live market get their live-bound matcher (services/sandbox_ticks.py)."""
+    (otherwise it starts with the first resting order), so they fill and trigger without a request.
+    Users whose sandbox runs on a live market get their live-bound matcher from the square-off scheduler,
+    once per deployment (services/sandbox_ticks.resume), not from every worker."""
     from database.paper import open_intraday_positions, users_with_resting_orders
-    from services import sandbox_ticks
 
     entry = registry(app).entries.get("paper")
     if entry is None or entry.plugin is None:
@@ -63,4 +63,3 @@ def watch_paper(app: Flask) -> None:
     with app.app_context():
         if users_with_resting_orders() or open_intraday_positions():   # MIS positions await their square-off
             entry.plugin.orders.matcher.ensure_started()
-            sandbox_ticks.watched()

@@ -14,7 +14,9 @@ At start the jobs are rebuilt from the database, and a square-off missed while t
 at once if the market is still open (logged either way). Jobs are re-synced every SYNC_SECONDS and when
 a strategy changes in this process. The clock is injectable (`clock=`, or the app's OPENALGO_CLOCK).
 The same scheduler runs the hosted-strategy supervisor (services/hosted_strategies.py) every
-SUPERVISE_SECONDS, for the same once-per-deployment reason.
+SUPERVISE_SECONDS, for the same once-per-deployment reason, and resumes the matchers of sandboxes on a
+live market (services/sandbox_ticks.resume: their MIS square-off, resting orders and GTTs) at start and
+every SYNC_SECONDS, so neither a restart nor a recycled worker waits for the user's next call.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from flask import Flask
 
 from database import strategies as store
 from database.strategies import Strategy
-from services import hosted_strategies, strategies, strategy_worker
+from services import hosted_strategies, sandbox_ticks, strategies, strategy_worker
 from services.market_calendar import calendar_for
 from services.strategy_alerts import squareoff_rows
 from utils import clock as app_clock
@@ -107,6 +109,9 @@ class SquareoffScheduler:
         self.sync()
         self.scheduler.add_job(self.sync, "interval", seconds=SYNC_SECONDS, id="sync-squareoff-jobs",
                                replace_existing=True)
+        self.resume_sandboxes()
+        self.scheduler.add_job(self.resume_sandboxes, "interval", seconds=SYNC_SECONDS, id="resume-sandboxes",
+                               replace_existing=True, coalesce=True, max_instances=1)
         hosted_strategies.attach(self.app, self.supervisor)
         self.supervisor.tick()  # adopt or restart hosted scripts that were running before the restart
         self.scheduler.add_job(self.supervisor.tick, "interval", seconds=SUPERVISE_SECONDS, id="supervise-hosted",
@@ -120,6 +125,17 @@ class SquareoffScheduler:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.supervisor.shutdown()
+
+    def resume_sandboxes(self) -> None:
+        """Live-market sandboxes with something to watch get their matcher here (sandbox_ticks.resume)."""
+        try:
+            with self.app.app_context():
+                users = sandbox_ticks.resume()
+        except Exception:  # noqa: BLE001 — the next run retries; the square-off jobs must still start
+            log.exception("resuming the sandboxes on a live market failed")
+            return
+        if users:
+            log.info("sandbox matchers running for %d user(s) on a live market", len(users))
 
     def jobs(self) -> dict[int, object]:
         return {int(job.id[len(_JOB_PREFIX):]): job for job in self.scheduler.get_jobs()

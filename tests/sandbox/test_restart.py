@@ -7,17 +7,23 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import Any
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 import requests
 
+from broker.paper.calendar import IST, TIMESTAMP_FORMAT
 from tests.fakes.kite_server import API_KEY, API_SECRET, REQUEST_TOKEN, KiteServer
 from tests.fakes.kite_ticker import KiteTickerServer
 from tests.sandbox.support import order_calls
 from tests.support.acceptance import BrokerApp, running_app
 from tests.support.net import free_port
 from tests.websocket_proxy.conftest import wait_until
+from utils.clock import SHIFT, SHIFT_VARIABLE, system_now
 
 pytestmark = pytest.mark.xdist_group("sandbox_restart")
 SYMBOL, TOKEN = "ARMANFIN", 4419329      # an NSE equity of the recorded Kite dump the simulated market lacks
@@ -54,17 +60,24 @@ def kill(app: BrokerApp) -> None:
     app.server.process.communicate(timeout=20)
 
 
-def test_kill_and_restart_during_sandbox_trading_on_the_live_market(tmp_path):
+@contextmanager
+def zerodha_app(tmp_path: Path, **settings: str) -> Iterator[tuple[BrokerApp, KiteServer, KiteTickerServer]]:
+    """`python app.py` (and its proxy) with a user connected to Zerodha through the fake Kite and ticker."""
     with KiteServer() as kite:
         ticker = KiteTickerServer(api_key=API_KEY, access_token=kite.access_token, interval=0.05)
         port = free_port()
         try:
             with running_app(tmp_path, "zerodha", lambda: LOGIN, port=port, BROKER_API_KEY=API_KEY,
                              BROKER_API_SECRET=API_SECRET, REDIRECT_URL=f"http://127.0.0.1:{port}/zerodha/callback",
-                             ZERODHA_API_URL=kite.url, ZERODHA_TICKER_URL=ticker.url) as app:
-                scenario(app, kite, ticker)
+                             ZERODHA_API_URL=kite.url, ZERODHA_TICKER_URL=ticker.url, **settings) as app:
+                yield app, kite, ticker
         finally:
             ticker.close()
+
+
+def test_kill_and_restart_during_sandbox_trading_on_the_live_market(tmp_path):
+    with zerodha_app(tmp_path) as (app, kite, ticker):
+        scenario(app, kite, ticker)
 
 
 def scenario(app: BrokerApp, kite: KiteServer, ticker: KiteTickerServer) -> None:
@@ -98,3 +111,52 @@ def scenario(app: BrokerApp, kite: KiteServer, ticker: KiteTickerServer) -> None
     quantities = {(row["symbol"], row["product"]): int(row["quantity"]) for row in call(app, "positionbook")["data"]}
     assert quantities[(SYMBOL, "MIS")] == 14 and quantities[(SYMBOL, "CNC")] == 5
     assert order_calls(kite) == []
+
+
+# ------------------------------------------------------------------ the MIS square-off after a restart
+LEAD = timedelta(seconds=20)     # the restarted app's clock starts this long before the square-off time
+
+
+def _ist(at: datetime) -> datetime:
+    return at.astimezone(IST)
+
+
+def open_mis(database: Path) -> int:
+    """The stored MIS quantity, read from the app's database file: looking through the API would be a call of
+    the user's, which squares off by itself."""
+    with sqlite3.connect(database) as connection:
+        row = connection.execute("SELECT COALESCE(SUM(ABS(quantity)), 0) FROM paper_positions "
+                                 "WHERE product = 'MIS'").fetchone()
+    return int(row[0])
+
+
+def test_restart_squares_off_mis_at_its_time_without_a_call(tmp_path, monkeypatch):
+    """An MIS position on the live market and no resting order; the server restarts and the user makes no
+    call: the position is still squared off at PAPER_SQUAREOFF_TIME (a minute boundary a few minutes ahead;
+    the restarted server's clock is moved to just before it), at Kite's price."""
+    squareoff = (_ist(system_now()) + timedelta(minutes=4)).replace(second=0, microsecond=0)
+    with zerodha_app(tmp_path, PAPER_SQUAREOFF_TIME=squareoff.strftime("%H:%M")) as (app, kite, _):
+        assert call(app, "analyzer/toggle", mode=True, market="live")["data"]["analyze_mode"] is True
+        kite.set_quote(f"NSE:{SYMBOL}", last_price=PRICE, bid=PRICE - 0.05, ask=PRICE + 0.05)
+        order(app, action="BUY", quantity="10")
+        assert [int(row["quantity"]) for row in call(app, "positionbook")["data"]] == [10]
+        assert system_now() < squareoff - LEAD, "the set-up took longer than the square-off lead"
+        kill(app)
+        ahead = squareoff - LEAD - system_now()   # the restarted server starts LEAD before its time
+        monkeypatch.setenv(SHIFT_VARIABLE, str((SHIFT + ahead).total_seconds()))
+        kite.set_quote(f"NSE:{SYMBOL}", last_price=PRICE + 3, bid=PRICE + 2.95, ask=PRICE + 3.05)
+        app.server.start()
+
+        database = tmp_path / "srv.db"
+        assert wait_until(lambda: open_mis(database) == 0, timeout=90), "no square-off without a call"
+        flat_at = system_now() + ahead
+        assert squareoff <= flat_at + timedelta(seconds=1), "squared off before its time"
+
+        # what the trader sees next: the auto square-off at the time, at Kite's bid
+        squared = [row for row in call(app, "orderbook")["data"]["orders"]
+                   if row["action"] == "SELL" and row["product"] == "MIS"]
+        assert len(squared) == 1 and squared[0]["order_status"] == "complete", squared
+        assert PRICE + 2 < float(squared[0]["average_price"]) <= PRICE + 2.95   # the bid, less slippage
+        filled = datetime.strptime(squared[0]["timestamp"], TIMESTAMP_FORMAT).replace(tzinfo=IST)
+        assert squareoff <= filled <= _ist(flat_at) + timedelta(seconds=1)
+        assert order_calls(kite) == []
