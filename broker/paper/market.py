@@ -19,9 +19,9 @@ import numpy as np
 from broker.contract import Candle
 from broker.contract.columns import CandleColumns
 from broker.paper.instruments import PaperInstrument
-from broker.paper.prices import (MINUTES_PER_DAY, SECONDS_PER_DAY, SECONDS_PER_MINUTE, cumulative_volume,
-                                 cumulative_volumes, day_close, epoch_seconds, minute_bars, series, split_instant,
-                                 to_tick)
+from broker.paper.prices import (MINUTES_PER_DAY, SECONDS_PER_DAY, SECONDS_PER_MINUTE, bucket_prices,
+                                 bucket_volumes, cumulative_volume, cumulative_volumes, day_close, epoch_seconds,
+                                 series, split_instant, to_tick)
 
 DEPTH_LEVELS = 5
 # interval → bucket seconds (intraday) per API_CONTRACT §2.3
@@ -237,20 +237,16 @@ def _bars_of_minutes(inst: PaperInstrument, first_day: date, count: int, bucket_
                      seed: int) -> CandleColumns:
     """Whole days' bars of whole minutes from the minute bars (no per-second work): the rounding to the
     tick grid is monotonic, so a bar's rounded high is the rounding of its raw high."""
-    minutes = minute_bars(inst, first_day, count, seed)
-    per_day = MINUTES_PER_DAY // bucket_minutes
-    shape = (count, per_day, bucket_minutes)
     tick = inst.tick_size
-    opens = to_tick(minutes.open.reshape(shape)[:, :, 0], tick)
-    highs = to_tick(minutes.high.reshape(shape).max(axis=2), tick)
-    lows = to_tick(minutes.low.reshape(shape).min(axis=2), tick)
-    closes = to_tick(minutes.close.reshape(shape)[:, :, -1], tick)
+    opens, highs, lows, closes = (to_tick(values, tick) for values in
+                                  bucket_prices(inst, first_day, count, bucket_minutes, seed))
+    per_day = MINUTES_PER_DAY // bucket_minutes
     days = [first_day + timedelta(days=offset) for offset in range(count)]
     day_starts = np.array([epoch_seconds(day, 0) for day in days], dtype=np.int64)
-    offsets = np.arange(per_day + 1) * bucket_minutes * SECONDS_PER_MINUTE
-    volumes = np.diff(np.stack([cumulative_volumes(inst, day, offsets, seed) for day in days]), axis=1)
+    offsets = np.arange(per_day) * bucket_minutes * SECONDS_PER_MINUTE
+    volumes = bucket_volumes(inst, first_day, count, bucket_minutes, seed)
     oi = np.repeat([open_interest(inst, day) for day in days], per_day)
-    return CandleColumns((day_starts[:, None] + offsets[None, :-1]).ravel(), opens.ravel(), highs.ravel(),
+    return CandleColumns((day_starts[:, None] + offsets[None, :]).ravel(), opens.ravel(), highs.ravel(),
                          lows.ravel(), closes.ravel(), volumes.ravel(), oi)
 
 
@@ -276,13 +272,12 @@ _DAYS_PER_BATCH = 64     # days of minute bars computed at once (bounds the work
 
 def _day_summaries(inst: PaperInstrument, first_day: date, count: int, seed: int) -> list[tuple]:
     """(open, high, low, close, volume) of whole past days, from their minute bars."""
-    minutes = minute_bars(inst, first_day, count, seed)
     tick = inst.tick_size
-    opens, highs = to_tick(minutes.open[:, 0], tick), to_tick(minutes.high.max(axis=1), tick)
-    lows, closes = to_tick(minutes.low.min(axis=1), tick), to_tick(minutes.close[:, -1], tick)
-    return [(float(o), float(h), float(l), float(c),
-             cumulative_volume(inst, first_day + timedelta(days=offset), SECONDS_PER_DAY, seed))
-            for offset, (o, h, l, c) in enumerate(zip(opens, highs, lows, closes))]
+    opens, highs, lows, closes = (to_tick(values[:, 0], tick) for values in
+                                  bucket_prices(inst, first_day, count, MINUTES_PER_DAY, seed))
+    volumes = bucket_volumes(inst, first_day, count, MINUTES_PER_DAY, seed)[:, 0].tolist()
+    return [(float(o), float(h), float(l), float(c), v)
+            for o, h, l, c, v in zip(opens, highs, lows, closes, volumes)]
 
 
 def _period_start(day: date, interval: str) -> date:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from statistics import NormalDist
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
@@ -65,6 +65,96 @@ def epoch_seconds(day: date, second: int) -> int:
     return int(day_start(day).timestamp()) + second
 
 
+# ------------------------------------------------------------------------------------------ draws
+
+# Each day's draws come from np.random.default_rng([..., day, ...]). Building one such generator costs
+# about 30 µs, mostly in numpy.random.SeedSequence (a Python-level hash of the seed words), and a year of
+# bars needs two a day; `_day_generators` computes the same SeedSequence state for all days at once with
+# array operations and reseeds one PCG64 per day instead (tests/paper/test_prices.py compares the draws
+# with default_rng's). The algorithms are numpy's documented ones: SeedSequence (a port of M. O'Neill's
+# seed_seq: hashmix/mix over a pool of four 32-bit words, then generate_state) and PCG64's seeding
+# from four 64-bit words (state and stream increment, pcg_setseq_128_srandom_r in the PCG paper's code).
+_MASK32 = 0xFFFF_FFFF
+_MASK128 = (1 << 128) - 1
+_SEED_POOL = 4
+_HASH_INIT_A, _HASH_MULT_A, _HASH_INIT_B, _HASH_MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+_MIX_MULT_L, _MIX_MULT_R = 0xCA01F9DD, 0x4973F715
+_PCG_MULTIPLIER = (2549297995355413924 << 64) + 4865540595714422341
+
+
+class _HashMix:
+    """SeedSequence's hashmix with its running constant (the same for every day: it never sees data)."""
+
+    def __init__(self, start: int, multiplier: int):
+        self.constant, self.multiplier = start, multiplier
+
+    def __call__(self, value: np.ndarray) -> np.ndarray:
+        value = value ^ self.constant
+        self.constant = self.constant * self.multiplier & _MASK32
+        value = value * self.constant & _MASK32
+        return value ^ (value >> 16)
+
+
+def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    result = (_MIX_MULT_L * x - _MIX_MULT_R * y) & _MASK32
+    return result ^ (result >> 16)
+
+
+def _entropy_words(parts: list[int | None], days: np.ndarray) -> list[np.ndarray]:
+    """The 32-bit words SeedSequence reads from the list `parts` with each day in place of None:
+    every integer as its little-endian 32-bit words (0 is one word)."""
+    words: list[np.ndarray] = []
+    for part in parts:
+        if part is None:
+            if days.size and (int(days.min()) <= 0 or int(days.max()) > _MASK32):
+                raise ValueError("day numbers must be 1..2**32-1")
+            words.append(days.astype(np.uint64))
+            continue
+        if part < 0:
+            raise ValueError("seed parts must be non-negative")
+        while True:
+            words.append(np.full(days.size, part & _MASK32, dtype=np.uint64))
+            part >>= 32
+            if not part:
+                break
+    return words
+
+
+def _pcg_states(parts: list[int | None], days: np.ndarray) -> list[tuple[int, int]]:
+    """(state, increment) of PCG64(SeedSequence(parts with the day)) for every day."""
+    entropy = _entropy_words(parts, days)
+    hashmix = _HashMix(_HASH_INIT_A, _HASH_MULT_A)
+    zero = np.zeros(days.size, dtype=np.uint64)
+    pool = [hashmix(entropy[i] if i < len(entropy) else zero) for i in range(_SEED_POOL)]
+    for source in range(_SEED_POOL):
+        for target in range(_SEED_POOL):
+            if source != target:
+                pool[target] = _mix(pool[target], hashmix(pool[source]))
+    for source in range(_SEED_POOL, len(entropy)):
+        for target in range(_SEED_POOL):
+            pool[target] = _mix(pool[target], hashmix(entropy[source]))
+    output = _HashMix(_HASH_INIT_B, _HASH_MULT_B)
+    words = [output(pool[i % _SEED_POOL]) for i in range(8)]          # generate_state(4, np.uint64)
+    halves = [(words[2 * k] | (words[2 * k + 1] << np.uint64(32))).tolist() for k in range(4)]
+    states = []
+    for high_state, low_state, high_seq, low_seq in zip(*halves):
+        increment = (((high_seq << 64) | low_seq) << 1 | 1) & _MASK128
+        state = (increment + ((high_state << 64) | low_state)) & _MASK128    # one step from 0, plus the seed
+        states.append(((state * _PCG_MULTIPLIER + increment) & _MASK128, increment))
+    return states
+
+
+def _day_generators(parts: list[int | None], days: np.ndarray) -> Iterator[np.random.Generator]:
+    """For each day, a generator drawing what np.random.default_rng(parts with the day for None) draws.
+    It is one generator reseeded: draw from it before taking the next."""
+    bit_generator = np.random.PCG64(0)
+    generator = np.random.Generator(bit_generator)
+    for state, increment in _pcg_states(parts, days):
+        bit_generator.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": increment},
+                               "has_uint32": 0, "uinteger": 0}
+        yield generator
+
+
 # ------------------------------------------------------------------------------------------ driver
 
 def _key_hash(key: str) -> int:
@@ -81,10 +171,22 @@ def _hashed_normal(seed: int, key: str, day: int) -> float:
 @lru_cache(maxsize=4096)
 def day_anchor(key: str, reference: float, volatility: float, day: int, seed: int) -> float:
     """Price of a driver at 00:00 IST of the day with ordinal `day`."""
+    return float(day_anchors(key, reference, volatility, day, 1, seed)[0])
+
+
+def day_anchors(key: str, reference: float, volatility: float, first_day: int, count: int,
+                seed: int) -> np.ndarray:
+    """`day_anchor` of `count` consecutive days at once: a day's deviation is the sum over lags 0..89 of
+    0.95**lag · σ_daily · shock(day - lag), added lag by lag (lag 0 first) for all days together, so each
+    day gets the very float it would get alone."""
     daily_sigma = volatility / math.sqrt(365)
-    deviation = sum(_AR_PHI ** lag * daily_sigma * _hashed_normal(seed, key, day - lag)
-                    for lag in range(_AR_MEMORY))
-    return reference * math.exp(deviation)
+    first_shock = first_day - _AR_MEMORY + 1
+    shocks = np.array([_hashed_normal(seed, key, day) for day in range(first_shock, first_day + count)])
+    deviation = np.zeros(count)
+    for lag in range(_AR_MEMORY):
+        offset = _AR_MEMORY - 1 - lag
+        deviation += _AR_PHI ** lag * daily_sigma * shocks[offset: offset + count]
+    return np.array([reference * math.exp(value) for value in deviation.tolist()])
 
 
 @dataclass(frozen=True)
@@ -104,37 +206,59 @@ def _simulated_minutes(key: str, reference: float, volatility: float, first_day:
                        seed: int) -> MinuteBars:
     """The model's minutes (no replay) for days first_day..first_day+count-1; the draws of each day are
     seeded by (seed, driver, day), so a day's minutes do not depend on the range asked for."""
-    anchors = np.log([day_anchor(key, reference, volatility, day, seed)
-                      for day in range(first_day, first_day + count + 1)])
+    logs = _log_minutes(key, reference, volatility, first_day, count, seed, seconds=True)
+    return MinuteBars(np.exp(logs.open), np.exp(logs.high), np.exp(logs.low), np.exp(logs.close),
+                      logs.high_second, logs.low_second, np.exp(logs.end))
+
+
+def _log_minutes(key: str, reference: float, volatility: float, first_day: int, count: int, seed: int, *,
+                 seconds: bool) -> MinuteBars:
+    """`_simulated_minutes` in log prices; the seconds of the extremes only when `seconds` (bars need
+    none: they are empty arrays then)."""
+    anchors = np.log(day_anchors(key, reference, volatility, first_day, count + 1, seed))
     # per day and minute: a normal (the minute's move) and two uniforms (the quantiles of its high and of
     # its low; their low-order bits also pick the seconds the extremes fall on)
     normals = np.empty((count, MINUTES_PER_DAY))
     uniforms = np.empty((count, 2, MINUTES_PER_DAY))
-    for row in range(count):
-        rng = np.random.default_rng([seed, _key_hash(key), first_day + row])
+    days = np.arange(first_day, first_day + count)
+    for row, rng in enumerate(_day_generators([seed, _key_hash(key), None], days)):
         rng.standard_normal(out=normals[row])
         rng.random(out=uniforms[row])
-    low_bits = (uniforms * 2.0 ** 53).astype(np.int64) & 0xFFFFF
-    high_second, low_second = low_bits[:, 0] % 58 + 1, low_bits[:, 1] % 57 + 1    # 1..58 and 1..57
-    low_second += low_second >= high_second                                        # never the same second
-    uniforms = 1.0 - uniforms                                          # in (0, 1]: the log below is finite
+    high_second = low_second = np.empty((0, MINUTES_PER_DAY), dtype=np.int64)
+    if seconds:
+        low_bits = (uniforms * 2.0 ** 53).astype(np.int64) & 0xFFFFF
+        high_second, low_second = low_bits[:, 0] % 58 + 1, low_bits[:, 1] % 57 + 1    # 1..58 and 1..57
+        low_second += low_second >= high_second                                        # never the same second
+    np.subtract(1.0, uniforms, out=uniforms)                           # in (0, 1]: the log below is finite
     daily_sigma = volatility / math.sqrt(365)
     walk = np.zeros((count, MINUTES_PER_DAY + 1))
-    np.cumsum(normals * (daily_sigma / math.sqrt(MINUTES_PER_DAY)), axis=1, out=walk[:, 1:])
+    normals *= daily_sigma / math.sqrt(MINUTES_PER_DAY)
+    np.cumsum(normals, axis=1, out=walk[:, 1:])
     fraction = np.linspace(0.0, 1.0, MINUTES_PER_DAY + 1)
     start, finish = anchors[:-1, None], anchors[1:, None]
-    boundary = start + walk - fraction * walk[:, -1:] + fraction * (finish - start)
+    boundary = start + walk
+    boundary -= fraction * walk[:, -1:]
+    boundary += fraction * (finish - start)
     opened = boundary[:, :-1]
     # the minute's last second: 59/60 of the way to the next minute's open
     last = SECONDS_PER_MINUTE - 1
-    closed = opened + (last / SECONDS_PER_MINUTE) * (boundary[:, 1:] - opened)
+    step = boundary[:, 1:] - opened
+    step *= last / SECONDS_PER_MINUTE
+    closed = step
+    closed += opened
     # extremes of a Brownian bridge from a to b over time T: (a + b ± sqrt((b - a)² - 2 σ² T ln U)) / 2
     second_sigma = daily_sigma / math.sqrt(SECONDS_PER_DAY)
-    gap, middle, variance = (closed - opened) ** 2, opened + closed, second_sigma ** 2 * last
-    high = (middle + np.sqrt(gap - 2 * variance * np.log(uniforms[:, 0]))) / 2
-    low = (middle - np.sqrt(gap - 2 * variance * np.log(uniforms[:, 1]))) / 2
-    return MinuteBars(np.exp(opened), np.exp(high), np.exp(low), np.exp(closed), high_second, low_second,
-                      np.exp(anchors[1:]))
+    gap, middle, variance = closed - opened, opened + closed, second_sigma ** 2 * last
+    gap *= gap
+    spread = np.log(uniforms)
+    spread *= 2 * variance
+    np.subtract(gap[:, None], spread, out=spread)
+    np.sqrt(spread, out=spread)
+    high = middle + spread[:, 0]
+    high /= 2
+    low = np.subtract(middle, spread[:, 1], out=middle)
+    low /= 2
+    return MinuteBars(opened, high, low, closed, high_second, low_second, anchors[1:])
 
 
 def _knotted(values: np.ndarray, first: np.ndarray, second: np.ndarray, first_at: np.ndarray,
@@ -195,6 +319,35 @@ def minute_bars(inst: "PaperInstrument", first_day: date, count: int, seed: int)
         return _simulated_minutes(key, inst.reference_price, inst.volatility, first_day.toordinal(), count, seed)
     days = [first_day + timedelta(days=offset) for offset in range(count)]
     return _minutes_of_seconds([series(inst, day, seed) for day in days])
+
+
+def bucket_prices(inst: "PaperInstrument", first_day: date, count: int, bucket_minutes: int,
+                  seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Raw (open, high, low, close) of every `bucket_minutes` bar of `count` whole days from `first_day`,
+    each of shape (days, bars per day). A simulated driver's minutes are reduced in log prices and only
+    the bars' own prices exponentiated: exp is monotonic, so the highest exp is the exp of the highest
+    log, the same float `minute_bars` gives, for a fraction of the work."""
+    shape = (count, MINUTES_PER_DAY // bucket_minutes, bucket_minutes)
+    key = inst.driver_key
+    if inst.kind == "spot" and key not in replay.ACTIVE:
+        minutes = _log_minutes(key, inst.reference_price, inst.volatility, first_day.toordinal(), count, seed,
+                               seconds=False)
+        scale = np.exp
+    else:
+        minutes, scale = minute_bars(inst, first_day, count, seed), np.asarray
+    return (scale(minutes.open.reshape(shape)[:, :, 0]), scale(_extreme(np.maximum, minutes.high.reshape(shape))),
+            scale(_extreme(np.minimum, minutes.low.reshape(shape))), scale(minutes.close.reshape(shape)[:, :, -1]))
+
+
+def _extreme(pick: np.ufunc, values: np.ndarray) -> np.ndarray:
+    """`pick` (np.maximum / np.minimum) over the last axis; a short axis (a few minutes a bar) one
+    position at a time, which numpy runs far faster than a reduction of a few elements per bar."""
+    if values.shape[-1] > 16:
+        return pick.reduce(values, axis=-1)
+    result = values[..., 0].copy()
+    for position in range(1, values.shape[-1]):
+        pick(result, values[..., position], out=result)
+    return result
 
 
 # ------------------------------------------------------------------------------------------ models
@@ -316,14 +469,30 @@ def price_range(inst: "PaperInstrument", start: datetime, end: datetime, seed: i
 
 # ------------------------------------------------------------------------------------------ volume
 
+def _minute_lots(token: str, daily_volume: int, lotsize: int, first_day: int, count: int, seed: int) -> np.ndarray:
+    """Lots traded in each minute of `count` days from the day with ordinal `first_day`, shape (days, 1440)."""
+    days = np.arange(first_day, first_day + count)
+    shares = np.stack([rng.uniform(0.3, 1.7, 1440) for rng in _day_generators([seed, _key_hash(token), None, 7], days)])
+    return np.floor(daily_volume / 1440 * shares / lotsize).astype(np.int64)
+
+
 @lru_cache(maxsize=512)
 def _minute_volume_curve(token: str, daily_volume: int, lotsize: int, day: int, seed: int) -> np.ndarray:
     """Cumulative traded volume at each whole minute of a day (1441 points), in whole lots."""
     if daily_volume <= 0:
         return np.zeros(1441, dtype=np.int64)
-    rng = np.random.default_rng([seed, _key_hash(token), day, 7])
-    lots = np.floor(daily_volume / 1440 * rng.uniform(0.3, 1.7, 1440) / lotsize).astype(np.int64)
-    return np.concatenate(([0], np.cumsum(lots * lotsize)))
+    return np.concatenate(([0], np.cumsum(_minute_lots(token, daily_volume, lotsize, day, 1, seed)[0] * lotsize)))
+
+
+def bucket_volumes(inst: "PaperInstrument", first_day: date, count: int, bucket_minutes: int,
+                   seed: int) -> np.ndarray:
+    """Volume of every `bucket_minutes` bar of `count` whole days, shape (days, bars per day): what
+    `cumulative_volumes` gives at the bars' bounds, without building (and caching) a curve per day."""
+    shape = (count, MINUTES_PER_DAY // bucket_minutes, bucket_minutes)
+    if inst.daily_volume <= 0:
+        return np.zeros(shape[:2], dtype=np.int64)
+    lots = _minute_lots(inst.token, inst.daily_volume, inst.lotsize, first_day.toordinal(), count, seed)
+    return lots.reshape(shape).sum(axis=2) * inst.lotsize
 
 
 def cumulative_volume(inst: "PaperInstrument", day: date, second: int, seed: int) -> int:

@@ -1,6 +1,7 @@
 """The simulated market: instrument list, deterministic prices, coherent quotes/candles, sound option chains."""
 from __future__ import annotations
 
+import hashlib
 import math
 import subprocess
 import sys
@@ -184,3 +185,80 @@ def test_minutes_have_extremes_inside_and_join_the_next_day():
     assert np.all(bars.low < bars.high)
     assert np.array_equal(bars.end[:-1], bars.open[1:, 0])       # 24:00 of one day is 00:00 of the next
     assert np.all(bars.high_second != bars.low_second)
+
+
+def test_past_bars_are_the_recorded_ones():
+    """The bars of a past window are a fixed function of (symbol, interval, dates, seed): these digests
+    were taken from the bars before history was made faster; a change here changes every user's charts
+    and backtests."""
+    cat = catalog(TODAY)
+    for symbol, exchange, interval, days, digest in (("SBIN", "NSE", "5m", 3, "30ff2005de0039d9"),
+                                                     ("NIFTY", "NSE_INDEX", "15m", 3, "5fc8447724a24110"),
+                                                     ("SBIN", "NSE", "D", 40, "257c10a643791b89")):
+        market.reset_caches()
+        bars = market.candle_columns(cat.lookup(symbol, exchange), interval, TODAY - timedelta(days=days),
+                                     TODAY - timedelta(days=1), NOW, 0)
+        assert hashlib.sha256(bars.json()).hexdigest()[:16] == digest, (symbol, interval)
+
+
+def test_history_bars_are_the_same_in_another_process():
+    code = ("import hashlib; from datetime import date, datetime; from broker.paper.calendar import IST; "
+            "from broker.paper.instruments import catalog; from broker.paper import market; "
+            "bars = market.candle_columns(catalog(date(2026,11,25)).lookup('INFY','NSE'), '5m', date(2026,9,1), "
+            "date(2026,10,30), datetime(2026,11,25,11,30,7,tzinfo=IST), 0); print(hashlib.sha256(bars.json()).hexdigest())")
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    here = market.candle_columns(catalog(TODAY).lookup("INFY", "NSE"), "5m", date(2026, 9, 1), date(2026, 10, 30),
+                                 NOW, 0)
+    assert out.stdout.strip() == hashlib.sha256(here.json()).hexdigest()
+
+
+@pytest.mark.parametrize("interval", ["1m", "5m", "15m", "1h", "D"])
+def test_a_window_has_the_same_bars_alone_and_inside_a_longer_range(interval):
+    """However a range is cut into requests (windows, backtest chunks, a restart between them), a bar is
+    the same bar; and every bar is consistent: low <= open, close <= high, volume >= 0."""
+    inst = catalog(TODAY).lookup("RELIANCE", "NSE")
+    first, last = TODAY - timedelta(days=45), TODAY - timedelta(days=31)
+    market.reset_caches()
+    alone = market.candle_columns(inst, interval, first, last, NOW, 0)
+    market.reset_caches()
+    longer = market.candle_columns(inst, interval, first - timedelta(days=14), last + timedelta(days=20), NOW, 0)
+    inside = (longer.timestamp >= alone.timestamp[0]) & (longer.timestamp <= alone.timestamp[-1])
+    assert len(alone) and longer[np.flatnonzero(inside)[0]:np.flatnonzero(inside)[-1] + 1] == alone
+    assert np.all(longer.low <= np.minimum(longer.open, longer.close))
+    assert np.all(longer.high >= np.maximum(longer.open, longer.close))
+    assert np.all(longer.volume >= 0) and np.all(np.diff(longer.timestamp) > 0)
+
+
+def test_bars_from_log_prices_equal_the_minute_bars_bucketed():
+    """History reduces a driver's minutes in log prices and exponentiates only the bars' prices; that
+    must give exactly the floats the minute bars (what quotes and fills read) give when bucketed."""
+    sbin = catalog(TODAY).lookup("SBIN", "NSE")
+    first = TODAY - timedelta(days=70)
+    minutes = prices.minute_bars(sbin, first, 60, 0)
+    for bucket in (1, 5, 15, 60, prices.MINUTES_PER_DAY):
+        shape = (60, prices.MINUTES_PER_DAY // bucket, bucket)
+        opens, highs, lows, closes = prices.bucket_prices(sbin, first, 60, bucket, 0)
+        assert np.array_equal(opens, minutes.open.reshape(shape)[:, :, 0])
+        assert np.array_equal(highs, minutes.high.reshape(shape).max(axis=2))
+        assert np.array_equal(lows, minutes.low.reshape(shape).min(axis=2))
+        assert np.array_equal(closes, minutes.close.reshape(shape)[:, :, -1])
+        volumes = prices.bucket_volumes(sbin, first, 60, bucket, 0)
+        bounds = np.arange(0, prices.SECONDS_PER_DAY + 1, bucket * 60)
+        expected = [np.diff(prices.cumulative_volumes(sbin, first + timedelta(days=d), bounds, 0)) for d in range(60)]
+        assert np.array_equal(volumes, np.stack(expected))
+    anchors = prices.day_anchors(sbin.driver_key, sbin.reference_price, sbin.volatility, first.toordinal(), 60, 0)
+    prices.day_anchor.cache_clear()
+    assert anchors.tolist() == [prices.day_anchor(sbin.driver_key, sbin.reference_price, sbin.volatility,
+                                                  first.toordinal() + d, 0) for d in range(60)]
+
+
+@pytest.mark.parametrize("parts", [[0, 12345, None], [7, 2 ** 32 - 1, None, 7], [2 ** 40 + 3, 0, None],
+                                   [None], [1, 2, 3, 4, None, 5]])
+def test_day_generators_draw_what_default_rng_draws(parts):
+    """The per-day draws are numpy's default_rng([... day ...]) streams, however they are seeded."""
+    days = np.array([1, 739_000, 740_123, 2 ** 32 - 1])
+    for day, generator in zip(days.tolist(), prices._day_generators(parts, days)):
+        expected = np.random.default_rng([day if part is None else part for part in parts])
+        assert np.array_equal(generator.standard_normal(100), expected.standard_normal(100))
+        assert np.array_equal(generator.random(10), expected.random(10))
+        assert np.array_equal(generator.uniform(0.3, 1.7, 10), expected.uniform(0.3, 1.7, 10))
