@@ -124,9 +124,13 @@ class PaperHolding(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     symbol: Mapped[str] = mapped_column(String(64))
     exchange: Mapped[str] = mapped_column(String(16))
-    quantity: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)          # 0: sold out today, removed at the rollover
     average_price: Mapped[float] = mapped_column(Money)
     settled_on: Mapped[date] = mapped_column(Date)
+    # the day P&L of a holding counts from the previous close, as a broker's does: `close_price` is the
+    # close it was last marked to (at the rollover), `day_realized` today's sales from it against that close
+    close_price: Mapped[float] = mapped_column(Money, default=0.0, server_default="0")
+    day_realized: Mapped[float] = mapped_column(Money, default=0.0, server_default="0")
 
 
 class PaperLedgerEntry(db.Model):

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterable
 
-from broker.contract import Position, Trade
+from broker.contract import Holding, Position, Trade
 from database import paper_pnl
 from services import order_flow, order_target
 from services.latency import LatencyTimer
 from services.order_target import Target
 from services.pnl_curve import trade_epoch
-from utils.day_pnl import Fill, SymbolDay, replay, side_totals, totals, unrealized
+from utils.day_pnl import Fill, HoldingDay, SymbolDay, replay, side_totals, totals, unrealized, with_holding
 from utils.errors import InvalidInput
 from utils.market_calendar import now_ist
 
@@ -41,9 +41,12 @@ DEFAULT_HISTORY_DAYS = 30
 Key = tuple[str, str, str]
 
 
-def symbol_days(positions: Iterable[Position], trades: Iterable[Trade], engine_split: bool) -> list[SymbolDay]:
+def symbol_days(positions: Iterable[Position], trades: Iterable[Trade], engine_split: bool,
+                holdings: Iterable[Holding] = ()) -> list[SymbolDay]:
     """Pure: one SymbolDay per (symbol, exchange, product) traded today or held. `engine_split`: the
-    positions carry their own realised / unrealised split (the paper engine's)."""
+    positions carry their own realised / unrealised split (the paper engine's). `holdings` (the
+    sandbox's, those sold out today included) carry their day P&L in `raw`; each joins the CNC row of
+    its symbol."""
     fills: dict[Key, list[Fill]] = defaultdict(list)
     charges: dict[Key, float] = defaultdict(float)
     today = now_ist()
@@ -53,18 +56,21 @@ def symbol_days(positions: Iterable[Position], trades: Iterable[Trade], engine_s
         fills[key].append(Fill(trade.action, float(trade.quantity), float(trade.average_price)))
         charges[key] += float(trade.raw.get("charges", 0.0)) if isinstance(trade.raw, dict) else 0.0
     held = {(p.symbol, p.exchange, p.product): p for p in positions}
+    delivered = {(h.symbol, h.exchange, "CNC"): h for h in holdings}
     days = []
-    for key in sorted(set(fills) | set(held)):
+    for key in sorted(set(fills) | set(held) | set(delivered)):
         position = held.get(key)
         day = _split(key, position, fills[key], charges[key]) if engine_split else \
             _replayed(key, position, fills[key], charges[key])
+        if key in delivered:
+            day = _with_holding(day, delivered[key])
         if day.quantity or day.realized or fills[key]:
             days.append(day)
     return days
 
 
 def _split(key: Key, position: Position | None, fills: list[Fill], charges: float) -> SymbolDay:
-    if position is None:    # a CNC sale from holdings: no position moved (its P&L is the holding's, in funds)
+    if position is None:    # a CNC sale from holdings: no position moved (its P&L is the holding's)
         return SymbolDay(*key, quantity=0, average_price=0.0, ltp=0.0, sides=side_totals(fills), realized=0.0,
                          unrealized=0.0, charges=charges)
     raw = position.raw if isinstance(position.raw, dict) else {}
@@ -72,6 +78,14 @@ def _split(key: Key, position: Position | None, fills: list[Fill], charges: floa
     return SymbolDay(*key, quantity=position.quantity, average_price=position.average_price, ltp=position.ltp,
                      sides=side_totals(fills), realized=position.realized_pnl,
                      unrealized=float(day) - position.realized_pnl, charges=charges)
+
+
+def _with_holding(day: SymbolDay, holding: Holding) -> SymbolDay:
+    raw = holding.raw if isinstance(holding.raw, dict) else {}
+    realized = float(raw.get("day_realized", 0.0))
+    return with_holding(day, HoldingDay(quantity=float(holding.quantity), average_price=holding.average_price,
+                                        ltp=holding.ltp, realized=realized,
+                                        unrealized=float(raw.get("day_pnl", 0.0)) - realized))
 
 
 def _replayed(key: Key, position: Position | None, fills: list[Fill], charges: float) -> SymbolDay:
@@ -89,10 +103,12 @@ def _replayed(key: Key, position: Position | None, fills: list[Fill], charges: f
 def _read(target: Target, timer: LatencyTimer) -> list[SymbolDay]:
     target.plugin.require("positions")
     target.plugin.require("trade_book")
+    sandbox = target.broker == "paper"
     with timer.stage("broker"):
         positions = target.plugin.orders.positions(target.session)
         trades = target.plugin.orders.trade_book(target.session)
-    return symbol_days(positions, trades, engine_split=target.broker == "paper")
+        holdings = target.plugin.orders.day_holdings(target.session) if sandbox else []
+    return symbol_days(positions, trades, engine_split=sandbox, holdings=holdings)
 
 
 def _body(days: list[SymbolDay], mode: str) -> dict[str, Any]:

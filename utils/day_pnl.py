@@ -9,7 +9,7 @@ to the last price: unrealised = quantity × (last − average), negative quantit
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 ROUND = 2
@@ -108,6 +108,26 @@ class SymbolDay:
                 "sell_average": round(self.sides.sell_average, ROUND),
                 "today_realized_pnl": round(self.realized, ROUND), "unrealized_pnl": round(self.unrealized, ROUND),
                 "total_pnl_today": total, "pnl": total, "charges": round(self.charges, ROUND)}
+
+
+@dataclass(frozen=True)
+class HoldingDay:
+    """A holding's day: its quantity now, and its P&L since the previous close it was marked to."""
+    quantity: float
+    average_price: float
+    ltp: float
+    realized: float       # today's sales from it, against that close
+    unrealized: float     # quantity × (last − that close)
+
+
+def with_holding(day: SymbolDay, holding: HoldingDay) -> SymbolDay:
+    """A symbol's CNC day with its holding added: one row per symbol, as a trader reads it (quantity
+    and average over both, the P&L summed)."""
+    quantity = day.quantity + holding.quantity
+    cost = day.quantity * day.average_price + holding.quantity * holding.average_price
+    return replace(day, quantity=quantity, average_price=cost / quantity if quantity else 0.0,
+                   ltp=day.ltp or holding.ltp, realized=day.realized + holding.realized,
+                   unrealized=day.unrealized + holding.unrealized)
 
 
 def totals(rows: Iterable[SymbolDay]) -> dict[str, float]:

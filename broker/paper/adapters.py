@@ -104,6 +104,12 @@ class PaperOrders(OrderAdapter):
     def holdings(self, session: BrokerSession) -> list[Holding]:
         return self.engine.snapshot(session.user_id).holdings
 
+    def day_holdings(self, session: BrokerSession) -> list[Holding]:
+        """The holdings book plus the holdings sold out today (quantity 0), each with its day P&L in
+        `raw` (the sandbox's day P&L report counts them)."""
+        snapshot = self.engine.snapshot(session.user_id)
+        return snapshot.holdings + snapshot.sold_holdings
+
     def close_all_positions(self, session: BrokerSession, resolve: Callable[[str, str], Instrument]) -> list[OrderAck]:
         return [OrderAck(order_id=row.orderid, message="Position squared off", raw=_acknowledged(row))
                 for row in self.engine.close_all(session.user_id)]

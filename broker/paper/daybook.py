@@ -4,7 +4,9 @@ one row per (symbol, exchange, product) that was traded or held: bought and sold
 averages and the charges of the day's fills, the day's realised P&L from the position, and the open
 quantity marked to the close the next day's carry-forward marks it against. A position carried into
 the day counts from the previous close (its `carry_pnl`, the P&L it had there, is not the day's), so
-the recorded days add up to the account's P&L.
+the recorded days add up to the account's P&L. A holding joins its symbol's CNC row the same way:
+from the close it was marked to at the previous rollover to this day's, plus its sales of the day
+against that close (`day_realized`); the rollover then marks it to this day's close.
 
 It runs in the engine call's locked transaction, at most once per day per account (the rollover only
 happens when the account's trading day is behind), and rewriting a day replaces that day's rows.
@@ -18,11 +20,11 @@ from typing import Callable
 from sqlalchemy import bindparam, select
 
 from broker.paper.calendar import IST
-from broker.paper.fills import positions_of
+from broker.paper.fills import holdings_of, positions_of
 from database.paper import TRADES
 from database.paper_pnl import record_day
 from database.paper_tx import PaperRow, PaperTx
-from utils.day_pnl import Fill, side_totals, unrealized
+from utils.day_pnl import Fill, HoldingDay, SymbolDay, side_totals, unrealized, with_holding
 
 CloseOf = Callable[[str, str], "float | None"]   # (symbol, exchange) → the day's closing price, if known
 
@@ -48,22 +50,41 @@ def day_rows(tx: PaperTx, user_id: int, day: date, close_of: CloseOf) -> list[di
         fills[key].append(Fill(trade.action, trade.quantity, trade.price))
         charges[key] += trade.charges or 0.0
     positions = {(p.symbol, p.exchange, p.product): p for p in positions_of(tx)}
+    holdings = {(h.symbol, h.exchange, "CNC"): h for h in holdings_of(tx, user_id)}
     rows = []
-    for key in sorted(set(fills) | set(positions)):
-        position = positions.get(key)
-        quantity = position.quantity if position is not None else 0
-        realized = position.realized_pnl if position is not None else 0.0
-        if not fills[key] and not quantity and not realized:   # nothing happened to it that day
+    for key in sorted(set(fills) | set(positions) | set(holdings)):
+        day = _position_day(key, positions.get(key), fills[key], charges[key], close_of)
+        if key in holdings:
+            day = with_holding(day, _holding_day(holdings[key], close_of))
+        if not fills[key] and not day.quantity and not day.realized:   # nothing happened to it that day
             continue
-        average = position.average_price if position is not None else 0.0
-        close = (close_of(key[0], key[1]) if quantity else None) or 0.0
-        carried = position.carry_pnl if position is not None else 0.0
-        # no price known for an open quantity: counted as unchanged since the previous close
-        open_pnl = 0.0 if quantity and not close else unrealized(quantity, average, close) - carried
-        sides = side_totals(fills[key])
-        rows.append({"symbol": key[0], "exchange": key[1], "product": key[2], "quantity": quantity,
-                     "average_price": average, "close_price": close, "buy_quantity": sides.buy_quantity,
-                     "buy_average": round(sides.buy_average, 4), "sell_quantity": sides.sell_quantity,
-                     "sell_average": round(sides.sell_average, 4), "realized": round(realized, 4),
-                     "unrealized": round(open_pnl, 4), "charges": round(charges[key], 4)})
+        close = (close_of(key[0], key[1]) if day.quantity else None) or 0.0
+        rows.append({"symbol": key[0], "exchange": key[1], "product": key[2], "quantity": day.quantity,
+                     "average_price": round(day.average_price, 4), "close_price": close,
+                     "buy_quantity": day.sides.buy_quantity, "buy_average": round(day.sides.buy_average, 4),
+                     "sell_quantity": day.sides.sell_quantity, "sell_average": round(day.sides.sell_average, 4),
+                     "realized": round(day.realized, 4), "unrealized": round(day.unrealized, 4),
+                     "charges": round(day.charges, 4)})
     return rows
+
+
+def _position_day(key: tuple[str, str, str], position: PaperRow | None, fills: list[Fill], charges: float,
+                  close_of: CloseOf) -> SymbolDay:
+    quantity = position.quantity if position is not None else 0
+    average = position.average_price if position is not None else 0.0
+    close = (close_of(key[0], key[1]) if quantity else None) or 0.0
+    carried = position.carry_pnl if position is not None else 0.0
+    # no price known for an open quantity: counted as unchanged since the previous close
+    open_pnl = 0.0 if quantity and not close else unrealized(quantity, average, close) - carried
+    return SymbolDay(*key, quantity=quantity, average_price=average, ltp=close, sides=side_totals(fills),
+                     realized=position.realized_pnl if position is not None else 0.0, unrealized=open_pnl,
+                     charges=charges)
+
+
+def _holding_day(holding: PaperRow, close_of: CloseOf) -> HoldingDay:
+    """A holding from the close it was marked to (the previous one) to this day's; no price known:
+    unchanged. Its sales that day were counted against the same mark when they filled."""
+    close = (close_of(holding.symbol, holding.exchange) if holding.quantity else None) or 0.0
+    open_pnl = unrealized(holding.quantity, holding.close_price, close) if close else 0.0
+    return HoldingDay(quantity=holding.quantity, average_price=holding.average_price, ltp=close,
+                      realized=holding.day_realized, unrealized=open_pnl)

@@ -37,6 +37,7 @@ _HAS_RESTING = "has_resting"
 _POSITIONS_OF_USER = select(POSITIONS).where(POSITIONS.c.user_id == bindparam("uid")).order_by(POSITIONS.c.id)
 _HOLDING = select(HOLDINGS).where(HOLDINGS.c.user_id == bindparam("uid"), HOLDINGS.c.symbol == bindparam("symbol"),
                                   HOLDINGS.c.exchange == bindparam("exchange"))
+_HOLDINGS_OF_USER = select(HOLDINGS).where(HOLDINGS.c.user_id == bindparam("uid")).order_by(HOLDINGS.c.id)
 
 
 _RATES = "margin_rates"
@@ -90,6 +91,11 @@ def get_position(tx: PaperTx, symbol: str, exchange: str, product: str) -> Paper
 
 def get_holding(tx: PaperTx, user_id: int, symbol: str, exchange: str) -> PaperRow | None:
     return tx.first(HOLDINGS, _HOLDING, {"uid": user_id, "symbol": symbol, "exchange": exchange})
+
+
+def holdings_of(tx: PaperTx, user_id: int) -> list[PaperRow]:
+    """Every holding row of the user, those sold out today (quantity 0) included."""
+    return tx.rows(HOLDINGS, _HOLDINGS_OF_USER, {"uid": user_id})
 
 
 # ------------------------------------------------------------------------------------------ fills
@@ -167,7 +173,8 @@ def _sell_from_holdings(tx: PaperTx, account: PaperRow, order: PaperRow, positio
         cost = from_holdings * holding.average_price
         book_realized(tx, account, cost, "holding_sale", order.orderid, at)
         book_realized(tx, account, from_holdings * price - cost, "holding_sale_pnl", order.orderid, at)
+        # the day's P&L of the sale counts from the close the holding was marked to; a sold-out holding
+        # stays at quantity 0 until the rollover records its day (broker/paper/daybook.py)
+        holding.day_realized = round(holding.day_realized + from_holdings * (price - holding.close_price), 4)
         holding.quantity -= from_holdings
-        if holding.quantity == 0:
-            tx.delete(holding)
     return -from_today

@@ -18,7 +18,8 @@ from sqlalchemy import bindparam, select
 
 from broker.paper import calendar
 from broker.paper.calendar import IST, ist_now
-from broker.paper.fills import book_realized, fill_order, forget_position, get_holding, note_order_event, positions_of
+from broker.paper.fills import (book_realized, fill_order, forget_position, get_holding, holdings_of, note_order_event,
+                                positions_of)
 from broker.paper.instruments import PaperInstrument
 from database.paper import HOLDINGS, ORDERS, aware, is_resting
 from database.paper_tx import PaperRow, PaperTx
@@ -132,11 +133,12 @@ def settle_new_day(tx: PaperTx, account: PaperRow, today: date, now: datetime,
     for order in resting_orders(tx, account.user_id):
         if aware(order.created_at) < start:
             _cancel(tx, order, "Order expired at the end of its trading day", now)
+    _mark_holdings(tx, account.user_id, close_of)
     for position in positions_of(tx):
         if position.trading_day >= today:
             continue
         if position.product == "CNC" and position.quantity > 0:
-            _to_holdings(tx, account, position, today, now)
+            _to_holdings(tx, account, position, today, now, close_of(position.symbol, position.exchange))
         if position.quantity == 0 or position.product == "CNC":
             forget_position(tx, position)
         else:
@@ -153,16 +155,32 @@ def _carry_forward(position: PaperRow, today: date, close: float | None) -> None
     position.realized_pnl, position.trading_day = 0.0, today
 
 
+def _mark_holdings(tx: PaperTx, user_id: int, close_of: Callable[[str, str], float | None]) -> None:
+    """The day that ended is recorded: holdings sold out that day go; the others are marked to its
+    close, which the next day's P&L counts from (no price known: the old mark stays)."""
+    for holding in holdings_of(tx, user_id):
+        if holding.quantity == 0:
+            tx.delete(holding)
+            continue
+        holding.close_price = round(close_of(holding.symbol, holding.exchange) or holding.close_price, 4)
+        holding.day_realized = 0.0
+
+
 def _to_holdings(tx: PaperTx, account: PaperRow, position: PaperRow, today: date,
-                 now: datetime) -> None:
+                 now: datetime, close: float | None) -> None:
+    """A CNC buy of the day that ended settles into holdings, marked to that day's close (its buy day
+    was recorded against it; no price known: against its price, as the record counted it unchanged)."""
     cost = position.quantity * position.average_price
+    mark = close or position.average_price
     holding = get_holding(tx, account.user_id, position.symbol, position.exchange)
     if holding is None:
         tx.add(HOLDINGS, user_id=account.user_id, symbol=position.symbol, exchange=position.exchange,
-               quantity=position.quantity, average_price=position.average_price, settled_on=today)
+               quantity=position.quantity, average_price=position.average_price, settled_on=today,
+               close_price=round(mark, 4), day_realized=0.0)
     else:
         total = holding.quantity + position.quantity
         holding.average_price = round((holding.quantity * holding.average_price + cost) / total, 4)
+        holding.close_price = round((holding.quantity * holding.close_price + position.quantity * mark) / total, 4)
         holding.quantity, holding.settled_on = total, today
     book_realized(tx, account, -cost, "settlement", position.symbol, now)
 

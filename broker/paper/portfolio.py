@@ -9,20 +9,24 @@ count) are kept in `raw`, with the charges paid (PAPER_CHARGES) and today's P&L.
 A position's `pnl` is its total P&L since it was opened (realized today + unrealized from the average
 price); `raw.day_pnl` is today's: for a position carried over from an earlier day it counts from the
 previous close (`raw.close_price`, as a broker's M2M does), so the day after a move shows only that day's.
-A holding's `raw.day_pnl` is likewise its change since the quote's previous close.
+A holding's `raw.day_pnl` is likewise today's: its change since the close it was marked to at the
+day rollover (`raw.prev_close`), plus today's sales from it against that close (`raw.day_realized`).
+A holding sold out today is not in the holdings book but in `Snapshot.sold_holdings` (for the day's
+P&L report) until the rollover.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import bindparam, func, select
 
 from broker.contract.models import Funds, Holding, Position
-from broker.paper.fills import loaded_position_margin, positions_of
-from database.paper import HOLDINGS, ORDERS, POSITIONS, aware, is_resting
+from broker.paper.fills import holdings_of, loaded_position_margin, positions_of
+from database.paper import ORDERS, POSITIONS, aware, is_resting
 from database.paper_tx import PaperRow, PaperTx
+from utils.day_pnl import unrealized as marked_pnl
 
 if TYPE_CHECKING:
     from broker.paper.source import Market
@@ -33,6 +37,7 @@ class Snapshot:
     positions: list[Position]
     holdings: list[Holding]
     funds: Funds
+    sold_holdings: list[Holding] = field(default_factory=list)   # sold out today: quantity 0, day P&L
 
 
 _USED_MARGIN = select(
@@ -40,7 +45,6 @@ _USED_MARGIN = select(
     .where(POSITIONS.c.user_id == bindparam("uid")).scalar_subquery(),
     select(func.coalesce(func.sum(ORDERS.c.margin_blocked), 0.0))
     .where(ORDERS.c.user_id == bindparam("uid"), is_resting(ORDERS.c.status)).scalar_subquery())
-_HOLDINGS_OF_USER = select(HOLDINGS).where(HOLDINGS.c.user_id == bindparam("uid")).order_by(HOLDINGS.c.id)
 
 
 def used_margin(tx: PaperTx, user_id: int) -> float:
@@ -75,17 +79,18 @@ def build_snapshot(tx: PaperTx, account: PaperRow, now: datetime,
             raw={"margin_blocked": row.margin_blocked, "updated_at": aware(row.updated_at).isoformat(),
                  "day_pnl": round(today, 2), "overnight_quantity": row.overnight_quantity,
                  "close_price": round(row.close_price, 2)}))
-    holdings = []
-    for row in tx.rows(HOLDINGS, _HOLDINGS_OF_USER, {"uid": account.user_id}):
+    holdings, sold_holdings = [], []
+    for row in holdings_of(tx, account.user_id):
         inst = lookup(row.symbol, row.exchange, now)
         quote = market.quote(inst, now) if inst is not None else {"ltp": 0.0, "prev_close": 0.0}
-        last, close = quote["ltp"], quote["prev_close"] or quote["ltp"]
-        holdings.append(Holding(symbol=row.symbol, exchange=row.exchange, quantity=row.quantity,
-                                average_price=round(row.average_price, 2), ltp=last,
-                                pnl=round(row.quantity * (last - row.average_price), 2),
-                                raw={"settlement_date": row.settled_on.isoformat(),
-                                     "current_value": round(row.quantity * last, 2),
-                                     "prev_close": close, "day_pnl": round(row.quantity * (last - close), 2)}))
+        last = quote["ltp"]
+        mark = row.close_price or quote["prev_close"] or last
+        day = marked_pnl(row.quantity, mark, last) + row.day_realized
+        (holdings if row.quantity else sold_holdings).append(Holding(
+            symbol=row.symbol, exchange=row.exchange, quantity=row.quantity, average_price=round(row.average_price, 2),
+            ltp=last, pnl=round(row.quantity * (last - row.average_price), 2),
+            raw={"settlement_date": row.settled_on.isoformat(), "current_value": round(row.quantity * last, 2),
+                 "prev_close": round(mark, 4), "day_pnl": round(day, 2), "day_realized": round(row.day_realized, 2)}))
     margin = used_margin(tx, account.user_id)
     funds = Funds(available_cash=round(account.balance - margin, 2), collateral=0.0,
                   m2m_realized=round(account.realized_today, 2), m2m_unrealized=round(unrealized, 2),
@@ -99,4 +104,4 @@ def build_snapshot(tx: PaperTx, account: PaperRow, now: datetime,
                        "reset_count": account.reset_count, "market": market.label,
                        "day_pnl": round(day_pnl, 2), "charges_today": round(account.charges_today, 2),
                        "charges_total": round(account.charges_total, 2)})
-    return Snapshot(positions, holdings, funds)
+    return Snapshot(positions, holdings, funds, sold_holdings)

@@ -161,7 +161,7 @@ def test_a_day_is_recorded_once_at_the_rollover_and_shown_in_the_history(trader:
     first_day = clock.at.date()
     clock.at = datetime.combine(first_trading_day(first_day + timedelta(days=1)), time(10, 0), IST)
     assert login(browser.client, "trader").status_code == 302    # the web session expired overnight
-    assert _pnl(browser)["data"] == []                 # a new day: nothing traded yet
+    [held] = _pnl(browser)["data"]                     # a new day: the CNC buy settled into holdings
     _pnl(browser)                                      # a second engine call must not record the day again
     detail = _csv(browser.client.get("/reports/pnl/history.csv?detail=symbols&days=30"))
     assert [(r["date"], r["symbol"], r["product"]) for r in detail] == [(first_day.isoformat(), "SBIN", "CNC")]
@@ -175,9 +175,16 @@ def test_a_day_is_recorded_once_at_the_rollover_and_shown_in_the_history(trader:
     assert [d["date"] for d in days] == [first_day.isoformat(), clock.at.date().isoformat()]
     assert days[0]["total_pnl"] == pytest.approx(float(row["realized_pnl"]) + float(row["unrealized_pnl"]), abs=0.01)
     assert days[1]["cumulative_pnl"] == pytest.approx(days[0]["total_pnl"] + days[1]["total_pnl"], abs=0.01)
+    # the holding's day P&L counts from the close the first day was marked to, not from its price
+    close = float(row["close_price"])
+    assert (held["symbol"], held["product"], held["quantity"], held["buy_quantity"]) == ("SBIN", "CNC", 6, 0)
+    assert held["pnl"] == pytest.approx(6 * (held["ltp"] - close), abs=0.06) == days[1]["total_pnl"]
     _order(browser, "SELL", 2, product="CNC")          # from yesterday's CNC buy, now a holding
     [sale] = _pnl(browser)["data"]
-    assert (sale["quantity"], sale["sell_quantity"], sale["pnl"]) == (0, 2, 0.0)   # the holding's P&L is in funds
+    [sold] = [t for t in _fills(browser, "SBIN") if t["action"] == "SELL"]     # today's book: this sale
+    assert (sale["quantity"], sale["sell_quantity"]) == (4, 2)
+    assert sale["today_realized_pnl"] == pytest.approx(2 * (sold["average_price"] - close), abs=0.01)
+    assert sale["unrealized_pnl"] == pytest.approx(4 * (sale["ltp"] - close), abs=0.06)
 
 
 def test_a_carried_futures_short_reports_the_next_days_pnl_from_the_previous_close(trader: Browser, clock: Clock):

@@ -109,3 +109,32 @@ def test_a_reset_starts_a_new_account_without_the_old_days(paper: Paper):
     _next_session(paper)
     paper.engine.process(paper.user_id)
     assert [(row.day, row.symbol) for row in day_rows(paper.user_id, first, paper.clock.at.date())] == [(second, "INFY")]
+
+
+def test_holdings_count_from_each_previous_close_so_the_days_add_up(paper: Paper):
+    first = paper.clock.at.date()
+    bought = _place(paper, "BUY", 10)           # CNC: a holding from the next day on
+    _next_session(paper)
+    sold = _place(paper, "SELL", 4)             # from the holding
+    _next_session(paper)
+    sold_out = _place(paper, "SELL", 6)         # the rest: the holding is sold out
+    last = paper.clock.at.date()
+    _next_session(paper)
+    paper.engine.process(paper.user_id)
+    rows = day_rows(paper.user_id, first, last)
+    assert [row.product for row in rows] == ["CNC"] * len(rows) and rows[0].day == first and rows[-1].day == last
+    assert rows[0].unrealized == pytest.approx(10 * (rows[0].close_price - bought), abs=1e-3)
+    held = 10
+    for before, row in zip(rows, rows[1:]):     # each later day runs from the close before it
+        sale = sold if row.sell_quantity == 4 else sold_out if row.sell_quantity == 6 else None
+        realized = row.sell_quantity * (sale - before.close_price) if sale is not None else 0.0
+        held -= row.sell_quantity
+        assert (row.quantity, row.realized) == (held, pytest.approx(realized, abs=1e-3))
+        assert row.unrealized == pytest.approx(held * (row.close_price - before.close_price) if held else 0.0,
+                                               abs=1e-3)
+    assert held == 0 and rows[-1].sell_quantity == 6
+    # the days add up to what the trades made
+    assert sum(row.realized + row.unrealized for row in rows) == pytest.approx(
+        4 * (sold - bought) + 6 * (sold_out - bought), abs=1e-2)
+    snapshot = paper.engine.snapshot(paper.user_id)
+    assert snapshot.holdings == [] and snapshot.sold_holdings == []     # the sold-out holding went at the rollover
