@@ -98,11 +98,16 @@ def weekly_expiries(today: date, weekday: int, count: int, exchange: str = "NSE"
     return out
 
 
-def commodity_expiries(today: date, expiry_day: int, count: int) -> list[date]:
+def commodity_expiry(spec: universe.CommoditySpec, year: int, month: int) -> date:
+    """The day an MCX future of this contract month expires (the rule in universe.CommoditySpec)."""
+    day = spec.expiry_day or month_calendar.monthrange(year, month)[1]
+    return _trading_days_before(previous_trading_day(date(year, month, day), "MCX"), spec.expiry_lead_days, "MCX")
+
+
+def commodity_expiries(spec: universe.CommoditySpec, today: date, count: int) -> list[date]:
     out = []
     for year, month in _month_iter(today):
-        last = month_calendar.monthrange(year, month)[1]
-        expiry = previous_trading_day(date(year, month, expiry_day or last), "MCX")
+        expiry = commodity_expiry(spec, year, month)
         if expiry >= today:
             out.append(expiry)
         if len(out) == count:
@@ -144,14 +149,13 @@ def currency_option_expiries(today: date) -> list[date]:
     return sorted(set(weekly) | set(currency_monthly_expiries(today, 2)))
 
 
-def commodity_option_expiry(future_expiry: date) -> date:
-    return _trading_days_before(future_expiry, universe.OPTION_LEAD_DAYS, "MCX")
+def commodity_option_expiry(spec: universe.CommoditySpec, future_expiry: date) -> date:
+    return _trading_days_before(future_expiry, spec.option_lead_days, "MCX")
 
 
 def commodity_option_series(spec: universe.CommoditySpec, today: date, count: int) -> list[tuple[date, date]]:
     """(option expiry, its future's expiry) of the next `count` option months still trading."""
-    pairs = [(commodity_option_expiry(future), future) for future in commodity_expiries(today, spec.expiry_day,
-                                                                                          count + 1)]
+    pairs = [(commodity_option_expiry(spec, future), future) for future in commodity_expiries(spec, today, count + 1)]
     return [pair for pair in pairs if pair[0] >= today][:count]
 
 
@@ -307,7 +311,7 @@ def _derivatives(today: date, seed: int) -> list[PaperInstrument]:
         rows += _chain(pair, currency_option_expiries(today), today, seed, universe.CURRENCY_STRIKES_EACH_SIDE)
     for commodity in universe.COMMODITIES:
         rows += [commodity_future(commodity, expiry)
-                 for expiry in commodity_expiries(today, commodity.expiry_day, 2)]
+                 for expiry in commodity_expiries(commodity, today, 2)]
         if commodity.strike_step:
             for option_expiry, future_expiry in commodity_option_series(commodity, today, 2):
                 rows += _chain(_of_commodity_future(commodity, future_expiry), [option_expiry], today, seed,
@@ -356,8 +360,8 @@ def _underlying_of(parsed: DerivativeSymbol, exchange: str) -> _Underlying | Non
         if not commodity.strike_step:
             return None
         # the future an option expiring on this day is written on: the first expiring after it
-        future = next((f for f in commodity_expiries(parsed.expiry, commodity.expiry_day, 2)
-                       if commodity_option_expiry(f) == parsed.expiry), None)
+        future = next((f for f in commodity_expiries(commodity, parsed.expiry, 2)
+                       if commodity_option_expiry(commodity, f) == parsed.expiry), None)
         return _of_commodity_future(commodity, future) if future else None
     currency = universe.currency_spec(parsed.base)
     if currency is not None:

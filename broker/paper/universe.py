@@ -1,27 +1,70 @@
 """Reference data of the paper market: which underlyings exist, at what level they trade, how they move.
 
-Facts, from the exchanges' public circulars and contract specifications (checked late 2025 / 2026):
+Facts below were checked against public sources (December 2026, issue 23); each says where it comes
+from, and what could not be confirmed is marked UNVERIFIED and kept as it was.
 
-* NSE index derivatives (circular NSE/FAOP/70616, October 2025, from the January 2026 series): lots
-  NIFTY 65, BANKNIFTY 30, FINNIFTY 60, MIDCPNIFTY 120 (revised from 75/35/65/140), NIFTYNXT50 25
-  (unchanged). BSE index derivatives (lot review under SEBI circular SEBI/HO/MRD/TPD-1/P/CIR/2024/132):
-  SENSEX 20, BANKEX 30, SENSEX 50 60.
-* Expiry days since SEBI's September 2025 rule (one expiry weekday per exchange): NSE contracts expire
-  on Tuesday (NIFTY weekly every Tuesday; monthly contracts, index and stock, on the last Tuesday), BSE
-  contracts on Thursday (SENSEX weekly every Thursday; SENSEX, BANKEX and SENSEX 50 monthly on the last
-  Thursday). Only NIFTY and SENSEX keep weekly options (SEBI withdrew the other weeklies in November
-  2024). A holiday moves an expiry to the previous trading day.
-* Strike spacing NIFTY 50, BANKNIFTY 100, FINNIFTY 50, MIDCPNIFTY 25, NIFTYNXT50 100, SENSEX 100,
-  BANKEX 100, SENSEX 50 50; stock options by price (STOCK_STRIKE_STEPS).
-* Currency (NSE CDS, contract specifications of INR pairs): USDINR in units of USD 1,000 (the lot here
-  is 1,000: quantities are in dollars), tick ₹0.0025, futures and monthly options expire two working
-  days before the last business day of the month, weekly options on Friday, strikes ₹0.25 apart.
-* MCX options are on the commodity's future and expire two trading days before it (OPTION_LEAD_DAYS).
+Index derivatives
+* NSE lots (circular NSE/FAOP/70616 of October 2025, effective from the January 2026 series; reported
+  by brokers' notices and a reference sheet dated 31 October 2026): NIFTY 65, BANKNIFTY 30, FINNIFTY 60,
+  MIDCPNIFTY 120 (from 75/35/65/140), NIFTYNXT50 25 (unchanged). The reference sheet is a third-party
+  one; no later NSE index-lot circular was found.
+* BSE lots: SENSEX 20 and BANKEX 30 (BSE's November 2024 revision under SEBI circular
+  SEBI/HO/MRD/TPD-1/P/CIR/2024/132, still listed in the October 2026 reference sheet). SENSEX 50: 60 in
+  the November 2024 revision as brokers reported it, but Zerodha's support page on index lot sizes lists
+  75 and no BSE notice was found to settle it: UNVERIFIED, kept at 60.
+* Expiries since SEBI's 2025 one-weekday-per-exchange rule: NSE on Tuesday (NIFTY weekly every
+  Tuesday; every monthly, index and stock, on the month's last Tuesday), BSE on Thursday (SENSEX
+  weekly every Thursday; SENSEX, BANKEX and SENSEX 50 monthly on the last Thursday). Only NIFTY and
+  SENSEX kept weekly options (SEBI withdrew the others from 20 November 2024). An expiry on a holiday
+  moves to the previous trading day.
+* Strike spacing of index options (NIFTY 50, BANKNIFTY 100, FINNIFTY 50, MIDCPNIFTY 25, NIFTYNXT50
+  100, SENSEX 100, BANKEX 100, SENSEX 50 50): UNVERIFIED against a circular (NSE varies the step with
+  the index level and the expiry's distance); kept.
 
-Lot sizes of stock derivatives are the ones NSE listed for the late-2025 series where known
-(STOCK_LOTS); NSE revises them twice a year, so a stock missing there gets a lot sized like NSE's (a
-contract value of about ₹6 lakh, in multiples of 25). Price levels are round numbers near late-2025
-levels; they only anchor the simulation.
+Stock derivatives
+* Lots (STOCK_LOTS) follow NSE's half-yearly review effective 29 October 2025 (lots cut from the
+  November 2025 expiries, raised or re-based from the January 2026 expiries; as brokers reproduced it): HDFCBANK 1100→550, BAJAJFINSV 500→250,
+  BEL 2850→1425, HINDALCO 1400→700, NMDC 13500→6750, EICHERMOT 175→100, RECLTD →1400, RVNL →1525,
+  SUZLON →9025. The review left the other listed stocks' lots unchanged, but their values come from
+  earlier reviews not re-checked here (BHARTIARTL 475, BHEL 2625 and IOC 4875 match NSE's April 2024
+  halving; later reviews were not found): UNVERIFIED. No review after October 2025 was found. A stock
+  missing from STOCK_LOTS gets a lot sized like NSE's (about ₹6 lakh, in multiples of 25).
+* Strikes: NSE sets a step per stock (strike-scheme circulars of 17 December 2025 and 17 March 2026
+  under the F&O consolidated circular NSE/FAOP/67775); STOCK_STRIKE_STEPS only follows their shape by
+  price (e.g. ₹50 for a ₹7,600 stock, ₹2.5 for a ₹140 one), so some stocks' steps differ.
+
+Currency (NSE CDS contract specifications for INR pairs)
+* USDINR: one contract is USD 1,000, quoted in ₹ per dollar, tick ₹0.0025; futures and monthly options
+  expire at 12:30 two working days before the month's last business day, weekly options on Friday.
+  Strike step ₹0.25 (NSE IX's INR-pair specification states the same ₹0.25 interval; NSE's own page
+  did not show it).
+* Quantity units differ between brokers, and the paper market counts dollars: here the lot is 1,000
+  and `quantity=1000` is one contract. Zerodha's, Angel One's and Dhan's master contracts give USDINR a
+  lot size of 1 (a quantity counts contracts of USD 1,000), Upstox's gives 1,000. A script sending
+  `quantity=1` for one USDINR contract through Zerodha is rejected here (not a multiple of 1,000). The
+  sandbox on a live market takes the broker's lot as the unit, so a CDS position there is valued per
+  dollar although it holds thousands of them. Not changed: it needs a contract multiplier carried
+  through the engine's margins, P&L and charges.
+
+MCX (contract specifications; expiry dates cross-checked against published contract calendars)
+* CRUDEOIL: 100 barrels, ₹ per barrel, tick ₹1; the future's last day is the business day before
+  NYMEX WTI's, which ends three business days before the 25th (the business day before the 25th when
+  that is a holiday): here four trading days before the 25th or the last trading day before it.
+  Options (on the future) expire two business days before it; strikes ₹50 apart.
+* NATURALGAS: 1,250 mmBtu, tick ₹0.10; the future ends the business day before NYMEX Henry Hub's last
+  day (three business days before the month ends): the month's fourth-last trading day. Options expire
+  two business days before the future. Strike step ₹5: UNVERIFIED, kept.
+* GOLDM: 100 g quoted per 10 g, tick ₹1, the future expires on the 5th; options strikes ₹500 apart
+  (MCX widened gold and gold mini option strikes from ₹100 from 30 January 2026).
+* SILVERM: 5 kg quoted per kg, tick ₹1, the future expires on the last calendar day of its month.
+  Option strike step ₹500: UNVERIFIED (₹250 at the 2021 launch), kept.
+* Bullion options expire three business days before the first day of the future's staggered-delivery
+  tender period (the last five business days up to its expiry), i.e. seven trading days before the
+  future. A third-party notice reports MCX shortening that tender period to three days (date not
+  found), which would make it five: UNVERIFIED; seven matches the published 2026 gold mini dates.
+* US holidays (which move NYMEX's dates) are not modelled; MCX's own holidays are.
+
+Price levels are round numbers near late-2025 levels; they only anchor the simulation.
 """
 from __future__ import annotations
 
@@ -74,13 +117,16 @@ BSE_LISTED = ("RELIANCE", "TCS", "HDFCBANK", "INFY", "ICICIBANK", "SBIN", "ITC",
 # Stocks with futures and options on NFO: the NIFTY 50 and these.
 MORE_FNO = ("YESBANK", "NHPC", "BHEL", "IRFC", "IDEA", "SUZLON", "PNB", "IOC", "BANKBARODA", "CANBK", "GAIL",
             "SAIL", "TATAPOWER", "RECLTD", "PFC", "DLF", "VEDL", "HAL", "IRCTC", "BPCL", "HINDPETRO",
-            "IDFCFIRSTB", "NMDC", "PAYTM", "UNIONBANK")
-# Market lots of stock derivatives as NSE listed them for the late-2025 series (see the module docstring).
+            "IDFCFIRSTB", "NMDC", "PAYTM", "UNIONBANK", "RVNL")
+# Market lots of stock derivatives (see the module docstring): the first group as NSE's October 2025
+# review set them, the rest from earlier reviews (UNVERIFIED).
 STOCK_LOTS = {
-    "RELIANCE": 500, "SBIN": 750, "TCS": 175, "INFY": 400, "HDFCBANK": 550, "ICICIBANK": 700, "ITC": 1600,
-    "LT": 175, "AXISBANK": 625, "KOTAKBANK": 400, "BHARTIARTL": 475, "TATASTEEL": 5500, "WIPRO": 3000,
-    "MARUTI": 50, "ULTRACEMCO": 50, "PNB": 8000, "IOC": 4875, "BHEL": 2625, "NHPC": 6400, "IDEA": 71475,
-    "YESBANK": 31100, "IRFC": 4250, "SUZLON": 8000,
+    "HDFCBANK": 550, "BAJAJFINSV": 250, "BEL": 1425, "HINDALCO": 700, "NMDC": 6750, "EICHERMOT": 100,
+    "RECLTD": 1400, "RVNL": 1525, "SUZLON": 9025,
+    "RELIANCE": 500, "SBIN": 750, "TCS": 175, "INFY": 400, "ICICIBANK": 700, "ITC": 1600, "LT": 175,
+    "AXISBANK": 625, "KOTAKBANK": 400, "BHARTIARTL": 475, "TATASTEEL": 5500, "WIPRO": 3000, "MARUTI": 50,
+    "ULTRACEMCO": 50, "PNB": 8000, "IOC": 4875, "BHEL": 2625, "NHPC": 6400, "IDEA": 71475, "YESBANK": 31100,
+    "IRFC": 4250,
 }
 STOCK_CONTRACT_VALUE = 600_000      # ₹: the size NSE's stock lots work out to (₹5-10 lakh)
 # (price up to, strike step) for stock options, following the shape of NSE's strike scheme
@@ -127,17 +173,20 @@ class CommoditySpec:
     volatility: float
     lotsize: int           # in price units: CRUDEOIL is quoted per barrel and trades 100 barrels
     tick_size: float
-    expiry_day: int        # approximate day of month of expiry (0: last trading day of the month)
+    # The future expires `expiry_lead_days` trading days before the month's `expiry_day` (0: its last
+    # day), or on the trading day before that day when it is a holiday (see the module docstring).
+    expiry_day: int
+    expiry_lead_days: int
     strike_step: float = 0  # options on the future (0: none)
+    option_lead_days: int = 0   # trading days the options expire before their future
 
 
 COMMODITIES = (
-    CommoditySpec("CRUDEOIL", "CRUDE OIL", 5400, 0.35, 100, 1.0, 19, 50),
-    CommoditySpec("NATURALGAS", "NATURAL GAS", 390, 0.55, 1250, 0.1, 26, 5),
-    CommoditySpec("GOLDM", "GOLD MINI (per 10 g, lot 100 g)", 125000, 0.16, 10, 1.0, 5, 500),
-    CommoditySpec("SILVERM", "SILVER MINI (per kg, lot 5 kg)", 155000, 0.25, 5, 1.0, 0, 500),
+    CommoditySpec("CRUDEOIL", "CRUDE OIL", 5400, 0.35, 100, 1.0, 25, 4, 50, 2),
+    CommoditySpec("NATURALGAS", "NATURAL GAS", 390, 0.55, 1250, 0.1, 0, 3, 5, 2),
+    CommoditySpec("GOLDM", "GOLD MINI (per 10 g, lot 100 g)", 125000, 0.16, 10, 1.0, 5, 0, 500, 7),
+    CommoditySpec("SILVERM", "SILVER MINI (per kg, lot 5 kg)", 155000, 0.25, 5, 1.0, 0, 0, 500, 7),
 )
-OPTION_LEAD_DAYS = 2          # MCX options expire this many trading days before their future
 COMMODITY_STRIKES_EACH_SIDE = 15
 
 
@@ -147,7 +196,7 @@ class CurrencySpec:
     name: str
     anchor: float
     volatility: float
-    lotsize: int           # in units of the base currency (quantities are in dollars)
+    lotsize: int           # in dollars: quantities here count dollars, not contracts (module docstring)
     tick_size: float
     strike_step: float
     carry: float           # annual forward premium (the interest-rate differential)

@@ -114,14 +114,15 @@ def test_option_orders_in_analyze_mode_resolve_on_the_paper_engine(live_app, mon
         nifty = to_instrument(paper.orders.engine.lookup("NIFTY", "NSE_INDEX"))
         spot = paper.data.quote(BrokerSession(user_id=account.user_id, broker="paper", auth_token="paper"), nifty).ltp
 
-    single = account.post("optionsorder", **order, offset="ATM", option_type="CE", action="BUY", quantity="65",
+    lot = index_spec("NIFTY").lotsize
+    single = account.post("optionsorder", **order, offset="ATM", option_type="CE", action="BUY", quantity=str(lot),
                           product="NRML")
     assert single.status_code == 200, single.json
     assert single.json["mode"] == "analyze" and len(single.json["orderid"]) == 14
     assert single.json["symbol"].startswith(f"NIFTY{expiry}") and abs(single.json["underlying_ltp"] - spot) < spot * 0.01
     multi = account.post("optionsmultiorder", **order, legs=[
-        {"offset": "OTM2", "option_type": "CE", "action": "SELL", "quantity": 65, "product": "NRML"},
-        {"offset": "OTM4", "option_type": "CE", "action": "BUY", "quantity": 65, "product": "NRML"}])
+        {"offset": "OTM2", "option_type": "CE", "action": "SELL", "quantity": lot, "product": "NRML"},
+        {"offset": "OTM4", "option_type": "CE", "action": "BUY", "quantity": lot, "product": "NRML"}])
     assert multi.status_code == 200 and multi.json["mode"] == "analyze", multi.json
     assert [leg["status"] for leg in multi.json["results"]] == ["success", "success"]
     assert {leg["mode"] for leg in multi.json["results"]} == {"analyze"}

@@ -12,6 +12,7 @@ from broker.paper import prices
 from broker.paper.engine import EngineSettings, PaperEngine
 from broker.paper.margins import position_margin
 from broker.paper.calendar import IST
+from broker.paper.universe import index_spec
 from tests.paper.conftest import Paper, utc
 from tests.support.prices import resting_buy
 
@@ -56,13 +57,13 @@ def test_limit_below_the_market_rests_then_fills_when_the_price_crosses(paper: P
 
 
 def test_an_order_that_is_not_a_lot_multiple_is_rejected_naming_the_lot_size(paper: Paper):
-    future = nifty_future(paper)
-    assert future.lotsize == 65   # NSE NIFTY lot size from the January 2026 series
-    with pytest.raises(InvalidOrder, match=r"Quantity 7 is not a multiple of the lot size 65"):
+    future, lot = nifty_future(paper), index_spec("NIFTY").lotsize
+    assert future.lotsize == lot
+    with pytest.raises(InvalidOrder, match=rf"Quantity 7 is not a multiple of the lot size {lot}"):
         paper.engine.place(paper.user_id, symbol=future.symbol, exchange="NFO", action="BUY", quantity=7,
                            product="NRML")
     [order] = paper.engine.orders(paper.user_id)
-    assert order.status == "rejected" and "lot size 65" in order.rejection_reason
+    assert order.status == "rejected" and f"lot size {lot}" in order.rejection_reason
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -87,7 +88,7 @@ def test_index_is_not_tradable(paper_sqlite: Paper):
 def test_positions_and_funds_move_consistently(paper: Paper):
     engine, user = paper.engine, paper.user_id
     future = nifty_future(paper)
-    engine.place(user, symbol=future.symbol, exchange="NFO", action="BUY", quantity=130, product="NRML")
+    engine.place(user, symbol=future.symbol, exchange="NFO", action="BUY", quantity=2 * future.lotsize, product="NRML")
     engine.place(user, symbol="SBIN", exchange="NSE", action="BUY", quantity=10, product="MIS")
     snap = engine.snapshot(user)
     margins = {p.symbol: position_margin(engine.instrument(p.symbol, p.exchange), p.product, p.quantity,
@@ -95,7 +96,7 @@ def test_positions_and_funds_move_consistently(paper: Paper):
     assert snap.funds.utilised_debits == pytest.approx(sum(margins.values()), abs=0.05)
     assert snap.funds.available_cash == pytest.approx(10_000_000 - snap.funds.utilised_debits, abs=0.05)
     paper.clock.advance(minutes=30)
-    engine.place(user, symbol=future.symbol, exchange="NFO", action="SELL", quantity=130, product="NRML")
+    engine.place(user, symbol=future.symbol, exchange="NFO", action="SELL", quantity=2 * future.lotsize, product="NRML")
     engine.place(user, symbol="SBIN", exchange="NSE", action="SELL", quantity=10, product="MIS")
     after = engine.snapshot(user)
     assert after.funds.utilised_debits == 0

@@ -14,6 +14,7 @@ from broker.errors import InvalidOrder
 from broker.paper import prices
 from broker.paper.adapters import to_instrument
 from broker.paper.matcher import BackgroundMatcher
+from broker.paper.universe import index_spec
 from database import db
 from database import paper as store
 from database.paper import PaperOrder
@@ -45,7 +46,7 @@ def test_orders_through_the_adapters(db_app):
         assert order.status == "complete" and order.timestamp.count(":") == 2
         future = max((i for i in plugin.master_contract.download(session, lambda m: None)
                       if i.instrumenttype == "FUTIDX" and i.name == "NIFTY"), key=lambda i: i.expiry)
-        with pytest.raises(InvalidOrder, match="lot size 65") as raised:
+        with pytest.raises(InvalidOrder, match=f"lot size {index_spec('NIFTY').lotsize}") as raised:
             plugin.orders.place_order(session, OrderRequest(instrument=future, action="BUY", quantity=7,
                                                             product="NRML"))
         assert raised.value.http_status == 400

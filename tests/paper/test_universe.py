@@ -75,12 +75,14 @@ def test_new_derivatives_quote_and_trade_a_lot(paper: Paper, base: str, exchange
                                    quantity=contract.lotsize + 1, product="NRML")
 
 
-@pytest.mark.parametrize("base, exchange, lot, step, weekday", [
-    ("BANKEX", "BFO", 30, 100, 3), ("SENSEX50", "BFO", 60, 50, 3), ("SENSEX", "BFO", 20, 100, 3),
-    ("NIFTYNXT50", "NFO", 25, 100, 1), ("MIDCPNIFTY", "NFO", 120, 25, 1), ("RELIANCE", "NFO", 500, 10, 1),
-    ("SBIN", "NFO", 750, 10, 1)])
-def test_index_and_stock_contracts_follow_the_exchange_rules(paper: Paper, base, exchange, lot, step, weekday):
+@pytest.mark.parametrize("base, exchange, weekday", [
+    ("BANKEX", "BFO", 3), ("SENSEX50", "BFO", 3), ("SENSEX", "BFO", 3), ("NIFTYNXT50", "NFO", 1),
+    ("MIDCPNIFTY", "NFO", 1), ("RELIANCE", "NFO", 1), ("SBIN", "NFO", 1), ("HDFCBANK", "NFO", 1)])
+def test_index_and_stock_contracts_follow_the_exchange_rules(paper: Paper, base, exchange, weekday):
     today = now_ist().date()
+    spec, level = universe.index_spec(base), universe.equity_level(base)
+    lot = spec.lotsize if spec else universe.stock_lot(base, level)
+    step = spec.strike_step if spec else universe.stock_strike_step(level)
     options, futures = _derivatives(paper, base, exchange, "option"), _derivatives(paper, base, exchange, "future")
     assert len(futures) == 3 and len(options) >= 2
     for expiry, legs in {**options, **futures}.items():
@@ -114,8 +116,13 @@ def test_usdinr_follows_the_currency_segment_rules(paper: Paper):
     weekly = [expiry for expiry in options if expiry not in futures]
     assert weekly and all(expiry.weekday() <= 4 and is_trading_day(expiry, "CDS") for expiry in weekly)
     legs = next(iter(options.values()))
-    assert {leg.lotsize for leg in legs} == {1000} and {leg.tick_size for leg in legs} == {0.0025}
-    assert set(np.round(np.diff(sorted({leg.strike for leg in legs})), 6)) == {0.25}
+    usdinr = universe.currency_spec("USDINR")
+    assert {leg.lotsize for leg in legs} == {usdinr.lotsize} and {leg.tick_size for leg in legs} == {usdinr.tick_size}
+    assert set(np.round(np.diff(sorted({leg.strike for leg in legs})), 6)) == {usdinr.strike_step}
+    # a lot is a contract of USD 1,000 and quantities count dollars (see universe.py on brokers' units)
+    order = paper.engine.place(paper.user_id, symbol=legs[0].symbol, exchange="CDS", action="BUY", quantity=1000,
+                               product="NRML")
+    assert order.status == "complete"
     assert all(str(leg.strike).rstrip("0").rstrip(".") in leg.symbol for leg in legs)   # e.g. USDINR..88.25CE
 
 
@@ -123,15 +130,55 @@ def test_usdinr_follows_the_currency_segment_rules(paper: Paper):
 def test_mcx_options_expire_before_their_future(paper: Paper, spec):
     today = now_ist().date()
     options = _derivatives(paper, spec.symbol, "MCX", "option")
-    futures = commodity_expiries(today, spec.expiry_day, 3)
+    futures = commodity_expiries(spec, today, 3)
     assert len(options) == 2
     for expiry, legs in options.items():
-        future = next(f for f in futures if commodity_option_expiry(f) == expiry)
+        future = next(f for f in futures if commodity_option_expiry(spec, f) == expiry)
         trading = [d for d in _days_between(expiry, future) if is_trading_day(d, "MCX")]
-        assert len(trading) == universe.OPTION_LEAD_DAYS and expiry >= today
+        assert len(trading) == spec.option_lead_days and expiry >= today
         assert {leg.lotsize for leg in legs} == {spec.lotsize}
         assert set(np.diff(sorted({leg.strike for leg in legs}))) == {spec.strike_step}
         assert all(leg.carry == 0.0 for leg in legs)       # priced on the future itself
+
+
+def _mcx_futures(paper: Paper, base: str) -> list[date]:
+    return sorted(parse_master_expiry(row.expiry) for row in paper.engine.catalog().rows
+                  if row.exchange == "MCX" and row.instrumenttype == "FUTCOM"
+                  and (parsed := parse_derivative(row.symbol)) is not None and parsed.base == base)
+
+
+def test_mcx_futures_expire_by_each_contract_rule(paper: Paper):
+    """Crude oil four trading days before the 25th, natural gas on the month's fourth-last trading day,
+    gold mini on the 5th, silver mini on the month's last day (the trading day before, on a holiday)."""
+    today = now_ist().date()
+    for base, check in (("CRUDEOIL", _crude_rule), ("NATURALGAS", _gas_rule), ("GOLDM", _day_rule(5)),
+                        ("SILVERM", _day_rule(0))):
+        expiries = _mcx_futures(paper, base)
+        assert len(expiries) == 2, base
+        for expiry in expiries:
+            assert expiry >= today and is_trading_day(expiry, "MCX") and check(expiry), (base, expiry)
+
+
+def _trading_days_after(expiry: date, last: date) -> int:
+    return len([d for d in _days_between(expiry, last) if is_trading_day(d, "MCX")])
+
+
+def _crude_rule(expiry: date) -> bool:
+    the_25th = date(expiry.year, expiry.month, 25)
+    anchor = max(d for d in [expiry] + _days_between(expiry, the_25th) if is_trading_day(d, "MCX"))
+    return _trading_days_after(expiry, anchor) == 4
+
+
+def _gas_rule(expiry: date) -> bool:
+    last = date(expiry.year, expiry.month, month_calendar.monthrange(expiry.year, expiry.month)[1])
+    return _trading_days_after(expiry, last) == 3
+
+
+def _day_rule(day: int):
+    def check(expiry: date) -> bool:
+        rule_day = date(expiry.year, expiry.month, day or month_calendar.monthrange(expiry.year, expiry.month)[1])
+        return expiry <= rule_day and _trading_days_after(expiry, rule_day) == 0
+    return check
 
 
 def test_a_contract_outside_todays_window_is_still_priceable(paper: Paper):
