@@ -107,6 +107,11 @@ def hhmm(raw: str) -> str:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+def optional_hhmm(raw: str) -> str:
+    """`hhmm`, or empty (the setting's documented automatic choice)."""
+    return hhmm(raw) if raw.strip() else ""
+
+
 def optional_file(raw: str) -> str:
     """An existing file (relative paths from the project folder), or empty."""
     value = raw.strip()

@@ -58,8 +58,12 @@ MANIFEST = Manifest(
                  "time of day (IST, HH:MM) when open paper MIS futures and options are squared off"),
         _setting("PAPER_SQUAREOFF_CDS", "MIS square-off time, CDS/BCD", "16:45", parse.hhmm,
                  "time of day (IST, HH:MM) when open paper MIS currency positions are squared off"),
-        _setting("PAPER_SQUAREOFF_MCX", "MIS square-off time, MCX", "23:20", parse.hhmm,
-                 "time of day (IST, HH:MM) when open paper MIS commodity positions are squared off"),
+        _setting("PAPER_SQUAREOFF_MCX", "MIS square-off time, MCX", "", parse.optional_hhmm,
+                 "time of day (IST, HH:MM) when open paper MIS commodity positions are squared off, all year; "
+                 "empty: PAPER_SQUAREOFF_MCX_BEFORE minutes before that day's MCX close"),
+        _setting("PAPER_SQUAREOFF_MCX_BEFORE", "MIS square-off lead, MCX (minutes)", "10", parse.int_between(1, 120),
+                 "with PAPER_SQUAREOFF_MCX empty: minutes before MCX's close (23:30 IST while the US is on "
+                 "daylight-saving time, else 23:55) when open paper MIS commodity positions are squared off"),
         _setting("PAPER_EQUITY_MIS_LEVERAGE", "Equity MIS leverage", "5", parse.float_between(1, 50),
                  "intraday leverage on equity MIS: the margin is the value divided by this (5 = 20 %)"),
         _setting("PAPER_FUTURES_MARGIN", "Futures margin (%)", "12", parse.float_between(0.5, 100),

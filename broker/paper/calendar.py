@@ -46,6 +46,12 @@ def session_hours(exchange: str) -> tuple[time, time]:
     return COMMODITY_HOURS if exchange in COMMODITY_EXCHANGES else EQUITY_HOURS
 
 
+def commodity_close(day: date) -> time:
+    """MCX's regular close on `day` (IST): 23:30 while New York is on daylight-saving time, else 23:55."""
+    _, close = market_calendar.regular_minutes("MCX", day)
+    return time(close // 60, close % 60)
+
+
 def is_open(exchange: str, at: datetime) -> bool:
     """Whether `exchange` is in its regular session at `at` (an aware datetime)."""
     return market_calendar.is_open(exchange, at)

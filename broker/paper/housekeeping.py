@@ -197,7 +197,7 @@ _SEGMENTS = {"NFO": "fno", "BFO": "fno", "CDS": "currency", "BCD": "currency",
              "MCX": "commodity", "NCO": "commodity", "NCDEX": "commodity", "MCX_INDEX": "commodity"}
 
 
-def _hhmm(value: Any, default: time) -> time:
+def _hhmm(value: Any, default: time | None) -> time | None:
     if not value:
         return default
     hours, minutes = str(value).split(":")
@@ -207,31 +207,45 @@ def _hhmm(value: Any, default: time) -> time:
 @dataclass(frozen=True)
 class SquareOffTimes:
     """When open MIS positions are squared off, per segment (IST), a few minutes before each
-    exchange's close as brokers do: NSE/BSE cash 15:30, F&O 15:30, currency 17:00, MCX 23:30 / 23:55."""
+    exchange's close as brokers do: NSE/BSE cash 15:30, F&O 15:30, currency 17:00. MCX closes its
+    internationally linked commodities at 23:30 while the US is on daylight-saving time and at 23:55
+    otherwise (MCX circulars revise the hours twice a year), so with no fixed `commodity` time the
+    commodity square-off is `commodity_before` minutes before that day's close (utils.market_calendar)."""
     equity: time = time(15, 15)
     fno: time = time(15, 15)
     currency: time = time(16, 45)
-    commodity: time = time(23, 20)
+    commodity: time | None = None
+    commodity_before: int = 10
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> "SquareOffTimes":
         return cls(equity=_hhmm(settings.get("PAPER_SQUAREOFF_TIME"), cls.equity),
                    fno=_hhmm(settings.get("PAPER_SQUAREOFF_FNO"), cls.fno),
                    currency=_hhmm(settings.get("PAPER_SQUAREOFF_CDS"), cls.currency),
-                   commodity=_hhmm(settings.get("PAPER_SQUAREOFF_MCX"), cls.commodity))
+                   commodity=_hhmm(settings.get("PAPER_SQUAREOFF_MCX"), cls.commodity),
+                   commodity_before=int(settings.get("PAPER_SQUAREOFF_MCX_BEFORE") or cls.commodity_before))
 
-    def of(self, exchange: str) -> time:
-        return getattr(self, _SEGMENTS.get(exchange, "equity"))
+    def of(self, exchange: str, day: date) -> time:
+        """The square-off time of `exchange`'s segment on the IST day `day`."""
+        segment = _SEGMENTS.get(exchange, "equity")
+        if segment == "commodity" and self.commodity is None:
+            close = datetime.combine(day, calendar.commodity_close(day))
+            return (close - timedelta(minutes=self.commodity_before)).time()
+        return getattr(self, segment)
 
     def passed(self, exchange: str, now: datetime) -> bool:
         """Whether today's square-off of `exchange`'s segment has passed at `now`."""
-        return ist_now(now).time() >= self.of(exchange)
+        local = ist_now(now)
+        return local.time() >= self.of(exchange, local.date())
 
-
-def last_squareoff(now: datetime, squareoff: time) -> datetime:
-    local = ist_now(now)
-    today = datetime.combine(local.date(), squareoff, tzinfo=IST)
-    return today if local >= today else today - timedelta(days=1)
+    def last(self, exchange: str, now: datetime) -> datetime:
+        """The latest square-off instant of `exchange`'s segment at or before `now` (today's or yesterday's)."""
+        local = ist_now(now)
+        today = datetime.combine(local.date(), self.of(exchange, local.date()), tzinfo=IST)
+        if local >= today:
+            return today
+        yesterday = local.date() - timedelta(days=1)
+        return datetime.combine(yesterday, self.of(exchange, yesterday), tzinfo=IST)
 
 
 def due_for_squareoff(positions: list[PaperRow], now: datetime,
@@ -242,7 +256,7 @@ def due_for_squareoff(positions: list[PaperRow], now: datetime,
     for position in positions:
         if position.product != "MIS" or position.quantity == 0:
             continue
-        cutoff = last_squareoff(now, times.of(position.exchange))
+        cutoff = times.last(position.exchange, now)
         if aware(position.updated_at) < cutoff:
             due.append((position, cutoff))
     return due
@@ -250,7 +264,7 @@ def due_for_squareoff(positions: list[PaperRow], now: datetime,
 
 def cancel_stale_mis_orders(tx: PaperTx, user_id: int, now: datetime, times: SquareOffTimes) -> None:
     for order in resting_orders(tx, user_id):
-        if order.product == "MIS" and aware(order.created_at) < last_squareoff(now, times.of(order.exchange)):
+        if order.product == "MIS" and aware(order.created_at) < times.last(order.exchange, now):
             _cancel(tx, order, "Cancelled at the intraday square-off time", now)
 
 

@@ -90,7 +90,7 @@ class BackgroundMatcher:
         now = self.engine.now()
         times = self.engine.settings.squareoff
         due = {user for user, exchange, changed in store.open_intraday_positions(bind)
-               if changed < housekeeping.last_squareoff(now, times.of(exchange))}
+               if changed < times.last(exchange, now)}
         return self._mine(sorted(set(store.users_with_resting_orders(bind)) | due), bind)
 
     def _watching(self, bind: Any) -> bool:

@@ -3,13 +3,13 @@ each segment's own time, capital reset with a chosen amount, positions carried o
 against the previous close, expiry settlement and optional charges — all in the database."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from broker.errors import InvalidOrder
 from broker.paper import MANIFEST
-from broker.paper.calendar import IST
+from broker.paper.calendar import IST, is_trading_day
 from broker.paper.charges import fill_charges
 from broker.paper.engine import EngineSettings, PaperEngine
 from broker.paper.housekeeping import SquareOffTimes
@@ -87,9 +87,64 @@ def test_each_segment_is_squared_off_at_its_own_time(paper: Paper):
     assert open_at(15, 14) == {"NSE", "NFO", "MCX"}
     assert open_at(15, 16) == {"NFO", "MCX"}
     assert open_at(15, 26) == {"MCX"}
-    assert open_at(23, 19) == {"MCX"}
-    assert open_at(23, 21) == set()
-    assert SquareOffTimes().of("CDS") == time(16, 45)
+    mcx = _mcx_squareoff(day)
+    assert open_at(mcx.hour, mcx.minute - 1) == {"MCX"}
+    assert open_at(mcx.hour, mcx.minute + 1) == set()
+    assert SquareOffTimes().of("CDS", day) == time(16, 45)
+
+
+def _sunday(year: int, month: int, nth: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(6 - first.weekday()) % 7 + 7 * (nth - 1))
+
+
+def _mcx_squareoff(day: date, before: int = 10) -> time:
+    """The default: `before` minutes ahead of MCX's close, 23:30 IST while the US keeps daylight-saving time
+    (second Sunday of March to first Sunday of November, US Energy Policy Act 2005) and 23:55 otherwise
+    (MCX's circulars revising its hours twice a year)."""
+    summer = _sunday(day.year, 3, 2) <= day < _sunday(day.year, 11, 1)
+    close = datetime.combine(day, time(23, 30) if summer else time(23, 55))
+    return (close - timedelta(minutes=before)).time()
+
+
+def _mcx_day(day: date, step: int) -> date:
+    while not is_trading_day(day, "MCX"):
+        day += timedelta(days=step)
+    return day
+
+
+def _around_us_clock_changes(today: date) -> list[date]:
+    """The MCX trading days either side of both US clock changes of the coming year."""
+    year = today.year if today < _sunday(today.year, 3, 2) - timedelta(days=7) else today.year + 1
+    return [_mcx_day(switch + timedelta(days=step), step) for switch in (_sunday(year, 3, 2), _sunday(year, 11, 1))
+            for step in (-1, 1)]
+
+
+def test_mcx_squareoff_follows_the_us_daylight_saving_season(paper: Paper):
+    """Either side of the spring change the MIS position is still open a minute before the expected time and
+    squared off a minute after; both changes give the expected default times."""
+    days = _around_us_clock_changes(paper.clock().astimezone(IST).date())
+    assert [_mcx_squareoff(day) for day in days] == [time(23, 45), time(23, 20), time(23, 20), time(23, 45)]
+    assert [SquareOffTimes().of("MCX", day) for day in days] == [_mcx_squareoff(day) for day in days]
+    engine, user = _engine(paper), paper.user_id
+    for day in days[:2]:
+        paper.clock.at = datetime.combine(day, time(10, 0), IST)
+        commodity = _first(paper, "CRUDEOIL", "spot", "MCX")   # that day's nearest contract
+        engine.place(user, symbol=commodity.symbol, exchange="MCX", action="BUY", quantity=commodity.lotsize,
+                     product="MIS")
+        expected = datetime.combine(day, _mcx_squareoff(day), IST)
+        for at, still_open in ((expected - timedelta(minutes=1), True), (expected + timedelta(minutes=1), False)):
+            paper.clock.at = at
+            assert bool([p for p in engine.snapshot(user).positions if p.quantity]) is still_open, (day, at)
+
+
+def test_a_fixed_or_earlier_mcx_squareoff_is_kept_all_year(paper: Paper):
+    today = paper.clock().astimezone(IST).date()
+    fixed = SquareOffTimes.from_settings({"PAPER_SQUAREOFF_MCX": "23:20", "PAPER_SQUAREOFF_MCX_BEFORE": 30})
+    earlier = SquareOffTimes.from_settings({"PAPER_SQUAREOFF_MCX": "", "PAPER_SQUAREOFF_MCX_BEFORE": 25})
+    for day in (today + timedelta(days=offset) for offset in range(0, 366, 61)):
+        assert fixed.of("MCX", day) == time(23, 20)
+        assert earlier.of("MCX", day) == _mcx_squareoff(day, before=25)
 
 
 def test_a_squareoff_missed_while_the_server_was_down_happens_at_its_time(paper: Paper):
