@@ -264,8 +264,8 @@ def report(results: list[LoadResult], stages: dict[str, float]) -> int:
               f"(<= {BESIDE_HISTORY_TARGET:.0%})": slower <= BESIDE_HISTORY_TARGET,
               f"placeorder p50 after 20 histories {after.p50:.2f} ms = {after.p50 / one.p50:.0%} of before any "
               f"{one.p50:.2f} ms (<= {AFTER_HISTORY_TARGET:.0%})": after.p50 <= AFTER_HISTORY_TARGET * one.p50,
-              f"history 1 year of 5m p50 {history.p50:.0f} ms (new symbol each {cold.p50:.0f} ms) <= "
-              f"{HISTORY_TARGET_MS:.0f} ms": history.p50 <= HISTORY_TARGET_MS,
+              f"history 1 year of 5m p50 {history.p50:.0f} ms and new symbol each {cold.p50:.0f} ms, both <= "
+              f"{HISTORY_TARGET_MS:.0f} ms": max(history.p50, cold.p50) <= HISTORY_TARGET_MS,
               f"placeorder p99 {one.percentile(99):.2f} ms <= {P99_TARGET_MS} ms": one.percentile(99) <= P99_TARGET_MS,
               f"placeorder c=8 at {ratio:.0%} of the floor (>= {RATIO_TARGET:.0%})": ratio >= RATIO_TARGET}
     print("\nplaceorder stages at concurrency 1 (median ms, from the journal rows): " + json.dumps(

@@ -91,8 +91,12 @@ class CandleColumns(Sequence[Candle]):
         if self._json is not None:
             return self._json
         if self._parts and any(part.frozen for part in self._parts):
-            inner = [part.json()[1:-1] for part in self._parts]
-            text = b"[" + b",".join(piece for piece in inner if piece) + b"]"
+            # one join of views into the windows' texts: the year's ~10 MB are copied once, not three times
+            pieces: list[bytes | memoryview] = [b"["]
+            for view in (memoryview(part.json())[1:-1] for part in self._parts):
+                if view:
+                    pieces += [b",", view] if len(pieces) > 1 else [view]
+            text = b"".join(pieces + [b"]"])
         else:
             text = records_json([(name, getattr(self, name)) for name in FIELDS])
         if self.frozen:

@@ -335,13 +335,14 @@ def bucket_prices(inst: "PaperInstrument", first_day: date, count: int, bucket_m
         scale = np.exp
     else:
         minutes, scale = minute_bars(inst, first_day, count, seed), np.asarray
-    return (scale(minutes.open.reshape(shape)[:, :, 0]), scale(_extreme(np.maximum, minutes.high.reshape(shape))),
-            scale(_extreme(np.minimum, minutes.low.reshape(shape))), scale(minutes.close.reshape(shape)[:, :, -1]))
+    return (scale(minutes.open.reshape(shape)[:, :, 0]), scale(_along_bar(np.maximum, minutes.high.reshape(shape))),
+            scale(_along_bar(np.minimum, minutes.low.reshape(shape))), scale(minutes.close.reshape(shape)[:, :, -1]))
 
 
-def _extreme(pick: np.ufunc, values: np.ndarray) -> np.ndarray:
-    """`pick` (np.maximum / np.minimum) over the last axis; a short axis (a few minutes a bar) one
-    position at a time, which numpy runs far faster than a reduction of a few elements per bar."""
+def _along_bar(pick: np.ufunc, values: np.ndarray) -> np.ndarray:
+    """`pick` (np.maximum, np.minimum, np.add on integers: exact in any order) over the last axis; a
+    short axis (a few minutes a bar) one position at a time, which numpy runs far faster than a
+    reduction of a few elements per bar."""
     if values.shape[-1] > 16:
         return pick.reduce(values, axis=-1)
     result = values[..., 0].copy()
@@ -492,7 +493,7 @@ def bucket_volumes(inst: "PaperInstrument", first_day: date, count: int, bucket_
     if inst.daily_volume <= 0:
         return np.zeros(shape[:2], dtype=np.int64)
     lots = _minute_lots(inst.token, inst.daily_volume, inst.lotsize, first_day.toordinal(), count, seed)
-    return lots.reshape(shape).sum(axis=2) * inst.lotsize
+    return _along_bar(np.add, lots.reshape(shape)) * inst.lotsize
 
 
 def cumulative_volume(inst: "PaperInstrument", day: date, second: int, seed: int) -> int:
