@@ -24,7 +24,8 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from broker.contract import OrderEvent
-from broker.errors import InsufficientFunds, InvalidOrder, OrderNotFound, OrderRejected, UnknownSymbol
+from broker.errors import (AuthError, BrokerError, InsufficientFunds, InvalidOrder, OrderNotFound, OrderRejected,
+                           TransientError, UnknownSymbol)
 from broker.paper import daybook, gtt, housekeeping, settlement
 from broker.paper.calendar import IST, ist_now, ist_stamp
 from broker.paper.fills import (fill_order, get_holding, get_position, load_positions, new_id, note_resting,
@@ -40,6 +41,7 @@ from database import paper_pnl
 from database.paper import GTT_ACTIVE, LEDGER, ORDERS, TRADES, is_resting
 from database.paper_tx import PaperRow, PaperTx
 from utils.clock import system_now
+from utils.errors import DomainError, ServiceBusy
 from utils.logging import get_logger
 from utils.constants import ORDER_STATUS_CANCELLED, ORDER_STATUS_OPEN, ORDER_STATUS_REJECTED, \
     ORDER_STATUS_TRIGGER_PENDING
@@ -136,6 +138,22 @@ def order_event(row: PaperRow) -> OrderEvent:
                       average_price=round(row.average_price, 2), price=round(row.price, 2),
                       trigger_price=round(row.trigger_price, 2), rejection_reason=row.rejection_reason or "",
                       exchange_timestamp=ist_stamp(row.updated_at), strategy=row.strategy or "")
+
+
+DAY_CHANGE_RETRY_SECONDS = 5
+
+
+def _day_change_failed(exc: BrokerError, symbol: str, exchange: str) -> DomainError:
+    """The error a call gets when the sandbox's day change needs the live broker's closing price and the
+    broker does not give it. The call's transaction rolls back, so the day-end record and the
+    carry-forward wait, whole, for a call that gets the price: an expired session stays a 403 (reconnect),
+    a broker that is down or throttles is a 503 to try again (it is not this server failing)."""
+    broker = exc.broker or "the live broker"
+    message = (f"Your sandbox is starting a new trading day and needs {broker}'s closing price of {symbol} "
+               f"({exchange}) first; {broker} did not give it: {exc.message} Nothing was changed")
+    if isinstance(exc, AuthError):
+        return exc.reworded(f"{message}; reconnect {broker} and try again.")
+    return ServiceBusy(f"{message}; try again in a moment.", retry_after=DAY_CHANGE_RETRY_SECONDS)
 
 
 class PaperEngine:
@@ -253,6 +271,8 @@ class PaperEngine:
             try:
                 inst = lookup(symbol, exchange)
                 close = self.market.close_before(inst, datetime.combine(today, time(0, 0), IST), now) if inst else None
+            except (AuthError, TransientError) as exc:   # the live broker did not answer: roll over later
+                raise _day_change_failed(exc, symbol, exchange) from exc
             except Exception:  # noqa: BLE001 — a price the market cannot give must not hold up the rollover
                 log.warning("no closing price of %s %s: its day is recorded unmarked", symbol, exchange, exc_info=True)
                 close = None

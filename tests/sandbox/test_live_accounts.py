@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from broker.paper.calendar import IST
 from database import db
-from database.paper import PaperPosition, PaperTrade
+from database.paper import PaperAccount, PaperPosition, PaperTrade
+from database.paper_pnl import PaperPnlDay
 from services import broker_session, paper_account
 from tests.fakes.kite_server import REQUEST_TOKEN, KiteServer
 from tests.sandbox.support import kite_only_equity, order_calls, position_of
@@ -140,4 +141,60 @@ def test_the_analyzer_page_stays_up_when_the_live_broker_stops_answering(trader:
     kite.expire_token()                      # every Kite call is refused from now on
     page = trader.client.get("/analyzer")
     assert page.status_code == 200 and 'id="sandbox-account"' in page.get_data(as_text=True)
+    assert order_calls(kite) == []
+
+
+def _stored(trader: Trader) -> dict[str, list[tuple]]:
+    """The user's stored sandbox account, row by row (what a restart would find)."""
+    tables = {"account": PaperAccount, "positions": PaperPosition, "trades": PaperTrade, "days": PaperPnlDay}
+    with trader.app.app_context():
+        return {name: sorted(tuple(str(value) for key, value in sorted(vars(row).items()) if not key.startswith("_"))
+                             for row in db.session.scalars(select(model).where(model.user_id == trader.user_id)))
+                for name, model in tables.items()}
+
+
+@pytest.mark.parametrize("failure", ["kite error", "token expired"])
+def test_a_live_quote_failure_at_the_day_change_loses_nothing(trader: Trader, kite: KiteServer, failure: str):
+    """A position held overnight; the next morning's first calls need Kite's price for the day-end record
+    and the carry-forward, and Kite fails: the user gets a clear error naming the broker, not a 500, and
+    nothing stored changes. Once Kite answers, the day rolls over at Kite's price."""
+    row = kite_only_equity(trader)
+    key = f"NSE:{row.brsymbol}"
+    clock = _clock(trader, 20)
+    kite.set_quote(key, last_price=101.0, bid=100.95, ask=101.05, close=99.0)
+    placed = trader.post("placeorder", strategy="t", symbol=row.symbol, exchange="NSE", action="BUY",
+                         pricetype="MARKET", product="MIS", quantity="10")
+    assert placed.status_code == 200, placed.json
+    held_day = clock.at.date()
+    clock.at = datetime.combine(held_day + timedelta(days=1), time(8, 0), IST)
+    _login(trader)
+    kite.set_quote(key, last_price=103.0, bid=0.0, ask=0.0, close=99.0)
+    before = _stored(trader)
+
+    if failure == "kite error":
+        kite.fail_next(503, "NetworkException", "Kite is not answering", times=40, paths=("/quote",))
+    else:
+        kite.expire_token()
+    for endpoint in ("positionbook", "funds"):
+        answer = trader.post(endpoint)
+        # try again shortly (Kite down), or reconnect (its session ended): never a 500
+        assert answer.status_code == (503 if failure == "kite error" else 403), (endpoint, answer.json)
+        assert answer.json["status"] == "error" and "new trading day" in answer.json["message"], answer.json
+        assert "zerodha" in answer.json["message"].lower() or "kite" in answer.json["message"].lower(), answer.json
+        assert _stored(trader) == before
+
+    if failure == "token expired":
+        _login(trader)                       # the trader logs in to Kite again
+    deadline = time_module.monotonic() + 60
+    while (answer := trader.post("positionbook")).status_code != 200 and time_module.monotonic() < deadline:
+        time_module.sleep(0.05)              # the failing answers Kite still owes are used up
+    assert answer.status_code == 200, answer.json
+    [position] = answer.json["data"]
+    with trader.app.app_context():
+        [carried] = paper_account.paper_engine(trader.user_id).snapshot(trader.user_id).positions
+        [recorded] = db.session.scalars(select(PaperPnlDay).where(PaperPnlDay.user_id == trader.user_id))
+    assert int(position["quantity"]) == 10 and carried.raw["close_price"] == 103.0
+    assert carried.raw["day_pnl"] == 0.0
+    assert recorded.day == held_day and recorded.close_price == 103.0
+    assert recorded.unrealized == pytest.approx(10 * (103.0 - 101.05), abs=0.01)
     assert order_calls(kite) == []
