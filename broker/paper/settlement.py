@@ -15,7 +15,7 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING, Callable
 
 from broker.paper import prices
-from broker.paper.calendar import IST, session_hours
+from broker.paper.calendar import IST, commodity_close
 from broker.paper.fills import book_realized
 from broker.paper.instruments import PaperInstrument
 from database.paper_tx import PaperRow, PaperTx
@@ -50,7 +50,7 @@ def settle_expired_positions(tx: PaperTx, account: PaperRow, positions: list[Pap
 
 def _expiry_instant(parsed: DerivativeSymbol, exchange: str) -> datetime:
     """The close of the expiry day's session of the contract's segment (IST)."""
-    close = session_hours(exchange)[1] if exchange in ("MCX", "NCO") else time(15, 30)
+    close = commodity_close(parsed.expiry) if exchange in ("MCX", "NCO") else time(15, 30)
     return datetime.combine(parsed.expiry, close, tzinfo=IST)
 
 

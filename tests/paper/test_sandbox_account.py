@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+import numpy as np
 import pytest
 
 from broker.errors import InvalidOrder
@@ -12,7 +13,7 @@ from broker.paper import MANIFEST
 from broker.paper.calendar import IST, is_trading_day
 from broker.paper.charges import fill_charges
 from broker.paper.engine import EngineSettings, PaperEngine
-from broker.paper.housekeeping import SquareOffTimes
+from broker.paper.housekeeping import SquareOffTimes, in_session
 from broker.paper.margins import MarginRates
 from database.paper import PaperTrade, aware
 from database import db
@@ -248,3 +249,14 @@ def test_charges_follow_the_published_rates():
     assert fill_charges(equity, "MIS", "BUY", 100, 1000.0) == pytest.approx(20 + 3 + 2.97 + 0.1 + 0.18 * 23.07, abs=0.01)
     # delivery: no brokerage, STT 0.1 % both sides
     assert fill_charges(equity, "CNC", "SELL", 100, 1000.0) == pytest.approx(100 + 2.97 + 0.1 + 0.18 * 3.07, abs=0.01)
+
+
+def test_resting_mcx_orders_match_until_that_days_close(paper: Paper):
+    """PAPER_SESSION=exchange matches resting MCX orders only inside MCX's hours: till 23:55 IST in the US
+    winter, 23:30 in its summer (the days around both US clock changes of the coming year)."""
+    for day in _around_us_clock_changes(paper.clock().astimezone(IST).date()):
+        while not (is_trading_day(day) and is_trading_day(day, "MCX")):   # a day both NSE and MCX trade
+            day += timedelta(days=1)
+        instants = [datetime.combine(day, at, IST).timestamp() for at in (time(23, 20), time(23, 40), time(23, 56))]
+        winter = _mcx_squareoff(day) == time(23, 45)
+        assert in_session("MCX", np.array(instants, dtype=np.int64)).tolist() == [True, winter, False], day
