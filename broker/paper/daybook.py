@@ -26,19 +26,33 @@ from database.paper_pnl import record_day
 from database.paper_tx import PaperRow, PaperTx
 from utils.day_pnl import Fill, HoldingDay, SymbolDay, side_totals, unrealized, with_holding
 
+MAX_ROLLED_DAYS = 366     # the longest history the report shows (services/pnl_report.MAX_HISTORY_DAYS)
 CloseOf = Callable[[str, str], "float | None"]   # (symbol, exchange) → the day's closing price, if known
 
 _TRADES_BETWEEN = (select(TRADES).where(TRADES.c.user_id == bindparam("uid"), TRADES.c.created_at >= bindparam("start"),
                                         TRADES.c.created_at < bindparam("end")).order_by(TRADES.c.id))
 
 
+def days_to_roll(last: date, today: date) -> list[date]:
+    """The days the account rolls into, in order, from its last trading day `last` to `today`: each day
+    after `last`, so each day that ended is recorded on its own; a gap longer than the history keeps
+    (MAX_ROLLED_DAYS) rolls its older part in one step, recorded as one day."""
+    if last >= today:
+        return []
+    first = max(last + timedelta(days=1), today - timedelta(days=MAX_ROLLED_DAYS - 1))
+    return [first + timedelta(days=offset) for offset in range((today - first).days + 1)]
+
+
 def close_day(tx: PaperTx, account: PaperRow, today: date, now: datetime, close_of: CloseOf) -> None:
-    """Record the account's trading day that ends, when `today` is past it (else nothing to do)."""
+    """Record the account's trading day that ends, when `today` is past it (else nothing to do). A day
+    on which nothing was traded and no P&L moved (nothing held; or a live market's weekend or holiday,
+    its close unchanged) is not recorded."""
     day = account.trading_day
     if day >= today:
         return
     rows = day_rows(tx, account.user_id, day, close_of)
-    record_day(tx, account.user_id, day, rows, now)
+    moved = any(row["buy_quantity"] or row["sell_quantity"] or row["realized"] or row["unrealized"] for row in rows)
+    record_day(tx, account.user_id, day, rows if moved else [], now)
 
 
 def day_rows(tx: PaperTx, user_id: int, day: date, close_of: CloseOf) -> list[dict]:

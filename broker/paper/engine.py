@@ -261,25 +261,33 @@ class PaperEngine:
 
     def _roll_over(self, tx: PaperTx, account: PaperRow, today: date, now: datetime,
                    lookup: Callable[[str, str], PaperInstrument | None]) -> None:
-        """A new IST day: record the day that ended in the P&L history, then settle it. Open positions
-        are recorded at the close the carry-forward marks them against, so the recorded days add up."""
-        closes: dict[tuple[str, str], float | None] = {}   # asked once: the history and the carry agree
+        """Each IST day that ended since the account's last call, in order: record it in the P&L history,
+        then settle it. Day by day, so a day nobody called on (positions or holdings held, no order) is
+        recorded at its own close. Open positions and holdings are recorded at the close the next day's
+        P&L counts from, so the recorded days add up."""
+        closes: dict[tuple[str, str, date | None], float | None] = {}   # asked once: the history and the carry agree
+        for next_day in daybook.days_to_roll(account.trading_day, today):
+            close_of = functools.partial(self._close_before, closes, lookup, next_day, now)
+            daybook.close_day(tx, account, next_day, now, close_of)
+            housekeeping.settle_new_day(tx, account, next_day, now, close_of)
 
-        def close_of(symbol: str, exchange: str) -> float | None:
-            if (symbol, exchange) in closes:
-                return closes[symbol, exchange]
+    def _close_before(self, closes: dict[tuple[str, str, date | None], float | None],
+                      lookup: Callable[[str, str], PaperInstrument | None], next_day: date, now: datetime,
+                      symbol: str, exchange: str) -> float | None:
+        """The last price before `next_day` began. The simulated market knows every past day's; a live
+        market only its latest close, so there it is asked once for all the days rolled now."""
+        key = (symbol, exchange, next_day if self.market.simulated else None)
+        if key not in closes:
             try:
                 inst = lookup(symbol, exchange)
-                close = self.market.close_before(inst, datetime.combine(today, time(0, 0), IST), now) if inst else None
+                closes[key] = self.market.close_before(inst, datetime.combine(next_day, time(0, 0), IST), now) \
+                    if inst else None
             except (AuthError, TransientError) as exc:   # the live broker did not answer: roll over later
                 raise _day_change_failed(exc, symbol, exchange) from exc
             except Exception:  # noqa: BLE001 — a price the market cannot give must not hold up the rollover
                 log.warning("no closing price of %s %s: its day is recorded unmarked", symbol, exchange, exc_info=True)
-                close = None
-            closes[symbol, exchange] = close
-            return close
-        daybook.close_day(tx, account, today, now, close_of)
-        housekeeping.settle_new_day(tx, account, today, now, close_of)
+                closes[key] = None
+        return closes[key]
 
     @_retry_id_clash
     def process(self, user_id: int) -> bool:

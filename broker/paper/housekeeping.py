@@ -254,17 +254,27 @@ class SquareOffTimes:
         yesterday = local.date() - timedelta(days=1)
         return datetime.combine(yesterday, self.of(exchange, yesterday), tzinfo=IST)
 
+    def next(self, exchange: str, after: datetime) -> datetime:
+        """The first square-off instant of `exchange`'s segment after `after` (that day's or the next's)."""
+        local = ist_now(after)
+        that_day = datetime.combine(local.date(), self.of(exchange, local.date()), tzinfo=IST)
+        if local < that_day:
+            return that_day
+        following = local.date() + timedelta(days=1)
+        return datetime.combine(following, self.of(exchange, following), tzinfo=IST)
+
 
 def due_for_squareoff(positions: list[PaperRow], now: datetime,
                       times: SquareOffTimes) -> list[tuple[PaperRow, datetime]]:
-    """Of these positions, the open MIS ones opened or changed before the latest square-off instant of
-    their segment that has passed, each with that instant."""
+    """Of these positions, the open MIS ones whose segment's square-off instant after they were opened
+    or last changed has passed, each with that instant: an intraday position is closed on its own day,
+    even when no call came for days (its P&L and its day in the history are that day's)."""
     due = []
     for position in positions:
         if position.product != "MIS" or position.quantity == 0:
             continue
-        cutoff = times.last(position.exchange, now)
-        if aware(position.updated_at) < cutoff:
+        cutoff = times.next(position.exchange, aware(position.updated_at))
+        if cutoff <= now:
             due.append((position, cutoff))
     return due
 

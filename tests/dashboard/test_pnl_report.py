@@ -11,7 +11,7 @@ import pytest
 from broker.paper.calendar import IST
 from services import paper_account
 from tests.dashboard.conftest import Browser, signed_in
-from tests.paper.conftest import Clock, first_trading_day
+from tests.paper.conftest import Clock
 from tests.security.conftest import FAST_HASHER, login
 
 pytestmark = pytest.mark.dates  # the day and time matter: ./test.sh reruns it under shifted clocks
@@ -159,7 +159,7 @@ def test_a_day_is_recorded_once_at_the_rollover_and_shown_in_the_history(trader:
     _order(browser, "SELL", 4, product="CNC")
     day_one = _pnl(browser)
     first_day = clock.at.date()
-    clock.at = datetime.combine(first_trading_day(first_day + timedelta(days=1)), time(10, 0), IST)
+    clock.at = datetime.combine(first_day + timedelta(days=1), time(10, 0), IST)
     assert login(browser.client, "trader").status_code == 302    # the web session expired overnight
     [held] = _pnl(browser)["data"]                     # a new day: the CNC buy settled into holdings
     _pnl(browser)                                      # a second engine call must not record the day again
@@ -197,7 +197,7 @@ def test_a_carried_futures_short_reports_the_next_days_pnl_from_the_previous_clo
                           pricetype="MARKET", product="NRML", quantity=future.lotsize)
     assert response.status_code == 200, response.get_json()
     first_day = clock.at.date()
-    clock.at = datetime.combine(first_trading_day(first_day + timedelta(days=1)), time(10, 0), IST)
+    clock.at = datetime.combine(first_day + timedelta(days=1), time(10, 0), IST)
     [today] = _pnl(trader)["data"]
     assert login(trader.client, "trader").status_code == 302    # the web session expired overnight
     [recorded] = _csv(trader.client.get("/reports/pnl/history.csv?detail=symbols"))
@@ -242,7 +242,7 @@ def test_a_reset_from_the_dashboard_clears_the_history_and_says_so(trader: Brows
     browser = trader
     _analyze(browser)
     _order(browser, "BUY", 10, product="CNC")
-    clock.at = datetime.combine(first_trading_day(clock.at.date() + timedelta(days=1)), time(10, 0), IST)
+    clock.at = datetime.combine(clock.at.date() + timedelta(days=1), time(10, 0), IST)
     assert login(browser.client, "trader").status_code == 302    # the web session expired overnight
     assert len(browser.get_json("/reports/pnl/data")["days"]) == 2   # the first day and today
     page = browser.client.get("/analyzer").get_data(as_text=True)
@@ -251,3 +251,29 @@ def test_a_reset_from_the_dashboard_clears_the_history_and_says_so(trader: Brows
     [today] = browser.get_json("/reports/pnl/data")["days"]          # a new account: only today, empty
     assert today["date"] == clock.at.date().isoformat() and today["total_pnl"] == 0.0 and today["symbols"] == 0
     assert _csv(browser.client.get("/reports/pnl/history.csv?detail=symbols")) == []
+
+
+def test_idle_days_with_a_holding_are_in_the_history(trader: Browser, clock: Clock):
+    browser = trader
+    _analyze(browser)
+    _order(browser, "BUY", 10, product="CNC")
+    first_day = clock.at.date()
+    clock.at += timedelta(days=3)                      # no order, no visit for three days
+    assert login(browser.client, "trader").status_code == 302
+    with browser.app.app_context():
+        engine = paper_account.paper_engine(browser.user_id)
+        inst = engine.lookup("SBIN", "NSE")
+        closes = [engine.market.close_before(inst, datetime.combine(first_day + timedelta(days=n), time(0, 0), IST),
+                                             clock.at) for n in range(1, 4)]
+    # each day the holding's mark moved is listed (the simulated market moves every day), today last
+    moved = [first_day] + [first_day + timedelta(days=n) for n in (1, 2) if closes[n] != closes[n - 1]]
+    days = browser.get_json("/reports/pnl/data")["days"]
+    assert [d["date"] for d in days] == [day.isoformat() for day in moved] + [clock.at.date().isoformat()]
+    by_date = {d["date"]: d for d in days}
+    for n in (1, 2):
+        day = (first_day + timedelta(days=n)).isoformat()
+        if day in by_date:
+            assert by_date[day]["total_pnl"] == pytest.approx(10 * (closes[n] - closes[n - 1]), abs=0.01)
+            assert by_date[day]["symbols"] == 1
+    [held] = _pnl(browser)["data"]
+    assert days[-1]["cumulative_pnl"] == pytest.approx(10 * (held["ltp"] - held["average_price"]), abs=0.1)

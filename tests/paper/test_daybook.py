@@ -11,13 +11,15 @@ from broker.paper.calendar import IST
 from broker.paper.fills import load_positions
 from database import paper as store
 from database.paper_pnl import day_rows, day_totals
-from tests.paper.conftest import Paper, first_trading_day
+from tests.paper.conftest import Paper
 
 pytestmark = pytest.mark.dates
 
 
 def _next_session(paper: Paper) -> None:
-    paper.clock.at = datetime.combine(first_trading_day(paper.clock.at.date() + timedelta(days=1)), time(10, 0), IST)
+    """10:00 IST of the next calendar day: the simulated market trades every day (PAPER_SESSION=always),
+    and each day is recorded on its own (the gaps are test_an_idle_day_*'s)."""
+    paper.clock.at = datetime.combine(paper.clock.at.date() + timedelta(days=1), time(10, 0), IST)
 
 
 def _place(paper: Paper, action: str, quantity: int, symbol: str = "SBIN", product: str = "CNC",
@@ -138,3 +140,52 @@ def test_holdings_count_from_each_previous_close_so_the_days_add_up(paper: Paper
         4 * (sold - bought) + 6 * (sold_out - bought), abs=1e-2)
     snapshot = paper.engine.snapshot(paper.user_id)
     assert snapshot.holdings == [] and snapshot.sold_holdings == []     # the sold-out holding went at the rollover
+
+
+def _far_future(paper: Paper):
+    return max((row for row in paper.engine.catalog().rows if row.symbol.startswith("NIFTY") and row.kind == "future"),
+               key=lambda row: row.expiry_epoch)     # the far month: it does not expire during the test
+
+
+def test_an_idle_day_with_holdings_or_positions_is_recorded_at_its_own_close(paper: Paper):
+    first = paper.clock.at.date()
+    bought = _place(paper, "BUY", 10)                 # CNC: a holding from the next day on
+    future = _far_future(paper)
+    entry = _place(paper, "SELL", future.lotsize, symbol=future.symbol, product="NRML", exchange="NFO")
+    paper.clock.at += timedelta(days=4)               # no call for four days: nobody traded on three of them
+    paper.engine.process(paper.user_id)
+    days = [first + timedelta(days=offset) for offset in range(4)]
+    held = {("SBIN", "NSE"): (10, bought), (future.symbol, "NFO"): (-future.lotsize, entry)}
+    closes = {key: [_close(paper, *key, day + timedelta(days=1)) for day in days] for key in held}
+    # a day is listed when something was traded or a mark moved (the simulated market moves every day)
+    moved = [day for n, day in enumerate(days)
+             if n == 0 or any(closes[key][n] != closes[key][n - 1] for key in held)]
+    rows = day_rows(paper.user_id, first, paper.clock.at.date())
+    assert sorted({row.day for row in rows}) == moved and len(moved) > 1
+    for key, (quantity, price) in held.items():
+        marks = [price] + closes[key]
+        by_day = {row.day: row for row in rows if (row.symbol, row.exchange) == key}
+        for n, day in enumerate(days):           # each day from the close before it to its own
+            if day in by_day:
+                assert by_day[day].quantity == quantity and by_day[day].close_price == pytest.approx(closes[key][n])
+                assert by_day[day].unrealized == pytest.approx(quantity * (marks[n + 1] - marks[n]), abs=1e-3)
+        # the days add up to the position's P&L from its entry to the last close
+        assert sum(row.unrealized for row in by_day.values()) == pytest.approx(quantity * (closes[key][-1] - price),
+                                                                                abs=1e-2)
+
+
+def test_days_with_nothing_held_and_nothing_traded_are_not_listed(paper: Paper):
+    first = paper.clock.at.date()
+    _place(paper, "BUY", 5, product="MIS")            # squared off the same day: nothing held after it
+    paper.clock.at += timedelta(days=3)               # no call meanwhile: the square-off is still that day's
+    paper.engine.process(paper.user_id)
+    [row] = day_rows(paper.user_id, first, paper.clock.at.date())
+    assert (row.day, row.buy_quantity, row.sell_quantity, row.quantity) == (first, 5, 5, 0)
+
+
+def test_a_long_gap_rolls_at_most_a_history_of_days(paper: Paper):
+    today = paper.clock.at.date()
+    assert daybook.days_to_roll(today, today) == []
+    assert daybook.days_to_roll(today - timedelta(days=3), today) == [today - timedelta(days=n) for n in (2, 1, 0)]
+    long_gap = daybook.days_to_roll(today - timedelta(days=1000), today)
+    assert len(long_gap) == daybook.MAX_ROLLED_DAYS and long_gap[-1] == today
