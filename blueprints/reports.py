@@ -69,8 +69,9 @@ def today_csv():
 @login_required
 @json_errors
 def history_csv():
+    detail = pnl_report.history_detail(request.args.get("detail"))
     report = _history()
-    if request.args.get("detail") == "symbols":
+    if detail == "symbols":
         rows = pnl_report.recorded_symbol_rows(_user_id(), report.since, report.until)
         return _csv(SYMBOL_HISTORY_COLUMNS, rows, f"sandbox-pnl-history-symbols-{_stamp()}.csv")
     return _csv(HISTORY_COLUMNS, report.days, f"sandbox-pnl-history-{_stamp()}.csv")

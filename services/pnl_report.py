@@ -149,6 +149,18 @@ def history_days(value: Any) -> int:
     return days
 
 
+DETAILS = ("days", "symbols")
+
+
+def history_detail(value: Any) -> str:
+    """The history CSV's `detail` query parameter: `days` (one row a day, the default) or `symbols`."""
+    if value in (None, ""):
+        return "days"
+    if value not in DETAILS:
+        raise InvalidInput(f"detail must be one of {', '.join(DETAILS)} (default days)", field="detail")
+    return str(value)
+
+
 def sandbox_history(user_id: int, days: int = DEFAULT_HISTORY_DAYS) -> History:
     """The sandbox's day-by-day P&L over the last `days` calendar days, today included."""
     until = now_ist().date()

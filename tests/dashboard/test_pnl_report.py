@@ -118,9 +118,14 @@ def test_bad_requests_name_the_field(browser: Browser, body, status, field):
         assert field in response.get_json()["message"]
 
 
-def test_a_body_that_is_not_json_is_a_400(browser: Browser):
-    response = browser.client.post("/api/v1/pnl/symbols", data="apikey=x", content_type="text/plain")
+@pytest.mark.parametrize("data, content_type, says", [
+    ("apikey=x", "text/plain", ""), ("{broken", "application/json", "Invalid JSON body"),
+    ("[1, 2]", "application/json", "apikey"), ('{"apikey": ""}', "application/json", "apikey"),
+])
+def test_a_body_that_is_not_a_json_object_with_a_key_is_a_400(browser: Browser, data, content_type, says):
+    response = browser.client.post("/api/v1/pnl/symbols", data=data, content_type=content_type)
     assert response.status_code == 400 and response.get_json()["status"] == "error"
+    assert says in response.get_json()["message"]
 
 
 def test_the_page_shows_today_history_chart_data_and_exports(trader: Browser):
@@ -150,6 +155,9 @@ def test_the_page_needs_a_login_and_a_sane_span(browser: Browser, dash_app):
     assert bad.status_code == 400 and "days must be a whole number from 1 to 366" in bad.get_data(as_text=True)
     feed = browser.client.get("/reports/pnl/history.csv?days=many")
     assert feed.status_code == 400 and feed.get_json()["errors"] == {"days": ["days must be a whole number from 1 to 366"]}
+    detail = browser.client.get("/reports/pnl/history.csv?detail=trades")
+    assert detail.status_code == 400
+    assert detail.get_json()["errors"] == {"detail": ["detail must be one of days, symbols (default days)"]}
 
 
 def test_a_day_is_recorded_once_at_the_rollover_and_shown_in_the_history(trader: Browser, clock: Clock):
