@@ -14,6 +14,7 @@ since an earlier day whose strike has drifted out of the window), so positions s
 from __future__ import annotations
 
 import calendar as month_calendar
+import hashlib
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -51,6 +52,10 @@ class PaperInstrument:
     daily_volume: int = 0
     underlying: str = ""   # "EXCHANGE:SYMBOL" of the underlying for derivatives
     carry: float | None = None   # annual carry of its forward over the driver (None: RISK_FREE_RATE)
+
+    @property
+    def seed_key(self) -> str:
+        return seed_key(self.exchange, self.symbol)
 
     @property
     def tradable(self) -> bool:
@@ -168,6 +173,18 @@ def expiry_epoch(exchange: str, expiry: date) -> int:
 # ------------------------------------------------------------------------------------------ builders
 
 def _token(exchange: str, symbol: str) -> str:
+    """A 15-digit number fixed by the exchange and symbol: the same every day and in every process, and
+    wide enough that no two instruments share one (tokens of 8 digits from a 32-bit checksum collided
+    among the ~10,000 instruments of some days, which stopped the whole paper market those days).
+    Below 2**53, so a script that reads it as a JavaScript number keeps every digit."""
+    digest = hashlib.blake2b(f"{exchange}:{symbol}".encode(), digest_size=8).digest()
+    return str(int.from_bytes(digest, "big") % 900_000_000_000_000 + 100_000_000_000_000)
+
+
+@lru_cache(maxsize=65_536)
+def seed_key(exchange: str, symbol: str) -> str:
+    """What the simulation's random streams for an instrument are keyed on: the instrument's token of
+    the first scheme, kept so that every instrument's prices and volumes stay what they were."""
     return str(zlib.crc32(f"{exchange}:{symbol}".encode()) % 90_000_000 + 10_000_000)
 
 

@@ -70,7 +70,7 @@ def book(inst: PaperInstrument, ltp: float, epoch_second: int) -> Book:
         levels = []
         for level in range(DEPTH_LEVELS):
             level_price = round(best + direction * level * tick, 6)
-            seed = _hash_int(inst.token, epoch_second, label, level)
+            seed = _hash_int(inst.seed_key, epoch_second, label, level)
             orders = 1 + seed % 12
             lots = 1 + (seed >> 8) % 40
             levels.append({"price": level_price if level_price > 0 else 0.0,
@@ -193,7 +193,7 @@ def _quote_of_second(inst: PaperInstrument, day: date, second: int, seed: int) -
         "prev_close": prev_close, "volume": volume, "bid": top.bid, "ask": top.ask,
         "bid_qty": top.bids[0]["quantity"], "ask_qty": top.asks[0]["quantity"],
         "oi": open_interest(inst, day),
-        "ltq": inst.lotsize * (1 + _hash_int(inst.token, epoch_second) % 5) if inst.tradable else 0,
+        "ltq": inst.lotsize * (1 + _hash_int(inst.seed_key, epoch_second) % 5) if inst.tradable else 0,
         "avg_trade_price": float(to_tick(today.total / (second + 1), inst.tick_size)),
     }
 
@@ -211,7 +211,7 @@ def depth(inst: PaperInstrument, at: datetime, seed: int) -> dict:
 def open_interest(inst: PaperInstrument, day: date) -> int:
     if inst.kind == "spot" and inst.exchange != "MCX":
         return 0
-    return inst.lotsize * (5_000 + _hash_int(inst.token, day.toordinal()) % 50_000)
+    return inst.lotsize * (5_000 + _hash_int(inst.seed_key, day.toordinal()) % 50_000)
 
 
 # ------------------------------------------------------------------------------------------ candles

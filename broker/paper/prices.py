@@ -492,7 +492,7 @@ def bucket_volumes(inst: "PaperInstrument", first_day: date, count: int, bucket_
     shape = (count, MINUTES_PER_DAY // bucket_minutes, bucket_minutes)
     if inst.daily_volume <= 0:
         return np.zeros(shape[:2], dtype=np.int64)
-    lots = _minute_lots(inst.token, inst.daily_volume, inst.lotsize, first_day.toordinal(), count, seed)
+    lots = _minute_lots(inst.seed_key, inst.daily_volume, inst.lotsize, first_day.toordinal(), count, seed)
     return _along_bar(np.add, lots.reshape(shape)) * inst.lotsize
 
 
@@ -503,7 +503,7 @@ def cumulative_volume(inst: "PaperInstrument", day: date, second: int, seed: int
 
 def cumulative_volumes(inst: "PaperInstrument", day: date, seconds: np.ndarray, seed: int) -> np.ndarray:
     """`cumulative_volume` at many seconds of one day at once (for bars)."""
-    curve = _minute_volume_curve(inst.token, inst.daily_volume, inst.lotsize, day.toordinal(), seed)
+    curve = _minute_volume_curve(inst.seed_key, inst.daily_volume, inst.lotsize, day.toordinal(), seed)
     done, into = np.divmod(np.minimum(seconds, SECONDS_PER_DAY), 60)
     minute = np.minimum(done, 1439)
     running = (curve[minute + 1] - curve[minute]) * into // 60 // inst.lotsize * inst.lotsize

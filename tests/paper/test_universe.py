@@ -190,3 +190,21 @@ def test_a_contract_outside_todays_window_is_still_priceable(paper: Paper):
         paper.engine.instrument(off_grid, "NFO")
     usd = _nearest_option(paper, "USDINR", "CDS")
     assert paper.engine.instrument(usd.symbol, "CDS") == usd
+
+
+def test_no_two_instruments_ever_share_a_token():
+    """A token names one instrument on every day: over the instruments of a year's worth of days (new
+    expiries and strikes come in as the months pass), every distinct instrument has its own token, and
+    each keeps its token from day to day. With 8-digit checksum tokens some days' lists held a pair
+    that collided, and the paper market refused to start on those days."""
+    from broker.paper.instruments import catalog
+
+    start = now_ist().date()
+    tokens: dict[tuple[str, str], str] = {}
+    for month in range(12):
+        for row in catalog(start + timedelta(days=30 * month + 3 * month % 7)).rows:
+            assert tokens.setdefault((row.symbol, row.exchange), row.token) == row.token, row.symbol
+    owners: dict[str, tuple[str, str]] = {}
+    for instrument, token in tokens.items():
+        assert owners.setdefault(token, instrument) == instrument, f"{instrument} and {owners[token]} share {token}"
+    assert len(tokens) > 20_000   # the year brought many new instruments in
