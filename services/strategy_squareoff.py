@@ -98,6 +98,7 @@ class SquareoffScheduler:
         self._sync_lock = threading.Lock()
         self.supervisor = hosted_strategies.Supervisor(app, clock=clock)
         self._unsubscribe: Callable[[], None] = lambda: None
+        self._resumed: list[int] = []
 
     def _app_now(self) -> datetime:
         with self.app.app_context():
@@ -134,8 +135,9 @@ class SquareoffScheduler:
         except Exception:  # noqa: BLE001 — the next run retries; the square-off jobs must still start
             log.exception("resuming the sandboxes on a live market failed")
             return
-        if users:
+        if users != self._resumed:   # said when it changes, not every minute
             log.info("sandbox matchers running for %d user(s) on a live market", len(users))
+            self._resumed = users
 
     def jobs(self) -> dict[int, object]:
         return {int(job.id[len(_JOB_PREFIX):]): job for job in self.scheduler.get_jobs()
