@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from broker.contract import Position, Trade
+from broker.contract import Holding, Position, Trade
 from services.pnl_report import symbol_days
 from utils.day_pnl import Fill, replay, side_totals, totals, unrealized
 
@@ -115,3 +115,23 @@ def test_an_engine_sale_from_holdings_moves_no_position_and_books_no_symbol_pnl(
     sale = Trade(order_id="3", symbol="TCS", exchange="NSE", action="SELL", quantity=5, average_price=30.0, product="CNC")
     [row] = symbol_days([], [sale], engine_split=True)
     assert (row.quantity, row.sides.sell_quantity, row.realized, row.unrealized) == (0, 5, 0.0, 0.0)
+
+
+def test_a_holding_joins_its_symbols_cnc_row_with_its_day_pnl():
+    # bought 4 today (a CNC position) beside a holding of 6 marked at 100 at the last rollover; 2 of the
+    # holding sold today at 104 (realised against the mark), the rest marked to 103
+    today = Position(symbol="SBIN", exchange="NSE", product="CNC", quantity=4, average_price=101.0, ltp=103.0,
+                     pnl=8.0, realized_pnl=0.0, unrealized_pnl=8.0)
+    holding = Holding(symbol="SBIN", exchange="NSE", quantity=4, average_price=90.0, ltp=103.0,
+                      raw={"prev_close": 100.0, "day_realized": 8.0, "day_pnl": 20.0})
+    sold_out = Holding(symbol="INFY", exchange="NSE", quantity=0, average_price=50.0, ltp=55.0,
+                       raw={"prev_close": 52.0, "day_realized": 9.0, "day_pnl": 9.0})
+    trades = [_trade("BUY", 4, 101.0, product="CNC"), _trade("SELL", 2, 104.0, product="CNC"),
+              _trade("SELL", 3, 55.0, symbol="INFY", product="CNC")]
+    rows = {row.symbol: row.as_row() for row in symbol_days([today], trades, engine_split=True,
+                                                            holdings=[holding, sold_out])}
+    sbin, infy = rows["SBIN"], rows["INFY"]
+    assert (sbin["product"], sbin["quantity"], sbin["average_price"]) == ("CNC", 8, 95.5)
+    assert (sbin["today_realized_pnl"], sbin["unrealized_pnl"], sbin["pnl"]) == (8.0, 20.0, 28.0)
+    assert (infy["quantity"], infy["sell_quantity"], infy["today_realized_pnl"], infy["pnl"]) == (0, 3, 9.0, 9.0)
+    assert totals(symbol_days([today], trades, engine_split=True, holdings=[holding, sold_out]))["total_pnl"] == 37.0
