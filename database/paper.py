@@ -113,6 +113,10 @@ class PaperPosition(db.Model):
     overnight_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     close_price: Mapped[float] = mapped_column(Money, default=0.0, server_default="0")
     carry_pnl: Mapped[float] = mapped_column(Money, default=0.0, server_default="0")
+    # units of the underlying per unit of quantity (a CDS contract counted as 1 holds USD 1,000): money
+    # is quantity x multiplier x price; kept with the position so it is valued the same after a restart
+    # or once its contract has left the master contract (broker/paper/universe.py, "Currency")
+    multiplier: Mapped[float] = mapped_column(Money, default=1.0, server_default="1")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -16,6 +16,9 @@ notes differ by a few rupees, and the exchanges revise these):
 * GST 18 % on brokerage + exchange charges + SEBI fee;
 * stamp duty on the buy side: delivery 0.015 %, intraday 0.003 %, futures 0.002 %, options 0.003 %,
   currency 0.0001 %.
+
+Turnover is quantity x the instrument's contract multiplier x price (one USDINR contract, counted as 1,
+turns over USD 1,000 at the rate).
 """
 from __future__ import annotations
 
@@ -71,7 +74,7 @@ def _segment(inst: PaperInstrument, product: str) -> tuple[str, str]:
 
 def fill_charges(inst: PaperInstrument, product: str, action: str, quantity: int, price: float) -> float:
     """Every charge of one executed order of `quantity` at `price` (INR, rounded to the paisa)."""
-    turnover = abs(quantity) * price
+    turnover = abs(quantity) * inst.multiplier * price
     tax_segment, exchange_segment = _segment(inst, product)
     if tax_segment == "delivery":
         brokerage = 0.0

@@ -89,7 +89,8 @@ def _position_day(key: tuple[str, str, str], position: PaperRow | None, fills: l
     close = (close_of(key[0], key[1]) if quantity else None) or 0.0
     carried = position.carry_pnl if position is not None else 0.0
     # no price known for an open quantity: counted as unchanged since the previous close
-    open_pnl = 0.0 if quantity and not close else unrealized(quantity, average, close) - carried
+    multiplier = float(position.multiplier or 1.0) if position is not None else 1.0
+    open_pnl = 0.0 if quantity and not close else unrealized(quantity * multiplier, average, close) - carried
     return SymbolDay(*key, quantity=quantity, average_price=average, ltp=close, sides=side_totals(fills),
                      realized=position.realized_pnl if position is not None else 0.0, unrealized=open_pnl,
                      charges=charges)

@@ -4,6 +4,10 @@ Runs inside `database.paper.locked_account`, on its `PaperTx`. Realized P&L move
 (and is written to the funds ledger); position margin is recomputed from the position after the fill,
 so "funds used" always equals the margin of open positions plus that blocked by resting orders. With
 PAPER_CHARGES on, the fill's charges (broker/paper/charges.py) are paid from the balance too.
+
+Quantities are in the market's units; money is quantity x the instrument's contract multiplier x price
+(a USDINR contract counted as 1 holds USD 1,000). The position keeps its multiplier, so it is valued the
+same after a restart and once its contract has left the master contract.
 """
 from __future__ import annotations
 
@@ -150,14 +154,34 @@ def fill_order(tx: PaperTx, account: PaperRow, order: PaperRow, inst: PaperInstr
         position = tx.add(POSITIONS, user_id=account.user_id, symbol=order.symbol, exchange=order.exchange,
                           product=order.product, quantity=0, average_price=0.0, realized_pnl=0.0,
                           margin_blocked=0.0, trading_day=today, overnight_quantity=0, close_price=0.0,
-                          carry_pnl=0.0, updated_at=at)
+                          carry_pnl=0.0, multiplier=inst.multiplier, updated_at=at)
         tx.info[_POSITIONS][(position.symbol, position.exchange, position.product)] = position
+    _in_units_of(position, inst.multiplier)
     quantity, average, realized = position_after(position.quantity, position.average_price, signed, price)
+    realized *= inst.multiplier
     position.quantity, position.average_price = quantity, round(average, 4)
     position.realized_pnl = round(position.realized_pnl + realized, 4)
     position.margin_blocked = round(position_margin(inst, order.product, quantity, average, tx.info[_RATES]), 4)
     position.trading_day, position.updated_at = today, at
     book_realized(tx, account, realized, "realized_pnl", order.orderid, at)
+
+
+def _in_units_of(position: PaperRow, multiplier: float) -> None:
+    """Count the position in the instrument's current units before a fill adds to it: a position opened
+    when the market counted units of the underlying (multiplier 1, e.g. USDINR in dollars) is
+    converted to contracts when that is exact; otherwise it keeps its own units (its value is the same
+    either way: quantity x multiplier)."""
+    old = float(position.multiplier or 1.0)
+    if old == multiplier:
+        return
+    if position.quantity == 0 and position.overnight_quantity == 0:
+        position.multiplier = multiplier
+        return
+    scaled = position.quantity * old / multiplier
+    overnight = position.overnight_quantity * old / multiplier
+    if scaled == int(scaled) and overnight == int(overnight):
+        position.quantity, position.overnight_quantity = int(scaled), int(overnight)
+        position.multiplier = multiplier
 
 
 def _sell_from_holdings(tx: PaperTx, account: PaperRow, order: PaperRow, position: PaperRow | None, price: float,

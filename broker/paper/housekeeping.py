@@ -158,7 +158,8 @@ def _carry_forward(position: PaperRow, today: date, close: float | None) -> None
     broker's M2M is), its total P&L still from the average price."""
     close = close or position.average_price    # no price known: nothing to mark against
     position.overnight_quantity, position.close_price = position.quantity, round(close, 4)
-    position.carry_pnl = round(position.quantity * (close - position.average_price), 4)
+    units = position.quantity * float(position.multiplier or 1.0)
+    position.carry_pnl = round(units * (close - position.average_price), 4)
     position.realized_pnl, position.trading_day = 0.0, today
 
 

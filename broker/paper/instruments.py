@@ -52,6 +52,9 @@ class PaperInstrument:
     daily_volume: int = 0
     underlying: str = ""   # "EXCHANGE:SYMBOL" of the underlying for derivatives
     carry: float | None = None   # annual carry of its forward over the driver (None: RISK_FREE_RATE)
+    # units of the underlying (in the price's unit) per unit of quantity: money = quantity x multiplier x
+    # price (USDINR counted in contracts: 1,000; see universe.py, "Currency")
+    multiplier: float = 1.0
 
     @property
     def seed_key(self) -> str:
@@ -223,6 +226,7 @@ class _Underlying:
     daily_lots: int        # futures' daily volume in lots (options trade half as much)
     underlying: str = ""   # "EXCHANGE:SYMBOL" quoted as its spot ("" for options on a future)
     carry: float | None = None
+    multiplier: float = 1.0
 
 
 def _future(u: _Underlying, expiry: date) -> PaperInstrument:
@@ -231,7 +235,7 @@ def _future(u: _Underlying, expiry: date) -> PaperInstrument:
         symbol, symbol, u.name, u.exchange, u.exchange, _token(u.exchange, symbol), master_expiry(expiry), -1.0,
         u.lotsize, u.tick_size, u.future_type, "future", u.driver_key, u.reference, u.volatility,
         expiry_epoch(u.exchange, expiry), daily_volume=u.lotsize * u.daily_lots, underlying=u.underlying,
-        carry=u.carry)
+        carry=u.carry, multiplier=u.multiplier)
 
 
 def _option(u: _Underlying, expiry: date, strike: float, option_type: str) -> PaperInstrument:
@@ -240,7 +244,8 @@ def _option(u: _Underlying, expiry: date, strike: float, option_type: str) -> Pa
         symbol, symbol, u.name, u.exchange, u.exchange, _token(u.exchange, symbol), master_expiry(expiry),
         float(strike), u.lotsize, 0.05 if u.tick_size >= 0.05 else u.tick_size, option_type, "option",
         u.driver_key, u.reference, u.volatility, expiry_epoch(u.exchange, expiry), option_type,
-        daily_volume=u.lotsize * u.daily_lots // 2, underlying=u.underlying, carry=u.carry)
+        daily_volume=u.lotsize * u.daily_lots // 2, underlying=u.underlying, carry=u.carry,
+        multiplier=u.multiplier)
 
 
 def _of_index(spec: universe.IndexSpec) -> _Underlying:
@@ -262,7 +267,7 @@ def _of_currency(spec: universe.CurrencySpec) -> _Underlying:
     exchange = universe.CURRENCY_EXCHANGE
     return _Underlying(spec.symbol, spec.name, exchange, f"{exchange}:{spec.symbol}", float(spec.anchor),
                        spec.volatility, spec.lotsize, spec.tick_size, spec.strike_step, "FUTCUR", 2_000,
-                       carry=spec.carry)
+                       carry=spec.carry, multiplier=spec.multiplier)
 
 
 def _of_commodity_future(spec: universe.CommoditySpec, future_expiry: date) -> _Underlying:

@@ -11,6 +11,9 @@ per lot, close to typical levels for index products, each configurable (PAPER_* 
 * long options: the premium (100 % of value);
 * short options: PAPER_SHORT_OPTION_MARGIN % (default 12) of the strike value (strike x quantity, a
   stand-in for the underlying's value).
+
+Notional is quantity x the instrument's contract multiplier x price (a USDINR contract counted as 1 is
+USD 1,000; broker/paper/universe.py, "Currency").
 """
 from __future__ import annotations
 
@@ -18,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from broker.paper.instruments import PaperInstrument
+from broker.paper.universe import CURRENCY_EXCHANGES
 
 COMMODITY_EXCHANGES = ("MCX", "NCO", "NCDEX")
-CURRENCY_EXCHANGES = ("CDS", "BCD")
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,10 @@ def position_margin(inst: PaperInstrument, product: str, quantity: int, price: f
     """Margin held for a net position of signed `quantity` entered at `price`."""
     if quantity == 0:
         return 0.0
-    notional = abs(quantity) * price
+    units = abs(quantity) * inst.multiplier
+    notional = units * price
     if inst.kind == "option":
-        return notional if quantity > 0 else abs(quantity) * inst.strike * rates.short_option
+        return notional if quantity > 0 else units * inst.strike * rates.short_option
     if inst.exchange in COMMODITY_EXCHANGES:
         return notional * rates.commodity
     if inst.exchange in CURRENCY_EXCHANGES:

@@ -12,7 +12,8 @@ previous close (`raw.close_price`, as a broker's M2M does), so the day after a m
 A holding's `raw.day_pnl` is likewise today's: its change since the close it was marked to at the
 day rollover (`raw.prev_close`), plus today's sales from it against that close (`raw.day_realized`).
 A holding sold out today is not in the holdings book but in `Snapshot.sold_holdings` (for the day's
-P&L report) until the rollover.
+P&L report) until the rollover. A position's money (P&L, exposure) is quantity x its contract multiplier x
+price (broker/paper/fills.py).
 """
 from __future__ import annotations
 
@@ -67,9 +68,10 @@ def build_snapshot(tx: PaperTx, account: PaperRow, now: datetime,
     tx.flush()   # positions opened in this call get their ids, which order the book
     for row in sorted(positions_of(tx), key=lambda p: p.id):
         last = ltp(row.symbol, row.exchange)
-        open_pnl = row.quantity * (last - row.average_price) if row.quantity else 0.0
+        units = row.quantity * float(row.multiplier or 1.0)
+        open_pnl = units * (last - row.average_price) if row.quantity else 0.0
         unrealized += open_pnl
-        exposure += abs(row.quantity) * last
+        exposure += abs(units) * last
         today = row.realized_pnl + open_pnl - row.carry_pnl
         day_pnl += today
         positions.append(Position(

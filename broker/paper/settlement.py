@@ -72,7 +72,7 @@ def _delisted_value(position: PaperRow, parsed: DerivativeSymbol, now: datetime,
 
 
 def _close(tx: PaperTx, account: PaperRow, position: PaperRow, value: float, now: datetime) -> None:
-    realized = position.quantity * (value - position.average_price)
+    realized = position.quantity * float(position.multiplier or 1.0) * (value - position.average_price)
     position.realized_pnl = round(position.realized_pnl + realized, 4)
     position.quantity, position.margin_blocked, position.updated_at = 0, 0.0, now
     book_realized(tx, account, realized, "expiry", position.symbol, now)

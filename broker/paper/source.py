@@ -19,11 +19,12 @@ import numpy as np
 
 from broker.contract import Instrument
 from broker.market_view import LiveMarketView
-from broker.paper import market, prices
+from broker.paper import market, prices, universe
 from utils import market_calendar as calendar
 from broker.paper.calendar import IST, ist_now
 from broker.paper.instruments import PaperInstrument, catalog
 from database import paper as paper_store
+from utils.symbols import parse_derivative
 
 SIMULATED_LABEL = "Paper trading: simulated market"
 _EMPTY = (np.empty(0, dtype=np.int64), np.empty(0))
@@ -76,9 +77,23 @@ _KINDS = {"FUT": "future", "FUTIDX": "future", "FUTSTK": "future", "FUTCOM": "fu
           "OPTCUR": "option"}
 
 
+def contract_multiplier(row: Instrument) -> float:
+    """Units of the underlying per unit of quantity of a live master-contract row. Brokers count currency
+    derivatives differently (Zerodha, Angel One and Dhan list USDINR with lot 1: contracts; Upstox with
+    1,000: dollars), so a CDS / BCD contract's multiplier is the exchange's contract size over the
+    broker's lot (universe.currency_multiplier). Everything else is counted in the units its price is
+    quoted in (the recorded MCX rows of Angel One, Dhan and Upstox list CRUDEOIL with lot 100 barrels)."""
+    if row.exchange not in universe.CURRENCY_EXCHANGES:
+        return 1.0
+    parsed = parse_derivative(row.symbol)
+    base = parsed.base if parsed is not None else (row.name or "")
+    return universe.currency_multiplier(base, int(row.lotsize or 1))
+
+
 def paper_instrument(row: Instrument) -> PaperInstrument:
     """A live master-contract row as the engine's instrument (no simulation parameters: its prices come
-    from the live broker)."""
+    from the live broker). Its multiplier is derived from the row each time, so a restart rebuilds the
+    same one."""
     kind = _KINDS.get(row.instrumenttype.upper(), "spot")
     if kind == "option" and row.instrumenttype.upper() not in ("CE", "PE"):
         option_type = "CE" if row.symbol.endswith("CE") else "PE" if row.symbol.endswith("PE") else ""
@@ -92,7 +107,8 @@ def paper_instrument(row: Instrument) -> PaperInstrument:
         token=str(row.token), expiry=row.expiry.strftime("%d-%b-%y").upper() if isinstance(row.expiry, date) else "",
         strike=float(row.strike if row.strike and row.strike > 0 else 0.0), lotsize=int(row.lotsize or 1),
         tick_size=float(row.tick_size or 0.05), instrumenttype=row.instrumenttype, kind=kind, driver_key="",
-        reference_price=0.0, volatility=0.0, expiry_epoch=expiry_epoch, option_type=option_type)
+        reference_price=0.0, volatility=0.0, expiry_epoch=expiry_epoch, option_type=option_type,
+        multiplier=contract_multiplier(row))
 
 
 class LiveMarket:

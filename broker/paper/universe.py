@@ -38,13 +38,23 @@ Currency (NSE CDS contract specifications for INR pairs)
   expire at 12:30 two working days before the month's last business day, weekly options on Friday.
   Strike step ₹0.25 (NSE IX's INR-pair specification states the same ₹0.25 interval; NSE's own page
   did not show it).
-* Quantity units differ between brokers, and the paper market counts dollars: here the lot is 1,000
-  and `quantity=1000` is one contract. Zerodha's, Angel One's and Dhan's master contracts give USDINR a
-  lot size of 1 (a quantity counts contracts of USD 1,000), Upstox's gives 1,000. A script sending
-  `quantity=1` for one USDINR contract through Zerodha is rejected here (not a multiple of 1,000). The
-  sandbox on a live market takes the broker's lot as the unit, so a CDS position there is valued per
-  dollar although it holds thousands of them. Not changed: it needs a contract multiplier carried
-  through the engine's margins, P&L and charges.
+* Quantity units differ between brokers' master contracts: Zerodha's, Angel One's and Dhan's give
+  USDINR a lot size of 1 (a quantity counts contracts of USD 1,000), Upstox's gives 1,000 (a quantity
+  counts dollars). The paper market counts contracts like the first group, so a script written for
+  Zerodha runs unchanged: the lot is 1, `quantity=1` is one contract, and its contract multiplier of
+  1,000 (units of the underlying per unit of quantity) turns quantity into money everywhere the
+  engine does (value, P&L, margins, charges, expiry settlement): a ₹0.01 move is ₹10 per contract.
+* The sandbox on a live market derives the multiplier of a CDS / BCD contract from the exchange's
+  contract size (CURRENCY_CONTRACT_UNITS: USDINR, EURINR and GBPINR 1,000 units of the base currency;
+  JPYINR 100,000 yen quoted per 100 yen, i.e. 1,000 price units) divided by the broker's lot: 1,000
+  for a lot of 1, 1 for Upstox's 1,000 (currency_multiplier). Evidence in the recorded broker files
+  (tests/fixtures): Angel One's and Dhan's master contracts list USDINR with lot 1, Upstox's with 1,000;
+  Zerodha's trade book shows a USDINR future traded in quantity 1 (its recorded instrument dump has no
+  CDS rows).
+* MCX is left at multiplier 1: Angel One's, Dhan's and Upstox's recorded master contracts count units of
+  the quoted price (CRUDEOIL lot 100 barrels, GOLDM 10). Zerodha's recorded positions show MCX counted
+  in lots (LEADMINI quantity 1 with Kite's position multiplier 1,000), but its recorded instrument dump
+  has no MCX rows to derive a multiplier from: UNVERIFIED, not changed.
 
 MCX (contract specifications; expiry dates cross-checked against published contract calendars)
 * CRUDEOIL: 100 barrels, ₹ per barrel, tick ₹1; the future's last day is the business day before
@@ -196,14 +206,23 @@ class CurrencySpec:
     name: str
     anchor: float
     volatility: float
-    lotsize: int           # in dollars: quantities here count dollars, not contracts (module docstring)
+    lotsize: int           # in contracts, as Zerodha's master contract counts them (module docstring)
     tick_size: float
     strike_step: float
     carry: float           # annual forward premium (the interest-rate differential)
 
+    @property
+    def multiplier(self) -> float:
+        """Price units per contract (USDINR: USD 1,000 quoted per dollar)."""
+        return currency_multiplier(self.symbol, self.lotsize)
 
-CURRENCIES = (CurrencySpec("USDINR", "US DOLLAR - INDIAN RUPEE", 88.5, 0.045, 1000, 0.0025, 0.25, 0.02),)
+
+CURRENCIES = (CurrencySpec("USDINR", "US DOLLAR - INDIAN RUPEE", 88.5, 0.045, 1, 0.0025, 0.25, 0.02),)
 CURRENCY_EXCHANGE = "CDS"
+# One contract of NSE's (and BSE's) INR currency pairs, in units of the price it is quoted in (module
+# docstring): USD / EUR / GBP 1,000 quoted per unit; JPY 100,000 quoted per 100 yen.
+CURRENCY_CONTRACT_UNITS = {"USDINR": 1000, "EURINR": 1000, "GBPINR": 1000, "JPYINR": 1000}
+CURRENCY_EXCHANGES = ("CDS", "BCD")
 CURRENCY_STRIKES_EACH_SIDE = 15
 CURRENCY_WEEKLY_WEEKDAY = 4   # Friday
 
@@ -223,6 +242,16 @@ def commodity_spec(symbol: str) -> CommoditySpec | None:
 
 def currency_spec(symbol: str) -> CurrencySpec | None:
     return next((spec for spec in CURRENCIES if spec.symbol == symbol), None)
+
+
+def currency_multiplier(base: str, lotsize: int) -> float:
+    """Price units per unit of quantity of a currency contract whose master-contract lot is `lotsize`:
+    the contract size over the lot when the lot divides it (a broker counting contracts lists 1, one
+    counting units of the currency lists the contract size), else 1 (a pair not listed here)."""
+    units = CURRENCY_CONTRACT_UNITS.get(base.upper())
+    if not units or lotsize <= 0 or units % lotsize:
+        return 1.0
+    return float(units // lotsize)
 
 
 def equity_level(symbol: str) -> float | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
+import io
 import json
 import itertools
 import threading
@@ -99,6 +100,7 @@ class KiteServer:
         # True: every call that places, changes or cancels an order or a GTT fails (a test proving none is made)
         self.refuse_orders = False
         self.known = _known_instruments()
+        self.listed: list[dict[str, str]] = []     # rows list_instrument added to the full dump
         self._ids = itertools.count(251124000000001)
         self._lock = threading.Lock()
         self.app = self._build_app()
@@ -133,6 +135,12 @@ class KiteServer:
         first = self.markets.get(key, {}).get("close", last_price)
         self.markets[key] = {"last_price": last_price, "bid": bid, "ask": ask,
                              "close": close if close is not None else first}
+
+    def list_instrument(self, row: dict[str, str]) -> None:
+        """Add a row (Kite's CSV columns) to the full instrument dump from now on, e.g. a contract the
+        recorded dump lacks; its quotes are answered like the others'."""
+        self.listed.append(row)
+        self.known[f"{row['exchange']}:{row['tradingsymbol']}"] = int(row["instrument_token"])
 
     def expire_token(self) -> None:
         self.token_valid = False
@@ -457,7 +465,13 @@ class KiteServer:
         return _ok(kite_json("basket_margins.json")["data"])
 
     def _csv(self, name: str) -> Response:
-        return Response((KITE / name).read_bytes(), mimetype="text/csv")
+        body = (KITE / name).read_text()
+        if name == "instruments_all.csv" and self.listed:
+            columns = body.splitlines()[0].split(",")
+            out = io.StringIO()
+            csv.DictWriter(out, columns, lineterminator="\n").writerows(self.listed)
+            body = body.rstrip("\n") + "\n" + out.getvalue()
+        return Response(body.encode(), mimetype="text/csv")
 
     def _historical(self, token: int, interval: str) -> Response:
         if interval not in HISTORY_LIMITS:

@@ -13,11 +13,15 @@ from broker.paper import MANIFEST
 from broker.paper.calendar import IST, is_trading_day
 from broker.paper.charges import fill_charges
 from broker.paper.engine import EngineSettings, PaperEngine
+from broker.paper.fills import load_positions
 from broker.paper.housekeeping import SquareOffTimes, in_session
 from broker.paper.margins import MarginRates
+from broker.paper.settlement import settle_expired_positions
+from database import paper as store
 from database.paper import PaperTrade, aware
+from database.paper_pnl import day_rows
 from database import db
-from tests.paper.conftest import Paper
+from tests.paper.conftest import Paper, first_trading_day
 
 pytestmark = pytest.mark.dates  # the day and time matter: ./test.sh reruns it under shifted clocks
 
@@ -217,6 +221,44 @@ def test_options_held_to_expiry_settle_at_intrinsic_value(paper: Paper):
     with pytest.raises(InvalidOrder):
         engine.place(user, symbol=option.symbol, exchange="NFO", action="BUY", quantity=option.lotsize,
                      product="NRML")
+
+
+def test_usdinr_contracts_settled_and_carried_count_a_thousand_dollars(paper: Paper):
+    """quantity 1 is a contract of USD 1,000 (USDINR counts contracts in the paper market, universe.py):
+    its expiry settles 1,000 x the move, and the day's record marks an open one at 1,000 x the close."""
+    engine, user = paper.engine, paper.user_id
+    futures = sorted((r for r in engine.catalog().rows if r.symbol.startswith("USDINR") and r.kind == "future"),
+                     key=lambda r: r.expiry_epoch)
+    near, far = futures[0], futures[-1]
+    bought = {inst.symbol: engine.place(user, symbol=inst.symbol, exchange="CDS", action="BUY", quantity=1,
+                                        product="NRML").average_price for inst in (near, far)}
+    expiry = datetime.fromtimestamp(near.expiry_epoch, IST)
+    today = lambda symbol, exchange: engine.lookup(symbol, exchange, paper.clock.at)  # noqa: E731
+    with store.locked_account(user) as locked:      # the near month's expiry, settled by the engine's rule
+        positions = load_positions(locked.tx, user, False)
+        settle_expired_positions(locked.tx, locked.account, [p for p in positions if p.quantity],
+                                 expiry + timedelta(hours=1), today, engine.market)
+    settlement = engine.quote(near, expiry)["ltp"]
+    snap = engine.snapshot(user)
+    assert [p.symbol for p in snap.positions if p.quantity] == [far.symbol]
+    settled = next(p for p in snap.positions if p.symbol == near.symbol)
+    assert settled.realized_pnl == pytest.approx(1000 * (settlement - bought[near.symbol]), abs=0.01)
+
+    first = paper.clock.at.date()
+    paper.clock.at = datetime.combine(first_trading_day(first + timedelta(days=1)), time(10, 0), IST)
+    engine.process(user)        # the day rollover records the day that ended
+    record = next(row for row in day_rows(user, first, first) if row.symbol == far.symbol)
+    assert record.quantity == 1
+    assert record.unrealized == pytest.approx(1000 * (record.close_price - bought[far.symbol]), abs=0.01)
+
+
+def test_charges_of_a_usdinr_contract_count_its_thousand_dollars(paper: Paper):
+    """One contract turns over USD 1,000 at the rate (~₹88,000): brokerage reaches its ₹20 cap, and
+    GST and the exchange's charges come on top."""
+    engine = _engine(paper, PAPER_CHARGES="true")
+    future = _first(paper, "USDINR", "future", "CDS")
+    engine.place(paper.user_id, symbol=future.symbol, exchange="CDS", action="BUY", quantity=1, product="NRML")
+    assert 20 < engine.snapshot(paper.user_id).funds.raw["charges_today"] < 30
 
 
 def test_charges_are_paid_from_the_balance_when_enabled(paper: Paper):

@@ -13,6 +13,7 @@ from broker.errors import InvalidOrder
 from broker.paper import universe
 from broker.paper.calendar import is_trading_day
 from broker.paper.instruments import commodity_expiries, commodity_option_expiry, currency_monthly_expiries
+from broker.paper.margins import DEFAULT_RATES
 from tests.paper.conftest import Paper
 from utils.market_calendar import now_ist
 from utils.symbols import parse_derivative, parse_master_expiry
@@ -119,8 +120,8 @@ def test_usdinr_follows_the_currency_segment_rules(paper: Paper):
     usdinr = universe.currency_spec("USDINR")
     assert {leg.lotsize for leg in legs} == {usdinr.lotsize} and {leg.tick_size for leg in legs} == {usdinr.tick_size}
     assert set(np.round(np.diff(sorted({leg.strike for leg in legs})), 6)) == {usdinr.strike_step}
-    # a lot is a contract of USD 1,000 and quantities count dollars (see universe.py on brokers' units)
-    order = paper.engine.place(paper.user_id, symbol=legs[0].symbol, exchange="CDS", action="BUY", quantity=1000,
+    # quantities count contracts of USD 1,000, as Zerodha's do (see universe.py on brokers' units)
+    order = paper.engine.place(paper.user_id, symbol=legs[0].symbol, exchange="CDS", action="BUY", quantity=1,
                                product="NRML")
     assert order.status == "complete"
     assert all(str(leg.strike).rstrip("0").rstrip(".") in leg.symbol for leg in legs)   # e.g. USDINR..88.25CE
@@ -208,3 +209,26 @@ def test_no_two_instruments_ever_share_a_token():
     for instrument, token in tokens.items():
         assert owners.setdefault(token, instrument) == instrument, f"{instrument} and {owners[token]} share {token}"
     assert len(tokens) > 20_000   # the year brought many new instruments in
+
+
+def test_one_usdinr_contract_is_worth_a_thousand_dollars(paper: Paper):
+    """quantity=1 buys one contract; every rupee figure counts its USD 1,000 (a ₹0.01 move is ₹10)."""
+    future = next(iter(_derivatives(paper, "USDINR", "CDS", "future").values()))[0]
+    engine, user = paper.engine, paper.user_id
+    cash = engine.snapshot(user).funds.available_cash
+    bought = engine.place(user, symbol=future.symbol, exchange="CDS", action="BUY", quantity=1, product="NRML")
+    assert bought.status == "complete" and bought.filled_quantity == 1
+    position = next(p for p in engine.snapshot(user).positions if p.symbol == future.symbol)
+    funds = engine.snapshot(user).funds
+    margin = 1000 * bought.average_price * DEFAULT_RATES.currency
+    assert funds.utilised_debits == pytest.approx(margin, abs=0.01)      # 3 % of USD 1,000 at the rate
+    assert cash - funds.available_cash == pytest.approx(margin, abs=0.01)
+    assert position.unrealized_pnl == pytest.approx(1000 * (position.ltp - bought.average_price), abs=0.01)
+
+    paper.clock.advance(seconds=1800)
+    sold = engine.place(user, symbol=future.symbol, exchange="CDS", action="SELL", quantity=1, product="NRML")
+    move = sold.average_price - bought.average_price
+    funds = engine.snapshot(user).funds
+    assert funds.m2m_realized == pytest.approx(1000 * move, abs=0.01)     # ₹10 per paisa of the rate
+    assert funds.available_cash - cash == pytest.approx(1000 * move, abs=0.01)
+    assert funds.utilised_debits == 0
