@@ -15,11 +15,12 @@ server (the API's error mapping included): the worker returns (status, body, con
 (a year of 5m bars: ~8 MB) does not come back through the pool's pipe: receiving it there cost the server
 ~40 ms of CPU under the GIL per request (a read per 64 KB into a fresh buffer, then two more copies),
 which slowed orders by 20-30 % while histories ran back to back (issue 17.4). The worker writes it to a
-file in a spool folder in memory (/dev/shm where there is one) and the server sends that file, which
-waitress reads in socket-sized pieces (gunicorn hands it to sendfile).
+file in a spool folder in memory (/dev/shm where there is one); the server reads it in one call and sends
+it (server CPU per 1-year 5m request: 41-46 ms through the pipe, ~15 ms this way).
 """
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import shutil
@@ -145,8 +146,11 @@ def spool_folders(server_pid: int) -> list[Path]:
 
 
 def _spooled_response(body: SpooledBody, status: int, content_type: str) -> Response:
-    """Send the worker's file and let it go: removed now, its space freed when the server closes it."""
-    spooled = open(body.path, "rb")  # noqa: SIM115 — closed by the server once sent (wsgi.file_wrapper)
+    """Send the worker's file and remove it. It is read in one call (the GIL released) and sent from
+    memory: waitress sends a file-like body in socket-sized pieces, and from a file every piece costs
+    three system calls (read, seek, tell) under the GIL: ~20 ms of server CPU per 8 MB against ~15."""
+    with open(body.path, "rb") as spooled_file:
+        spooled = io.BytesIO(spooled_file.read())
     os.unlink(body.path)
     return Response(wrap_file(request.environ, spooled), status=status, content_type=content_type,
                     direct_passthrough=True, headers={"Content-Length": str(body.size)})
