@@ -92,6 +92,23 @@ def tradebook(user_id: int) -> dict[str, Any]:
     return _read(user_id, "tradebook", "trade_book", _tradebook)
 
 
+def trade_fills(user_id: int) -> dict[str, Any]:
+    """The trade book's rows, each with its contract `multiplier` (units of the underlying per unit of
+    quantity, so money is quantity x multiplier x price; 1 unless the broker plugin reports one, as the
+    paper broker does for a USDINR contract of USD 1,000) and its exact `price` where the plugin has one
+    finer than the book's 2 decimals. For the P&L curve, not an API shape."""
+    return _read(user_id, "tradebook", "trade_book", _fills)
+
+
+def _fills(target: Target, trades: list) -> list[dict[str, Any]]:
+    rows = []
+    for row, trade in zip(_tradebook(target, trades), trades):
+        raw = trade.raw if isinstance(trade.raw, dict) else {}
+        rows.append({**row, "multiplier": float(raw.get("multiplier") or 1.0),
+                     "price": float(raw.get("price") or trade.average_price)})
+    return rows
+
+
 def positionbook(user_id: int) -> dict[str, Any]:
     return _read(user_id, "positionbook", "positions", _positionbook)
 

@@ -1,7 +1,11 @@
 """The dashboard's intraday P&L curve: today's trades marked to market on 5-minute candles.
 
 At each candle close t: P&L(t) = Σ per symbol (cash from the trades filled by t) + (net quantity by t) ×
-close(t). Positions carried from earlier days are not part of the curve (it shows today's trading).
+close(t). Quantities count units of the underlying: a trade's quantity × its contract multiplier (a USDINR
+contract counted as 1 is USD 1,000 in the sandbox, as the paper engine books it; 1 where the broker plugin
+reports none), at the fill's exact price where the plugin gives one (the engine's, not the book's 2
+decimals), so the curve agrees with the sandbox's realised and unrealised P&L. Positions carried from
+earlier days are not part of the curve (it shows today's trading).
 Trades come from the same trade book as the API; candles from the market-data service (the connected
 broker's history), so analyzer-mode trades are priced with the same candles.
 """
@@ -43,7 +47,7 @@ def curve(trades: list[dict[str, Any]], candles: dict[tuple[str, str], list[dict
     for trade in trades:
         sign = 1 if trade["action"] == "BUY" else -1
         fills[(trade["symbol"], trade["exchange"])].append(
-            (trade_epoch(trade["timestamp"], today), sign * float(trade["quantity"]), float(trade["average_price"])))
+            (trade_epoch(trade["timestamp"], today), sign * _units(trade), _price(trade)))
     times = sorted({int(c["timestamp"]) for series in candles.values() for c in series})
     points = []
     for start in times:
@@ -62,6 +66,15 @@ def curve(trades: list[dict[str, Any]], candles: dict[tuple[str, str], list[dict
     return points
 
 
+def _units(trade: dict[str, Any]) -> float:
+    return float(trade["quantity"]) * float(trade.get("multiplier") or 1.0)
+
+
+def _price(trade: dict[str, Any]) -> float:
+    """The fill's exact price where the trade book has one (`price`), else its 2-decimal average."""
+    return float(trade.get("price") or trade["average_price"])
+
+
 def _close_at(series: list[dict[str, Any]], start: int) -> float | None:
     last = None
     for candle in series:
@@ -74,7 +87,7 @@ def _close_at(series: list[dict[str, Any]], start: int) -> float | None:
 def intraday(user_id: int) -> dict[str, Any]:
     """{"points": [...], "note": why it may be empty}."""
     try:
-        body = books.tradebook(user_id)
+        body = books.trade_fills(user_id)
     except DomainError as exc:
         return {"points": [], "note": exc.message}
     today_ist = now_ist()

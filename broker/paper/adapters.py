@@ -89,11 +89,22 @@ class PaperOrders(OrderAdapter):
         return orders
 
     def trade_book(self, session: BrokerSession) -> list[Trade]:
+        """`raw.multiplier`: the fill's contract multiplier (money = quantity x multiplier x price, as the
+        engine booked it: a USDINR contract is USD 1,000), from its instrument at the time of the fill;
+        `raw.price`: the fill's price as booked (the book shows 2 decimals; a USDINR tick is 0.0025)."""
+        rows = self.engine.trades(session.user_id)
+        multipliers = {(row.symbol, row.exchange): self._multiplier(row.symbol, row.exchange, aware(row.created_at))
+                       for row in rows}
         return [Trade(order_id=row.orderid, symbol=row.symbol, exchange=row.exchange, action=row.action,
                       quantity=row.quantity, average_price=round(row.price, 2), product=row.product,
                       trade_id=row.tradeid, timestamp=_stamp(row.created_at),
-                      raw={"strategy": row.strategy, "charges": round(row.charges or 0.0, 2)})
-                for row in self.engine.trades(session.user_id)]
+                      raw={"strategy": row.strategy, "charges": round(row.charges or 0.0, 2),
+                           "multiplier": multipliers[(row.symbol, row.exchange)], "price": round(row.price, 4)})
+                for row in rows]
+
+    def _multiplier(self, symbol: str, exchange: str, at: datetime) -> float:
+        inst = self.engine.lookup(symbol, exchange, at)
+        return float(inst.multiplier) if inst is not None else 1.0
 
     def positions(self, session: BrokerSession) -> list[Position]:
         positions = self.engine.snapshot(session.user_id).positions
