@@ -76,6 +76,7 @@ CAPABILITIES = CapabilityMap(
     max_batch_quotes=MAX_QUOTES_PER_CALL,
     symbols_per_connection=MAX_TOKENS_PER_CONNECTION,
     order_updates="push",
+    mcx_quantity="units",   # "contracts" when quantity 1 on MCX is one exchange contract (Zerodha), see manifest.py
     # from the broker's documented limits; the registry's limiter enforces them across processes
     rate_limits={"orders": "10/second", "quotes": "10/second", "history": "3/second"},
 )

@@ -34,6 +34,13 @@ OPERATIONS: tuple[str, ...] = (ORDER_OPERATIONS + DATA_OPERATIONS + FUNDS_OPERAT
 OrderUpdates = Literal["push", "poll", "none"]
 ORDER_UPDATE_MODES: tuple[str, ...] = ("push", "poll", "none")
 
+# What an order quantity of 1 on MCX means at the broker: "units" — one unit of the quoted price (one
+# barrel of CRUDEOIL, lot 100: Angel One, Dhan, Upstox); "contracts" — one exchange contract (Kite lists
+# MCX with lot 1: quantity 1 of CRUDEOIL is 100 barrels). The sandbox on a live market values positions
+# by it (broker.paper.source.contract_multiplier).
+McxQuantity = Literal["units", "contracts"]
+MCX_QUANTITY_MODES: tuple[str, ...] = ("units", "contracts")
+
 # API_CONTRACT.md §2.3
 # Outgoing budgets when a plugin declares none (API_CONTRACT.md §1.8: history ~3/s). Buckets:
 # "orders" (place/modify/cancel), "quotes" (quotes, depth, books, funds), "history".
@@ -73,6 +80,7 @@ class CapabilityMap:
     max_streaming_connections: int = 1
     amo: bool = False                            # after-market orders accepted
     order_updates: OrderUpdates = "none"         # see ORDER_UPDATE_MODES; "push" needs BrokerPlugin.order_feed
+    mcx_quantity: McxQuantity = "units"          # see MCX_QUANTITY_MODES: what quantity 1 on MCX counts
     # outgoing call budgets per bucket, in the `limits` syntax, from the broker's documented limits
     rate_limits: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
     extras: dict[str, object] = field(default_factory=dict)  # broker-specific facts, documented by the plugin
@@ -115,5 +123,6 @@ class CapabilityMap:
             "margin_calculator": self.margin_calculator,
             "amo": self.amo,
             "order_updates": self.order_updates,
+            "mcx_quantity": self.mcx_quantity,
             "rate_limits": {**DEFAULT_RATE_LIMITS, **self.rate_limits},
         }

@@ -6,8 +6,8 @@ import re
 
 from broker.contract.interfaces import (ADAPTER_BASES, OPERATION_ADAPTERS, BrokerPlugin, DataAdapter, GttAdapter,
                                         MasterContractLoader, OrderAdapter)
-from broker.contract.manifest import (AUTH_TYPES, GTT_OPERATIONS, INTERVALS, OPERATIONS, ORDER_UPDATE_MODES,
-                                      RATE_LIMIT_BUCKETS)
+from broker.contract.manifest import (AUTH_TYPES, GTT_OPERATIONS, INTERVALS, MCX_QUANTITY_MODES, OPERATIONS,
+                                      ORDER_UPDATE_MODES, RATE_LIMIT_BUCKETS)
 from broker.contract.settings import SettingSpec
 from broker.errors import ErrorTable
 from utils.constants import EXCHANGES, MODE_LABELS, PRICE_TYPES, PRODUCTS
@@ -87,6 +87,9 @@ def validate_plugin(plugin: object, expected_name: str | None = None) -> list[st
         problems.append("a live broker must provide its error table (BrokerPlugin.error_table, a broker.errors.ErrorTable)")
     _check_settings(problems, manifest)
     problems += _order_update_problems(plugin)
+    if caps.mcx_quantity not in MCX_QUANTITY_MODES:
+        allowed = ", ".join(MCX_QUANTITY_MODES)
+        problems.append(f"capabilities.mcx_quantity {caps.mcx_quantity!r} must be one of {allowed}")
     for attribute, base in ADAPTER_BASES.items():
         if not isinstance(getattr(plugin, attribute), base):
             problems.append(f"{attribute} must be an instance of {base.__name__}")

@@ -77,23 +77,31 @@ _KINDS = {"FUT": "future", "FUTIDX": "future", "FUTSTK": "future", "FUTCOM": "fu
           "OPTCUR": "option"}
 
 
-def contract_multiplier(row: Instrument) -> float:
+def contract_multiplier(row: Instrument, mcx_contracts: bool = False) -> float:
     """Units of the underlying per unit of quantity of a live master-contract row. Brokers count currency
     derivatives differently (Zerodha, Angel One and Dhan list USDINR with lot 1: contracts; Upstox with
     1,000: dollars), so a CDS / BCD contract's multiplier is the exchange's contract size over the
-    broker's lot (universe.currency_multiplier). Everything else is counted in the units its price is
-    quoted in (the recorded MCX rows of Angel One, Dhan and Upstox list CRUDEOIL with lot 100 barrels)."""
-    if row.exchange not in universe.CURRENCY_EXCHANGES:
-        return 1.0
+    broker's lot (universe.currency_multiplier). MCX likewise, but only for a broker that declares it
+    counts MCX in contracts (`mcx_contracts`: CapabilityMap.mcx_quantity == "contracts", Zerodha, whose
+    lot is 1): a lot of 1 alone does not say so. The others count the units the price is quoted in (the
+    recorded MCX rows of Angel One, Dhan and Upstox list CRUDEOIL with lot 100 barrels): multiplier 1."""
+    if row.exchange in universe.CURRENCY_EXCHANGES:
+        return universe.currency_multiplier(_base(row), int(row.lotsize or 1))
+    if row.exchange == "MCX" and mcx_contracts:
+        return universe.mcx_multiplier(_base(row), int(row.lotsize or 1))
+    return 1.0
+
+
+def _base(row: Instrument) -> str:
+    """The underlying of a derivative row (USDINR, CRUDEOIL), from its symbol, else the row's name."""
     parsed = parse_derivative(row.symbol)
-    base = parsed.base if parsed is not None else (row.name or "")
-    return universe.currency_multiplier(base, int(row.lotsize or 1))
+    return parsed.base if parsed is not None else (row.name or "")
 
 
-def paper_instrument(row: Instrument) -> PaperInstrument:
+def paper_instrument(row: Instrument, mcx_contracts: bool = False) -> PaperInstrument:
     """A live master-contract row as the engine's instrument (no simulation parameters: its prices come
-    from the live broker). Its multiplier is derived from the row each time, so a restart rebuilds the
-    same one."""
+    from the live broker). Its multiplier is derived from the row (and the broker's declared MCX
+    counting, see contract_multiplier) each time, so a restart rebuilds the same one."""
     kind = _KINDS.get(row.instrumenttype.upper(), "spot")
     if kind == "option" and row.instrumenttype.upper() not in ("CE", "PE"):
         option_type = "CE" if row.symbol.endswith("CE") else "PE" if row.symbol.endswith("PE") else ""
@@ -108,7 +116,7 @@ def paper_instrument(row: Instrument) -> PaperInstrument:
         strike=float(row.strike if row.strike and row.strike > 0 else 0.0), lotsize=int(row.lotsize or 1),
         tick_size=float(row.tick_size or 0.05), instrumenttype=row.instrumenttype, kind=kind, driver_key="",
         reference_price=0.0, volatility=0.0, expiry_epoch=expiry_epoch, option_type=option_type,
-        multiplier=contract_multiplier(row))
+        multiplier=contract_multiplier(row, mcx_contracts))
 
 
 class LiveMarket:
@@ -118,6 +126,8 @@ class LiveMarket:
     def __init__(self, view: LiveMarketView):
         self.view = view
         self.label = f"Sandbox on the live market ({view.broker})"
+        # the broker's declaration, not its lot, says whether quantity 1 on MCX is one contract
+        self.mcx_contracts = view.plugin.capabilities.mcx_quantity == "contracts"
         self._rows: dict[tuple[str, str], tuple[Instrument, PaperInstrument]] = {}
         self._lock = threading.Lock()
 
@@ -129,7 +139,7 @@ class LiveMarket:
             row = self.view.instrument(symbol, exchange)
             if row is None:
                 return None
-            found = (row, paper_instrument(row))
+            found = (row, paper_instrument(row, self.mcx_contracts))
             with self._lock:
                 self._rows[key] = found
         return found

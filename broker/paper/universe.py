@@ -51,10 +51,21 @@ Currency (NSE CDS contract specifications for INR pairs)
   (tests/fixtures): Angel One's and Dhan's master contracts list USDINR with lot 1, Upstox's with 1,000;
   Zerodha's trade book shows a USDINR future traded in quantity 1 (its recorded instrument dump has no
   CDS rows).
-* MCX is left at multiplier 1: Angel One's, Dhan's and Upstox's recorded master contracts count units of
-  the quoted price (CRUDEOIL lot 100 barrels, GOLDM 10). Zerodha's recorded positions show MCX counted
-  in lots (LEADMINI quantity 1 with Kite's position multiplier 1,000), but its recorded instrument dump
-  has no MCX rows to derive a multiplier from: UNVERIFIED, not changed.
+* MCX: Angel One's, Dhan's and Upstox's recorded master contracts count units of the quoted price
+  (CRUDEOIL lot 100 barrels, GOLDM 10), so their multiplier is 1. Zerodha counts MCX in contracts: Kite
+  lists MCX with lot 1, and its recorded positions show LEADMINI quantity 1 with Kite's position
+  multiplier 1,000. A lot of 1 alone does not tell (some brokers list lot 1 yet count units), so a
+  broker plugin declares it (CapabilityMap.mcx_quantity = "contracts", Zerodha only) and the sandbox on
+  its live market takes the multiplier from MCX_CONTRACT_UNITS over the broker's lot (mcx_multiplier);
+  a commodity missing from the table stays at 1. The table's sizes (price units per contract) come from
+  published lot-size lists, not MCX's own contract-specification pages (not reachable here): Zerodha's
+  support list of MCX option contracts (COPPER 2,500 kg, CRUDEOIL 100 bbl, CRUDEOILM 10, GOLD 1 kg, GOLDM
+  100 g, NATURALGAS 1,250 mmBtu, NATGASMINI 250, SILVER 30 kg, SILVERM 5 kg, ZINC 5 t), Dhan's
+  commodity lot-size page (the same values), launch notes of CRUDEOILM (10 bbl, ₹ per barrel) and
+  NATGASMINI (250 mmBtu), and a 2023 list of MCX multipliers (all sixteen, including SILVERMIC 1,
+  ALUMINIUM / LEAD 5,000, ALUMINI / LEADMINI / ZINCMINI 1,000). GOLD and GOLDM are quoted per 10 g, so
+  1 kg is 100 price units and 100 g is 10. SILVERMIC and the base-metal minis were confirmed by that one
+  third-party list only: UNVERIFIED against MCX.
 
 MCX (contract specifications; expiry dates cross-checked against published contract calendars)
 * CRUDEOIL: 100 barrels, ₹ per barrel, tick ₹1; the future's last day is the business day before
@@ -223,6 +234,11 @@ CURRENCY_EXCHANGE = "CDS"
 # docstring): USD / EUR / GBP 1,000 quoted per unit; JPY 100,000 quoted per 100 yen.
 CURRENCY_CONTRACT_UNITS = {"USDINR": 1000, "EURINR": 1000, "GBPINR": 1000, "JPYINR": 1000}
 CURRENCY_EXCHANGES = ("CDS", "BCD")
+# One MCX futures contract in units of the price it is quoted in (module docstring): CRUDEOIL is 100
+# barrels quoted per barrel, GOLD 1 kg quoted per 10 g (100), GOLDM 100 g (10), metals per kg.
+MCX_CONTRACT_UNITS = {"CRUDEOIL": 100, "CRUDEOILM": 10, "NATURALGAS": 1250, "NATGASMINI": 250, "GOLD": 100,
+                      "GOLDM": 10, "SILVER": 30, "SILVERM": 5, "SILVERMIC": 1, "COPPER": 2500, "ZINC": 5000,
+                      "LEAD": 5000, "ALUMINIUM": 5000, "ZINCMINI": 1000, "LEADMINI": 1000, "ALUMINI": 1000}
 CURRENCY_STRIKES_EACH_SIDE = 15
 CURRENCY_WEEKLY_WEEKDAY = 4   # Friday
 
@@ -248,7 +264,17 @@ def currency_multiplier(base: str, lotsize: int) -> float:
     """Price units per unit of quantity of a currency contract whose master-contract lot is `lotsize`:
     the contract size over the lot when the lot divides it (a broker counting contracts lists 1, one
     counting units of the currency lists the contract size), else 1 (a pair not listed here)."""
-    units = CURRENCY_CONTRACT_UNITS.get(base.upper())
+    return _units_per_quantity(CURRENCY_CONTRACT_UNITS.get(base.upper()), lotsize)
+
+
+def mcx_multiplier(base: str, lotsize: int) -> float:
+    """Price units per unit of quantity of an MCX contract at a broker that counts MCX in contracts
+    (CapabilityMap.mcx_quantity == "contracts"): the contract size over the broker's lot, else 1 (a
+    commodity not in MCX_CONTRACT_UNITS)."""
+    return _units_per_quantity(MCX_CONTRACT_UNITS.get(base.upper()), lotsize)
+
+
+def _units_per_quantity(units: int | None, lotsize: int) -> float:
     if not units or lotsize <= 0 or units % lotsize:
         return 1.0
     return float(units // lotsize)

@@ -66,6 +66,9 @@ CAPABILITIES = CapabilityMap(
     max_streaming_connections=3,
     amo=True,
     order_updates="push",   # the ticker's order messages (order_updates.py); postbacks too, at /postback/zerodha
+    # Kite lists MCX instruments with lot_size 1 and counts them in contracts (a LEADMINI position of
+    # quantity 1 has Kite's position "multiplier" 1000: kite.trade/docs/connect/v3/portfolio/#positions)
+    mcx_quantity="contracts",
     rate_limits=RATE_LIMITS,
     extras={"market_protection": "automatic (-1) on MARKET and SL-M orders",
             "session_expiry": "06:00 IST daily"},

@@ -119,3 +119,11 @@ def test_order_event_from_an_order_book_row_and_gtt_trigger_prices_ascend():
               quantity=1, product="CNC", legs=(GttLeg(trigger_price=90.0, role="stoploss"),
                                               GttLeg(trigger_price=110.0, role="target")))
     assert gtt.trigger_prices == [90.0, 110.0] and gtt.status in GTT_STATUSES
+
+
+def test_mcx_quantity_is_units_unless_declared_contracts():
+    assert _plugin(set()).capabilities.mcx_quantity == "units"
+    assert validate_plugin(_plugin(set(), mcx_quantity="contracts")) == []
+    assert _plugin(set(), mcx_quantity="contracts").capabilities.describe()["mcx_quantity"] == "contracts"
+    assert validate_plugin(_plugin(set(), mcx_quantity="lots")) == [
+        "capabilities.mcx_quantity 'lots' must be one of units, contracts"]

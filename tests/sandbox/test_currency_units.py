@@ -2,18 +2,25 @@
 through the fake Kite server) lists USDINR with lot size 1, so `quantity=1` is one contract of USD 1,000
 and every rupee the sandbox shows counts the 1,000 dollars: a ₹0.01 move of the rate is ₹10. A broker
 that lists the contract with lot 1,000 (Upstox counts dollars) gives the same rupees for quantity 1,000.
-The multiplier comes from the master-contract row, so a recorded file of each broker gives it too."""
+The multiplier comes from the master-contract row, so a recorded file of each broker gives it too.
+MCX likewise on Zerodha, which declares it counts MCX in contracts (lot 1: quantity 1 of CRUDEOIL is
+100 barrels); brokers counting the quoted units (Angel One, Dhan, Upstox: CRUDEOIL lot 100) keep 1."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
+from broker.angel import CAPABILITIES as ANGEL_CAPABILITIES
 from broker.angel.master_contract import parse_scrip_master as angel_rows
+from broker.dhan import CAPABILITIES as DHAN_CAPABILITIES
 from broker.dhan.master_contract import parse_scrip_master as dhan_rows
 from broker.paper.margins import DEFAULT_RATES
 from broker.paper.source import contract_multiplier
+from broker.zerodha import CAPABILITIES as ZERODHA_CAPABILITIES
+from broker.upstox import CAPABILITIES as UPSTOX_CAPABILITIES
 from broker.upstox.instruments import parse_instruments as upstox_rows
 from services import broker_session, master_contract
 from tests.api.conftest import Account
@@ -24,6 +31,12 @@ from utils.market_calendar import now_ist
 from utils.symbols import future_symbol
 
 
+def _download_kite_contract(trader: Account) -> None:
+    with trader.app.app_context():
+        live = broker_session.live_session(trader.user_id)
+        assert master_contract.download("zerodha", live.plugin, session=live.session, force=True).state == "success"
+
+
 def _list_usdinr_future(trader: Account, kite: KiteServer, lot_size: int) -> tuple[str, str]:
     """A USDINR future in the Kite dump with `lot_size`, the contract downloaded again; (symbol, Kite key)."""
     expiry = (now_ist() + timedelta(days=40)).date()
@@ -32,9 +45,7 @@ def _list_usdinr_future(trader: Account, kite: KiteServer, lot_size: int) -> tup
                           "name": "USDINR", "last_price": "0.0", "expiry": expiry.isoformat(), "strike": "0.0",
                           "tick_size": "0.0025", "lot_size": str(lot_size), "instrument_type": "FUT",
                           "segment": "CDS-FUT", "exchange": "CDS"})
-    with trader.app.app_context():
-        live = broker_session.live_session(trader.user_id)
-        assert master_contract.download("zerodha", live.plugin, session=live.session, force=True).state == "success"
+    _download_kite_contract(trader)
     return future_symbol("USDINR", expiry), f"CDS:{trading_symbol}"
 
 
@@ -71,6 +82,43 @@ def test_one_usdinr_contract_counts_a_thousand_dollars(trader: Account, kite: Ki
     assert order_calls(kite) == []
 
 
+def test_one_crudeoil_contract_on_zerodha_counts_a_hundred_barrels(trader: Account, kite: KiteServer):
+    """Kite lists MCX futures with lot_size 1 and counts them in contracts: quantity 1 is 100 barrels."""
+    expiry = (now_ist() + timedelta(days=40)).date()
+    trading_symbol = f"CRUDEOIL{expiry:%y%b}FUT".upper()
+    kite.list_instrument({"instrument_token": "118587", "exchange_token": "463", "tradingsymbol": trading_symbol,
+                          "name": "CRUDEOIL", "last_price": "0.0", "expiry": expiry.isoformat(), "strike": "0.0",
+                          "tick_size": "1.0", "lot_size": "1", "instrument_type": "FUT", "segment": "MCX-FUT",
+                          "exchange": "MCX"})
+    _download_kite_contract(trader)
+    symbol, key = future_symbol("CRUDEOIL", expiry), f"MCX:{trading_symbol}"
+    kite.set_quote(key, last_price=5400.0, bid=5399.0, ask=5401.0)
+    cash_before = float(trader.post("funds").json["data"]["availablecash"])
+
+    placed = trader.post("placeorder", strategy="t", symbol=symbol, exchange="MCX", action="BUY",
+                         pricetype="MARKET", product="NRML", quantity="1")
+    assert placed.status_code == 200 and placed.json["mode"] == "analyze", placed.json
+    assert trader.post("orderstatus", orderid=placed.json["orderid"], strategy="t").json["data"]["order_status"] \
+        == "complete"                                                   # at the ask, 5401
+
+    kite.set_quote(key, last_price=5402.0, bid=5402.0, ask=5403.0)     # ₹1 above the fill
+    position = position_of(trader, symbol)
+    assert int(position["quantity"]) == 1
+    funds = trader.post("funds").json["data"]
+    assert float(funds["m2munrealized"]) == pytest.approx(100.0)        # ₹1 a barrel on 100 barrels
+    margin = 100 * 5401.0 * DEFAULT_RATES.commodity                     # 10 % of 100 barrels at the fill
+    assert float(funds["utiliseddebits"]) == pytest.approx(margin, abs=0.01)
+    assert cash_before - float(funds["availablecash"]) == pytest.approx(margin, abs=0.01)
+
+    sold = trader.post("placeorder", strategy="t", symbol=symbol, exchange="MCX", action="SELL",
+                       pricetype="MARKET", product="NRML", quantity="1")
+    assert sold.status_code == 200, sold.json
+    funds = trader.post("funds").json["data"]
+    assert float(funds["m2mrealized"]) == pytest.approx(100.0)          # sold at the bid, ₹1 above: ₹100
+    assert float(funds["availablecash"]) - cash_before == pytest.approx(100.0)
+    assert order_calls(kite) == []
+
+
 def test_a_quantity_of_one_on_a_dollar_counting_contract_is_refused(trader: Account, kite: KiteServer):
     symbol, key = _list_usdinr_future(trader, kite, 1000)
     kite.set_quote(key, last_price=88.5, bid=88.4975, ask=88.5025)
@@ -96,3 +144,18 @@ def test_recorded_master_contracts_give_the_contract_multiplier():
     assert {(row.lotsize, contract_multiplier(row)) for row in usdinr["upstox"]} == {(1000, 1.0)}
     crude = [row for found in rows.values() for row in found if row.exchange == "MCX" and row.name == "CRUDEOIL"]
     assert crude and {(row.lotsize, contract_multiplier(row)) for row in crude} == {(100, 1.0)}
+
+
+def test_only_a_broker_declaring_mcx_contracts_scales_its_mcx_rows():
+    """Angel One, Dhan and Upstox declare MCX quantities in units: their MCX rows (CRUDEOIL lot 100,
+    GOLDM 10) keep multiplier 1; the same rows read as a contract-counting broker's would be scaled."""
+    declared = {"angel": ANGEL_CAPABILITIES, "dhan": DHAN_CAPABILITIES, "upstox": UPSTOX_CAPABILITIES}
+    assert ZERODHA_CAPABILITIES.mcx_quantity == "contracts"
+    for broker, found in _recorded().items():
+        mcx = [row for row in found if row.exchange == "MCX"]
+        contracts = declared[broker].mcx_quantity == "contracts"
+        assert mcx and not contracts, broker
+        assert {contract_multiplier(row, contracts) for row in mcx} == {1.0}, broker
+    crude = next(row for row in _recorded()["angel"] if row.exchange == "MCX" and row.name == "CRUDEOIL")
+    assert contract_multiplier(crude, mcx_contracts=True) == 1.0        # lot 100 of 100 barrels: units
+    assert contract_multiplier(replace(crude, lotsize=1), mcx_contracts=True) == 100.0
