@@ -36,10 +36,12 @@ class Feed:
         self.ws.send(json.dumps({"action": "subscribe_orders"}))
         ack = json.loads(self.ws.recv())
         assert (ack["type"], ack["status"]) == ("subscribe_orders", "success"), ack
-        self.seen: list[dict[str, Any]] = []
+        self.seen: list[dict[str, Any]] = []   # every order update received, snapshot ones too
 
-    def next_update(self, timeout: float = 1.0) -> dict[str, Any]:
-        """The next order update within `timeout` seconds (other messages are skipped)."""
+    def next_update(self, timeout: float = 1.0, *, snapshots: bool = False) -> dict[str, Any]:
+        """The next order update within `timeout` seconds. Other messages are skipped, and so are the
+        subscribe snapshot's (`"snapshot": true`) unless `snapshots`: the snapshot follows the ack after
+        a database read, so on a loaded machine it can arrive after a test has started placing orders."""
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -47,17 +49,34 @@ class Feed:
                 raise websocket.WebSocketTimeoutException(f"no order update within {timeout} s")
             self.ws.settimeout(left)
             message = json.loads(self.ws.recv())
-            if message.get("type") == "order_update":
-                self.seen.append(message)
+            if message.get("type") != "order_update":
+                continue
+            self.seen.append(message)
+            if snapshots or not message.get("snapshot"):
                 return message
 
-    def updates_until_quiet(self, quiet: float = 0.5) -> list[dict[str, Any]]:
+    def updates_until_quiet(self, quiet: float = 0.5, *, snapshots: bool = False) -> list[dict[str, Any]]:
         found = []
         try:
             while True:
-                found.append(self.next_update(quiet))
+                found.append(self.next_update(quiet, snapshots=snapshots))
         except websocket.WebSocketTimeoutException:
             return found
+
+    def live_updates(self, count: int, timeout: float = 10.0, quiet: float = 0.5) -> list[dict[str, Any]]:
+        """`count` updates of new events (waiting up to `timeout` for them), then any more until quiet."""
+        found = [self.next_update(timeout) for _ in range(count)]
+        return found + self.updates_until_quiet(quiet)
+
+    def snapshot_of(self, orderids: set[str], timeout: float = 10.0) -> dict[str, dict[str, Any]]:
+        """The subscribe snapshot's updates, read until it has named each of `orderids`."""
+        found: dict[str, dict[str, Any]] = {}
+        deadline = time.monotonic() + timeout
+        while not orderids <= found.keys():
+            update = self.next_update(max(deadline - time.monotonic(), 0.001), snapshots=True)
+            assert update.get("snapshot") is True, update
+            found[update["orderid"]] = update
+        return found
 
     def close(self) -> None:
         self.ws.close()
@@ -83,8 +102,7 @@ def far_limit(server: Server, key: str) -> tuple[str, str]:
 
 
 def test_market_and_limit_orders_push_their_changes_in_order_within_a_second(server: Server):
-    feed = Feed(server, server.key)
-    feed.updates_until_quiet(0.3)   # the snapshot of earlier tests' orders
+    feed = Feed(server, server.key)   # the snapshot of earlier tests' orders is skipped
     try:
         started = time.monotonic()
         orderid = market(server, server.key)
@@ -113,13 +131,14 @@ def test_two_users_never_see_each_others_orders(server: Server):
     other_key = server.add_user("otheruser")
     mine, theirs = Feed(server, server.key), Feed(server, other_key)
     try:
-        mine.updates_until_quiet(0.3)
-        theirs.updates_until_quiet(0.3)
         my_orders = {market(server, server.key) for _ in range(3)}
         their_orders = {market(server, other_key, symbol="TCS") for _ in range(2)}
-        got_mine = {u["orderid"] for u in mine.updates_until_quiet()}
-        got_theirs = {u["orderid"] for u in theirs.updates_until_quiet()}
+        got_mine = {u["orderid"] for u in mine.live_updates(3)}
+        got_theirs = {u["orderid"] for u in theirs.live_updates(2)}
         assert got_mine == my_orders and got_theirs == their_orders
+        # nor in a snapshot
+        assert not {u["orderid"] for u in mine.seen} & their_orders
+        assert not {u["orderid"] for u in theirs.seen} & my_orders
     finally:
         mine.close()
         theirs.close()
@@ -130,8 +149,8 @@ def test_resubscribing_gives_the_current_state_of_the_days_orders(server: Server
     limit_id, _ = far_limit(server, server.key)
     feed = Feed(server, server.key)
     try:
-        snapshot = {u["orderid"]: u for u in feed.updates_until_quiet(0.5)}
-        assert snapshot[orderid]["order_status"] == "complete" and snapshot[orderid]["snapshot"] is True
+        snapshot = feed.snapshot_of({orderid, limit_id})
+        assert snapshot[orderid]["order_status"] == "complete"
         assert snapshot[limit_id]["order_status"] == "open"
         post(server, server.key, "cancelorder", orderid=limit_id, strategy="events")
         update = feed.next_update()
@@ -139,7 +158,7 @@ def test_resubscribing_gives_the_current_state_of_the_days_orders(server: Server
         feed.ws.send(json.dumps({"action": "unsubscribe_orders"}))
         assert json.loads(feed.ws.recv())["type"] == "unsubscribe_orders"
         market(server, server.key)
-        assert feed.updates_until_quiet(0.5) == []
+        assert feed.updates_until_quiet(0.5, snapshots=True) == []
     finally:
         feed.close()
 
