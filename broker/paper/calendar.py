@@ -1,7 +1,8 @@
 """Trading days and session hours as the paper broker sees them, from the shared market calendar
 (`utils.market_calendar`: exchange holidays, special sessions, MCX summer/winter close).
 
-`session_hours` gives the nominal regular hours, used for messages and for square-off defaults.
+`session_hours` gives a day's regular hours (MCX's close moves with the US daylight-saving season), used
+for session matching and for the messages that name the hours.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from utils.constants import IST_ZONE
 
 IST = ZoneInfo(IST_ZONE)
 EQUITY_HOURS = (time(9, 15), time(15, 30))
-COMMODITY_HOURS = (time(9, 0), time(23, 30))
+COMMODITY_OPEN = time(9, 0)
 COMMODITY_EXCHANGES = ("MCX", "NCDEX", "NCO")
 
 from utils import market_calendar
@@ -42,8 +43,9 @@ def previous_trading_day(day: date, exchange: str = "NSE") -> date:
     return day
 
 
-def session_hours(exchange: str) -> tuple[time, time]:
-    return COMMODITY_HOURS if exchange in COMMODITY_EXCHANGES else EQUITY_HOURS
+def session_hours(exchange: str, day: date) -> tuple[time, time]:
+    """`exchange`'s regular (open, close) on the IST day `day`; commodities close at that day's MCX close."""
+    return (COMMODITY_OPEN, commodity_close(day)) if exchange in COMMODITY_EXCHANGES else EQUITY_HOURS
 
 
 def commodity_close(day: date) -> time:
@@ -57,6 +59,11 @@ def is_open(exchange: str, at: datetime) -> bool:
     return market_calendar.is_open(exchange, at)
 
 
-def describe_hours(exchange: str) -> str:
-    start, end = session_hours(exchange)
-    return f"{start:%H:%M}-{end:%H:%M} IST on trading days"
+def describe_hours(exchange: str, day: date) -> str:
+    """The regular hours of `exchange` as of the IST day `day`, for messages; a commodity's close is that
+    day's, with a word that it changes through the year."""
+    start, end = session_hours(exchange, day)
+    hours = f"{start:%H:%M}-{end:%H:%M} IST on trading days"
+    if exchange in COMMODITY_EXCHANGES:
+        return f"{hours} (the close on {day:%d-%b-%Y}; MCX's close moves with the US daylight-saving season)"
+    return hours

@@ -60,20 +60,16 @@ def slipped(price: float, action: str, slippage: float, tick: float) -> float:
 def in_session(exchange: str, epochs: np.ndarray) -> np.ndarray:
     """Which of these instants fall in the exchange's regular hours on a trading day (IST); MCX's close
     is that day's (23:30 or 23:55 by the US daylight-saving season)."""
-    start, end = calendar.session_hours(exchange)
     local = epochs + IST_OFFSET_SECONDS
     second_of_day = local % 86_400
     days = local // 86_400
-    mask = second_of_day >= start.hour * 3600 + start.minute * 60
+    mask = np.zeros(epochs.shape, dtype=bool)
     for day in np.unique(days):
         when = date(1970, 1, 1) + timedelta(days=int(day))
-        if not calendar.is_trading_day(when):
-            mask &= days != day
-        elif exchange in calendar.COMMODITY_EXCHANGES:
-            close = calendar.commodity_close(when)
-            mask &= (days != day) | (second_of_day < close.hour * 3600 + close.minute * 60)
-    if exchange not in calendar.COMMODITY_EXCHANGES:
-        mask &= second_of_day < end.hour * 3600 + end.minute * 60
+        if calendar.is_trading_day(when):
+            start, end = calendar.session_hours(exchange, when)
+            mask |= ((days == day) & (second_of_day >= start.hour * 3600 + start.minute * 60)
+                     & (second_of_day < end.hour * 3600 + end.minute * 60))
     return mask
 
 

@@ -117,8 +117,8 @@ def check_session(inst: PaperInstrument, terms: OrderTerms, now: datetime, sessi
     if session != "exchange":
         return None
     if not calendar.is_open(inst.exchange, now):
-        return (f"{inst.exchange} is closed; orders are accepted {calendar.describe_hours(inst.exchange)} "
-                f"(PAPER_SESSION=exchange)")
+        hours = calendar.describe_hours(inst.exchange, calendar.ist_now(now).date())
+        return f"{inst.exchange} is closed; orders are accepted {hours} (PAPER_SESSION=exchange)"
     if terms.product == "MIS" and squareoff_passed:
         return "MIS orders are not accepted after the intraday square-off time"
     return None

@@ -218,7 +218,7 @@ def test_exchange_session_refuses_orders_outside_market_hours(paper_sqlite: Pape
     mcx = next(r for r in engine.catalog().rows if r.exchange == "MCX" and r.symbol.startswith("CRUDEOIL"))
     order = engine.place(paper.user_id, symbol=mcx.symbol, exchange="MCX", action="BUY", quantity=mcx.lotsize,
                          product="NRML")
-    assert order.status == "complete"             # MCX trades until 23:30 IST
+    assert order.status == "complete"             # MCX trades until 23:30 or 23:55 IST
 
 
 def test_stop_loss_limit_triggers_then_fills_at_its_limit(paper_sqlite: Paper):

@@ -302,3 +302,20 @@ def test_resting_mcx_orders_match_until_that_days_close(paper: Paper):
         instants = [datetime.combine(day, at, IST).timestamp() for at in (time(23, 20), time(23, 40), time(23, 56))]
         winter = _mcx_squareoff(day) == time(23, 45)
         assert in_session("MCX", np.array(instants, dtype=np.int64)).tolist() == [True, winter, False], day
+
+
+def test_a_closed_mcx_names_that_days_close(paper_sqlite: Paper):
+    """PAPER_SESSION=exchange refuses an MCX order after the close naming that day's hours, as the order
+    reply shows them: 09:00-23:55 IST in the US winter, 09:00-23:30 in its summer (the app's clock on the
+    days around both US clock changes of the coming year)."""
+    paper = paper_sqlite
+    engine = _engine(paper, PAPER_SESSION="exchange")
+    for day in _around_us_clock_changes(paper.clock().astimezone(IST).date()):
+        paper.clock.at = datetime.combine(day, time(23, 58), IST)   # after the close in either season
+        close = (datetime.combine(day, _mcx_squareoff(day)) + timedelta(minutes=10)).time()
+        commodity = _first(paper, "CRUDEOIL", "spot", "MCX")
+        with pytest.raises(InvalidOrder) as refused:
+            engine.place(paper.user_id, symbol=commodity.symbol, exchange="MCX", action="BUY",
+                         quantity=commodity.lotsize, product="NRML")
+        assert (f"MCX is closed; orders are accepted 09:00-{close:%H:%M} IST on trading days "
+                f"(the close on {day:%d-%b-%Y}" in refused.value.message), (day, refused.value.message)
