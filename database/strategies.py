@@ -4,7 +4,8 @@ A strategy is addressed from outside only by its secret webhook id (stored as a 
 a `StrategyAlert` row committed before the webhook answers 200; workers claim rows one at a time per
 strategy (`claim_next`), run them through the order services and record the outcome (`finish`). A row
 claimed by a process that died is found by `stale_running` and settled by the recovery in
-services/strategy_alerts.py. Nothing here calls a broker.
+services/strategy_alerts.py; finished rows past their retention are deleted in batches
+(`delete_finished_alerts`). Nothing here calls a broker.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, func, select, update)
+                        UniqueConstraint, delete, func, select, update)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database.core import db
@@ -78,7 +79,7 @@ class StrategyAlert(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(128), default=None)
     result_json: Mapped[str | None] = mapped_column(Text, default=None)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)   # retention
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
@@ -214,6 +215,21 @@ def release(alert_id: int, claimant: str) -> bool:
             table.c.id == alert_id, table.c.status == ALERT_RUNNING, table.c.claimed_by == claimant,
         ).values(status=ALERT_PENDING, claimed_by=None, started_at=None))
     return done.rowcount == 1
+
+
+def delete_finished_alerts(received_before: datetime, limit: int) -> int:
+    """Delete up to `limit` done or failed alerts received before `received_before`, oldest first, in one
+    transaction; returns how many. Pending and running alerts are never deleted, nor the newest alert:
+    SQLite gives a new row max(id) + 1, so keeping it means no id, and no order tag `wh<id>`, comes back."""
+    table = StrategyAlert.__table__
+    with db.engine.begin() as connection:
+        newest = connection.scalar(select(func.max(table.c.id)))
+        ids = list(connection.scalars(select(table.c.id).where(
+            table.c.received_at < received_before, table.c.status.in_((ALERT_DONE, ALERT_FAILED)),
+            table.c.id < newest).order_by(table.c.id).limit(limit))) if newest is not None else []
+        if ids:
+            connection.execute(delete(table).where(table.c.id.in_(ids)))
+    return len(ids)
 
 
 def alerts_for_strategy(strategy_id: int, limit: int = 50) -> list[StrategyAlert]:

@@ -9,6 +9,9 @@ and pass the broker's rate limiter, and records the outcome.
 Exactly once across crashes: every order an alert places carries the tag `wh<alert id>`. An alert left
 `running` by a process that died is settled by `recover`: if the broker's order book holds an order with
 its tag, the alert is done (the order went out before the crash); otherwise it goes back to the queue.
+
+Retention (`prune`): finished alerts older than STRATEGY_ALERT_RETENTION days are deleted in batches by
+the strategy scheduler, so the table does not grow forever.
 """
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ import re
 import socket
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
+
+from flask import current_app
 
 from broker.errors import BrokerError, RateLimited
 from database import strategies as store
@@ -36,6 +41,8 @@ log = get_logger(__name__)
 STALE_AFTER = timedelta(minutes=10)   # a claim from another host older than this is abandoned
 MAX_ATTEMPTS = 5
 CHARTINK_ACTIONS = ("BUY", "SELL", "SHORT", "COVER")
+PRUNE_BATCH = 500          # alerts deleted per transaction: each write lock stays short
+PRUNE_MAX_BATCHES = 100    # per run; a larger backlog is finished by the next runs
 
 
 def tag_for(alert_id: int) -> str:
@@ -320,3 +327,22 @@ def recover() -> int:
     now = clock.now()
     return sum(settle(alert, alert.claimed_by) for alert in store.running()
                if claimant_dead(alert.claimed_by, alert.started_at, now))
+
+
+# --------------------------------------------------------------------------------------- retention
+def prune(now: datetime | None = None, *, batch: int = PRUNE_BATCH, max_batches: int = PRUNE_MAX_BATCHES) -> int:
+    """Delete done and failed alerts received more than STRATEGY_ALERT_RETENTION days before `now` (the
+    app's clock by default), `batch` per transaction, at most `max_batches` batches; returns how many.
+    Pending and running alerts stay whatever their age. Needs an app context."""
+    days = current_app.extensions["openalgo.settings"].STRATEGY_ALERT_RETENTION
+    cutoff = (now or clock.now()).astimezone(timezone.utc) - timedelta(days=days)
+    deleted = 0
+    for _ in range(max_batches):
+        count = store.delete_finished_alerts(cutoff, batch)
+        deleted += count
+        if count < batch:
+            break
+    if deleted:
+        log.info("deleted %d strategy alerts received before %s (STRATEGY_ALERT_RETENTION=%d days)", deleted,
+                 cutoff.astimezone(IST).strftime("%Y-%m-%d %H:%M IST"), days)
+    return deleted

@@ -16,7 +16,9 @@ a strategy changes in this process. The clock is injectable (`clock=`, or the ap
 The same scheduler runs the hosted-strategy supervisor (services/hosted_strategies.py) every
 SUPERVISE_SECONDS, for the same once-per-deployment reason, and resumes the matchers of sandboxes on a
 live market (services/sandbox_ticks.resume: their MIS square-off, resting orders and GTTs) at start and
-every SYNC_SECONDS, so neither a restart nor a recycled worker waits for the user's next call.
+every SYNC_SECONDS, so neither a restart nor a recycled worker waits for the user's next call. It also
+deletes finished strategy alerts past STRATEGY_ALERT_RETENTION (services/strategy_alerts.prune) at start
+and every PRUNE_SECONDS.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from flask import Flask
 
 from database import strategies as store
 from database.strategies import Strategy
-from services import hosted_strategies, sandbox_ticks, strategies, strategy_worker
+from services import hosted_strategies, sandbox_ticks, strategies, strategy_alerts, strategy_worker
 from services.market_calendar import calendar_for
 from services.strategy_alerts import squareoff_rows
 from utils import clock as app_clock
@@ -43,6 +45,7 @@ log = get_logger(__name__)
 
 SYNC_SECONDS = 60
 SUPERVISE_SECONDS = 5
+PRUNE_SECONDS = 3600
 MISFIRE_GRACE_SECONDS = 300
 _JOB_PREFIX = "squareoff-"
 
@@ -117,6 +120,9 @@ class SquareoffScheduler:
         self.supervisor.tick()  # adopt or restart hosted scripts that were running before the restart
         self.scheduler.add_job(self.supervisor.tick, "interval", seconds=SUPERVISE_SECONDS, id="supervise-hosted",
                                replace_existing=True, coalesce=True, max_instances=1)
+        self.scheduler.add_job(self.prune_alerts, "interval", seconds=PRUNE_SECONDS, id="prune-strategy-alerts",
+                               next_run_time=datetime.now(IST), replace_existing=True, coalesce=True,
+                               max_instances=1)
         self.scheduler.start()
         self._unsubscribe = strategies.on_change(self.app, self.sync)
         log.info("square-off scheduler started (%d strategies)", len(self.jobs()))
@@ -138,6 +144,14 @@ class SquareoffScheduler:
         if users != self._resumed:   # said when it changes, not every minute
             log.info("sandbox matchers running for %d user(s) on a live market", len(users))
             self._resumed = users
+
+    def prune_alerts(self) -> None:
+        """Finished strategy alerts past their retention are deleted (strategy_alerts.prune)."""
+        try:
+            with self.app.app_context():
+                strategy_alerts.prune(self.clock())
+        except Exception:  # noqa: BLE001 — the next run retries
+            log.exception("deleting old strategy alerts failed")
 
     def jobs(self) -> dict[int, object]:
         return {int(job.id[len(_JOB_PREFIX):]): job for job in self.scheduler.get_jobs()

@@ -160,6 +160,7 @@ class Settings:
     SMART_ORDER_DELAY: float = _setting("0.5", parse.float_between(0, 60), "seconds between the legs of multi-order requests")
     SESSION_EXPIRY_TIME: str = _setting("03:00", parse.hhmm, "time of day (IST, HH:MM) when every browser session ends")
     STRATEGY_DIR: str = _setting("db/strategies", parse.text, "folder for hosted Python strategies' running copies and logs (relative to the project folder unless absolute)")
+    STRATEGY_ALERT_RETENTION: int = _setting("30", parse.int_between(1, 3650), "days finished strategy alerts (webhooks, square-offs) are kept; older ones are deleted hourly by the strategy scheduler")
     # CORS for the REST API
     CORS_ENABLED: bool = _setting("false", parse.boolean, "answer cross-origin requests to /api/v1/*")
     CORS_ALLOWED_ORIGINS: tuple = _setting("", _csv, "comma-separated origins allowed to call the API, e.g. https://example.com")
