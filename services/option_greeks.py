@@ -3,7 +3,8 @@
 `option_greeks(...)` takes the prices already fetched (the REST layer gets the option LTP and the
 underlying/forward price through the broker) and returns the contract's response body. Time to expiry is
 counted in calendar days / 365 up to the exchange's expiry cut-off in IST: NFO/BFO 15:30, CDS/BCD 12:30,
-MCX/NCO 23:30, others 15:30, unless the caller passes `expiry_time`.
+MCX/NCO that day's close (23:30 while the US is on daylight-saving time, else 23:55: MCX moves its close
+with the US season), others 15:30, unless the caller passes `expiry_time`.
 """
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from typing import Any
 from utils.errors import InvalidInput, NotFound
 from utils import black76, clock
 from utils.constants import FNO_EXCHANGES
-from utils.market_calendar import IST
+from utils.market_calendar import IST, regular_minutes
 from utils.symbols import parse_derivative
 
-EXPIRY_CUTOFFS = {"NFO": time(15, 30), "BFO": time(15, 30), "CDS": time(12, 30), "BCD": time(12, 30),
-                  "MCX": time(23, 30), "NCO": time(23, 30)}
+EXPIRY_CUTOFFS = {"NFO": time(15, 30), "BFO": time(15, 30), "CDS": time(12, 30), "BCD": time(12, 30)}
+SEASONAL_CLOSE_EXCHANGES = ("MCX", "NCO")   # expire at that day's close (utils.market_calendar)
 DEFAULT_CUTOFF = time(15, 30)
 DEEP_ITM_NOTE = ("Implied volatility could not be solved: the option trades at or below its intrinsic "
                  "value (deep in the money), so Greeks are reported as for the intrinsic value only.")
@@ -26,7 +27,11 @@ DEEP_ITM_NOTE = ("Implied volatility could not be solved: the option trades at o
 
 def expiry_cutoff(exchange: str, expiry: date, expiry_time: str | None = None) -> datetime:
     """The IST instant the contract expires: its expiry date at the exchange's (or the given) cut-off."""
-    cutoff = EXPIRY_CUTOFFS.get(exchange, DEFAULT_CUTOFF)
+    if exchange in SEASONAL_CLOSE_EXCHANGES:
+        close = regular_minutes(exchange, expiry)[1]
+        cutoff = time(close // 60, close % 60)
+    else:
+        cutoff = EXPIRY_CUTOFFS.get(exchange, DEFAULT_CUTOFF)
     if expiry_time is not None:
         match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", str(expiry_time).strip())
         if not match:

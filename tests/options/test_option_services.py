@@ -47,12 +47,14 @@ def test_deep_itm_option_without_solvable_iv():
     assert put["greeks"]["delta"] == -1.0
 
 
-@pytest.mark.parametrize("exchange, cutoff", [("NFO", (15, 30)), ("BFO", (15, 30)), ("CDS", (12, 30)),
-                                              ("MCX", (23, 30))])
-def test_expiry_cutoffs_per_exchange(exchange, cutoff):
-    moment = expiry_cutoff(exchange, date(2026, 1, 27))
+# MCX closes at 23:55 IST in January (New York on standard time) and 23:30 in July (daylight saving)
+@pytest.mark.parametrize("exchange, expiry, cutoff", [
+    ("NFO", date(2026, 1, 27), (15, 30)), ("BFO", date(2026, 1, 27), (15, 30)), ("CDS", date(2026, 1, 27), (12, 30)),
+    ("MCX", date(2026, 1, 27), (23, 55)), ("MCX", date(2026, 7, 17), (23, 30)), ("NCO", date(2026, 7, 17), (23, 30))])
+def test_expiry_cutoffs_per_exchange(exchange, expiry, cutoff):
+    moment = expiry_cutoff(exchange, expiry)
     assert (moment.hour, moment.minute) == cutoff and moment.tzinfo is IST
-    assert days_to_expiry(exchange, date(2026, 1, 27), datetime(2026, 1, 27, 0, 0, tzinfo=IST)) == \
+    assert days_to_expiry(exchange, expiry, datetime.combine(expiry, datetime.min.time(), IST)) == \
         pytest.approx((cutoff[0] * 60 + cutoff[1]) / 1440)
 
 
