@@ -10,7 +10,7 @@ status is one `details` call; other orders are found through the order book firs
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any, Callable
 
 from broker.angel.client import SECURE, SmartApiClient
@@ -19,20 +19,12 @@ from broker.angel.mapping import (IST, modify_body, order_body, to_unified_price
 from broker.contract import (BrokerSession, Holding, ModifyRequest, Order, OrderAck, OrderAdapter, OrderRequest,
                              Position, SymbolLookup, Trade)
 from broker.errors import BrokerError, OrderNotFound
+from broker.sessions import after_market
 from utils.constants import ORDER_STATUS_OPEN, ORDER_STATUS_REJECTED, ORDER_STATUS_TRIGGER_PENDING
 from utils.symbols import equity_symbol
 
 ORDERS = f"{SECURE}/order/v1"
-# regular sessions (IST); outside them an order is placed as AMO (Angel accepts AMOs until the next open)
-_SESSIONS = {"MCX": (time(9, 0), time(23, 30)), "CDS": (time(9, 0), time(17, 0))}
-_EQUITY_SESSION = (time(9, 15), time(15, 30))
 _REMEMBERED_ORDERS = 10_000
-
-
-def outside_market_hours(exchange: str, now: datetime) -> bool:
-    local = now.astimezone(IST)
-    opens, closes = _SESSIONS.get(exchange, _EQUITY_SESSION)
-    return local.weekday() >= 5 or not opens <= local.time() <= closes
 
 
 class SymbolNames:
@@ -77,7 +69,7 @@ class AngelOrders(OrderAdapter):
     # ------------------------------------------------------------------ writes
     def place_order(self, session: BrokerSession, request: OrderRequest) -> OrderAck:
         instrument = request.instrument
-        amo = outside_market_hours(instrument.brexchange, self.clock())
+        amo = after_market(instrument.exchange, self.clock())   # Angel accepts AMOs until the next open
         body = order_body(variety=variety_for(request.pricetype, amo), exchange=instrument.brexchange,
                           trading_symbol=instrument.brsymbol, token=instrument.token, action=request.action,
                           quantity=int(request.quantity), product=request.product, pricetype=request.pricetype,

@@ -9,7 +9,7 @@ next open). Our order tag travels as Dhan's `correlationId`.
 """
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any, Callable
 
 from broker.contract import (BrokerSession, Holding, ModifyRequest, Order, OrderAck, OrderAdapter, OrderRequest,
@@ -18,18 +18,9 @@ from broker.dhan.client import DhanClient
 from broker.dhan.mapping import (IST, modify_body, order_body, to_unified_exchange, to_unified_pricetype,
                                  to_unified_product, to_unified_status, to_unified_time)
 from broker.errors import OrderNotFound
+from broker.sessions import after_market
 
-# regular sessions (IST) per segment; outside them, or on a weekend, an order is placed as AMO
-_SESSIONS = {"MCX_COMM": (time(9, 0), time(23, 55)), "NSE_CURRENCY": (time(9, 0), time(17, 0)),
-             "BSE_CURRENCY": (time(9, 0), time(17, 0))}
-_EQUITY_SESSION = (time(9, 15), time(15, 30))
 _FNO_SEGMENTS = ("NSE_FNO", "BSE_FNO")
-
-
-def is_after_market(segment: str, now: datetime) -> bool:
-    local = now.astimezone(IST)
-    opens, closes = _SESSIONS.get(segment, _EQUITY_SESSION)
-    return local.weekday() >= 5 or not opens <= local.time() <= closes
 
 
 class SymbolNames:
@@ -59,7 +50,7 @@ class DhanOrders(OrderAdapter):
     # ------------------------------------------------------------------ writes
     def place_order(self, session: BrokerSession, request: OrderRequest) -> OrderAck:
         instrument = request.instrument
-        amo = is_after_market(instrument.brexchange, self.clock())
+        amo = after_market(instrument.exchange, self.clock())
         body = order_body(client_id=session.broker_user_id, segment=instrument.brexchange,
                           security_id=instrument.token, action=request.action, quantity=int(request.quantity),
                           product=request.product, pricetype=request.pricetype, price=request.price,

@@ -10,30 +10,19 @@ exchange's session an order goes in as an after-market order (`is_amo: true`).
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from broker.contract import (BrokerSession, Holding, ModifyRequest, Order, OrderAck, OrderAdapter, OrderRequest,
                              Position, SymbolLookup, Trade)
+from broker.sessions import after_market
 from broker.upstox.client import UpstoxClient
-from broker.upstox.mapping import (IST, modify_body, order_body, segment_exchange, split_instrument_key,
-                                   to_unified_pricetype, to_unified_product, to_unified_status, to_unified_time)
+from broker.upstox.mapping import (modify_body, order_body, segment_exchange, to_unified_pricetype, to_unified_product,
+                                   to_unified_status, to_unified_time)
 from utils.logging import get_logger
 from utils.symbols import equity_symbol
 
 log = get_logger("broker.upstox.orders")
-
-# regular sessions (IST) per segment; outside them, or on a weekend, an order is placed as AMO
-_SESSIONS = {"MCX_FO": (time(9, 0), time(23, 55)), "NCD_FO": (time(9, 0), time(17, 0)),
-             "BCD_FO": (time(9, 0), time(17, 0))}
-_EQUITY_SESSION = (time(9, 15), time(15, 30))
-
-
-def is_after_market(segment: str, now: datetime) -> bool:
-    local = now.astimezone(IST)
-    opens, closes = _SESSIONS.get(segment, _EQUITY_SESSION)
-    return local.weekday() >= 5 or not opens <= local.time() <= closes
-
 
 class SymbolNames:
     """An Upstox row's instrument key → OpenAlgo (symbol, exchange) through the master contract, with a
@@ -66,7 +55,7 @@ class UpstoxOrders(OrderAdapter):
     # ------------------------------------------------------------------ writes
     def place_order(self, session: BrokerSession, request: OrderRequest) -> OrderAck:
         instrument = request.instrument
-        amo = is_after_market(split_instrument_key(instrument.token)[0], self.clock())
+        amo = after_market(instrument.exchange, self.clock())
         body = order_body(instrument_key=instrument.token, action=request.action, quantity=int(request.quantity),
                           product=request.product, pricetype=request.pricetype, price=request.price,
                           trigger_price=request.trigger_price, disclosed_quantity=request.disclosed_quantity,

@@ -8,30 +8,22 @@ cancel use the variety the order was placed with, read from its history.
 """
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any, Callable
 
 from broker.contract import (BrokerSession, Holding, ModifyRequest, Order, OrderAck, OrderAdapter, OrderRequest,
                              Position, SymbolLookup, Trade)
 from broker.errors import OrderNotFound
+from broker.sessions import after_market
 from broker.zerodha.client import KiteClient
 from broker.zerodha.mapping import (IST, modify_form, order_form, to_unified_exchange, to_unified_status,
                                     to_unified_time)
 from utils.constants import ORDER_STATUS_OPEN, ORDER_STATUS_TRIGGER_PENDING, PRICE_TYPES
 from utils.symbols import equity_symbol
 
-# regular sessions (IST) per exchange; outside them, or on a weekend, an order is placed as AMO
-_SESSIONS = {"MCX": (time(9, 0), time(23, 55)), "CDS": (time(9, 0), time(17, 0)), "BCD": (time(9, 0), time(17, 0))}
-_EQUITY_SESSION = (time(9, 15), time(15, 30))
-
-
 def variety_for(exchange: str, now: datetime) -> str:
-    """`regular` during the exchange's session, `amo` (after-market order) otherwise."""
-    local = now.astimezone(IST)
-    opens, closes = _SESSIONS.get(exchange, _EQUITY_SESSION)
-    if local.weekday() >= 5 or not opens <= local.time() <= closes:
-        return "amo"
-    return "regular"
+    """`regular` during the exchange's session, `amo` (after-market order) otherwise (broker.sessions)."""
+    return "amo" if after_market(exchange, now) else "regular"
 
 
 class SymbolNames:
@@ -62,7 +54,7 @@ class ZerodhaOrders(OrderAdapter):
     # ------------------------------------------------------------------ writes
     def place_order(self, session: BrokerSession, request: OrderRequest) -> OrderAck:
         instrument = request.instrument
-        variety = variety_for(instrument.brexchange, self.clock())
+        variety = variety_for(instrument.exchange, self.clock())
         form = order_form(exchange=instrument.brexchange, broker_symbol=instrument.brsymbol,
                           action=request.action, quantity=int(request.quantity), product=request.product,
                           pricetype=request.pricetype, price=request.price, trigger_price=request.trigger_price,
