@@ -1,13 +1,13 @@
 """Whether an order placed now must go in as an after-market order (AMO).
 
-Zerodha, Angel One, Dhan and Upstox each take orders outside the exchange's regular session only as AMOs
-(each with its own flag or variety), so every such plugin asks the same question about the unified
-exchange of the instrument; the answer is here once. An order is after-market on a weekend, on the
-exchange's holiday (the shipped market calendar), and outside its regular trading session: 09:15-15:30
-IST for equities and their derivatives (trading stops at 15:30; the calendar's NFO/BFO window runs to
-15:40 for the contract's timings, but no broker takes a regular F&O order after 15:30), 09:00-17:00 for
-currency derivatives, and 09:00 to that day's close for commodities (MCX closes at 23:30 IST while the
-US is on daylight-saving time, else 23:55; utils.market_calendar).
+Zerodha, Angel One, Dhan, Upstox and the Noren brokers take orders outside the exchange's session only as
+AMOs (each with its own flag or variety), so every plugin asks the same question about the unified
+exchange of the instrument and the answer is here once: an order is after-market unless the shipped
+market calendar has the exchange in session at that instant. That covers weekends and holidays, special
+sessions (a Muhurat session on a holiday evening takes regular orders), currency's 09:00-17:00 and MCX's
+close on that day (23:30 IST while the US is on daylight-saving time, else 23:55). One difference from the
+calendar's windows: its NFO/BFO day runs to 15:40 (the contract's published timings), but F&O takes no
+regular order after its 15:30 close, so a regular F&O day ends at 15:30 here.
 """
 from __future__ import annotations
 
@@ -16,29 +16,25 @@ from datetime import datetime, time
 from utils import market_calendar
 from utils.market_calendar import IST
 
-_ORDER_SESSIONS = {"CDS": (time(9, 0), time(17, 0)), "BCD": (time(9, 0), time(17, 0))}
-_EQUITY_SESSION = (time(9, 15), time(15, 30))
-_COMMODITY_EXCHANGES = ("MCX", "NCO")
+_FNO_CLOSE = {"NFO": time(15, 30), "BFO": time(15, 30)}
+_WEEKDAY_SESSION = (time(9, 15), time(15, 30))   # an exchange the calendar does not know
 
 
 def after_market(exchange: str, at: datetime) -> bool:
     """True when an order on `exchange` (unified name) placed at `at` (aware) must be an AMO."""
     local = at.astimezone(IST)
-    if local.weekday() >= 5 or not _trading_day(exchange, local):
-        return True
-    opens, closes = _session(exchange, local)
-    return not opens <= local.time() <= closes
-
-
-def _session(exchange: str, local: datetime) -> tuple[time, time]:
-    if exchange in _COMMODITY_EXCHANGES:
-        opens, closes = market_calendar.regular_minutes(exchange, local.date())
-        return time(opens // 60, opens % 60), time(closes // 60, closes % 60)
-    return _ORDER_SESSIONS.get(exchange, _EQUITY_SESSION)
-
-
-def _trading_day(exchange: str, local: datetime) -> bool:
     try:
-        return market_calendar.is_trading_day(exchange, local.date())
-    except ValueError:   # an exchange the calendar does not know: every weekday
-        return True
+        windows = market_calendar.sessions(exchange, local.date())
+    except ValueError:
+        if local.weekday() >= 5:
+            return True
+        opens, closes = _WEEKDAY_SESSION
+        return not opens <= local.time() < closes
+    return not any(start <= local < _order_end(exchange, start, end) for start, end in windows)
+
+
+def _order_end(exchange: str, start: datetime, end: datetime) -> datetime:
+    close = _FNO_CLOSE.get(exchange)
+    if close is None or end.time() <= close:
+        return end
+    return datetime.combine(start.date(), close, IST)

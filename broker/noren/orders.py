@@ -6,7 +6,7 @@ order number with `exch` / `tsym` and the new `qty` / `prctyp` / `prc` / `trgprc
 CancelOrder takes `norenordno`. SingleOrdHist answers the order's states, newest first (docs, "Orders
 and Trades"). Our order tag travels as `remarks`, which Noren keeps on the order.
 
-Outside the exchange's session (utils/market_calendar: hours, weekends, holidays) an order goes in as an
+Outside the exchange's session (broker/sessions.py: hours, weekends, holidays) an order goes in as an
 after-market order: PlaceOrder's `amo` = "Yes" (the documentation: anything else is a regular order), and
 the acknowledgement says so. Bracket (`B`) and cover (`H`) orders, with their `bpprc` / `blprc` /
 `trailprc`, are not entered here: the unified product is CNC, NRML or MIS, and anything else is refused
@@ -23,8 +23,8 @@ from broker.contract import (BrokerSession, Holding, ModifyRequest, Order, Order
 from broker.errors import OrderNotFound
 from broker.noren import mapping
 from broker.noren.client import ORDERS, READS, NorenClient
+from broker.sessions import after_market
 from utils import clock as app_clock
-from utils.market_calendar import is_open
 
 
 class NorenOrders(OrderAdapter):
@@ -42,7 +42,7 @@ class NorenOrders(OrderAdapter):
                       dscqty=str(int(request.disclosed_quantity or 0)))
         if request.tag:
             values["remarks"] = request.tag
-        amo = not is_open(i.exchange, self.clock())
+        amo = after_market(i.exchange, self.clock())
         if amo:
             values["amo"] = "Yes"
         answer = self.client.call("PlaceOrder", values, session, bucket=ORDERS)

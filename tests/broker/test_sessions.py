@@ -1,5 +1,6 @@
 """When the broker plugins place an order as an after-market order (broker/sessions.py): weekends, the
-exchange's holidays, outside its regular session, and MCX's close moving with the US season."""
+exchange's holidays, outside its session (special sessions included), and MCX's close moving with the US
+season. The days are the shipped market calendar's (utils/calendar_data/holidays.csv)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -23,7 +24,10 @@ from utils.market_calendar import IST
     ("NFO", datetime(2026, 11, 25, 15, 35, tzinfo=IST), True),   # F&O takes no regular order after 15:30
     ("CDS", datetime(2026, 11, 25, 16, 30, tzinfo=IST), False),
     ("BCD", datetime(2026, 11, 25, 17, 1, tzinfo=IST), True),
-    ("NSE", datetime(2026, 11, 28, 10, 0, tzinfo=IST), True)])   # a Saturday
+    ("NSE", datetime(2026, 11, 28, 10, 0, tzinfo=IST), True),    # a Saturday
+    ("NSE", datetime(2026, 2, 1, 10, 0, tzinfo=IST), False),     # the Sunday Union Budget session
+    ("NFO", datetime(2026, 2, 1, 15, 29, tzinfo=IST), False),
+    ("NSE", datetime(2026, 2, 1, 15, 31, tzinfo=IST), True)])
 def test_after_market_follows_the_exchanges_calendar(exchange, moment, amo):
     assert after_market(exchange, moment) is amo
 
