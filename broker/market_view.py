@@ -12,20 +12,34 @@ too, so the prices resting orders are matched against are the ones the live brok
 order. `streamed(...)` records a tick of the live feed (the WebSocket proxy's bus, services/sandbox_ticks.py)
 and calls `on_stream` (the paper engine's matcher wakes); while an instrument streams, the engine
 needs no quote call to match it (`streaming`).
+
+Quotes: a quote of an instrument fetched less than one slot of the broker's quote budget ago is answered
+again (see `quote`), so a basket of orders on one symbol, or an order followed by a book read, does not
+wait a slot per call.
 """
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from broker.contract import BrokerPlugin, BrokerSession, Instrument, Quote
+from broker.contract import BrokerPlugin, BrokerSession, CapabilityMap, Instrument, Quote
+from broker.contract.manifest import DEFAULT_RATE_LIMITS
+from broker.rate_limit import slot_seconds
 
 TICKS_KEPT = 4096    # per instrument: the window resting orders are matched over between two checks
 INSTRUMENTS_KEPT = 2048   # instruments with recorded ticks; the least recently ticked one is forgotten
 STREAM_FRESH = 5.0   # seconds a streamed tick vouches for the instrument's price (no quote call needed)
+
+
+def quote_reuse_seconds(capabilities: CapabilityMap) -> float:
+    """One slot of the broker's declared quote budget (`rate_limits["quotes"]`, else the default):
+    Kite's 1/second → 1.0 s, a broker allowing 10/second → 0.1 s."""
+    budget = capabilities.rate_limits.get("quotes", DEFAULT_RATE_LIMITS["quotes"])
+    return slot_seconds(budget)
 
 
 @dataclass
@@ -37,7 +51,14 @@ class LiveMarketView:
     on_stream: Callable[[], None] | None = None      # told after each streamed tick (the matcher wakes)
     _ticks: OrderedDict[tuple[str, str], deque] = field(default_factory=OrderedDict)
     _streamed_at: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (exchange, symbol) → (time.monotonic() when fetched, quote); at most INSTRUMENTS_KEPT, least recent out
+    _quotes: OrderedDict[tuple[str, str], tuple[float, Quote]] = field(default_factory=OrderedDict)
+    _fetching: dict[tuple[str, str], threading.Event] = field(default_factory=dict)   # quote calls under way
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    quote_reuse: float = field(init=False)   # seconds a fetched quote is answered again (quote_reuse_seconds)
+
+    def __post_init__(self) -> None:
+        self.quote_reuse = quote_reuse_seconds(self.plugin.capabilities)
 
     @property
     def broker(self) -> str:
@@ -47,24 +68,73 @@ class LiveMarketView:
         return self.find(symbol, exchange)
 
     def quote(self, instrument: Instrument, at: datetime | None = None) -> Quote:
-        """The live broker's quote, recorded as a tick at `at` (default: the view's clock)."""
-        quote = self.plugin.data.quote(self.session, instrument)
-        if quote.ltp:
-            self.record(instrument.exchange, instrument.symbol, float(quote.ltp), at or self.clock())
+        """The live broker's quote, recorded as a tick at `at` (default: the view's clock).
+
+        A quote of the same instrument fetched less than `quote_reuse` seconds ago (one slot of the
+        broker's quote budget) is answered again: a fresher quote can't be had without waiting for the
+        broker's budget (broker/rate_limit.py makes the call wait for a slot), so it is reused instead of
+        blocking the order. Its age is measured on time.monotonic, not the view's clock (which may be
+        shifted or frozen). Callers asking while the same instrument's quote is being fetched wait for
+        that answer instead of spending a slot of their own. A reused quote is recorded as a tick at `at`
+        only while its price is still the instrument's last recorded one and `at` is later: the same price
+        again, never a stale price after a newer (streamed) tick."""
+        key = (instrument.exchange, instrument.symbol)
+        at = at or self.clock()
+        while True:
+            with self._lock:
+                reused = self._fresh_quote(key)
+                if reused is not None:
+                    if reused.ltp:
+                        self._repeat(key, float(reused.ltp), at)
+                    return reused
+                fetching = self._fetching.get(key)
+                if fetching is None:
+                    fetching = self._fetching[key] = threading.Event()
+                    break
+            fetching.wait()   # its answer is reused; if it failed, this caller asks the broker itself
+        try:
+            quote = self.plugin.data.quote(self.session, instrument)
+            with self._lock:
+                self._quotes[key] = (time.monotonic(), quote)
+                self._quotes.move_to_end(key)
+                if len(self._quotes) > INSTRUMENTS_KEPT:
+                    self._quotes.popitem(last=False)
+                if quote.ltp:
+                    self._append(key, float(quote.ltp), at)
+        finally:
+            with self._lock:
+                self._fetching.pop(key, None)
+            fetching.set()
         return quote
 
+    def _fresh_quote(self, key: tuple[str, str]) -> Quote | None:
+        cached = self._quotes.get(key)
+        if cached is None or time.monotonic() - cached[0] >= self.quote_reuse:
+            return None
+        return cached[1]
+
+    def _repeat(self, key: tuple[str, str], ltp: float, at: datetime) -> None:
+        """A reused quote's price as a tick at `at`, when that is the same price again later (nothing
+        else was recorded since the quote): matching sees no price the broker did not publish last."""
+        ticks = self._ticks.get(key)
+        if ticks is None or (ticks[-1][1] == ltp and at.timestamp() > ticks[-1][0]):
+            self._append(key, ltp, at)
+
     def record(self, exchange: str, symbol: str, ltp: float, at: datetime) -> None:
-        key = (exchange, symbol)
         with self._lock:
-            ticks = self._ticks.get(key)
-            if ticks is None:
-                ticks = self._ticks[key] = deque(maxlen=TICKS_KEPT)
-                if len(self._ticks) > INSTRUMENTS_KEPT:
-                    forgotten, _ = self._ticks.popitem(last=False)
-                    self._streamed_at.pop(forgotten, None)
-            else:
-                self._ticks.move_to_end(key)
-            ticks.append((at.timestamp(), ltp))
+            self._append((exchange, symbol), ltp, at)
+
+    def _append(self, key: tuple[str, str], ltp: float, at: datetime) -> None:
+        """Record a tick; the caller holds the lock."""
+        ticks = self._ticks.get(key)
+        if ticks is None:
+            ticks = self._ticks[key] = deque(maxlen=TICKS_KEPT)
+            if len(self._ticks) > INSTRUMENTS_KEPT:
+                forgotten, _ = self._ticks.popitem(last=False)
+                self._streamed_at.pop(forgotten, None)
+        else:
+            self._ticks.move_to_end(key)
+        ticks.append((at.timestamp(), ltp))
 
     def streamed(self, exchange: str, symbol: str, ltp: float) -> None:
         """A tick of the live broker's feed, recorded now (the view's clock); wakes `on_stream`."""

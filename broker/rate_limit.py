@@ -23,6 +23,13 @@ DEFAULT_MAX_WAIT_SECONDS = 30.0
 _POLL_FLOOR_SECONDS = 0.005
 
 
+def slot_seconds(limit: str) -> float:
+    """Seconds between two slots of a budget in the `limits` syntax ("1/second" → 1.0, "10/second" → 0.1,
+    "200/minute" → 0.3): how long a caller may wait for the next call once the budget is spent."""
+    item = parse(limit)
+    return item.get_expiry() / item.amount
+
+
 class RateLimiter:
     """`acquire(bucket)` blocks until the broker's budget for that bucket has room."""
 

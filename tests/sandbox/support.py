@@ -1,9 +1,14 @@
-"""Helpers of the sandbox tests: a symbol only the Kite contract lists, Kite order calls, positions."""
+"""Helpers of the sandbox tests: a symbol only the Kite contract lists, Kite's price moving, Kite order
+calls, positions."""
 from __future__ import annotations
+
+import time
 
 import pytest
 
+from broker import zerodha
 from broker.contract import Instrument
+from broker.market_view import quote_reuse_seconds
 from services.brokers import registry
 from services.instrument_cache import cache_for
 from tests.api.conftest import Account
@@ -21,6 +26,14 @@ def kite_only_equity(account: Account) -> Instrument:
             if row is not None and paper.lookup(symbol, "NSE") is None:
                 return row
     pytest.fail("the recorded Kite contract lists none of the candidate equities")
+
+
+def kite_price_moves(kite: KiteServer, key: str, **market: float) -> None:
+    """Kite's quote of `key` (`EXCHANGE:SYMBOL`) moves to `market` (KiteServer.set_quote's fields), and
+    the sandbox sees it: waits out the window in which the sandbox answers its last Kite quote of a
+    symbol again (one slot of Kite's quote budget, broker.market_view.quote_reuse_seconds)."""
+    kite.set_quote(key, **market)
+    time.sleep(quote_reuse_seconds(zerodha.CAPABILITIES))
 
 
 def order_calls(kite: KiteServer) -> list[str]:

@@ -26,7 +26,7 @@ from services import broker_session, master_contract
 from tests.api.conftest import Account
 from tests.fakes.fixtures import FIXTURES
 from tests.fakes.kite_server import KiteServer
-from tests.sandbox.support import order_calls, position_of
+from tests.sandbox.support import kite_price_moves, order_calls, position_of
 from utils.market_calendar import now_ist
 from utils.symbols import future_symbol
 
@@ -62,7 +62,7 @@ def test_one_usdinr_contract_counts_a_thousand_dollars(trader: Account, kite: Ki
     status = trader.post("orderstatus", orderid=placed.json["orderid"], strategy="t").json["data"]
     assert status["order_status"] == "complete"       # at the ask, 88.5025 (shown to 2 decimals)
 
-    kite.set_quote(key, last_price=88.5125, bid=88.51, ask=88.515)      # the rate rose a paisa
+    kite_price_moves(kite, key, last_price=88.5125, bid=88.51, ask=88.515)      # the rate rose a paisa
     position = position_of(trader, symbol)
     assert int(position["quantity"]) == quantity
     funds = trader.post("funds").json["data"]
@@ -101,7 +101,7 @@ def test_one_crudeoil_contract_on_zerodha_counts_a_hundred_barrels(trader: Accou
     assert trader.post("orderstatus", orderid=placed.json["orderid"], strategy="t").json["data"]["order_status"] \
         == "complete"                                                   # at the ask, 5401
 
-    kite.set_quote(key, last_price=5402.0, bid=5402.0, ask=5403.0)     # ₹1 above the fill
+    kite_price_moves(kite, key, last_price=5402.0, bid=5402.0, ask=5403.0)     # ₹1 above the fill
     position = position_of(trader, symbol)
     assert int(position["quantity"]) == 1
     funds = trader.post("funds").json["data"]

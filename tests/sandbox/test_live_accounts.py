@@ -16,7 +16,7 @@ from database.paper import PaperAccount, PaperPosition, PaperTrade
 from database.paper_pnl import PaperPnlDay
 from services import broker_session, paper_account
 from tests.fakes.kite_server import REQUEST_TOKEN, KiteServer
-from tests.sandbox.support import kite_only_equity, order_calls, position_of
+from tests.sandbox.support import kite_only_equity, kite_price_moves, order_calls, position_of
 from tests.security.conftest import login
 from tests.strategies.conftest import Trader
 from utils.market_calendar import now_ist
@@ -59,14 +59,14 @@ def test_a_live_position_carried_over_midnight_shows_the_next_days_pnl(trader: T
     # the next morning before the open: Kite's last price is yesterday's close (its `close` still older)
     clock.at = datetime.combine(clock.at.date() + timedelta(days=1), time(8, 0), IST)
     _login(trader)
-    kite.set_quote(key, last_price=103.0, bid=0.0, ask=0.0, close=99.0)
+    kite_price_moves(kite, key, last_price=103.0, bid=0.0, ask=0.0, close=99.0)
     with trader.app.app_context():
         [position] = paper_account.paper_engine(trader.user_id).snapshot(trader.user_id).positions
     assert position.raw["close_price"] == 103.0 and position.raw["overnight_quantity"] == 10
     assert position.raw["day_pnl"] == 0.0 and position.pnl == pytest.approx(10 * (103.0 - 101.05), abs=0.01)
 
     clock.at = clock.at.replace(hour=10)                         # the session runs: Kite's close is 103 now
-    kite.set_quote(key, last_price=106.0, bid=105.95, ask=106.05, close=103.0)
+    kite_price_moves(kite, key, last_price=106.0, bid=105.95, ask=106.05, close=103.0)
     with trader.app.app_context():
         snapshot = paper_account.paper_engine(trader.user_id).snapshot(trader.user_id)
     [position] = snapshot.positions
@@ -115,7 +115,7 @@ def test_a_live_mis_position_is_squared_off_at_its_time_without_any_call(trader:
     placed = trader.post("placeorder", strategy="t", symbol=row.symbol, exchange="NSE", action="BUY",
                          pricetype="MARKET", product="MIS", quantity="10")
     assert placed.status_code == 200, placed.json
-    kite.set_quote(key, last_price=102.0, bid=101.95, ask=102.05)
+    kite_price_moves(kite, key, last_price=102.0, bid=101.95, ask=102.05)
     clock.at = clock.at.replace(minute=16)             # past 15:15: the matcher closes it, nobody calls
     deadline = time_module.monotonic() + 10
     while time_module.monotonic() < deadline:
@@ -168,7 +168,7 @@ def test_a_live_quote_failure_at_the_day_change_loses_nothing(trader: Trader, ki
     held_day = clock.at.date()
     clock.at = datetime.combine(held_day + timedelta(days=1), time(8, 0), IST)
     _login(trader)
-    kite.set_quote(key, last_price=103.0, bid=0.0, ask=0.0, close=99.0)
+    kite_price_moves(kite, key, last_price=103.0, bid=0.0, ask=0.0, close=99.0)
     before = _stored(trader)
 
     if failure == "kite error":

@@ -7,7 +7,7 @@ import pytest
 
 from tests.api.conftest import Account
 from tests.fakes.kite_server import KiteServer
-from tests.sandbox.support import kite_only_equity, order_calls, position_of
+from tests.sandbox.support import kite_only_equity, kite_price_moves, order_calls, position_of
 from tests.strategies.conftest import Trader
 
 
@@ -22,7 +22,7 @@ def test_market_buy_of_a_kite_only_symbol_fills_at_the_kite_ask(trader: Account,
     status = trader.post("orderstatus", orderid=placed.json["orderid"], strategy="t").json["data"]
     assert status["order_status"] == "complete" and float(status["average_price"]) == 101.05
 
-    kite.set_quote(f"NSE:{row.brsymbol}", last_price=103.0, bid=102.95, ask=103.05)
+    kite_price_moves(kite, f"NSE:{row.brsymbol}", last_price=103.0, bid=102.95, ask=103.05)
     position = position_of(trader, row.symbol)
     assert int(position["quantity"]) == 10 and float(position["average_price"]) == 101.05
     funds = trader.post("funds").json["data"]
@@ -56,7 +56,7 @@ def test_a_resting_limit_fills_when_the_kite_price_crosses_it(trader: Account, k
     orderid = placed.json["orderid"]
     assert trader.post("orderstatus", orderid=orderid, strategy="t").json["data"]["order_status"] == "open"
 
-    kite.set_quote(f"NSE:{row.brsymbol}", last_price=194.5, bid=194.45, ask=194.55)
+    kite_price_moves(kite, f"NSE:{row.brsymbol}", last_price=194.5, bid=194.45, ask=194.55)
     status = trader.post("orderstatus", orderid=orderid, strategy="t").json["data"]
     assert status["order_status"] == "complete" and float(status["average_price"]) == 195.0
     assert int(position_of(trader, row.symbol)["quantity"]) == 4
@@ -65,7 +65,7 @@ def test_a_resting_limit_fills_when_the_kite_price_crosses_it(trader: Account, k
                        pricetype="SL-M", trigger_price="190", product="MIS", quantity="4")
     assert trader.post("orderstatus", orderid=stop.json["orderid"], strategy="t").json["data"]["order_status"] \
         == "trigger pending"
-    kite.set_quote(f"NSE:{row.brsymbol}", last_price=189.0, bid=188.95, ask=189.05)
+    kite_price_moves(kite, f"NSE:{row.brsymbol}", last_price=189.0, bid=188.95, ask=189.05)
     assert trader.post("orderstatus", orderid=stop.json["orderid"], strategy="t").json["data"]["order_status"] \
         == "complete"
     assert int(position_of(trader, row.symbol)["quantity"]) == 0
@@ -87,7 +87,7 @@ def test_gtt_modify_cancel_and_close_all_never_reach_kite(trader: Account, kite:
                        action="BUY", pricetype="LIMIT", price="91", product="MIS", quantity="1").status_code == 200
     assert trader.post("cancelorder", orderid=resting, strategy="t").status_code == 200
 
-    kite.set_quote(f"NSE:{row.brsymbol}", last_price=111.0, bid=110.95, ask=111.05)   # the target triggers
+    kite_price_moves(kite, f"NSE:{row.brsymbol}", last_price=111.0, bid=110.95, ask=111.05)   # the target triggers
     book = trader.post("gttorderbook", status="all").json
     assert len(book["data"]) == 1, book
     [entry] = book["data"]

@@ -12,7 +12,7 @@ import pytest
 
 from services import strategy_squareoff
 from tests.fakes.kite_server import KiteServer
-from tests.sandbox.support import kite_only_equity, order_calls, position_of
+from tests.sandbox.support import kite_only_equity, kite_price_moves, order_calls, position_of
 from tests.strategies.conftest import Trader
 from utils.market_calendar import IST, is_trading_day, now_ist
 
@@ -122,6 +122,6 @@ def test_gtt_place_modify_trigger_cancel(trader: Trader, kite: KiteServer, sandb
     analyzed(trader.post("modifygttorder", trigger_id=first, **{**legs, "quantity": 4}))
     analyzed(trader.post("cancelgttorder", trigger_id=first, strategy="t"))
     second = analyzed(trader.post("placegttorder", **legs))["trigger_id"]
-    kite.set_quote(f"NSE:{row.brsymbol}", last_price=PRICE + 26, bid=PRICE + 25.95, ask=PRICE + 26.05)
+    kite_price_moves(kite, f"NSE:{row.brsymbol}", last_price=PRICE + 26, bid=PRICE + 25.95, ask=PRICE + 26.05)
     book = {str(entry["trigger_id"]): entry["status"] for entry in trader.post("gttorderbook", status="all").json["data"]}
     assert book == {str(first): "cancelled", str(second): "triggered"}

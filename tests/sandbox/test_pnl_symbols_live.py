@@ -8,7 +8,7 @@ import pytest
 from services import broker_session
 from tests.fakes.kite_server import REQUEST_TOKEN, KiteServer
 from tests.paper.conftest import Clock
-from tests.sandbox.support import kite_only_equity, order_calls   # the fixtures come from conftest.py
+from tests.sandbox.support import kite_only_equity, kite_price_moves, order_calls   # the fixtures come from conftest.py
 from tests.strategies.conftest import Trader
 
 pytestmark = pytest.mark.dates  # market hours matter (AMO outside them): rerun under shifted clocks
@@ -28,9 +28,9 @@ def test_sandbox_pnl_is_marked_to_the_kite_price_without_a_kite_order(trader: Tr
     kite.set_quote(key, last_price=101.0, bid=100.95, ask=101.05)
     order = dict(strategy="t", symbol=row.symbol, exchange="NSE", pricetype="MARKET", product="MIS")
     assert trader.post("placeorder", action="BUY", quantity="10", **order).status_code == 200
-    kite.set_quote(key, last_price=103.0, bid=102.95, ask=103.05)
+    kite_price_moves(kite, key, last_price=103.0, bid=102.95, ask=103.05)
     assert trader.post("placeorder", action="SELL", quantity="4", **order).status_code == 200
-    kite.set_quote(key, last_price=104.0, bid=103.95, ask=104.05)
+    kite_price_moves(kite, key, last_price=104.0, bid=103.95, ask=104.05)
     body, pnl = _row(trader, row.symbol)
     assert body["mode"] == "analyze"
     assert (pnl["quantity"], pnl["buy_average"], pnl["sell_average"], pnl["ltp"]) == (6, 101.05, 102.95, 104.0)
