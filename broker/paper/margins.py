@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from broker.contract.multiplier import CURRENCY_EXCHANGES
 from broker.paper.instruments import PaperInstrument
-from broker.paper.universe import CURRENCY_EXCHANGES
 
 COMMODITY_EXCHANGES = ("MCX", "NCO", "NCDEX")
 

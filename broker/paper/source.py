@@ -18,13 +18,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from broker.contract import Instrument
+from broker.contract.multiplier import contract_multiplier
 from broker.market_view import LiveMarketView
-from broker.paper import market, prices, universe
+from broker.paper import market, prices
 from utils import market_calendar as calendar
 from broker.paper.calendar import IST, ist_now
 from broker.paper.instruments import PaperInstrument, catalog
 from database import paper as paper_store
-from utils.symbols import parse_derivative
 
 SIMULATED_LABEL = "Paper trading: simulated market"
 _EMPTY = (np.empty(0, dtype=np.int64), np.empty(0))
@@ -77,31 +77,10 @@ _KINDS = {"FUT": "future", "FUTIDX": "future", "FUTSTK": "future", "FUTCOM": "fu
           "OPTCUR": "option"}
 
 
-def contract_multiplier(row: Instrument, mcx_contracts: bool = False) -> float:
-    """Units of the underlying per unit of quantity of a live master-contract row. Brokers count currency
-    derivatives differently (Zerodha, Angel One and Dhan list USDINR with lot 1: contracts; Upstox with
-    1,000: dollars), so a CDS / BCD contract's multiplier is the exchange's contract size over the
-    broker's lot (universe.currency_multiplier). MCX likewise, but only for a broker that declares it
-    counts MCX in contracts (`mcx_contracts`: CapabilityMap.mcx_quantity == "contracts", Zerodha, whose
-    lot is 1): a lot of 1 alone does not say so. The others count the units the price is quoted in (the
-    recorded MCX rows of Angel One, Dhan and Upstox list CRUDEOIL with lot 100 barrels): multiplier 1."""
-    if row.exchange in universe.CURRENCY_EXCHANGES:
-        return universe.currency_multiplier(_base(row), int(row.lotsize or 1))
-    if row.exchange == "MCX" and mcx_contracts:
-        return universe.mcx_multiplier(_base(row), int(row.lotsize or 1))
-    return 1.0
-
-
-def _base(row: Instrument) -> str:
-    """The underlying of a derivative row (USDINR, CRUDEOIL), from its symbol, else the row's name."""
-    parsed = parse_derivative(row.symbol)
-    return parsed.base if parsed is not None else (row.name or "")
-
-
 def paper_instrument(row: Instrument, mcx_contracts: bool = False) -> PaperInstrument:
     """A live master-contract row as the engine's instrument (no simulation parameters: its prices come
     from the live broker). Its multiplier is derived from the row (and the broker's declared MCX
-    counting, see contract_multiplier) each time, so a restart rebuilds the same one."""
+    counting, see broker.contract.multiplier) each time, so a restart rebuilds the same one."""
     kind = _KINDS.get(row.instrumenttype.upper(), "spot")
     if kind == "option" and row.instrumenttype.upper() not in ("CE", "PE"):
         option_type = "CE" if row.symbol.endswith("CE") else "PE" if row.symbol.endswith("PE") else ""

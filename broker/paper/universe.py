@@ -44,28 +44,9 @@ Currency (NSE CDS contract specifications for INR pairs)
   Zerodha runs unchanged: the lot is 1, `quantity=1` is one contract, and its contract multiplier of
   1,000 (units of the underlying per unit of quantity) turns quantity into money everywhere the
   engine does (value, P&L, margins, charges, expiry settlement): a ₹0.01 move is ₹10 per contract.
-* The sandbox on a live market derives the multiplier of a CDS / BCD contract from the exchange's
-  contract size (CURRENCY_CONTRACT_UNITS: USDINR, EURINR and GBPINR 1,000 units of the base currency;
-  JPYINR 100,000 yen quoted per 100 yen, i.e. 1,000 price units) divided by the broker's lot: 1,000
-  for a lot of 1, 1 for Upstox's 1,000 (currency_multiplier). Evidence in the recorded broker files
-  (tests/fixtures): Angel One's and Dhan's master contracts list USDINR with lot 1, Upstox's with 1,000;
-  Zerodha's trade book shows a USDINR future traded in quantity 1 (its recorded instrument dump has no
-  CDS rows).
-* MCX: Angel One's, Dhan's and Upstox's recorded master contracts count units of the quoted price
-  (CRUDEOIL lot 100 barrels, GOLDM 10), so their multiplier is 1. Zerodha counts MCX in contracts: Kite
-  lists MCX with lot 1, and its recorded positions show LEADMINI quantity 1 with Kite's position
-  multiplier 1,000. A lot of 1 alone does not tell (some brokers list lot 1 yet count units), so a
-  broker plugin declares it (CapabilityMap.mcx_quantity = "contracts", Zerodha only) and the sandbox on
-  its live market takes the multiplier from MCX_CONTRACT_UNITS over the broker's lot (mcx_multiplier);
-  a commodity missing from the table stays at 1. The table's sizes (price units per contract) come from
-  published lot-size lists, not MCX's own contract-specification pages (not reachable here): Zerodha's
-  support list of MCX option contracts (COPPER 2,500 kg, CRUDEOIL 100 bbl, CRUDEOILM 10, GOLD 1 kg, GOLDM
-  100 g, NATURALGAS 1,250 mmBtu, NATGASMINI 250, SILVER 30 kg, SILVERM 5 kg, ZINC 5 t), Dhan's
-  commodity lot-size page (the same values), launch notes of CRUDEOILM (10 bbl, ₹ per barrel) and
-  NATGASMINI (250 mmBtu), and a 2023 list of MCX multipliers (all sixteen, including SILVERMIC 1,
-  ALUMINIUM / LEAD 5,000, ALUMINI / LEADMINI / ZINCMINI 1,000). GOLD and GOLDM are quoted per 10 g, so
-  1 kg is 100 price units and 100 g is 10. SILVERMIC and the base-metal minis were confirmed by that one
-  third-party list only: UNVERIFIED against MCX.
+* The multiplier of a live broker's CDS / BCD or MCX row (contract size over the broker's lot, and
+  which brokers count MCX in contracts) is broker/contract/multiplier.py's rule, with the sources of
+  its contract sizes; the paper market's USDINR takes its 1,000 from the same table.
 
 MCX (contract specifications; expiry dates cross-checked against published contract calendars)
 * CRUDEOIL: 100 barrels, ₹ per barrel, tick ₹1; the future's last day is the business day before
@@ -90,6 +71,8 @@ Price levels are round numbers near late-2025 levels; they only anchor the simul
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from broker.contract.multiplier import currency_multiplier
 
 # (symbol, name, anchor price) of the NIFTY 50 constituents (late 2025; TMPV is Tata Motors
 # Passenger Vehicles after the October 2025 demerger).
@@ -230,15 +213,6 @@ class CurrencySpec:
 
 CURRENCIES = (CurrencySpec("USDINR", "US DOLLAR - INDIAN RUPEE", 88.5, 0.045, 1, 0.0025, 0.25, 0.02),)
 CURRENCY_EXCHANGE = "CDS"
-# One contract of NSE's (and BSE's) INR currency pairs, in units of the price it is quoted in (module
-# docstring): USD / EUR / GBP 1,000 quoted per unit; JPY 100,000 quoted per 100 yen.
-CURRENCY_CONTRACT_UNITS = {"USDINR": 1000, "EURINR": 1000, "GBPINR": 1000, "JPYINR": 1000}
-CURRENCY_EXCHANGES = ("CDS", "BCD")
-# One MCX futures contract in units of the price it is quoted in (module docstring): CRUDEOIL is 100
-# barrels quoted per barrel, GOLD 1 kg quoted per 10 g (100), GOLDM 100 g (10), metals per kg.
-MCX_CONTRACT_UNITS = {"CRUDEOIL": 100, "CRUDEOILM": 10, "NATURALGAS": 1250, "NATGASMINI": 250, "GOLD": 100,
-                      "GOLDM": 10, "SILVER": 30, "SILVERM": 5, "SILVERMIC": 1, "COPPER": 2500, "ZINC": 5000,
-                      "LEAD": 5000, "ALUMINIUM": 5000, "ZINCMINI": 1000, "LEADMINI": 1000, "ALUMINI": 1000}
 CURRENCY_STRIKES_EACH_SIDE = 15
 CURRENCY_WEEKLY_WEEKDAY = 4   # Friday
 
@@ -258,26 +232,6 @@ def commodity_spec(symbol: str) -> CommoditySpec | None:
 
 def currency_spec(symbol: str) -> CurrencySpec | None:
     return next((spec for spec in CURRENCIES if spec.symbol == symbol), None)
-
-
-def currency_multiplier(base: str, lotsize: int) -> float:
-    """Price units per unit of quantity of a currency contract whose master-contract lot is `lotsize`:
-    the contract size over the lot when the lot divides it (a broker counting contracts lists 1, one
-    counting units of the currency lists the contract size), else 1 (a pair not listed here)."""
-    return _units_per_quantity(CURRENCY_CONTRACT_UNITS.get(base.upper()), lotsize)
-
-
-def mcx_multiplier(base: str, lotsize: int) -> float:
-    """Price units per unit of quantity of an MCX contract at a broker that counts MCX in contracts
-    (CapabilityMap.mcx_quantity == "contracts"): the contract size over the broker's lot, else 1 (a
-    commodity not in MCX_CONTRACT_UNITS)."""
-    return _units_per_quantity(MCX_CONTRACT_UNITS.get(base.upper()), lotsize)
-
-
-def _units_per_quantity(units: int | None, lotsize: int) -> float:
-    if not units or lotsize <= 0 or units % lotsize:
-        return 1.0
-    return float(units // lotsize)
 
 
 def equity_level(symbol: str) -> float | None:
