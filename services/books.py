@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from broker.contract import Order
-from services import order_flow
+from services import order_flow, order_target
 from services.latency import LatencyTimer
 from services.order_target import Target
 
@@ -94,18 +94,24 @@ def tradebook(user_id: int) -> dict[str, Any]:
 
 def trade_fills(user_id: int) -> dict[str, Any]:
     """The trade book's rows, each with its contract `multiplier` (units of the underlying per unit of
-    quantity, so money is quantity x multiplier x price; 1 unless the broker plugin reports one, as the
-    paper broker does for a USDINR contract of USD 1,000) and its exact `price` where the plugin has one
-    finer than the book's 2 decimals. For the P&L curve, not an API shape."""
+    quantity, so money is quantity x multiplier x price: a USDINR contract counted as 1 is USD 1,000)
+    and its exact `price` where the plugin has one finer than the book's 2 decimals. The paper broker
+    reports each fill's multiplier (as its engine booked it); a live broker's books carry none, so it
+    comes from the symbol's row in that broker's master contract (order_target.contract_multipliers).
+    For the P&L curve, not an API shape."""
     return _read(user_id, "tradebook", "trade_book", _fills)
 
 
 def _fills(target: Target, trades: list) -> list[dict[str, Any]]:
+    # The paper broker books each fill's multiplier and exact price in raw; a live broker's raw may hold
+    # a field of that name meaning something else (Angel One's trade book: "multiplier": "-1").
+    paper = target.broker == "paper"
+    multipliers = order_target.contract_multipliers(target, {(t.symbol, t.exchange) for t in trades})
     rows = []
     for row, trade in zip(_tradebook(target, trades), trades):
-        raw = trade.raw if isinstance(trade.raw, dict) else {}
-        rows.append({**row, "multiplier": float(raw.get("multiplier") or 1.0),
-                     "price": float(raw.get("price") or trade.average_price)})
+        raw = trade.raw if paper and isinstance(trade.raw, dict) else {}
+        multiplier = raw.get("multiplier") or multipliers.get((trade.symbol, trade.exchange), 1.0)
+        rows.append({**row, "multiplier": float(multiplier), "price": float(raw.get("price") or trade.average_price)})
     return rows
 
 

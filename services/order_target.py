@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Iterable
 
 from flask import current_app
 
 from broker.contract import BrokerPlugin, BrokerSession, Instrument
+from broker.contract.multiplier import contract_multiplier
 from broker.market_view import LiveMarketView
 from database import db, sandbox_markets
 from services import broker_session, user_settings
@@ -164,4 +166,20 @@ def instrument(target: Target, symbol: str, exchange: str) -> Instrument:
         found = target.plugin.master_contract.lookup(symbol, exchange)
     if found is None:
         raise InvalidInput(f"Symbol '{symbol}' not found for exchange '{exchange}'")
+    return found
+
+
+def contract_multipliers(target: Target, instruments: Iterable[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """Each (symbol, exchange)'s contract multiplier at a live broker (broker/contract/multiplier.py), from
+    its row in the broker's master contract: what turns the quantities of the broker's trade and position
+    books into money (a Zerodha USDINR contract counted as 1 is USD 1,000). One cached lookup per distinct
+    instrument; 1 for one the contract lacks. Empty for the paper broker, whose books carry their own."""
+    if target.broker == "paper":
+        return {}
+    contract = cache_for(target.broker)
+    mcx_contracts = target.plugin.capabilities.mcx_quantity == "contracts"
+    found = {}
+    for symbol, exchange in set(instruments):
+        row = contract.by_symbol(symbol, exchange)
+        found[(symbol, exchange)] = contract_multiplier(row, mcx_contracts) if row is not None else 1.0
     return found

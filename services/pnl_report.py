@@ -14,7 +14,9 @@ and sold) and the position book (where each symbol stands, marked to its last pr
   quantity minus today's net fills, at the position's average price), and the open quantity is marked
   to the position book's LTP. For a position opened today this is exact; for one carried from an
   earlier day whose average the broker moved today, the opening average is approximated by the
-  current one.
+  current one. Brokers' books carry no contract multiplier, so both P&Ls count each symbol's from its
+  row in the broker's master contract (order_target.contract_multipliers: a Zerodha USDINR contract
+  counted as 1 is USD 1,000; 1 for a symbol the contract lacks); quantities and prices stay the books'.
 
 History (sandbox only): the days the paper engine recorded at each day rollover (database/paper_pnl.py)
 plus today, computed now.
@@ -24,7 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from broker.contract import Holding, Position, Trade
 from database import paper_pnl
@@ -42,11 +44,13 @@ Key = tuple[str, str, str]
 
 
 def symbol_days(positions: Iterable[Position], trades: Iterable[Trade], engine_split: bool,
-                holdings: Iterable[Holding] = ()) -> list[SymbolDay]:
+                holdings: Iterable[Holding] = (),
+                multipliers: Mapping[tuple[str, str], float] | None = None) -> list[SymbolDay]:
     """Pure: one SymbolDay per (symbol, exchange, product) traded today or held. `engine_split`: the
     positions carry their own realised / unrealised split (the paper engine's). `holdings` (the
     sandbox's, those sold out today included) carry their day P&L in `raw`; each joins the CNC row of
-    its symbol."""
+    its symbol. `multipliers`: the contract multiplier of a (symbol, exchange) whose replayed P&L counts
+    quantity x multiplier x price (1 where absent)."""
     fills: dict[Key, list[Fill]] = defaultdict(list)
     charges: dict[Key, float] = defaultdict(float)
     today = now_ist()
@@ -61,7 +65,7 @@ def symbol_days(positions: Iterable[Position], trades: Iterable[Trade], engine_s
     for key in sorted(set(fills) | set(held) | set(delivered)):
         position = held.get(key)
         day = _split(key, position, fills[key], charges[key]) if engine_split else \
-            _replayed(key, position, fills[key], charges[key])
+            _replayed(key, position, fills[key], charges[key], (multipliers or {}).get(key[:2], 1.0))
         if key in delivered:
             day = _with_holding(day, delivered[key])
         if day.quantity or day.realized or fills[key]:
@@ -88,7 +92,8 @@ def _with_holding(day: SymbolDay, holding: Holding) -> SymbolDay:
                                         unrealized=float(raw.get("day_pnl", 0.0)) - realized))
 
 
-def _replayed(key: Key, position: Position | None, fills: list[Fill], charges: float) -> SymbolDay:
+def _replayed(key: Key, position: Position | None, fills: list[Fill], charges: float,
+              multiplier: float) -> SymbolDay:
     net = sum(fill.signed for fill in fills)
     held = float(position.quantity) if position is not None else net
     average = position.average_price if position is not None else 0.0
@@ -97,7 +102,8 @@ def _replayed(key: Key, position: Position | None, fills: list[Fill], charges: f
         average = result.average_price
     ltp = position.ltp if position is not None else 0.0
     return SymbolDay(*key, quantity=held, average_price=average, ltp=ltp, sides=side_totals(fills),
-                     realized=result.realized, unrealized=unrealized(held, average, ltp), charges=charges)
+                     realized=result.realized * multiplier, unrealized=unrealized(held, average, ltp) * multiplier,
+                     charges=charges)
 
 
 def _read(target: Target, timer: LatencyTimer) -> list[SymbolDay]:
@@ -108,7 +114,9 @@ def _read(target: Target, timer: LatencyTimer) -> list[SymbolDay]:
         positions = target.plugin.orders.positions(target.session)
         trades = target.plugin.orders.trade_book(target.session)
         holdings = target.plugin.orders.day_holdings(target.session) if sandbox else []
-    return symbol_days(positions, trades, engine_split=sandbox, holdings=holdings)
+    traded = {(row.symbol, row.exchange) for row in [*positions, *trades]}
+    multipliers = order_target.contract_multipliers(target, traded)     # live brokers' (the engine books its own)
+    return symbol_days(positions, trades, engine_split=sandbox, holdings=holdings, multipliers=multipliers)
 
 
 def _body(days: list[SymbolDay], mode: str) -> dict[str, Any]:

@@ -36,8 +36,8 @@ ORDER_UPDATE_MODES: tuple[str, ...] = ("push", "poll", "none")
 
 # What an order quantity of 1 on MCX means at the broker: "units" — one unit of the quoted price (one
 # barrel of CRUDEOIL, lot 100: Angel One, Dhan, Upstox); "contracts" — one exchange contract (Kite lists
-# MCX with lot 1: quantity 1 of CRUDEOIL is 100 barrels). The sandbox on a live market values positions
-# by it (broker.paper.source.contract_multiplier).
+# MCX with lot 1: quantity 1 of CRUDEOIL is 100 barrels). The sandbox on a live market and the live P&L
+# reports value positions by it (broker.contract.multiplier.contract_multiplier).
 McxQuantity = Literal["units", "contracts"]
 MCX_QUANTITY_MODES: tuple[str, ...] = ("units", "contracts")
 

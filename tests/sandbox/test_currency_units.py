@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import timedelta
 
 import pytest
 
@@ -22,31 +21,15 @@ from broker.paper.source import contract_multiplier
 from broker.zerodha import CAPABILITIES as ZERODHA_CAPABILITIES
 from broker.upstox import CAPABILITIES as UPSTOX_CAPABILITIES
 from broker.upstox.instruments import parse_instruments as upstox_rows
-from services import broker_session, master_contract
 from tests.api.conftest import Account
 from tests.fakes.fixtures import FIXTURES
 from tests.fakes.kite_server import KiteServer
-from tests.sandbox.support import kite_price_moves, order_calls, position_of
-from utils.market_calendar import now_ist
-from utils.symbols import future_symbol
-
-
-def _download_kite_contract(trader: Account) -> None:
-    with trader.app.app_context():
-        live = broker_session.live_session(trader.user_id)
-        assert master_contract.download("zerodha", live.plugin, session=live.session, force=True).state == "success"
+from tests.sandbox.support import kite_price_moves, list_kite_future, order_calls, position_of
 
 
 def _list_usdinr_future(trader: Account, kite: KiteServer, lot_size: int) -> tuple[str, str]:
     """A USDINR future in the Kite dump with `lot_size`, the contract downloaded again; (symbol, Kite key)."""
-    expiry = (now_ist() + timedelta(days=40)).date()
-    trading_symbol = f"USDINR{expiry:%y%b}FUT".upper()
-    kite.list_instrument({"instrument_token": "412675", "exchange_token": "1612", "tradingsymbol": trading_symbol,
-                          "name": "USDINR", "last_price": "0.0", "expiry": expiry.isoformat(), "strike": "0.0",
-                          "tick_size": "0.0025", "lot_size": str(lot_size), "instrument_type": "FUT",
-                          "segment": "CDS-FUT", "exchange": "CDS"})
-    _download_kite_contract(trader)
-    return future_symbol("USDINR", expiry), f"CDS:{trading_symbol}"
+    return list_kite_future(trader, kite, "USDINR", "CDS", lot_size)
 
 
 @pytest.mark.parametrize(("lot_size", "quantity"), [(1, 1), (1000, 1000)])
@@ -84,14 +67,7 @@ def test_one_usdinr_contract_counts_a_thousand_dollars(trader: Account, kite: Ki
 
 def test_one_crudeoil_contract_on_zerodha_counts_a_hundred_barrels(trader: Account, kite: KiteServer):
     """Kite lists MCX futures with lot_size 1 and counts them in contracts: quantity 1 is 100 barrels."""
-    expiry = (now_ist() + timedelta(days=40)).date()
-    trading_symbol = f"CRUDEOIL{expiry:%y%b}FUT".upper()
-    kite.list_instrument({"instrument_token": "118587", "exchange_token": "463", "tradingsymbol": trading_symbol,
-                          "name": "CRUDEOIL", "last_price": "0.0", "expiry": expiry.isoformat(), "strike": "0.0",
-                          "tick_size": "1.0", "lot_size": "1", "instrument_type": "FUT", "segment": "MCX-FUT",
-                          "exchange": "MCX"})
-    _download_kite_contract(trader)
-    symbol, key = future_symbol("CRUDEOIL", expiry), f"MCX:{trading_symbol}"
+    symbol, key = list_kite_future(trader, kite, "CRUDEOIL", "MCX", 1)
     kite.set_quote(key, last_price=5400.0, bid=5399.0, ask=5401.0)
     cash_before = float(trader.post("funds").json["data"]["availablecash"])
 
