@@ -4,8 +4,8 @@ At each candle close t: P&L(t) = Σ per symbol (cash from the trades filled by t
 close(t). Quantities count units of the underlying: a trade's quantity × its contract multiplier (a USDINR
 contract counted as 1 is USD 1,000: in the sandbox as the paper engine books it, at a live broker from the
 symbol's master-contract row, see books.trade_fills), at the fill's exact price where the plugin gives one
-(the engine's, not the book's 2 decimals), so the curve agrees with the realised and unrealised P&L. Positions carried from
-earlier days are not part of the curve (it shows today's trading).
+(the engine's, not the book's 2 decimals), so the curve agrees with the realised and unrealised P&L.
+Positions carried from earlier days are not part of the curve (it shows today's trading).
 Trades come from the same trade book as the API; candles from the market-data service (the connected
 broker's history), so analyzer-mode trades are priced with the same candles.
 """
