@@ -15,7 +15,7 @@ from typing import Any
 from utils.errors import InvalidInput, NotFound
 from utils import black76, clock
 from utils.constants import FNO_EXCHANGES
-from utils.market_calendar import IST, regular_minutes
+from utils.market_calendar import IST, regular_close
 from utils.symbols import parse_derivative
 
 EXPIRY_CUTOFFS = {"NFO": time(15, 30), "BFO": time(15, 30), "CDS": time(12, 30), "BCD": time(12, 30)}
@@ -28,8 +28,7 @@ DEEP_ITM_NOTE = ("Implied volatility could not be solved: the option trades at o
 def expiry_cutoff(exchange: str, expiry: date, expiry_time: str | None = None) -> datetime:
     """The IST instant the contract expires: its expiry date at the exchange's (or the given) cut-off."""
     if exchange in SEASONAL_CLOSE_EXCHANGES:
-        close = regular_minutes(exchange, expiry)[1]
-        cutoff = time(close // 60, close % 60)
+        cutoff = regular_close(exchange, expiry)
     else:
         cutoff = EXPIRY_CUTOFFS.get(exchange, DEFAULT_CUTOFF)
     if expiry_time is not None:

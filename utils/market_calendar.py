@@ -52,6 +52,12 @@ def regular_minutes(exchange: str, day: date) -> tuple[int, int] | None:
         raise ValueError(f"exchange must be one of {known}, got {exchange!r}") from None
 
 
+def regular_close(exchange: str, day: date) -> time:
+    """The regular close of `exchange` on `day` as an IST time of day (MCX's moves with the US season)."""
+    close = regular_minutes(exchange, day)[1]
+    return time(close // 60, close % 60) if close < 1440 else time(23, 59, 59)
+
+
 def _at_minute(day: date, minutes: int) -> datetime:
     return datetime.combine(day, time(0), IST) + timedelta(minutes=minutes)
 

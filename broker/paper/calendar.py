@@ -50,8 +50,7 @@ def session_hours(exchange: str, day: date) -> tuple[time, time]:
 
 def commodity_close(day: date) -> time:
     """MCX's regular close on `day` (IST): 23:30 while New York is on daylight-saving time, else 23:55."""
-    _, close = market_calendar.regular_minutes("MCX", day)
-    return time(close // 60, close % 60)
+    return market_calendar.regular_close("MCX", day)
 
 
 def is_open(exchange: str, at: datetime) -> bool:
