@@ -17,7 +17,7 @@ from typing import Iterable
 from flask import current_app
 
 from broker.contract import BrokerPlugin, BrokerSession, Instrument
-from broker.contract.multiplier import contract_multiplier
+from broker.contract.multiplier import contract_multiplier, counts_mcx_contracts
 from broker.market_view import LiveMarketView
 from database import db, sandbox_markets
 from services import broker_session, user_settings
@@ -177,7 +177,7 @@ def contract_multipliers(target: Target, instruments: Iterable[tuple[str, str]])
     if target.broker == "paper":
         return {}
     contract = cache_for(target.broker)
-    mcx_contracts = target.plugin.capabilities.mcx_quantity == "contracts"
+    mcx_contracts = counts_mcx_contracts(target.plugin.capabilities)
     found = {}
     for symbol, exchange in set(instruments):
         row = contract.by_symbol(symbol, exchange)

@@ -38,6 +38,7 @@ MCX
 """
 from __future__ import annotations
 
+from broker.contract.manifest import CapabilityMap
 from broker.contract.models import Instrument
 from utils.symbols import parse_derivative
 
@@ -50,6 +51,11 @@ CURRENCY_CONTRACT_UNITS = {"USDINR": 1000, "EURINR": 1000, "GBPINR": 1000, "JPYI
 MCX_CONTRACT_UNITS = {"CRUDEOIL": 100, "CRUDEOILM": 10, "NATURALGAS": 1250, "NATGASMINI": 250, "GOLD": 100,
                       "GOLDM": 10, "SILVER": 30, "SILVERM": 5, "SILVERMIC": 1, "COPPER": 2500, "ZINC": 5000,
                       "LEAD": 5000, "ALUMINIUM": 5000, "ZINCMINI": 1000, "LEADMINI": 1000, "ALUMINI": 1000}
+
+
+def counts_mcx_contracts(capabilities: CapabilityMap) -> bool:
+    """Whether the broker declares that quantity 1 on MCX is one exchange contract (its lot alone does not say)."""
+    return capabilities.mcx_quantity == "contracts"
 
 
 def contract_multiplier(row: Instrument, mcx_contracts: bool = False) -> float:

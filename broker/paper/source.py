@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from broker.contract import Instrument
-from broker.contract.multiplier import contract_multiplier
+from broker.contract.multiplier import contract_multiplier, counts_mcx_contracts
 from broker.market_view import LiveMarketView
 from broker.paper import market, prices
 from utils import market_calendar as calendar
@@ -105,8 +105,7 @@ class LiveMarket:
     def __init__(self, view: LiveMarketView):
         self.view = view
         self.label = f"Sandbox on the live market ({view.broker})"
-        # the broker's declaration, not its lot, says whether quantity 1 on MCX is one contract
-        self.mcx_contracts = view.plugin.capabilities.mcx_quantity == "contracts"
+        self.mcx_contracts = counts_mcx_contracts(view.plugin.capabilities)
         self._rows: dict[tuple[str, str], tuple[Instrument, PaperInstrument]] = {}
         self._lock = threading.Lock()
 
